@@ -1,0 +1,338 @@
+// NCFReader: opens a file with one range read from the end (FORMAT.md §1), prunes row groups with
+// chunk statistics, fetches only the chunks a projection and filter need (adjacent ranges coalesced),
+// and yields Arrow record batches.
+
+import * as arrow from 'apache-arrow';
+import { columnsToRecordBatch, schemaToArrow } from './arrow.js';
+import { decodeChunk } from './chunk.js';
+import type { ColumnData } from './column.js';
+import {
+  FOOTER_PREFETCH, FORMAT_MAJOR, HEADER_LENGTH, MAGIC, MAX_CHUNK_BYTES, MAX_FOOTER_LENGTH, MAX_ROW_GROUP_ROWS, TAIL_LENGTH,
+} from './constants.js';
+import { check, corrupt, NCFError, unsupported } from './errors.js';
+import {
+  bindFilter, canSkip, evaluate, filterColumnIndexes, parseFilterJson, parseWhereArg, type BoundFilter, type Filter,
+} from './filter/index.js';
+import { decodeFooter, type ChunkMeta, type FileMeta } from './footer.js';
+import { fileHasher } from './integrity.js';
+import type { RandomAccessSource } from './io.js';
+import { BufferSource } from './io.js';
+import type { ColumnSchema, Schema } from './schema.js';
+import { compareStat, statsFromFooter, type ChunkStats, type StatValue } from './stats.js';
+import { takeRows } from './take.js';
+
+export interface ReaderOptions {
+  /** Largest chunk body this reader will allocate (default 1 GiB). */
+  maxChunkBytes?: number;
+}
+
+export interface ReadOptions {
+  /** Column names to return, in this order (default: all, in schema order). */
+  columns?: string[];
+  /** A filter tree, or PostgREST strings like 'delay=gt.60' (several are ANDed). */
+  where?: Filter | string | string[] | null;
+  /** Rows to skip after filtering. */
+  offset?: number;
+  /** Most rows to return. */
+  limit?: number;
+  /** Stop when this signal aborts (the scan throws the signal's reason). */
+  signal?: AbortSignal;
+}
+
+export interface ScanInfo {
+  rowGroupsScanned: number;
+  rowGroupsTotal: number;
+  bytesRead: number;
+}
+
+export interface ColumnStats extends ChunkStats {
+  name: string;
+  type: ColumnSchema['type'];
+}
+
+export interface TableStats {
+  rows: number;
+  columns: ColumnStats[];
+  rowGroups: { rows: number; columns: ColumnStats[] }[];
+}
+
+// Chunks closer than this are fetched in one read: cheaper than a second request on object storage.
+const COALESCE_GAP = 64 * 1024;
+
+export class NCFReader {
+  readonly meta: FileMeta;
+  readonly schema: Schema;
+  readonly arrowSchema: arrow.Schema;
+  readonly size: number;
+  /** What the last read() or scan() touched: pruning and projection made visible. */
+  lastScan: ScanInfo = { rowGroupsScanned: 0, rowGroupsTotal: 0, bytesRead: 0 };
+  private bytesRead = 0;
+
+  private constructor(private readonly source: RandomAccessSource, meta: FileMeta, private readonly owned: boolean) {
+    this.meta = meta;
+    this.size = source.size;
+    this.schema = meta.table === undefined ? { columns: meta.columns } : { tableName: meta.table, columns: meta.columns };
+    this.arrowSchema = schemaToArrow(meta.columns, meta.table);
+  }
+
+  /** Opens a local path, an in-memory file, or any random-access source (object storage, ...). */
+  static async open(target: string | Uint8Array | RandomAccessSource, opts: ReaderOptions = {}): Promise<NCFReader> {
+    let source: RandomAccessSource;
+    let owned = false;
+    if (typeof target === 'string') {
+      const { FileSource } = await import('../io/file-source.js');
+      source = await FileSource.open(target);
+      owned = true;
+    } else if (target instanceof Uint8Array) {
+      source = new BufferSource(target);
+    } else {
+      source = target;
+    }
+    try {
+      const meta = await readFooter(source, opts.maxChunkBytes ?? MAX_CHUNK_BYTES);
+      return new NCFReader(source, meta, owned);
+    } catch (e) {
+      if (owned) await source.close?.();
+      throw e;
+    }
+  }
+
+  get rowCount(): number {
+    return this.meta.rows;
+  }
+
+  get columns(): ColumnSchema[] {
+    return this.meta.columns;
+  }
+
+  /** Statistics per column (merged over row groups) and per row group. */
+  stats(): TableStats {
+    const cols = this.meta.columns;
+    const rowGroups = this.meta.rowGroups.map((rg, g) => ({
+      rows: rg.rows,
+      columns: rg.chunks.map((c, i) => ({ name: cols[i]!.name, type: cols[i]!.type, ...this.chunkStats(g, i) })),
+    }));
+    const columns = cols.map((col, i) => mergeStats(col, rowGroups.map((rg) => rg.columns[i]!)));
+    return { rows: this.meta.rows, columns, rowGroups };
+  }
+
+  private chunkStats(g: number, i: number): ChunkStats {
+    const col = this.meta.columns[i]!;
+    return statsFromFooter(col.type, this.meta.rowGroups[g]!.chunks[i]!, `row group ${g}, column "${col.name}"`);
+  }
+
+  /** Reads matching rows into one Arrow Table. */
+  async read(opts: ReadOptions = {}): Promise<arrow.Table> {
+    const batches: arrow.RecordBatch[] = [];
+    let schema: arrow.Schema | null = null;
+    for await (const batch of this.scan(opts)) {
+      batches.push(batch);
+      schema ??= batch.schema;
+    }
+    if (batches.length === 0) return new arrow.Table(this.projectedSchema(opts.columns));
+    return new arrow.Table(batches);
+  }
+
+  /** The Arrow schema a read with this projection returns. */
+  projectedSchema(columns?: string[]): arrow.Schema {
+    const idx = this.resolveColumns(columns);
+    return new arrow.Schema(idx.map((i) => this.arrowSchema.fields[i]!), this.arrowSchema.metadata);
+  }
+
+  /** Streams matching rows as Arrow record batches, one per row group that has matches. */
+  async *scan(opts: ReadOptions = {}): AsyncGenerator<arrow.RecordBatch> {
+    const projection = this.resolveColumns(opts.columns);
+    const bound = this.bindWhere(opts.where);
+    const filterCols = bound === null ? [] : filterColumnIndexes(bound);
+    let toSkip = checkCount(opts.offset, 'offset') ?? 0;
+    let remaining = checkCount(opts.limit, 'limit') ?? Infinity;
+    const outSchema = this.projectedSchema(opts.columns);
+    const outCols = projection.map((i) => this.meta.columns[i]!);
+    const info: ScanInfo = { rowGroupsScanned: 0, rowGroupsTotal: this.meta.rowGroups.length, bytesRead: 0 };
+    this.lastScan = info;
+    const startBytes = this.bytesRead;
+
+    for (let g = 0; g < this.meta.rowGroups.length && remaining > 0; g++) {
+      opts.signal?.throwIfAborted();
+      const rg = this.meta.rowGroups[g]!;
+      if (bound === null && toSkip >= rg.rows) { toSkip -= rg.rows; continue; }
+      if (bound !== null && canSkip(bound, (i) => this.chunkStats(g, i), rg.rows)) continue;
+      info.rowGroupsScanned++;
+      const needed = [...new Set([...filterCols, ...projection])].sort((a, b) => a - b);
+      const decoded = new Map<number, ColumnData>();
+      const stored = await this.fetchChunks(g, bound === null ? needed : filterCols);
+      for (const [i, bytes] of stored) decoded.set(i, this.decode(g, i, bytes));
+      let selection: Uint32Array | null = null;
+      let n = rg.rows;
+      if (bound !== null) {
+        selection = evaluate(bound, (i) => decoded.get(i)!, rg.rows);
+        n = selection.length;
+        if (n === 0 || n <= toSkip) { toSkip -= n; info.bytesRead = this.bytesRead - startBytes; continue; }
+        const rest = needed.filter((i) => !decoded.has(i));
+        for (const [i, bytes] of await this.fetchChunks(g, rest)) decoded.set(i, this.decode(g, i, bytes));
+      }
+      info.bytesRead = this.bytesRead - startBytes;
+      // Apply offset/limit to the selection before gathering, so skipped rows are never copied.
+      let from = 0, to = n;
+      if (toSkip > 0) { from = toSkip; toSkip = 0; }
+      if (to - from > remaining) to = from + remaining;
+      remaining -= to - from;
+      let columns: ColumnData[];
+      if (selection !== null) {
+        const sel = from === 0 && to === n ? selection : selection.subarray(from, to);
+        columns = projection.map((i) => (sel.length === rg.rows ? decoded.get(i)! : takeRows(decoded.get(i)!, sel)));
+        yield columnsToRecordBatch(outSchema, outCols, columns, sel.length);
+      } else {
+        columns = projection.map((i) => decoded.get(i)!);
+        const batch = columnsToRecordBatch(outSchema, outCols, columns, rg.rows);
+        yield from === 0 && to === rg.rows ? batch : batch.slice(from, to);
+      }
+    }
+  }
+
+  private decode(g: number, i: number, bytes: Uint8Array): ColumnData {
+    const rg = this.meta.rowGroups[g]!;
+    const col = this.meta.columns[i]!;
+    return decodeChunk(col, rg.chunks[i]!, bytes, rg.rows, `row group ${g}, column "${col.name}"`);
+  }
+
+  /** Reads the stored bytes of the given chunks of one row group, coalescing nearby ranges. */
+  private async fetchChunks(g: number, cols: number[]): Promise<Map<number, Uint8Array>> {
+    const out = new Map<number, Uint8Array>();
+    if (cols.length === 0) return out;
+    const chunks = this.meta.rowGroups[g]!.chunks;
+    const order = [...cols].sort((a, b) => chunks[a]!.offset - chunks[b]!.offset);
+    let runStart = 0;
+    while (runStart < order.length) {
+      let runEnd = runStart + 1;
+      let end = chunkEnd(chunks[order[runStart]!]!);
+      while (runEnd < order.length && chunks[order[runEnd]!]!.offset - end <= COALESCE_GAP) {
+        end = Math.max(end, chunkEnd(chunks[order[runEnd]!]!));
+        runEnd++;
+      }
+      const begin = chunks[order[runStart]!]!.offset;
+      const bytes = await this.source.read(begin, end - begin);
+      this.bytesRead += end - begin;
+      for (let k = runStart; k < runEnd; k++) {
+        const c = chunks[order[k]!]!;
+        out.set(order[k]!, bytes.subarray(c.offset - begin, c.offset - begin + c.length));
+      }
+      runStart = runEnd;
+    }
+    return out;
+  }
+
+  private resolveColumns(columns?: string[]): number[] {
+    if (columns === undefined) return this.meta.columns.map((_, i) => i);
+    const byName = new Map(this.meta.columns.map((c, i) => [c.name, i]));
+    return columns.map((name) => {
+      const i = byName.get(name);
+      if (i === undefined) {
+        throw new NCFError('UNKNOWN_COLUMN', `ncf: unknown column "${name}"; the table has ${this.meta.columns.map((c) => `"${c.name}"`).join(', ')}`, { column: name });
+      }
+      return i;
+    });
+  }
+
+  private bindWhere(where: ReadOptions['where']): BoundFilter | null {
+    if (where === undefined || where === null) return null;
+    let filter: Filter;
+    if (typeof where === 'string') filter = parseWhereArg(where);
+    else if (Array.isArray(where)) {
+      if (where.length === 0) return null;
+      filter = where.length === 1 ? parseWhereArg(where[0]!) : { and: where.map((w) => parseWhereArg(w)) };
+    } else filter = parseFilterJson(where);
+    return bindFilter(filter, this.meta.columns);
+  }
+
+  /** Checks the SHA-256 trailer over the whole file and the header; throws CHECKSUM_MISMATCH or CORRUPT_FILE. */
+  async validateChecksum(): Promise<void> {
+    const hash = fileHasher();
+    const end = this.size - 32;
+    const step = 4 << 20;
+    for (let p = 0; p < end; p += step) {
+      const bytes = await this.source.read(p, Math.min(step, end - p));
+      if (p === 0) checkHeader(bytes);
+      hash.update(bytes);
+    }
+    const expected = await this.source.read(end, 32);
+    const actual = new Uint8Array(hash.digest());
+    for (let k = 0; k < 32; k++) {
+      if (actual[k] !== expected[k]) {
+        throw new NCFError('CHECKSUM_MISMATCH', `ncf: SHA-256 of the file is ${hex(actual)}, trailer says ${hex(expected)}: the file is corrupt`);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.owned) await this.source.close?.();
+  }
+}
+
+function chunkEnd(c: ChunkMeta): number {
+  return c.offset + c.length;
+}
+
+function checkCount(v: number | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isSafeInteger(v) || v < 0) throw new NCFError('FILTER', `ncf: ${name} must be a non-negative integer, got ${v}`);
+  return v;
+}
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b).toString('hex');
+}
+
+function checkHeader(bytes: Uint8Array): void {
+  check(bytes.length >= HEADER_LENGTH, 'file is shorter than its header');
+  for (let k = 0; k < 4; k++) check(bytes[k] === MAGIC[k], 'header magic is not "NCF1": this is not an NCF file');
+  const major = bytes[4]! | (bytes[5]! << 8);
+  if (major > FORMAT_MAJOR) throw unsupported(`file format version ${major}.x is newer than this reader (${FORMAT_MAJOR}.x)`);
+}
+
+async function readFooter(source: RandomAccessSource, maxChunkBytes: number): Promise<FileMeta> {
+  const size = source.size;
+  if (size < HEADER_LENGTH + TAIL_LENGTH) {
+    throw corrupt(`file is ${size} bytes, shorter than the smallest NCF file (${HEADER_LENGTH + TAIL_LENGTH})`);
+  }
+  const prefetch = Math.min(size, FOOTER_PREFETCH);
+  let tailBytes = await source.read(size - prefetch, prefetch);
+  if (prefetch === size) checkHeader(tailBytes);
+  const t = tailBytes.length - TAIL_LENGTH;
+  const view = new DataView(tailBytes.buffer, tailBytes.byteOffset, tailBytes.byteLength);
+  for (let k = 0; k < 4; k++) {
+    check(tailBytes[t + 8 + k] === MAGIC[k], 'tail magic is not "NCF1": not an NCF file, or truncated');
+  }
+  const footerLength = view.getUint32(t, true);
+  const major = view.getUint16(t + 4, true);
+  if (major > FORMAT_MAJOR) throw unsupported(`file format version ${major}.${view.getUint16(t + 6, true)} is newer than this reader (${FORMAT_MAJOR}.x)`);
+  const footerOffset = size - TAIL_LENGTH - footerLength;
+  check(footerLength <= MAX_FOOTER_LENGTH && footerOffset >= HEADER_LENGTH,
+    `footer length ${footerLength} does not fit a ${size}-byte file`);
+  let footer: Uint8Array;
+  if (footerLength <= t) {
+    footer = tailBytes.subarray(t - footerLength, t);
+  } else {
+    footer = await source.read(footerOffset, footerLength);
+  }
+  tailBytes = new Uint8Array(0);
+  return decodeFooter(footer, footerOffset, { maxChunkBytes, maxRowGroupRows: MAX_ROW_GROUP_ROWS });
+}
+
+/** File-level statistics of a column, merged from its chunks. */
+function mergeStats(col: ColumnSchema, chunks: ColumnStats[]): ColumnStats {
+  const out: ColumnStats = { name: col.name, type: col.type, nulls: 0, minExact: true, maxExact: true };
+  let nans = 0;
+  for (const c of chunks) {
+    out.nulls += c.nulls;
+    if (c.nans !== undefined) nans += c.nans;
+    if (c.min !== undefined && (out.min === undefined || compareStat(c.min, out.min) < 0)) { out.min = c.min; out.minExact = c.minExact; }
+    if (c.max !== undefined && (out.max === undefined || compareStat(c.max, out.max) > 0)) { out.max = c.max; out.maxExact = c.maxExact; }
+  }
+  if (col.type === 'float32' || col.type === 'float64') out.nans = nans;
+  // Distinct counts do not add up across chunks; one chunk's count is exact for the column.
+  if (chunks.length === 1 && chunks[0]!.distinct !== undefined) out.distinct = chunks[0]!.distinct;
+  return out;
+}
+
+export type { StatValue };
