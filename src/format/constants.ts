@@ -7,8 +7,9 @@ export const FORMAT_MAJOR = 1;
 export const FORMAT_MINOR = 0;
 /** Header: magic (4) + major u16 + minor u16. */
 export const HEADER_LENGTH = 8;
-/** Tail after the footer: footer length u32 + major u16 + minor u16 + magic (4) + SHA-256 (32). */
-export const TAIL_LENGTH = 4 + 4 + 4 + 32;
+/** Tail after the footer: footer length u32 + footer CRC-32 u32 + major u16 + minor u16 + magic (4)
+ *  + SHA-256 (32). */
+export const TAIL_LENGTH = 4 + 4 + 4 + 4 + 32;
 /** How much a reader fetches from the end in its first read; covers the footer of most files. */
 export const FOOTER_PREFETCH = 64 * 1024;
 /** Upper bound for a footer: a larger value in a file is treated as corruption. */

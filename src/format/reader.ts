@@ -14,7 +14,7 @@ import {
   bindFilter, canSkip, evaluate, filterColumnIndexes, parseFilterJson, parseWhereArg, type BoundFilter, type Filter,
 } from './filter/index.js';
 import { decodeFooter, type ChunkMeta, type FileMeta } from './footer.js';
-import { fileHasher } from './integrity.js';
+import { chunkHash, fileHasher } from './integrity.js';
 import type { RandomAccessSource } from './io.js';
 import { BufferSource } from './io.js';
 import type { ColumnSchema, Schema } from './schema.js';
@@ -37,6 +37,8 @@ export interface ReadOptions {
   limit?: number;
   /** Stop when this signal aborts (the scan throws the signal's reason). */
   signal?: AbortSignal;
+  /** Only these row groups (e.g. from plan()); default all. */
+  rowGroups?: readonly number[];
 }
 
 export interface ScanInfo {
@@ -139,6 +141,17 @@ export class NCFReader {
     return new arrow.Schema(idx.map((i) => this.arrowSchema.fields[i]!), this.arrowSchema.metadata);
   }
 
+  /** The row groups a scan with this filter would read: those the statistics cannot rule out.
+   *  Costs no I/O beyond the footer, so a server can report pruning before streaming. */
+  plan(where?: ReadOptions['where']): { rowGroups: number[]; total: number } {
+    const bound = this.bindWhere(where);
+    const rowGroups: number[] = [];
+    this.meta.rowGroups.forEach((rg, g) => {
+      if (bound === null || !canSkip(bound, (i) => this.chunkStats(g, i), rg.rows)) rowGroups.push(g);
+    });
+    return { rowGroups, total: this.meta.rowGroups.length };
+  }
+
   /** Streams matching rows as Arrow record batches, one per row group that has matches. */
   async *scan(opts: ReadOptions = {}): AsyncGenerator<arrow.RecordBatch> {
     const projection = this.resolveColumns(opts.columns);
@@ -152,13 +165,18 @@ export class NCFReader {
     this.lastScan = info;
     const startBytes = this.bytesRead;
 
-    for (let g = 0; g < this.meta.rowGroups.length && remaining > 0; g++) {
+    const needed = [...new Set([...filterCols, ...projection])].sort((a, b) => a - b);
+    const groups = opts.rowGroups ?? this.meta.rowGroups.map((_, g) => g);
+    for (let k = 0; k < groups.length && remaining > 0; k++) {
+      const g = groups[k]!;
+      if (!Number.isInteger(g) || g < 0 || g >= this.meta.rowGroups.length) {
+        throw new NCFError('STATE', `ncf: row group ${g} does not exist (the file has ${this.meta.rowGroups.length})`);
+      }
       opts.signal?.throwIfAborted();
       const rg = this.meta.rowGroups[g]!;
       if (bound === null && toSkip >= rg.rows) { toSkip -= rg.rows; continue; }
       if (bound !== null && canSkip(bound, (i) => this.chunkStats(g, i), rg.rows)) continue;
       info.rowGroupsScanned++;
-      const needed = [...new Set([...filterCols, ...projection])].sort((a, b) => a - b);
       const decoded = new Map<number, ColumnData>();
       const stored = await this.fetchChunks(g, bound === null ? needed : filterCols);
       for (const [i, bytes] of stored) decoded.set(i, this.decode(g, i, bytes));
@@ -287,7 +305,8 @@ function checkHeader(bytes: Uint8Array): void {
   check(bytes.length >= HEADER_LENGTH, 'file is shorter than its header');
   for (let k = 0; k < 4; k++) check(bytes[k] === MAGIC[k], 'header magic is not "NCF1": this is not an NCF file');
   const major = bytes[4]! | (bytes[5]! << 8);
-  if (major > FORMAT_MAJOR) throw unsupported(`file format version ${major}.x is newer than this reader (${FORMAT_MAJOR}.x)`);
+  const minor = bytes[6]! | (bytes[7]! << 8);
+  if (major > FORMAT_MAJOR) throw unsupported(`file format version ${major}.${minor} is newer than this reader (${FORMAT_MAJOR}.x)`);
 }
 
 async function readFooter(source: RandomAccessSource, maxChunkBytes: number): Promise<FileMeta> {
@@ -301,11 +320,17 @@ async function readFooter(source: RandomAccessSource, maxChunkBytes: number): Pr
   const t = tailBytes.length - TAIL_LENGTH;
   const view = new DataView(tailBytes.buffer, tailBytes.byteOffset, tailBytes.byteLength);
   for (let k = 0; k < 4; k++) {
-    check(tailBytes[t + 8 + k] === MAGIC[k], 'tail magic is not "NCF1": not an NCF file, or truncated');
+    check(tailBytes[t + 12 + k] === MAGIC[k], 'tail magic is not "NCF1": not an NCF file, or truncated');
   }
   const footerLength = view.getUint32(t, true);
-  const major = view.getUint16(t + 4, true);
-  if (major > FORMAT_MAJOR) throw unsupported(`file format version ${major}.${view.getUint16(t + 6, true)} is newer than this reader (${FORMAT_MAJOR}.x)`);
+  const footerCrc = view.getUint32(t + 4, true);
+  const major = view.getUint16(t + 8, true);
+  const minor = view.getUint16(t + 10, true);
+  if (major > FORMAT_MAJOR) throw unsupported(`file format version ${major}.${minor} is newer than this reader (${FORMAT_MAJOR}.x)`);
+  if (prefetch === size) {
+    check(tailBytes[4]! + (tailBytes[5]! << 8) === major && tailBytes[6]! + (tailBytes[7]! << 8) === minor,
+      `header version ${tailBytes[4]! + (tailBytes[5]! << 8)}.${tailBytes[6]! + (tailBytes[7]! << 8)} differs from tail version ${major}.${minor}`);
+  }
   const footerOffset = size - TAIL_LENGTH - footerLength;
   check(footerLength <= MAX_FOOTER_LENGTH && footerOffset >= HEADER_LENGTH,
     `footer length ${footerLength} does not fit a ${size}-byte file`);
@@ -314,6 +339,10 @@ async function readFooter(source: RandomAccessSource, maxChunkBytes: number): Pr
     footer = tailBytes.subarray(t - footerLength, t);
   } else {
     footer = await source.read(footerOffset, footerLength);
+  }
+  const actualCrc = chunkHash(footer);
+  if (actualCrc !== footerCrc) {
+    throw new NCFError('CHECKSUM_MISMATCH', `ncf: footer CRC-32 is ${actualCrc.toString(16)}, tail says ${footerCrc.toString(16)}: the file is corrupt`);
   }
   tailBytes = new Uint8Array(0);
   return decodeFooter(footer, footerOffset, { maxChunkBytes, maxRowGroupRows: MAX_ROW_GROUP_ROWS });

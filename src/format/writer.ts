@@ -12,7 +12,7 @@ import {
 import { NCFError } from './errors.js';
 import { encodeFooter, type ChunkMeta, type FileMeta, type RowGroupMeta } from './footer.js';
 import { inferSchema, toColumns, type WriteInput } from './input.js';
-import { fileHasher } from './integrity.js';
+import { chunkHash, fileHasher } from './integrity.js';
 import type { ByteSink } from './io.js';
 import { validateSchema, type ColumnSchema, type Schema } from './schema.js';
 
@@ -164,12 +164,13 @@ export class NCFWriter {
       if (this.opts.metadata !== undefined) meta.metadata = this.opts.metadata;
       const footer = encodeFooter(meta);
       await this.emit(footer);
-      const tail = new Uint8Array(12);
+      const tail = new Uint8Array(16);
       const view = new DataView(tail.buffer);
       view.setUint32(0, footer.length, true);
-      view.setUint16(4, FORMAT_MAJOR, true);
-      view.setUint16(6, FORMAT_MINOR, true);
-      tail.set(MAGIC, 8);
+      view.setUint32(4, chunkHash(footer), true);
+      view.setUint16(8, FORMAT_MAJOR, true);
+      view.setUint16(10, FORMAT_MINOR, true);
+      tail.set(MAGIC, 12);
       await this.emit(tail);
       const digest = new Uint8Array(this.hasher.digest());
       await this.sink.write(digest);
