@@ -112,12 +112,17 @@ function compareBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array
 
 function bytesMinMax(stats: ChunkStats, offsets: Int32Array, data: Uint8Array, validity: Uint8Array | null, n: number): void {
   let minI = -1, maxI = -1;
+  // First bytes of the current bounds (-1 for an empty string) let most values skip both full
+  // comparisons: anything whose first byte lies strictly between them cannot be a new bound.
+  let minFirst = 0, maxFirst = 0;
   for (let i = 0; i < n; i++) {
     if (validity !== null && (validity[i >>> 3]! & (1 << (i & 7))) === 0) continue;
-    if (minI < 0) { minI = maxI = i; continue; }
     const s = offsets[i]!, e = offsets[i + 1]!;
-    if (compareBytes(data, s, e, data, offsets[minI]!, offsets[minI + 1]!) < 0) minI = i;
-    else if (compareBytes(data, s, e, data, offsets[maxI]!, offsets[maxI + 1]!) > 0) maxI = i;
+    const first = e > s ? data[s]! : -1;
+    if (minI < 0) { minI = maxI = i; minFirst = maxFirst = first; continue; }
+    if (first > minFirst && first < maxFirst) continue;
+    if (first <= minFirst && compareBytes(data, s, e, data, offsets[minI]!, offsets[minI + 1]!) < 0) { minI = i; minFirst = first; }
+    else if (first >= maxFirst && compareBytes(data, s, e, data, offsets[maxI]!, offsets[maxI + 1]!) > 0) { maxI = i; maxFirst = first; }
   }
   if (minI < 0) return;
   const min = data.slice(offsets[minI]!, offsets[minI + 1]!);

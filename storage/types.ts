@@ -1,0 +1,84 @@
+// The two storage interfaces the service is written against: a blob store for immutable table files
+// and a catalog that records which files make up each version of each table. Local folder + SQLite
+// implement them now; object storage + PostgreSQL implement the same interfaces later.
+
+import type { ByteSink, RandomAccessSource } from '../src/format/io.js';
+import type { ColumnSchema } from '../src/format/schema.js';
+
+/** Immutable files addressed by key. Keys are built from internal ids, never from user input. */
+export interface BlobStore {
+  /** A sink that makes the file visible under `key` only when finished (atomic). */
+  createSink(key: string): Promise<ByteSink>;
+  openSource(key: string): Promise<RandomAccessSource>;
+  delete(key: string): Promise<void>;
+  /** Every stored key with its size and last-modified time (for vacuum of orphans). */
+  list(): AsyncIterable<{ key: string; size: number; modified: Date }>;
+  /** Throws when the store is unreachable (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type Operation = 'create' | 'append' | 'replace';
+
+export interface DataFile {
+  key: string;
+  rows: number;
+  bytes: number;
+}
+
+export interface TableVersion {
+  table: string;
+  /** Internal id of the table, stable across versions; used to build file keys. */
+  tableId: string;
+  version: number;
+  operation: Operation;
+  rowsAdded: number;
+  rowCount: number;
+  bytes: number;
+  columns: ColumnSchema[];
+  /** Files of this snapshot, in row order. */
+  files: DataFile[];
+  createdAt: string;
+  /** When this version was committed. */
+  committedAt: string;
+}
+
+export interface VersionInfo {
+  version: number;
+  operation: Operation;
+  rowsAdded: number;
+  rowCount: number;
+  committedAt: string;
+}
+
+export interface CommitRequest {
+  table: string;
+  operation: Operation;
+  /** create: the table must not exist. replace: creates or replaces. append: the table must exist
+   *  and `columns` must equal its columns. */
+  columns: ColumnSchema[];
+  file: DataFile;
+  /** For replace: the version the caller saw (null: none), so a racing write makes one of them 409. Omit to replace whatever is current. */
+  expectVersion?: number | null;
+  /** The table id the file was written under (newTableId() for a new table, else the id read with
+   *  getTable). A new table gets this id (default: the key's first segment, else a fresh one); an
+   *  existing table with another id was dropped and re-created meanwhile, which is a conflict. */
+  tableId?: string;
+}
+
+export interface Catalog {
+  listTables(): Promise<TableVersion[]>;
+  /** The current version, or the given one (time travel); null when the table (or version) does not exist. */
+  getTable(name: string, version?: number): Promise<TableVersion | null>;
+  versions(name: string): Promise<VersionInfo[] | null>;
+  /** Commits atomically; throws CatalogConflict (→ 409) or TableNotFound (→ 404). */
+  commit(req: CommitRequest): Promise<TableVersion>;
+  /** Deletes the table and its history; returns false when it did not exist. */
+  drop(name: string): Promise<boolean>;
+  /** New internal id for a table about to be created. */
+  newTableId(): string;
+  /** Every file key referenced by any version (for vacuum). */
+  referencedKeys(): Promise<Set<string>>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,151 @@
+// The SQLite catalog: the shared contract on a real file in a temp dir, plus what only SQLite has —
+// the file's pragmas and migrations, SQLITE_BUSY as CatalogBusy, and appends from two processes.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { SqliteCatalog } from '../../storage/catalog-sqlite.js';
+import { CatalogBusy } from '../../storage/errors.js';
+import { newId } from '../../storage/keys.js';
+import { MIGRATIONS } from '../../storage/sqlite-migrations.js';
+import { catalogContract } from './catalog-contract.js';
+
+catalogContract('SQLite', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ncf-catalog-'));
+  return {
+    open: async () => new SqliteCatalog(join(dir, 'catalog.sqlite')),
+    destroy: () => rm(dir, { recursive: true, force: true }),
+  };
+});
+
+async function withDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'ncf-catalog-'));
+  try {
+    await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const COLUMNS = [{ name: 'x', type: 'int32' as const, nullable: true }];
+
+describe('SqliteCatalog', () => {
+  it('opens the file in WAL mode and records its migrations once', async () => {
+    await withDir(async (dir) => {
+      const path = join(dir, 'catalog.sqlite');
+      const a = new SqliteCatalog(path);
+      const b = new SqliteCatalog(path);
+      await a.close();
+      await b.close();
+      const raw = new Database(path, { readonly: true });
+      try {
+        assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+        const rows = raw.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
+        assert.deepEqual(rows, MIGRATIONS.map((_, i) => i + 1));
+      } finally {
+        raw.close();
+      }
+    });
+  });
+
+  it('refuses a file migrated by a newer build', async () => {
+    await withDir(async (dir) => {
+      const path = join(dir, 'catalog.sqlite');
+      await new SqliteCatalog(path).close();
+      const raw = new Database(path);
+      raw.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(MIGRATIONS.length + 1, 'later');
+      raw.close();
+      assert.throws(() => new SqliteCatalog(path), /migration 2, this build knows 1/);
+    });
+  });
+
+  it('a lock held past busyTimeoutMs is CatalogBusy (503); the commit succeeds once it is released', async () => {
+    await withDir(async (dir) => {
+      const path = join(dir, 'catalog.sqlite');
+      const catalog = new SqliteCatalog(path, { busyTimeoutMs: 50 });
+      const other = new Database(path);
+      try {
+        const id = newId();
+        other.exec('BEGIN IMMEDIATE');
+        const started = Date.now();
+        await assert.rejects(
+          catalog.commit({ table: 't', operation: 'create', columns: COLUMNS, file: { key: `${id}/${newId()}.ncf`, rows: 1, bytes: 1 } }),
+          (e: unknown) => {
+            assert.ok(e instanceof CatalogBusy, String(e));
+            assert.equal(e.httpStatus, 503);
+            assert.match(e.message, /busy.*50 ms/);
+            return true;
+          },
+        );
+        assert.ok(Date.now() - started >= 40, 'waited for the lock');
+        // Reads are not blocked by a writer under WAL.
+        assert.equal(await catalog.getTable('t'), null);
+        other.exec('ROLLBACK');
+        const v = await catalog.commit({ table: 't', operation: 'create', columns: COLUMNS, file: { key: `${id}/${newId()}.ncf`, rows: 1, bytes: 1 } });
+        assert.equal(v.version, 1);
+      } finally {
+        other.close();
+        await catalog.close();
+      }
+    });
+  });
+
+  it('calls after close fail with a clear error', async () => {
+    await withDir(async (dir) => {
+      const catalog = new SqliteCatalog(join(dir, 'c.sqlite'));
+      await catalog.close();
+      await catalog.close();
+      await assert.rejects(catalog.getTable('t'), /closed/);
+      await assert.rejects(catalog.ping(), /closed/);
+    });
+  });
+
+  it('two processes appending at once give gap-free versions and exact row counts', async () => {
+    await withDir(async (dir) => {
+      const path = join(dir, 'catalog.sqlite');
+      const catalog = new SqliteCatalog(path);
+      try {
+        const tableId = catalog.newTableId();
+        await catalog.commit({ table: 't', operation: 'create', columns: COLUMNS, file: { key: `${tableId}/${newId()}.ncf`, rows: 0, bytes: 0 }, tableId });
+        const perProcess = 60;
+        const worker = fileURLToPath(new URL('./fixtures/sqlite-append-worker.ts', import.meta.url));
+        const start = (rowsBase: number) => {
+          const child = spawn(process.execPath, ['--import', 'tsx', worker, path, 't', String(perProcess), String(rowsBase)], { stdio: ['pipe', 'pipe', 'pipe'] });
+          let out = '';
+          let err = '';
+          let onReady: () => void;
+          const ready = new Promise<void>((r) => { onReady = r; });
+          child.stdout.on('data', (d) => { out += d; if (out.startsWith('ready\n')) onReady(); });
+          child.stderr.on('data', (d) => { err += d; });
+          const done = new Promise<string>((resolve, reject) => child.on('exit', (code) =>
+            (code === 0 ? resolve(out.slice('ready\n'.length)) : reject(new Error(`worker exited ${code}: ${err}`)))));
+          return { child, ready, done };
+        };
+        const workers = [start(1), start(1000)];
+        await Promise.race([Promise.all(workers.map((w) => w.ready)), Promise.all(workers.map((w) => w.done))]);
+        for (const w of workers) w.child.stdin.write('go\n');
+        const outputs = await Promise.all(workers.map((w) => w.done));
+        // Each process reports the versions it got; together they are 2..121 with no repeats.
+        const got = outputs.flatMap((o) => o.trim().split(/\s+/).map(Number)).sort((a, b) => a - b);
+        assert.deepEqual(got, Array.from({ length: 2 * perProcess }, (_, i) => i + 2));
+        const head = (await catalog.getTable('t'))!;
+        assert.equal(head.version, 2 * perProcess + 1);
+        // One process adds rows 1.., the other 1000..
+        let expectedRows = 0;
+        for (let i = 0; i < perProcess; i++) expectedRows += 1 + i + 1000 + i;
+        assert.equal(head.rowCount, expectedRows);
+        assert.equal(head.files.length, 2 * perProcess + 1);
+        const history = (await catalog.versions('t'))!;
+        assert.deepEqual(history.map((v) => v.version), Array.from({ length: 2 * perProcess + 1 }, (_, i) => i + 1));
+        for (let i = 1; i < history.length; i++) assert.equal(history[i]!.rowCount, history[i - 1]!.rowCount + history[i]!.rowsAdded);
+      } finally {
+        await catalog.close();
+      }
+    });
+  });
+});
