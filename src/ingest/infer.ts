@@ -1,0 +1,75 @@
+// Column type inference for text values (CSV fields). Each value is classified into the set of types
+// it could be read as; a column keeps the intersection over all its non-empty values and finally
+// takes the first type left in the order bool → int32 → int64 → float64 → date → timestamp → string.
+// Timestamps are UTC-zoned when every one had a zone, zone-less when none did, strings when mixed;
+// bare dates among timestamps are read as midnight and do not count for or against a zone.
+
+import type { DataType, TimeUnit } from '../format/schema.js';
+import { NUM_FLOAT, NUM_INT32, NUM_INT64, NUM_LOSSY, classifyNumber, parseBool, parseDate, parseTimestamp, parsed } from './text-values.js';
+
+// Candidate bits (what a value can be) and flags (facts that decide between variants).
+export const T_BOOL = 1;
+export const T_INT32 = 2;
+export const T_INT64 = 4;
+export const T_FLOAT = 8;
+export const T_DATE = 16;
+export const T_TS = 32;
+export const T_ALL = 63;
+const F_LOSSY = 64;
+const F_ZONED = 128;
+const F_NAIVE = 256;
+
+/** Candidate bits and flags for one non-empty value. */
+export function classify(buf: Uint8Array, s: number, e: number): number {
+  const c = buf[s]!;
+  if (c >= 48 && c <= 57) {
+    if (e - s >= 10 && buf[s + 4] === 45) {
+      // A bare date also fits a timestamp column (as midnight) without voting on the zone.
+      if (e - s === 10) return parseDate(buf, s, e) === parseDate(buf, s, e) ? T_DATE | T_TS : 0;
+      if (!parseTimestamp(buf, s, e, 'us')) return 0;
+      return T_TS | (parsed.zoned ? F_ZONED : F_NAIVE);
+    }
+    return numberBits(buf, s, e);
+  }
+  if (c === 43 || c === 45 || c === 46) return numberBits(buf, s, e);
+  const l = c | 0x20;
+  if (l === 116 || l === 102) return parseBool(buf, s, e) >= 0 ? T_BOOL : 0;
+  if (l === 110 || l === 105) return numberBits(buf, s, e);
+  return 0;
+}
+
+function numberBits(buf: Uint8Array, s: number, e: number): number {
+  const n = classifyNumber(buf, s, e);
+  return (n & NUM_INT32 ? T_INT32 : 0) | (n & NUM_INT64 ? T_INT64 : 0) | (n & NUM_FLOAT ? T_FLOAT : 0) | (n & NUM_LOSSY ? F_LOSSY : 0);
+}
+
+/** Inference state of one column: candidate bits left, flags seen, and whether any value was seen. */
+export class ColumnInference {
+  cand = T_ALL;
+  flags = 0;
+  seen = false;
+
+  /** False once only string is left (callers stop classifying the column). */
+  get open(): boolean {
+    return this.cand !== 0;
+  }
+
+  add(bits: number): void {
+    this.seen = true;
+    this.cand &= bits;
+    this.flags |= bits;
+  }
+
+  result(): { type: DataType; unit?: TimeUnit; timezone?: string } {
+    const c = this.cand;
+    if (!this.seen || c === 0) return { type: 'string' };
+    if (c & T_BOOL) return { type: 'bool' };
+    if (c & T_INT32) return { type: 'int32' };
+    if (c & T_INT64) return { type: 'int64' };
+    if (c & T_FLOAT) return this.flags & F_LOSSY ? { type: 'string' } : { type: 'float64' };
+    if (c & T_DATE) return { type: 'date' };
+    const zoned = (this.flags & F_ZONED) !== 0;
+    if (zoned && (this.flags & F_NAIVE) !== 0) return { type: 'string' };
+    return zoned ? { type: 'timestamp', unit: 'us', timezone: 'UTC' } : { type: 'timestamp', unit: 'us' };
+  }
+}
