@@ -1,0 +1,96 @@
+// `npm run bench`: NCF against Parquet (DuckDB, parquet-wasm) and Arrow IPC in one process run,
+// printed as a fixed-width table of figures and ratios. Options:
+//   --quick           100k-row data sets, one timed run, no warm-up (a smoke run of a few seconds)
+// Data sets: users 100k and 1M, flights 1M (all measurements), numeric 1M (projection only).
+//   --json <path>     also write the raw figures (every sample) as JSON
+// Temporary files go to a fresh directory under os.tmpdir() and are deleted at the end.
+
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { makeFlights, makeNumeric, makeUsers, type Dataset } from './datasets.js';
+import { Duck } from './duckdb.js';
+import { describeMachine } from './machine.js';
+import { gc, type RunPlan } from './measure.js';
+import { readNcf, tsRangeWhere, writeNcf } from './ncf.js';
+import { renderReport } from './report.js';
+import type { DatasetResult, RunResult } from './results.js';
+import { runDataset, runProjectionOnly, type NcfAdapter } from './suite.js';
+import { checkTargets } from './targets.js';
+
+const USAGE = `usage: npm run bench -- [--quick] [--json out.json]
+  --quick        100k-row data sets, 1 timed run, no warm-up
+  --json <path>  also write the raw figures as JSON`;
+
+/** A data set and whether it runs every measurement or only the projection test. */
+interface DatasetSpec { make: () => Dataset; projectionOnly?: boolean }
+
+function plan(quick: boolean): { run: RunPlan; datasets: DatasetSpec[] } {
+  const rows = quick ? 100_000 : 1_000_000;
+  const datasets: DatasetSpec[] = [
+    { make: () => makeUsers(100_000) },
+    ...(quick ? [] : [{ make: () => makeUsers(1_000_000) }]),
+    { make: () => makeFlights(rows) },
+    { make: () => makeNumeric(rows), projectionOnly: true },
+  ];
+  return { run: quick ? { warmups: 0, repeats: 1 } : { warmups: 1, repeats: 5 }, datasets };
+}
+
+export const ncfAdapter: NcfAdapter = { write: writeNcf, read: readNcf, tsRangeWhere };
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: false,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const quick = values.quick === true;
+  const { run, datasets } = plan(quick);
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const log = (msg: string): void => {
+    process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
+  };
+
+  const dir = await mkdtemp(join(tmpdir(), 'ncf-bench-'));
+  // Also on Ctrl-C and on a crash (e.g. EPIPE when piped into `head`), not only on the normal path.
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  process.once('SIGINT', () => process.exit(130));
+  const duck = await Duck.open();
+  try {
+    const versions = await duck.versions();
+    const machine = describeMachine(versions);
+    const results: DatasetResult[] = [];
+    for (const spec of datasets) {
+      const t0 = performance.now();
+      const data = spec.make();
+      const generateMs = performance.now() - t0;
+      log(`${data.name}: generated in ${generateMs.toFixed(0)} ms`);
+      const ctx = { plan: run, dir, duck, ncf: ncfAdapter, duckThreads: versions.threads, log };
+      results.push(await (spec.projectionOnly ? runProjectionOnly(ctx, data, generateMs) : runDataset(ctx, data, generateMs)));
+      gc();
+    }
+    const result: RunResult = {
+      startedAt, mode: quick ? 'quick' : 'full', warmups: run.warmups, repeats: run.repeats, machine,
+      datasets: results, targets: checkTargets(results), totalSeconds: (performance.now() - started) / 1000,
+    };
+    console.log(renderReport(result));
+    if (values.json) {
+      await writeFile(values.json, JSON.stringify(result, null, 2) + '\n');
+      log(`raw figures written to ${values.json}`);
+    }
+  } finally {
+    duck.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,49 @@
+// The targets, checked against one run's figures: size ≤ 0.80× DuckDB zstd and ≤ 0.60×
+// snappy; write rows/s ≥ DuckDB's Parquet write; read to Arrow ≥ DuckDB's in-engine scan;
+// one-column projection ≤ 15% of the bytes; a sorted-range filter ≤ 10% of the row groups.
+
+import type { DatasetResult, Entry, Target } from './results.js';
+import { fmtPct, fmtRatio } from './report.js';
+
+const find = (entries: Entry[], key: string): Entry | undefined => entries.find((e) => e.key === key);
+
+/** NCF's speed over another entry's (same rows, so the inverse ratio of median times). */
+function speedRatio(entries: Entry[], key: string): number {
+  const ncf = find(entries, 'ncf');
+  const other = find(entries, key);
+  return ncf && other ? other.timing.median / ncf.timing.median : NaN;
+}
+
+export function checkTargets(datasets: DatasetResult[]): Target[] {
+  const out: Target[] = [];
+  for (const d of datasets) {
+    const size = (key: string): number => d.sizes.find((s) => s.key === key)?.bytes ?? NaN;
+    const add = (what: string, goal: string, value: number, met: boolean, pct = false): void => {
+      out.push({ dataset: d.name, what, goal, actual: pct ? fmtPct(value) : value.toFixed(3), met });
+    };
+    if (d.sizes.length > 0) {
+      const zstd = size('ncf') / size('duckdb-zstd');
+      const snappy = size('ncf') / size('duckdb-snappy');
+      add('size NCF / DuckDB Parquet zstd', '<= 0.80', zstd, zstd <= 0.8);
+      add('size NCF / DuckDB Parquet snappy', '<= 0.60', snappy, snappy <= 0.6);
+    }
+    if (d.write.length > 0) {
+      const w = speedRatio(d.write, 'duckdb-zstd');
+      add('write rows/s NCF / DuckDB COPY zstd', '>= 1.00', w, w >= 1);
+    }
+    if (d.read.length > 0) {
+      const r = speedRatio(d.read, 'duckdb-scan');
+      add('read rows/s NCF->Arrow / DuckDB scan', '>= 1.00', r, r >= 1);
+    }
+    // Only on the table of equal-sized columns: on the mixed table one text column is ~half the data.
+    if (d.projection && d.sizes.length === 0) {
+      const worst = Math.max(...d.projection.columns.map((c) => c.ncfFraction));
+      add('projection: bytes read for 1 of 10 columns (worst)', '<= 15%', worst, worst <= 0.15, true);
+    }
+    if (d.pruning) {
+      const f = d.pruning.ncf.rowGroupsScanned / d.pruning.ncf.rowGroupsTotal;
+      add('ts range: row groups scanned', '<= 10%', f, f <= 0.1, true);
+    }
+  }
+  return out;
+}
