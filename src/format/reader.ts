@@ -4,7 +4,6 @@
 
 import * as arrow from 'apache-arrow';
 import { columnsToRecordBatch, schemaToArrow } from './arrow.js';
-import { decodeChunk } from './chunk.js';
 import type { ColumnData } from './column.js';
 import {
   FOOTER_PREFETCH, FORMAT_MAJOR, HEADER_LENGTH, MAGIC, MAX_CHUNK_BYTES, MAX_FOOTER_LENGTH, MAX_ROW_GROUP_ROWS, TAIL_LENGTH,
@@ -20,6 +19,7 @@ import { BufferSource } from './io.js';
 import type { ColumnSchema, Schema } from './schema.js';
 import { compareStat, statsFromFooter, type ChunkStats, type StatValue } from './stats.js';
 import { takeRows } from './take.js';
+import { decodeParallel } from './parallel/pool.js';
 
 export interface ReaderOptions {
   /** Largest chunk body this reader will allocate (default 1 GiB). */
@@ -164,54 +164,79 @@ export class NCFReader {
     const info: ScanInfo = { rowGroupsScanned: 0, rowGroupsTotal: this.meta.rowGroups.length, bytesRead: 0 };
     this.lastScan = info;
     const startBytes = this.bytesRead;
-
     const needed = [...new Set([...filterCols, ...projection])].sort((a, b) => a - b);
-    const groups = opts.rowGroups ?? this.meta.rowGroups.map((_, g) => g);
-    for (let k = 0; k < groups.length && remaining > 0; k++) {
-      const g = groups[k]!;
+
+    // Which row groups to read is known up front: statistics prune with a filter; without one,
+    // offset and limit select whole groups. That lets the next group load while this one is used.
+    const groups: number[] = [];
+    let skipRows = toSkip, wantRows = remaining;
+    for (const g of opts.rowGroups ?? this.meta.rowGroups.map((_, i) => i)) {
       if (!Number.isInteger(g) || g < 0 || g >= this.meta.rowGroups.length) {
         throw new NCFError('STATE', `ncf: row group ${g} does not exist (the file has ${this.meta.rowGroups.length})`);
       }
-      opts.signal?.throwIfAborted();
-      const rg = this.meta.rowGroups[g]!;
-      if (bound === null && toSkip >= rg.rows) { toSkip -= rg.rows; continue; }
-      if (bound !== null && canSkip(bound, (i) => this.chunkStats(g, i), rg.rows)) continue;
-      info.rowGroupsScanned++;
-      const decoded = new Map<number, ColumnData>();
-      const stored = await this.fetchChunks(g, bound === null ? needed : filterCols);
-      for (const [i, bytes] of stored) decoded.set(i, this.decode(g, i, bytes));
-      let selection: Uint32Array | null = null;
-      let n = rg.rows;
+      const rows = this.meta.rowGroups[g]!.rows;
       if (bound !== null) {
-        selection = evaluate(bound, (i) => decoded.get(i)!, rg.rows);
-        n = selection.length;
-        if (n === 0 || n <= toSkip) { toSkip -= n; info.bytesRead = this.bytesRead - startBytes; continue; }
-        const rest = needed.filter((i) => !decoded.has(i));
-        for (const [i, bytes] of await this.fetchChunks(g, rest)) decoded.set(i, this.decode(g, i, bytes));
+        if (!canSkip(bound, (i) => this.chunkStats(g, i), rows)) groups.push(g);
+        continue;
       }
-      info.bytesRead = this.bytesRead - startBytes;
-      // Apply offset/limit to the selection before gathering, so skipped rows are never copied.
-      let from = 0, to = n;
-      if (toSkip > 0) { from = toSkip; toSkip = 0; }
-      if (to - from > remaining) to = from + remaining;
-      remaining -= to - from;
-      let columns: ColumnData[];
-      if (selection !== null) {
-        const sel = from === 0 && to === n ? selection : selection.subarray(from, to);
-        columns = projection.map((i) => (sel.length === rg.rows ? decoded.get(i)! : takeRows(decoded.get(i)!, sel)));
-        yield columnsToRecordBatch(outSchema, outCols, columns, sel.length);
-      } else {
-        columns = projection.map((i) => decoded.get(i)!);
-        const batch = columnsToRecordBatch(outSchema, outCols, columns, rg.rows);
-        yield from === 0 && to === rg.rows ? batch : batch.slice(from, to);
+      if (wantRows <= 0) break;
+      if (skipRows >= rows) { skipRows -= rows; toSkip -= rows; continue; }
+      groups.push(g);
+      wantRows -= rows - skipRows;
+      skipRows = 0;
+    }
+
+    const firstCols = bound === null ? needed : filterCols;
+    let next: Promise<Map<number, ColumnData>> | null = groups.length > 0 ? this.load(groups[0]!, firstCols) : null;
+    try {
+      for (let k = 0; k < groups.length && remaining > 0; k++) {
+        const g = groups[k]!;
+        const rg = this.meta.rowGroups[g]!;
+        opts.signal?.throwIfAborted();
+        const decoded = await next!;
+        next = k + 1 < groups.length ? this.load(groups[k + 1]!, firstCols) : null;
+        info.rowGroupsScanned++;
+        let selection: Uint32Array | null = null;
+        let n = rg.rows;
+        if (bound !== null) {
+          selection = evaluate(bound, (i) => decoded.get(i)!, rg.rows);
+          n = selection.length;
+          if (n === 0 || n <= toSkip) { toSkip -= n; info.bytesRead = this.bytesRead - startBytes; continue; }
+          const rest = needed.filter((i) => !decoded.has(i));
+          for (const [i, data] of await this.load(g, rest)) decoded.set(i, data);
+        }
+        info.bytesRead = this.bytesRead - startBytes;
+        // Apply offset/limit to the selection before gathering, so skipped rows are never copied.
+        let from = 0, to = n;
+        if (toSkip > 0) { from = toSkip; toSkip = 0; }
+        if (to - from > remaining) to = from + remaining;
+        remaining -= to - from;
+        if (selection !== null) {
+          const sel = from === 0 && to === n ? selection : selection.subarray(from, to);
+          const columns = projection.map((i) => (sel.length === rg.rows ? decoded.get(i)! : takeRows(decoded.get(i)!, sel)));
+          yield columnsToRecordBatch(outSchema, outCols, columns, sel.length);
+        } else {
+          const columns = projection.map((i) => decoded.get(i)!);
+          const batch = columnsToRecordBatch(outSchema, outCols, columns, rg.rows);
+          yield from === 0 && to === rg.rows ? batch : batch.slice(from, to);
+        }
       }
+    } finally {
+      // A consumer that stops early leaves a load in flight: let it finish quietly.
+      next?.catch(() => {});
     }
   }
 
-  private decode(g: number, i: number, bytes: Uint8Array): ColumnData {
+  /** Fetches and decodes some chunks of one row group (decoding on the worker pool). */
+  private async load(g: number, cols: number[]): Promise<Map<number, ColumnData>> {
     const rg = this.meta.rowGroups[g]!;
-    const col = this.meta.columns[i]!;
-    return decodeChunk(col, rg.chunks[i]!, bytes, rg.rows, `row group ${g}, column "${col.name}"`);
+    const stored = await this.fetchChunks(g, cols);
+    const entries = await Promise.all([...stored].map(async ([i, bytes]) => {
+      const col = this.meta.columns[i]!;
+      const data = await decodeParallel({ col, meta: rg.chunks[i]!, stored: bytes, n: rg.rows, what: `row group ${g}, column "${col.name}"` });
+      return [i, data] as const;
+    }));
+    return new Map(entries);
   }
 
   /** Reads the stored bytes of the given chunks of one row group, coalescing nearby ranges. */

@@ -4,7 +4,8 @@
 import * as arrow from 'apache-arrow';
 import { ColumnBuilder } from './column-builder.js';
 import type { ColumnData } from './column.js';
-import { encodeChunk } from './chunk.js';
+import type { EncodedChunk } from './chunk.js';
+import { encodeParallel } from './parallel/pool.js';
 import {
   DEFAULT_COMPRESSION_LEVEL, DEFAULT_ROW_GROUP_ROWS, FORMAT_MAJOR, FORMAT_MINOR, HEADER_LENGTH, MAGIC,
   MAX_ROW_GROUP_ROWS, WRITER_VERSION,
@@ -15,6 +16,9 @@ import { inferSchema, toColumns, type WriteInput } from './input.js';
 import { chunkHash, fileHasher } from './integrity.js';
 import type { ByteSink } from './io.js';
 import { validateSchema, type ColumnSchema, type Schema } from './schema.js';
+
+/** Row groups encoding at once (on the worker pool) before the writer waits. */
+const MAX_INFLIGHT = 3;
 
 export interface WriterOptions {
   /** Columns of the file; inferred from the first write when absent. */
@@ -39,6 +43,7 @@ export class NCFWriter {
   private columns: ColumnSchema[] | null = null;
   private builders: ColumnBuilder[] = [];
   private readonly rowGroups: RowGroupMeta[] = [];
+  private inflight: { rows: number; encoded: Promise<EncodedChunk[]> }[] = [];
   private readonly hasher = fileHasher();
   private offset = 0;
   private rows = 0;
@@ -128,15 +133,26 @@ export class NCFWriter {
   private async flushRowGroup(): Promise<void> {
     const n = this.builders[0]!.length;
     if (n === 0) return;
+    const columns = this.columns!;
+    const data = this.builders.map((b) => b.finish());
+    const encoded = Promise.all(data.map((d, i) => encodeParallel({ col: columns[i]!, data: d, level: this.level })));
+    // Marked handled now; the rejection is seen when the group is emitted.
+    encoded.catch(() => {});
+    this.inflight.push({ rows: n, encoded });
+    // Up to MAX_INFLIGHT groups encode on the worker pool while the next one is buffered; memory
+    // stays bounded by that many row groups.
+    while (this.inflight.length >= MAX_INFLIGHT) await this.emitOldest();
+  }
+
+  private async emitOldest(): Promise<void> {
+    const { rows, encoded } = this.inflight.shift()!;
     const chunks: ChunkMeta[] = [];
-    for (let i = 0; i < this.builders.length; i++) {
-      const data = this.builders[i]!.finish();
-      const encoded = encodeChunk(this.columns![i]!, data, this.level);
-      chunks.push({ offset: this.offset, ...encoded.meta });
-      await this.emit(encoded.bytes);
+    for (const chunk of await encoded) {
+      chunks.push({ offset: this.offset, ...chunk.meta });
+      await this.emit(chunk.bytes);
     }
-    this.rowGroups.push({ rows: n, chunks });
-    this.rows += n;
+    this.rowGroups.push({ rows, chunks });
+    this.rows += rows;
   }
 
   private async emit(bytes: Uint8Array): Promise<void> {
@@ -153,6 +169,7 @@ export class NCFWriter {
         throw new NCFError('SCHEMA', 'ncf: cannot close a writer that has no schema: pass `schema` or write at least one input');
       }
       await this.flushRowGroup();
+      while (this.inflight.length > 0) await this.emitOldest();
       const meta: FileMeta = {
         columns: this.columns,
         rows: this.rows,
@@ -193,6 +210,7 @@ export class NCFWriter {
   private async fail(): Promise<void> {
     this.state = 'failed';
     this.builders = [];
+    this.inflight = [];
     await this.sink.abort().catch(() => {});
   }
 

@@ -168,7 +168,10 @@ describe('toColumns', () => {
     assert.throws(() => toColumns({ v: [new Date(NaN)] }, [col('v', 'timestamp')]), isErr('SCHEMA', /Date\(invalid\) does not fit timestamp/));
     assertJs(column({ v: [new Date(Date.UTC(1969, 11, 31)), new Date(Date.UTC(2024, 1, 29)), null] }, [col('v', 'date')]), [-1, 19782, null]);
     assert.throws(() => toColumns({ v: [d] }, [col('v', 'date')]), isErr('SCHEMA', /midnight UTC/));
-    assert.throws(() => toColumns({ v: [19782] }, [col('v', 'date')]), isErr('SCHEMA', /19782 does not fit date \(expected a Date\)/));
+    // Integers are days (the stored form) and YYYY-MM-DD strings are dates; anything else is refused.
+    assertJs(column({ v: [19782, '2024-02-29', '1969-12-31'] }, [col('v', 'date')]), [19782, 19782, -1]);
+    assert.throws(() => toColumns({ v: [1.5] }, [col('v', 'date')]), isErr('SCHEMA', /1.5 does not fit date/));
+    assert.throws(() => toColumns({ v: ['2024-02-30'] }, [col('v', 'date')]), isErr('SCHEMA', /does not fit date/));
   });
 
   it('encodes strings of any length and script', () => {

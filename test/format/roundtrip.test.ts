@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as arrow from 'apache-arrow';
 import fc from 'fast-check';
-import { BufferSink, NCFReader, NCFWriter, type ColumnSchema, type DataType } from '../../src/index.js';
+import { BufferSink, NCFError, NCFReader, NCFWriter, type ColumnSchema, type DataType } from '../../src/index.js';
 import { sameValue } from '../helpers.js';
 
 async function writeToBuffer(columns: ColumnSchema[], data: Record<string, unknown[]>, rowGroupRows = 3): Promise<Uint8Array> {
@@ -205,4 +205,29 @@ test('property: random schemas and data round-trip exactly', async () => {
       }
     },
   ), { numRuns: 150 });
+});
+
+test('large row groups go through the worker pool: same data, and errors keep their type across threads', async () => {
+  const n = 120_000;
+  const ids = Array.from({ length: n }, (_, i) => i * 3);
+  const names = ids.map((i) => (i % 11 === 0 ? null : `name-${i % 1000}`));
+  const xs = ids.map((i) => (i % 7) / 8);
+  const cols: ColumnSchema[] = [
+    { name: 'id', type: 'int64', nullable: false }, { name: 'name', type: 'string', nullable: true }, { name: 'x', type: 'float64', nullable: false },
+  ];
+  const file = await writeToBuffer(cols, { id: ids.map(BigInt), name: names, x: xs }, 40_000);
+  const reader = await NCFReader.open(file);
+  const t = await reader.read();
+  assert.equal(t.numRows, n);
+  assert.deepEqual(columnValues(t, 'name'), names);
+  assert.deepEqual(columnValues(t, 'x'), xs);
+  assert.equal(t.getChild('id')!.get(n - 1), BigInt(ids[n - 1]!));
+  const filtered = await reader.read({ where: 'name=eq.name-3', columns: ['id'] });
+  assert.deepEqual(columnValues(filtered, 'id'), ids.filter((_, i) => names[i] === 'name-3').map(BigInt));
+  // Corrupt one byte inside the second row group's name chunk: the worker's CRC check must fail as an NCFError.
+  const chunk = reader.meta.rowGroups[1]!.chunks[1]!;
+  const bad = file.slice();
+  bad[chunk.offset + 10]! ^= 0xff;
+  const badReader = await NCFReader.open(bad);
+  await assert.rejects(badReader.read(), (e: any) => e instanceof NCFError && e.code === 'CHECKSUM_MISMATCH' && /row group 1, column "name"/.test(e.message));
 });

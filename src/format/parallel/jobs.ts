@@ -1,0 +1,48 @@
+// The two jobs the engine runs off the main thread — encoding and decoding one column chunk — as
+// plain functions of plain data, so the same code runs inline or in a worker.
+
+import { decodeChunk, encodeChunk, type EncodedChunk } from '../chunk.js';
+import type { ColumnData } from '../column.js';
+import type { ChunkMeta } from '../footer.js';
+import type { ColumnSchema } from '../schema.js';
+
+export interface EncodeJob {
+  op: 'encode';
+  col: ColumnSchema;
+  data: ColumnData;
+  level: number;
+}
+
+export interface DecodeJob {
+  op: 'decode';
+  col: ColumnSchema;
+  meta: ChunkMeta;
+  stored: Uint8Array;
+  n: number;
+  what: string;
+}
+
+export type Job = EncodeJob | DecodeJob;
+
+export function runJob(job: Job): EncodedChunk | ColumnData {
+  return job.op === 'encode'
+    ? encodeChunk(job.col, job.data, job.level)
+    : decodeChunk(job.col, job.meta, job.stored, job.n, job.what);
+}
+
+/** The distinct ArrayBuffers under a job or a result, to transfer rather than copy. */
+export function buffersOf(x: EncodedChunk | ColumnData | Job): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  const add = (v: ArrayBufferView | null | undefined) => {
+    if (v && v.buffer instanceof ArrayBuffer && v.buffer.byteLength > 0) out.add(v.buffer);
+  };
+  const addColumn = (c: ColumnData) => {
+    add(c.validity);
+    if (c.values.kind === 'bytes') { add(c.values.offsets); add(c.values.data); } else add(c.values.data);
+  };
+  if ('op' in x) {
+    if (x.op === 'encode') addColumn(x.data); else add(x.stored);
+  } else if ('values' in x) addColumn(x);
+  else add(x.bytes);
+  return [...out];
+}
