@@ -1,7 +1,7 @@
 // `ncf cat`: rows to stdout as NDJSON, JSON, CSV or an Arrow IPC stream.
 
-import * as arrow from 'apache-arrow';
 import { NCFReader } from '../format/reader.js';
+import { arrowChunks } from '../query/output/arrow.js';
 import { csvBatch, csvHeader, jsonClose, jsonOpen, jsonRows, ndjsonBatch } from '../query/output/text.js';
 import { parseArgs } from 'node:util';
 import { expectPositionals, intOption, usage, UsageError } from './args.js';
@@ -38,14 +38,7 @@ export async function runCat(args: string[]): Promise<number> {
     const schema = reader.projectedSchema(opts.columns);
     const batches = reader.scan(opts);
     if (format === 'arrow') {
-      const writer = new arrow.RecordBatchStreamWriter();
-      writer.reset(undefined, schema);
-      for await (const batch of batches) {
-        writer.write(batch);
-        await out(writer.toUint8Array(true));
-      }
-      writer.finish();
-      await out(writer.toUint8Array(true));
+      for await (const bytes of arrowChunks(schema, batches)) await out(bytes);
     } else if (format === 'csv') {
       await out(csvHeader(schema));
       for await (const batch of batches) await out(csvBatch(batch));

@@ -1,28 +1,11 @@
 // `ncf inspect`: the file's layout and statistics, for people (table) or programs (--json).
 
 import { NCFReader } from '../format/reader.js';
-import type { StatValue } from '../format/stats.js';
-import type { ColumnSchema } from '../format/schema.js';
+import { statText } from '../stat-text.js';
 import { parseArgs } from 'node:util';
 import { expectPositionals, usage } from './args.js';
 
-const decoder = new TextDecoder('utf-8', { fatal: false });
-
-/** A statistic as text a person (or JSON) can read: strings decoded, dates and timestamps in ISO 8601. */
-export function statText(col: ColumnSchema, v: StatValue | undefined): string | number | boolean | null {
-  if (v === undefined) return null;
-  if (v instanceof Uint8Array) return col.type === 'string' ? decoder.decode(v) : Buffer.from(v).toString('base64');
-  if (typeof v === 'bigint') {
-    if (col.type === 'timestamp') {
-      const perMs = { s: 1e-3, ms: 1, us: 1e3, ns: 1e6 }[col.unit ?? 'us'];
-      const d = new Date(Number(v) / perMs);
-      return Number.isNaN(d.getTime()) ? v.toString() : d.toISOString();
-    }
-    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
-  }
-  if (col.type === 'date' && typeof v === 'number') return new Date(v * 86400000).toISOString().slice(0, 10);
-  return v;
-}
+export { statText };
 
 export async function runInspect(args: string[]): Promise<number> {
   const { values, positionals } = usage(() => parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' } } }));

@@ -8,7 +8,6 @@ import * as arrow from 'apache-arrow';
 export type Render = (i: number) => string;
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-const decoder = new TextDecoder();
 
 function isNull(data: arrow.Data, i: number): boolean {
   const bm = data.nullBitmap;
@@ -76,20 +75,24 @@ export function csvRenderer(data: arrow.Data, safe = false): Render {
   };
 }
 
+// Arrow JS slices a Data by advancing `offset` and taking subarrays of the value and offset buffers,
+// but not of bitmaps: values and valueOffsets are indexed by i, validity and bool bits by offset + i.
 function plainRenderer(data: arrow.Data, json: boolean): Render {
   const type = data.type;
   const off = data.offset;
   if (arrow.DataType.isUtf8(type)) {
     const offsets = data.valueOffsets as Int32Array, bytes = data.values as Uint8Array;
+    // Buffer#toString decodes a range without making a subarray per value (TextDecoder needs one).
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     return (i) => {
-      const s = decoder.decode(bytes.subarray(offsets[off + i]!, offsets[off + i + 1]!));
+      const s = buf.toString('utf8', offsets[i]!, offsets[i + 1]!);
       return json ? quoteJson(s) : s;
     };
   }
   if (arrow.DataType.isBinary(type)) {
     const offsets = data.valueOffsets as Int32Array, bytes = data.values as Uint8Array;
     return (i) => {
-      const s = Buffer.from(bytes.buffer, bytes.byteOffset + offsets[off + i]!, offsets[off + i + 1]! - offsets[off + i]!).toString('base64');
+      const s = Buffer.from(bytes.buffer, bytes.byteOffset + offsets[i]!, offsets[i + 1]! - offsets[i]!).toString('base64');
       return json ? `"${s}"` : s;
     };
   }
@@ -99,17 +102,17 @@ function plainRenderer(data: arrow.Data, json: boolean): Render {
   }
   if (arrow.DataType.isDate(type)) {
     const v = data.values as Int32Array;
-    return (i) => (json ? `"${dateToIso(v[off + i]!)}"` : dateToIso(v[off + i]!));
+    return (i) => (json ? `"${dateToIso(v[i]!)}"` : dateToIso(v[i]!));
   }
   if (arrow.DataType.isTimestamp(type)) {
     const v = data.values as BigInt64Array;
     const unit = (type as arrow.Timestamp).unit;
-    return (i) => (json ? `"${timestampToIso(v[off + i]!, unit)}"` : timestampToIso(v[off + i]!, unit));
+    return (i) => (json ? `"${timestampToIso(v[i]!, unit)}"` : timestampToIso(v[i]!, unit));
   }
   if (arrow.DataType.isInt(type) && (type as arrow.Int).bitWidth === 64) {
     const v = data.values as BigInt64Array | BigUint64Array;
     return (i) => {
-      const x = v[off + i]!;
+      const x = v[i]!;
       const s = x.toString();
       return json && (x > MAX_SAFE || x < -MAX_SAFE) ? `"${s}"` : s;
     };
@@ -117,12 +120,21 @@ function plainRenderer(data: arrow.Data, json: boolean): Render {
   if (arrow.DataType.isFloat(type)) {
     const v = data.values as Float64Array | Float32Array;
     return (i) => {
-      const x = v[off + i]!;
+      const x = v[i]!;
       if (Number.isFinite(x)) return Object.is(x, -0) ? '-0' : String(x);
       const s = Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
       return json ? `"${s}"` : s;
     };
   }
   const v = data.values as Int32Array;
-  return (i) => String(v[off + i]!);
+  return (i) => String(v[i]!);
+}
+
+/** Every value of `data` as a plain JS value by the same rules (for small answers built as objects:
+ *  histogram edges, distinct values). */
+export function jsonValues(data: arrow.Data): unknown[] {
+  const render = jsonRenderer(data);
+  const out: unknown[] = new Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = JSON.parse(render(i));
+  return out;
 }

@@ -1,0 +1,96 @@
+// Query routes: GET /v1/tables/{name}/rows (PostgREST query string) and POST /v1/tables/{name}/query
+// (the same as a JSON body). Thin: parse (params.ts), negotiate, plan (plan.ts), then stream the
+// answer (respond.ts). The contract is written down in docs/QUERY.md.
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServiceContext } from '../src/context.js';
+import { fromEngineError } from '../src/errors.js';
+import { NCFError } from '../src/format/errors.js';
+import { getReader } from '../src/footer-cache.js';
+import { negotiateEncoding, negotiateFormat } from '../src/query/negotiate.js';
+import { parseQueryBody, parseRowsQuery, queryProblem, type QueryRequest } from '../src/query/params.js';
+import { planQuery } from '../src/query/plan.js';
+import { abortProblem, answerQuery, matchesETag, planLimit, queryETag, queryHeaders, requestSignal } from '../src/query/respond.js';
+import { checkTableName, loadTable } from '../src/table-ref.js';
+
+export interface QueryRoutesOptions {
+  ctx: ServiceContext;
+}
+
+/** The raw query string of a request URL (without "?"), kept verbatim so filters keep their order. */
+export function rawSearch(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? '' : url.slice(q + 1);
+}
+
+/** Engine errors met while planning or scanning stored files: a client's filter mistake stays a 400,
+ *  anything about the stored bytes is ours (500). */
+function mapError(e: unknown): unknown {
+  if (!(e instanceof NCFError)) return e;
+  return e.code === 'FILTER' || e.code === 'UNKNOWN_COLUMN' ? queryProblem(e) : fromEngineError(e, 'stored');
+}
+
+/** Builds the `next` link of a JSON page: same query, offset moved past the rows shown, limit reduced
+ *  by them, and the snapshot's version pinned so paging is stable while the table changes. */
+function nextLinkFor(path: string, search: string, q: QueryRequest, version: number, paging: 'get' | 'post') {
+  return (shown: number): string => {
+    const params = new URLSearchParams(search);
+    params.delete('offset');
+    params.delete('limit');
+    params.delete('version');
+    if (paging === 'post') for (const k of [...params.keys()]) if (k !== 'format' && k !== 'csvSafe') params.delete(k);
+    params.set('offset', String(q.spec.offset + shown));
+    if (q.spec.limit !== null) params.set('limit', String(q.spec.limit - shown));
+    params.set('version', String(version));
+    return `${path}?${params.toString()}`;
+  };
+}
+
+async function runQuery(ctx: ServiceContext, req: FastifyRequest, reply: FastifyReply, name: string, q: QueryRequest,
+  paging: 'get' | 'post'): Promise<FastifyReply> {
+  const format = negotiateFormat(req.headers.accept, q.format);
+  const encoding = negotiateEncoding(req.headers['accept-encoding']);
+  const version = await loadTable(ctx, name, q.spec.version ?? undefined);
+  const max = ctx.config.maxResponseRows;
+  let plan;
+  try {
+    plan = await planQuery(version, { ...q.spec, limit: planLimit(q.spec, format, max) }, (key) => getReader(ctx, key));
+  } catch (e) {
+    throw mapError(e);
+  }
+  const etag = queryETag(plan, q.spec, format, q.csvSafe, max);
+  const headers = queryHeaders(plan, etag);
+  if (matchesETag(req.headers['if-none-match'], etag)) return reply.code(304).headers(headers).send();
+
+  const signal = requestSignal(reply.raw, ctx.config.queryTimeoutMs);
+  ctx.metrics.rowGroups(plan.rowGroupsScanned, plan.rowGroupsTotal);
+  const path = paging === 'get' ? `/v1/tables/${name}/rows` : `/v1/tables/${name}/query`;
+  let answer;
+  try {
+    answer = await answerQuery({
+      plan, spec: q.spec, format, csvSafe: q.csvSafe, encoding, maxResponseRows: max, signal, metrics: ctx.metrics,
+      nextLink: nextLinkFor(path, rawSearch(req.url), q, version.version, paging),
+    });
+  } catch (e) {
+    throw mapError(abortProblem(signal, e));
+  }
+  return reply.code(200).headers({ ...headers, ...answer.headers }).send(answer.body);
+}
+
+export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions): Promise<void> {
+  const { ctx } = opts;
+
+  app.get('/v1/tables/:name/rows', async (req, reply) => {
+    const name = checkTableName((req.params as { name?: unknown }).name);
+    const q = parseRowsQuery(rawSearch(req.url));
+    return runQuery(ctx, req, reply, name, q, 'get');
+  });
+
+  app.post('/v1/tables/:name/query', async (req, reply) => {
+    const name = checkTableName((req.params as { name?: unknown }).name);
+    const q = parseQueryBody(req.body, rawSearch(req.url));
+    return runQuery(ctx, req, reply, name, q, 'post');
+  });
+}
+
+export default queryRoutes;

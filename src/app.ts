@@ -1,0 +1,137 @@
+// The NCF service as a Fastify application: one error handler (problem+json), API-key auth, request
+// ids and request logs, metrics, and the route plugins (operations, tables, queries, columns).
+// buildApp takes a ready ServiceContext (tests, embedding) or a Config (it then opens the storage and
+// closes it with the app).
+
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { installAuth } from './auth.js';
+import type { Config } from './config.js';
+import type { ServiceContext } from './context.js';
+import { closeReaders } from './footer-cache.js';
+import { createMetrics } from './metrics.js';
+import { installErrorHandling } from './problem.js';
+import { openStorage } from '../storage/open.js';
+import opsRoutes from '../routes/ops.js';
+import tableRoutes from '../routes/tables.js';
+import queryRoutes from '../routes/rows.js';
+import columnRoutes from '../routes/columns.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Response statuses this route can answer with, besides the ones every route shares (see
+     *  SHARED_STATUSES); the contract test checks them against openapi.yaml. */
+    statuses?: number[];
+  }
+}
+
+/** Statuses of routes whose plugin does not declare `config.statuses`, by "METHOD url". */
+const ROUTE_STATUSES: Record<string, number[]> = {
+  'GET /v1/tables/:name/rows': [200, 304, 400, 404, 406, 504],
+  'POST /v1/tables/:name/query': [200, 304, 400, 404, 406, 413, 415, 504],
+  'GET /v1/tables/:name/columns/:column/histogram': [200, 304, 400, 404, 504],
+  'GET /v1/tables/:name/columns/:column/distinct': [200, 304, 400, 404, 504],
+};
+
+/** Statuses any route can answer with: 500 (a bug), 503 (shutting down, catalog busy); /v1 routes
+ *  also 401 and 403 (API keys). */
+export function sharedStatuses(url: string): number[] {
+  return url === '/v1' || url.startsWith('/v1/') ? [401, 403, 500, 503] : [500, 503];
+}
+
+export interface RouteInfo {
+  method: string;
+  /** Fastify's pattern, e.g. /v1/tables/:name */
+  url: string;
+  statuses: number[];
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteInfo[]>();
+
+/** Every route the app registered, with the statuses it can answer (for the contract test). */
+export function routesOf(app: FastifyInstance): RouteInfo[] {
+  return routeTables.get(app) ?? [];
+}
+
+export interface AppOptions {
+  /** Fastify/pino logger options; default: pino at the config's level. `false` silences it. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Request ids: the caller's X-Request-Id when it is short and plain, else a new UUID. */
+function requestId(req: { headers: Record<string, string | string[] | undefined> }): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : randomUUID();
+}
+
+export function loggerOptions(level: Config['logLevel']): FastifyServerOptions['logger'] {
+  return {
+    level,
+    // Fastify's request serializer logs method, url and addresses only; these paths are belt and braces.
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
+    serializers: {
+      // Query strings can carry filter values (user data): log the path only.
+      req: (req: { method: string; url: string; id: string }) => ({ method: req.method, path: req.url.split('?', 1)[0], id: req.id }),
+    },
+  };
+}
+
+function isContext(x: ServiceContext | Config): x is ServiceContext {
+  return 'catalog' in x && 'blobs' in x;
+}
+
+export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOptions = {}): Promise<FastifyInstance> {
+  let ctx: ServiceContext;
+  let ownStorage: { close(): Promise<void> } | null = null;
+  if (isContext(ctxOrConfig)) {
+    ctx = ctxOrConfig;
+  } else {
+    const storage = await openStorage({ dataDir: ctxOrConfig.dataDir });
+    ownStorage = storage;
+    ctx = { config: ctxOrConfig, catalog: storage.catalog, blobs: storage.blobs, metrics: createMetrics() };
+  }
+  const app = Fastify({
+    logger: opts.logger ?? loggerOptions(ctx.config.logLevel),
+    genReqId: requestId,
+    // One log line per request, written by the onResponse hook below (Fastify's own are two).
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
+    exposeHeadRoutes: false,
+    return503OnClosing: true,
+    bodyLimit: 1 << 20,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+  });
+
+  const routes: RouteInfo[] = [];
+  routeTables.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const declared = route.config?.statuses ?? methods.flatMap((m) => ROUTE_STATUSES[`${m} ${route.url}`] ?? []);
+    const statuses = [...new Set([...declared, ...sharedStatuses(route.url)])].sort((a, b) => a - b);
+    route.config = { ...route.config, statuses };
+    for (const method of methods) routes.push({ method, url: route.url, statuses });
+  });
+
+  installErrorHandling(app);
+  installAuth(app, ctx.config.apiKeys);
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const seconds = reply.elapsedTime / 1000;
+    ctx.metrics.request(req.method, route, reply.statusCode, seconds);
+    req.log.info({ req, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  });
+
+  await app.register(opsRoutes, { ctx });
+  await app.register(tableRoutes, { ctx });
+  await app.register(queryRoutes, { ctx });
+  await app.register(columnRoutes, { ctx });
+
+  app.addHook('onClose', async () => {
+    await closeReaders(ctx);
+    if (ownStorage) await ownStorage.close();
+  });
+  return app;
+}

@@ -1,0 +1,174 @@
+// Service configuration from the environment, validated with zod at start-up. Every bad value is
+// reported with its variable name and what was expected; the server exits with status 2.
+
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+export type Scope = 'read' | 'write' | 'admin';
+export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Absolute path: table files, the catalog database and upload temp files live under it. */
+  dataDir: string;
+  /** API key → scope; null when no keys are configured. */
+  apiKeys: Map<string, Scope> | null;
+  /** NCF_AUTH=none: run without keys even on a non-loopback address. */
+  authNone: boolean;
+  maxUploadBytes: number;
+  /** Most rows in one JSON answer (NDJSON, CSV and Arrow stream without a cap). */
+  maxResponseRows: number;
+  queryTimeoutMs: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const GiB = 1024 ** 3;
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A whole number from text, with an optional binary size suffix (K, M, G, T; KiB, MB... all 1024-based). */
+function sizeOrInt(text: string, sizes: boolean): number | null {
+  const m = /^\s*(\d+)\s*([kmgt]i?b?)?\s*$/i.exec(text);
+  if (!m) return null;
+  if (m[2] !== undefined && !sizes) return null;
+  const mult = m[2] === undefined ? 1 : 1024 ** ('kmgt'.indexOf(m[2][0]!.toLowerCase()) + 1);
+  const n = Number(m[1]) * mult;
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+function intVar(name: string, def: number, min: number, max: number, sizes = false) {
+  return z.string().optional().transform((text, ctx) => {
+    if (text === undefined || text.trim() === '') return def;
+    const n = sizeOrInt(text, sizes);
+    if (n === null || n < min || n > max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${name}=${JSON.stringify(text)}: expected ${sizes ? 'a byte count (e.g. 1048576, 512M, 10G)' : 'a whole number'} from ${min} to ${max}`,
+      });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+const envSchema = z.object({
+  PORT: intVar('PORT', 8080, 0, 65535),
+  HOST: z.string().optional().transform((s, ctx) => {
+    const host = s === undefined || s.trim() === '' ? '127.0.0.1' : s.trim();
+    if (isIP(host) === 0 && host !== 'localhost' && !/^[A-Za-z0-9.-]+$/.test(host)) {
+      ctx.addIssue({ code: 'custom', message: `HOST=${JSON.stringify(s)}: expected an IP address or a host name` });
+      return z.NEVER;
+    }
+    return host;
+  }),
+  NCF_DATA_DIR: z.string().optional().transform((s) => resolve(s === undefined || s.trim() === '' ? './data' : s)),
+  NCF_API_KEYS: z.string().optional(),
+  NCF_API_KEYS_FILE: z.string().optional(),
+  NCF_AUTH: z.string().optional().transform((s, ctx) => {
+    if (s === undefined || s.trim() === '') return 'keys' as const;
+    const v = s.trim().toLowerCase();
+    if (v !== 'none' && v !== 'keys') {
+      ctx.addIssue({ code: 'custom', message: `NCF_AUTH=${JSON.stringify(s)}: expected "none" (no authentication) or "keys"` });
+      return z.NEVER;
+    }
+    return v as 'none' | 'keys';
+  }),
+  NCF_MAX_UPLOAD_BYTES: intVar('NCF_MAX_UPLOAD_BYTES', 10 * GiB, 1, Number.MAX_SAFE_INTEGER, true),
+  NCF_MAX_RESPONSE_ROWS: intVar('NCF_MAX_RESPONSE_ROWS', 10_000, 1, 10_000_000),
+  NCF_QUERY_TIMEOUT_MS: intVar('NCF_QUERY_TIMEOUT_MS', 30_000, 1, 24 * 3600_000),
+  LOG_LEVEL: z.string().optional().transform((s, ctx) => {
+    const v = (s === undefined || s.trim() === '' ? 'info' : s.trim().toLowerCase());
+    if (!(LOG_LEVELS as readonly string[]).includes(v)) {
+      ctx.addIssue({ code: 'custom', message: `LOG_LEVEL=${JSON.stringify(s)}: expected one of ${LOG_LEVELS.join(', ')}` });
+      return z.NEVER;
+    }
+    return v as Config['logLevel'];
+  }),
+});
+
+/** Parses "key1:read,key2:write" (commas or newlines; blank lines and # comments allowed in files). */
+export function parseApiKeys(text: string, origin: string): { keys: Map<string, Scope>; problems: string[] } {
+  const keys = new Map<string, Scope>();
+  const problems: string[] = [];
+  const items = text.split(/[,\n]/).map((s) => s.trim()).filter((s) => s !== '' && !s.startsWith('#'));
+  items.forEach((item, i) => {
+    const colon = item.lastIndexOf(':');
+    const key = colon < 0 ? '' : item.slice(0, colon).trim();
+    const scope = colon < 0 ? '' : item.slice(colon + 1).trim().toLowerCase();
+    // Never echo a key: the message names the entry by position only.
+    if (key === '' || !(SCOPES as readonly string[]).includes(scope)) {
+      problems.push(`${origin}: entry ${i + 1} is not "<key>:<scope>" with scope read, write or admin`);
+    } else if (/\s/.test(key)) {
+      problems.push(`${origin}: entry ${i + 1} has a key containing spaces`);
+    } else if (keys.has(key)) {
+      problems.push(`${origin}: entry ${i + 1} repeats an earlier key`);
+    } else {
+      keys.set(key, scope as Scope);
+    }
+  });
+  if (items.length === 0) problems.push(`${origin}: no keys given`);
+  return { keys, problems };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::ffff:127.0.0.1';
+}
+
+/** Reads and checks the configuration; throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
+  if (!parsed.success) for (const issue of parsed.error.issues) problems.push(issue.message);
+  let apiKeys: Map<string, Scope> | null = null;
+  const inline = env.NCF_API_KEYS?.trim();
+  const file = env.NCF_API_KEYS_FILE?.trim();
+  if (inline && file) problems.push('NCF_API_KEYS and NCF_API_KEYS_FILE are both set: use one');
+  else if (inline) {
+    const r = parseApiKeys(inline, 'NCF_API_KEYS');
+    problems.push(...r.problems);
+    apiKeys = r.keys;
+  } else if (file) {
+    let text: string | null = null;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      problems.push(`NCF_API_KEYS_FILE=${JSON.stringify(file)}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    if (text !== null) {
+      const r = parseApiKeys(text, `NCF_API_KEYS_FILE (${file})`);
+      problems.push(...r.problems);
+      apiKeys = r.keys;
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const v = parsed.data;
+  const authNone = v.NCF_AUTH === 'none';
+  if (authNone && apiKeys !== null) {
+    throw new ConfigError(['NCF_AUTH=none turns authentication off, but API keys are set too: unset one of them']);
+  }
+  if (apiKeys === null && !authNone && !isLoopback(v.HOST)) {
+    throw new ConfigError([
+      `HOST=${v.HOST} is not a loopback address and no API keys are set: set NCF_API_KEYS (or NCF_API_KEYS_FILE), or NCF_AUTH=none to serve without authentication`,
+    ]);
+  }
+  return {
+    host: v.HOST,
+    port: v.PORT,
+    dataDir: v.NCF_DATA_DIR,
+    apiKeys,
+    authNone,
+    maxUploadBytes: v.NCF_MAX_UPLOAD_BYTES,
+    maxResponseRows: v.NCF_MAX_RESPONSE_ROWS,
+    queryTimeoutMs: v.NCF_QUERY_TIMEOUT_MS,
+    logLevel: v.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,167 @@
+// JSON documents describing a table version: the summary of GET /v1/tables, the description with
+// per-column statistics merged over the version's files (GET /v1/tables/{name}), the statistics in
+// ADBC's vocabulary (GET /v1/tables/{name}/stats) and the history (GET /v1/tables/{name}/versions).
+// Statistics come from the files' footers through the shared reader cache: no data is read.
+
+import type { ColumnStats, NCFReader } from './format/reader.js';
+import type { ColumnSchema } from './format/schema.js';
+import { compareStat, type StatValue } from './format/stats.js';
+import { statText } from './stat-text.js';
+import type { ServiceContext } from './context.js';
+import { getReaders } from './footer-cache.js';
+import type { TableVersion, VersionInfo } from '../storage/types.js';
+
+type Json = string | number | boolean | null;
+
+export interface TableSummary {
+  name: string;
+  version: number;
+  rowCount: number;
+  columnCount: number;
+  bytes: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ColumnDescription {
+  name: string;
+  type: ColumnSchema['type'];
+  semanticType: string | null;
+  nullable: boolean;
+  unit?: string;
+  timezone?: string;
+  description?: string;
+  stats: { min: Json; max: Json; nullCount: number; distinctCount?: number };
+}
+
+export interface TableDescription {
+  name: string;
+  version: number;
+  rowCount: number;
+  bytes: number;
+  createdAt: string;
+  updatedAt: string;
+  columns: ColumnDescription[];
+}
+
+export function summarize(t: TableVersion): TableSummary {
+  return {
+    name: t.table, version: t.version, rowCount: t.rowCount, columnCount: t.columns.length, bytes: t.bytes,
+    createdAt: t.createdAt, updatedAt: t.committedAt,
+  };
+}
+
+/** Column statistics of a whole version: merged over every row group of every file. */
+interface Merged {
+  nulls: number;
+  min?: StatValue;
+  max?: StatValue;
+  minExact: boolean;
+  maxExact: boolean;
+  /** Exact only when the column lives in one chunk; otherwise the largest chunk count (a lower bound). */
+  distinct?: number;
+  distinctExact: boolean;
+  chunks: number;
+}
+
+function mergeColumn(parts: ColumnStats[]): Merged {
+  const out: Merged = { nulls: 0, minExact: true, maxExact: true, distinctExact: parts.length === 1, chunks: parts.length };
+  let allDistinct = parts.length > 0;
+  for (const c of parts) {
+    out.nulls += c.nulls;
+    if (c.min !== undefined && (out.min === undefined || compareStat(c.min, out.min) < 0)) { out.min = c.min; out.minExact = c.minExact; }
+    if (c.max !== undefined && (out.max === undefined || compareStat(c.max, out.max) > 0)) { out.max = c.max; out.maxExact = c.maxExact; }
+    if (c.distinct === undefined) allDistinct = false;
+    else out.distinct = Math.max(out.distinct ?? 0, c.distinct);
+  }
+  if (!allDistinct) delete out.distinct;
+  return out;
+}
+
+/** Per-column chunk statistics of every row group of every file, in column order. */
+function columnChunks(readers: NCFReader[], columns: ColumnSchema[]): ColumnStats[][] {
+  const out = columns.map(() => [] as ColumnStats[]);
+  for (const r of readers) {
+    const index = new Map(r.columns.map((c, i) => [c.name, i]));
+    for (const rg of r.stats().rowGroups) {
+      columns.forEach((c, i) => {
+        const j = index.get(c.name);
+        if (j !== undefined) out[i]!.push(rg.columns[j]!);
+      });
+    }
+  }
+  return out;
+}
+
+export async function describeTable(ctx: ServiceContext, t: TableVersion): Promise<TableDescription> {
+  const readers = await getReaders(ctx, t);
+  const chunks = columnChunks(readers, t.columns);
+  return {
+    name: t.table, version: t.version, rowCount: t.rowCount, bytes: t.bytes, createdAt: t.createdAt, updatedAt: t.committedAt,
+    columns: t.columns.map((c, i) => {
+      const m = mergeColumn(chunks[i]!);
+      const stats: ColumnDescription['stats'] = { min: statText(c, m.min), max: statText(c, m.max), nullCount: m.nulls };
+      if (m.distinct !== undefined && m.distinctExact) stats.distinctCount = m.distinct;
+      const d: ColumnDescription = { name: c.name, type: c.type, semanticType: c.semanticType ?? null, nullable: c.nullable, stats };
+      if (c.unit !== undefined) d.unit = c.unit;
+      if (c.timezone !== undefined) d.timezone = c.timezone;
+      if (c.description !== undefined) d.description = c.description;
+      return d;
+    }),
+  };
+}
+
+/** An ADBC statistic: its value and whether it is exact or an approximation/bound. */
+interface Stat {
+  value: Json;
+  exact: boolean;
+}
+
+function adbcColumn(c: ColumnSchema, m: { nulls: number; min?: StatValue; max?: StatValue; minExact: boolean; maxExact: boolean; distinct?: number; distinctExact: boolean }) {
+  const out: { name: string; type: string; null_count: Stat; min_value: Stat | null; max_value: Stat | null; distinct_count?: Stat } = {
+    name: c.name,
+    type: c.type,
+    null_count: { value: m.nulls, exact: true },
+    min_value: m.min === undefined ? null : { value: statText(c, m.min), exact: m.minExact },
+    max_value: m.max === undefined ? null : { value: statText(c, m.max), exact: m.maxExact },
+  };
+  if (m.distinct !== undefined) out.distinct_count = { value: m.distinct, exact: m.distinctExact };
+  return out;
+}
+
+/** Table, column and row-group statistics with ADBC's names. */
+export async function tableStats(ctx: ServiceContext, t: TableVersion) {
+  const readers = await getReaders(ctx, t);
+  const chunks = columnChunks(readers, t.columns);
+  const rowGroups: unknown[] = [];
+  readers.forEach((r, file) => {
+    const index = new Map(r.columns.map((c, i) => [c.name, i]));
+    r.stats().rowGroups.forEach((rg, g) => {
+      rowGroups.push({
+        file,
+        rowGroup: g,
+        row_count: { value: rg.rows, exact: true },
+        columns: t.columns.filter((c) => index.has(c.name)).map((c) => {
+          const s = rg.columns[index.get(c.name)!]!;
+          return adbcColumn(c, { ...s, distinctExact: true });
+        }),
+      });
+    });
+  });
+  return {
+    name: t.table,
+    version: t.version,
+    table: {
+      row_count: { value: t.rowCount, exact: true },
+      bytes: t.bytes,
+      file_count: t.files.length,
+      row_group_count: rowGroups.length,
+    },
+    columns: t.columns.map((c, i) => adbcColumn(c, mergeColumn(chunks[i]!))),
+    rowGroups,
+  };
+}
+
+export function versionEntry(v: VersionInfo) {
+  return { version: v.version, time: v.committedAt, operation: v.operation, rowsAdded: v.rowsAdded, rowCount: v.rowCount };
+}

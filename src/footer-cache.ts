@@ -1,0 +1,109 @@
+// Open readers of stored table files, cached by blob key. Table files are immutable (a key is never
+// rewritten), so one reader per key can be shared by every request: its footer is parsed once and
+// later queries cost no footer read. The cache is a small LRU; an evicted reader's source is closed
+// only after a grace period, because a scan that started before the eviction may still be reading it.
+
+import { NCFReader } from './format/reader.js';
+import type { RandomAccessSource } from './format/io.js';
+import type { ServiceContext } from './context.js';
+import type { TableVersion } from '../storage/types.js';
+
+interface Entry {
+  reader: Promise<NCFReader>;
+  source: Promise<RandomAccessSource>;
+}
+
+/** Readers kept open; each holds a file handle and its parsed footer. */
+const CAPACITY = 256;
+/** Lower bound of the delay before an evicted reader's source is closed. */
+const MIN_GRACE_MS = 60_000;
+
+class ReaderCache {
+  private readonly entries = new Map<string, Entry>();
+  /** Evicted entries waiting for their grace period to end. */
+  private readonly closing = new Map<NodeJS.Timeout, Entry>();
+
+  get(ctx: ServiceContext, key: string): Promise<NCFReader> {
+    const hit = this.entries.get(key);
+    if (hit !== undefined) {
+      // Map order is insertion order: re-inserting marks the entry most recently used.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit.reader;
+    }
+    const source = ctx.blobs.openSource(key);
+    const reader = source.then((s) => NCFReader.open(s));
+    const entry: Entry = { reader, source };
+    this.entries.set(key, entry);
+    // A failed open is not cached: the next request tries again (and reports its own error).
+    reader.catch(() => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+      source.then((s) => s.close?.()).catch(() => {});
+    });
+    while (this.entries.size > CAPACITY) {
+      const [oldKey, old] = this.entries.entries().next().value as [string, Entry];
+      this.entries.delete(oldKey);
+      this.retire(old, Math.max(MIN_GRACE_MS, 2 * ctx.config.queryTimeoutMs));
+    }
+    return reader;
+  }
+
+  /** Forgets a key (its file was deleted); open scans keep their handle until the grace period ends. */
+  forget(key: string, graceMs: number): void {
+    const e = this.entries.get(key);
+    if (e === undefined) return;
+    this.entries.delete(key);
+    this.retire(e, graceMs);
+  }
+
+  private retire(e: Entry, graceMs: number): void {
+    const t = setTimeout(() => {
+      this.closing.delete(t);
+      e.source.then((s) => s.close?.()).catch(() => {});
+    }, graceMs);
+    t.unref();
+    this.closing.set(t, e);
+  }
+
+  /** Closes every source now (server shutdown, after in-flight requests ended). */
+  async closeAll(): Promise<void> {
+    for (const t of this.closing.keys()) clearTimeout(t);
+    const all = [...this.entries.values(), ...this.closing.values()];
+    this.closing.clear();
+    this.entries.clear();
+    await Promise.all(all.map((e) => e.source.then((s) => s.close?.()).catch(() => {})));
+  }
+}
+
+const caches = new WeakMap<ServiceContext, ReaderCache>();
+
+function cacheOf(ctx: ServiceContext): ReaderCache {
+  let c = caches.get(ctx);
+  if (c === undefined) {
+    c = new ReaderCache();
+    caches.set(ctx, c);
+  }
+  return c;
+}
+
+/** The shared reader of one stored file. Do not close it: the cache owns it. */
+export function getReader(ctx: ServiceContext, key: string): Promise<NCFReader> {
+  return cacheOf(ctx).get(ctx, key);
+}
+
+/** Readers of every file of a table version, in row order. */
+export function getReaders(ctx: ServiceContext, version: TableVersion): Promise<NCFReader[]> {
+  return Promise.all(version.files.map((f) => getReader(ctx, f.key)));
+}
+
+/** Drops cached readers of deleted files (their sources close after `graceMs`). */
+export function forgetReaders(ctx: ServiceContext, keys: Iterable<string>, graceMs = 0): void {
+  const c = caches.get(ctx);
+  if (c === undefined) return;
+  for (const k of keys) c.forget(k, graceMs);
+}
+
+/** Closes every cached reader of this context (shutdown). */
+export async function closeReaders(ctx: ServiceContext): Promise<void> {
+  await caches.get(ctx)?.closeAll();
+}

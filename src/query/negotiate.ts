@@ -1,0 +1,108 @@
+// Content negotiation for query answers: ?format= wins, else the Accept header (RFC 9110 §12.5.1:
+// media ranges with q-values, the most specific range deciding each offer's q), else JSON. Also
+// picks the HTTP Content-Encoding from Accept-Encoding (br, gzip or none).
+
+import { notAcceptable } from '../errors.js';
+
+export type Format = 'json' | 'arrow' | 'ndjson' | 'csv';
+
+export const MEDIA_TYPES: Record<Format, string> = {
+  json: 'application/json',
+  arrow: 'application/vnd.apache.arrow.stream',
+  ndjson: 'application/x-ndjson',
+  csv: 'text/csv',
+};
+
+/** Content-Type header values (text formats say their charset). */
+export const CONTENT_TYPES: Record<Format, string> = {
+  json: 'application/json; charset=utf-8',
+  arrow: 'application/vnd.apache.arrow.stream',
+  ndjson: 'application/x-ndjson; charset=utf-8',
+  csv: 'text/csv; charset=utf-8; header=present',
+};
+
+/** Server preference, used to break ties. */
+const FORMATS: Format[] = ['json', 'arrow', 'ndjson', 'csv'];
+
+function offered(): string {
+  return FORMATS.map((f) => `${MEDIA_TYPES[f]} (format=${f})`).join(', ');
+}
+
+interface Range { type: string; subtype: string; q: number; index: number }
+
+/** Parses an Accept-style header into ranges; malformed parts are ignored, as clients expect. */
+function parseRanges(header: string): Range[] {
+  const out: Range[] = [];
+  header.split(',').forEach((part, index) => {
+    const [media, ...params] = part.split(';').map((s) => s.trim());
+    if (!media) return;
+    const slash = media.indexOf('/');
+    const type = (slash < 0 ? media : media.slice(0, slash)).toLowerCase();
+    const subtype = (slash < 0 ? '*' : media.slice(slash + 1)).toLowerCase();
+    let q = 1;
+    for (const p of params) {
+      const m = /^q\s*=\s*([0-9.]+)$/i.exec(p);
+      if (m) { q = Number(m[1]); if (!Number.isFinite(q) || q < 0) q = 0; if (q > 1) q = 1; }
+    }
+    out.push({ type, subtype, q, index });
+  });
+  return out;
+}
+
+/** The answer format for a request; throws 406 listing the offered formats when none fits. */
+export function negotiateFormat(accept: string | undefined, format: string | null): Format {
+  if (format !== null) {
+    const f = format.trim().toLowerCase();
+    if ((FORMATS as string[]).includes(f)) return f as Format;
+    throw notAcceptable(`format: ${JSON.stringify(format)} is not offered; use one of ${FORMATS.join(', ')}: ${offered()}`,
+      { parameter: 'format', offered: FORMATS.map((x) => MEDIA_TYPES[x]) });
+  }
+  if (accept === undefined || accept.trim() === '') return 'json';
+  const ranges = parseRanges(accept);
+  if (ranges.length === 0) return 'json';
+  let best: Format | null = null;
+  let bestQ = 0, bestSpec = -1, bestIndex = Infinity;
+  for (const f of FORMATS) {
+    const [type, subtype] = MEDIA_TYPES[f].split('/') as [string, string];
+    // The most specific matching range sets this format's q.
+    let q = -1, spec = -1, index = Infinity;
+    for (const r of ranges) {
+      const s = r.type === type && r.subtype === subtype ? 2 : r.type === type && r.subtype === '*' ? 1 : r.type === '*' ? 0 : -1;
+      if (s > spec || (s === spec && s >= 0 && r.q > q)) { spec = s; q = r.q; index = r.index; }
+    }
+    if (spec < 0 || q <= 0) continue;
+    if (q > bestQ || (q === bestQ && (spec > bestSpec || (spec === bestSpec && index < bestIndex)))) {
+      best = f; bestQ = q; bestSpec = spec; bestIndex = index;
+    }
+  }
+  if (best === null) {
+    throw notAcceptable(`Accept: none of ${JSON.stringify(accept.length > 200 ? `${accept.slice(0, 200)}…` : accept)} is offered; this endpoint answers ${offered()}`,
+      { offered: FORMATS.map((x) => MEDIA_TYPES[x]) });
+  }
+  return best;
+}
+
+export type Encoding = 'br' | 'gzip' | 'identity';
+
+/** The Content-Encoding to use: the client's highest-q of br and gzip (br on ties), else identity. */
+export function negotiateEncoding(acceptEncoding: string | undefined): Encoding {
+  if (!acceptEncoding) return 'identity';
+  let star = -1;
+  const q: Record<string, number> = {};
+  for (const part of acceptEncoding.split(',')) {
+    const [name, ...params] = part.split(';').map((s) => s.trim().toLowerCase());
+    if (!name) continue;
+    let v = 1;
+    for (const p of params) {
+      const m = /^q\s*=\s*([0-9.]+)$/.exec(p);
+      if (m) v = Number(m[1]);
+    }
+    if (!Number.isFinite(v)) v = 0;
+    if (name === '*') star = v;
+    else q[name === 'x-gzip' ? 'gzip' : name] = v;
+  }
+  const br = q.br ?? (star >= 0 ? star : 0);
+  const gzip = q.gzip ?? (star >= 0 ? star : 0);
+  if (br <= 0 && gzip <= 0) return 'identity';
+  return br >= gzip ? 'br' : 'gzip';
+}

@@ -1,0 +1,193 @@
+// Turns a planned query into an HTTP answer: headers known before streaming (NCF-Table-Version,
+// NCF-Row-Groups, ETag) and a body stream in the negotiated format, compressed when asked. The first
+// batch is computed before the answer is returned, so errors, sort caps and timeouts up to then are
+// still proper problem responses (400, 504); after that a failure cuts the stream. The body is a
+// pull stream: the scan advances only as fast as the client reads (the socket's backpressure reaches
+// the generator through pipe), and an abort (client gone, timeout) destroys it and stops the scan.
+
+import { createHash } from 'node:crypto';
+import { Readable, pipeline } from 'node:stream';
+import * as zlib from 'node:zlib';
+import type * as arrow from 'apache-arrow';
+import { gatewayTimeout } from '../errors.js';
+import { executePlan, type ScanMetrics } from './execute.js';
+import { CONTENT_TYPES, type Encoding, type Format } from './negotiate.js';
+import { normalizeSpec, type QuerySpec } from './params.js';
+import type { QueryPlan } from './plan.js';
+import type { SortLimits } from './order.js';
+import { arrowChunks } from './output/arrow.js';
+import { csvBatch, csvHeader, jsonClose, jsonOpen, jsonRows, ndjsonBatch } from './output/text.js';
+
+/** Rows rendered into one text chunk: bounds the size of one string. */
+const TEXT_SLICE_ROWS = 8192;
+/** Body stream buffer: the scan runs at most about this far ahead of the socket (plus one batch), so
+ *  decoding the next batch overlaps sending this one while a slow client still holds little. */
+const HIGH_WATER_MARK = 4 * 1024 * 1024;
+
+/** The limit to plan with: a JSON page reads one row more than it shows, to know whether to link on. */
+export function planLimit(spec: QuerySpec, format: Format, maxResponseRows: number): number | null {
+  if (format !== 'json') return spec.limit;
+  if (spec.limit !== null && spec.limit <= maxResponseRows) return spec.limit;
+  return maxResponseRows + 1;
+}
+
+/** A weak validator from the snapshot and the normalized query and representation. */
+export function queryETag(plan: QueryPlan, spec: QuerySpec, format: Format, csvSafe: boolean, maxResponseRows: number): string {
+  return etagOf(plan, ['rows', normalizeSpec(spec), format, String(csvSafe), format === 'json' ? String(maxResponseRows) : '']);
+}
+
+/** A weak ETag for an answer that depends only on the table snapshot and `parts`. */
+export function etagOf(plan: QueryPlan, parts: readonly string[]): string {
+  const h = createHash('sha256').update([plan.version.tableId, String(plan.version.version), ...parts].join('\n')).digest('base64url');
+  return `W/"${plan.version.version}-${h.slice(0, 27)}"`;
+}
+
+/** RFC 9110 §13.1.2 weak comparison of If-None-Match against our ETag. */
+export function matchesETag(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  const opaque = etag.replace(/^W\//, '');
+  return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === opaque);
+}
+
+export function queryHeaders(plan: QueryPlan, etag: string): Record<string, string> {
+  return {
+    'NCF-Table-Version': String(plan.version.version),
+    'NCF-Row-Groups': `${plan.rowGroupsScanned}/${plan.rowGroupsTotal}`,
+    ETag: etag,
+    Vary: 'Accept, Accept-Encoding',
+    'Cache-Control': 'private, no-cache',
+  };
+}
+
+export interface AnswerOptions {
+  plan: QueryPlan;
+  /** The query as asked (its limit and offset, before the page cap). */
+  spec: QuerySpec;
+  format: Format;
+  csvSafe: boolean;
+  encoding: Encoding;
+  maxResponseRows: number;
+  /** Aborts the scan: the client left or the query timed out (TimeoutError). */
+  signal: AbortSignal;
+  metrics?: ScanMetrics;
+  sortLimits?: Partial<SortLimits>;
+  /** The `next` link for a JSON page that showed `shown` rows of the query. */
+  nextLink(shown: number): string;
+}
+
+export interface Answer {
+  headers: Record<string, string>;
+  body: Readable;
+}
+
+/** Starts the query and returns its headers and body; rejects (504, 400, …) when it fails before
+ *  the first batch. Call after the ETag check. */
+export async function answerQuery(opts: AnswerOptions): Promise<Answer> {
+  const { plan, format, signal } = opts;
+  const limit = planLimit(opts.spec, format, opts.maxResponseRows);
+  const batches = executePlan(plan, { signal, metrics: opts.metrics, limit, sort: opts.sortLimits });
+  let first: IteratorResult<arrow.RecordBatch>;
+  try {
+    first = await batches.next();
+  } catch (e) {
+    await batches.return(undefined).catch(() => {});
+    throw abortProblem(signal, e);
+  }
+  const chunks = encode(format, opts, prepend(first, batches));
+  const source = Readable.from(chunks, { objectMode: false, highWaterMark: HIGH_WATER_MARK });
+  const body = compress(source, opts.encoding);
+  const stop = (): void => { body.destroy(signal.reason instanceof Error ? signal.reason : new Error('query aborted')); };
+  if (signal.aborted) stop();
+  else signal.addEventListener('abort', stop, { once: true });
+  body.once('close', () => signal.removeEventListener('abort', stop));
+  const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format] };
+  if (opts.encoding !== 'identity') headers['Content-Encoding'] = opts.encoding;
+  return { headers, body };
+}
+
+/** The signal a request's scan runs under: aborted when the client's connection closes, or with a
+ *  TimeoutError after `timeoutMs`. One timer per request, cleared when the response closes (a
+ *  per-request AbortSignal.timeout would keep every finished request's timer alive for the full
+ *  timeout). */
+export function requestSignal(res: { once(event: 'close', fn: () => void): unknown }, timeoutMs: number): AbortSignal {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException(`the query ran past ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+  res.once('close', () => {
+    clearTimeout(timer);
+    controller.abort(new Error('the client closed the connection'));
+  });
+  return controller.signal;
+}
+
+/** A timeout before anything was sent is a 504; other errors pass through. */
+export function abortProblem(signal: AbortSignal, e: unknown): unknown {
+  if (signal.aborted && (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError') {
+    return gatewayTimeout('The query took longer than the server allows (NCF_QUERY_TIMEOUT_MS); add a filter or a limit.');
+  }
+  return e;
+}
+
+async function* prepend(first: IteratorResult<arrow.RecordBatch>, rest: AsyncGenerator<arrow.RecordBatch>): AsyncGenerator<arrow.RecordBatch> {
+  try {
+    if (first.done) return;
+    yield first.value;
+    yield* rest;
+  } finally {
+    await rest.return(undefined);
+  }
+}
+
+function encode(format: Format, opts: AnswerOptions, batches: AsyncGenerator<arrow.RecordBatch>): AsyncGenerator<Buffer> {
+  switch (format) {
+    case 'arrow': return arrowChunks(opts.plan.schema, batches);
+    case 'ndjson': return textChunks(batches, '', (b) => ndjsonBatch(b), () => '');
+    case 'csv': return textChunks(batches, csvHeader(opts.plan.schema), (b) => csvBatch(b, opts.csvSafe), () => '');
+    case 'json': return jsonChunks(opts, batches);
+  }
+}
+
+async function* textChunks(batches: AsyncIterable<arrow.RecordBatch>, head: string, render: (b: arrow.RecordBatch) => string,
+  tail: () => string): AsyncGenerator<Buffer> {
+  if (head) yield Buffer.from(head);
+  for await (const batch of batches) {
+    for (let p = 0; p < batch.numRows; p += TEXT_SLICE_ROWS) {
+      const part = p === 0 && batch.numRows <= TEXT_SLICE_ROWS ? batch : batch.slice(p, Math.min(batch.numRows, p + TEXT_SLICE_ROWS));
+      yield Buffer.from(render(part));
+    }
+  }
+  const t = tail();
+  if (t) yield Buffer.from(t);
+}
+
+async function* jsonChunks(opts: AnswerOptions, batches: AsyncGenerator<arrow.RecordBatch>): AsyncGenerator<Buffer> {
+  const page = opts.maxResponseRows;
+  const { spec } = opts;
+  // More rows than the page exist when the page is smaller than the asked limit and a row beyond it came.
+  const capped = spec.limit === null || spec.limit > page;
+  let shown = 0, more = false;
+  yield Buffer.from(jsonOpen(opts.plan.schema));
+  for await (let batch of batches) {
+    if (capped && shown + batch.numRows > page) {
+      more = true;
+      batch = batch.slice(0, page - shown);
+    }
+    for (let p = 0; p < batch.numRows; p += TEXT_SLICE_ROWS) {
+      const part = batch.slice(p, Math.min(batch.numRows, p + TEXT_SLICE_ROWS));
+      const text = jsonRows(part, shown === 0);
+      shown += part.numRows;
+      yield Buffer.from(text);
+    }
+    if (more) break;
+  }
+  yield Buffer.from(jsonClose(shown, more ? opts.nextLink(shown) : null));
+}
+
+function compress(source: Readable, encoding: Encoding): Readable {
+  if (encoding === 'identity') return source;
+  const z = encoding === 'gzip'
+    ? zlib.createGzip({ level: 5 })
+    // zlib's brotli default (quality 11) is far too slow for streaming; 4 is near gzip's ratio at its speed.
+    : zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } });
+  return pipeline(source, z, () => {});
+}

@@ -1,0 +1,75 @@
+// The service's entry point: reads the configuration (exit 2 on a bad value), opens the storage,
+// listens, and logs one line with the URL. On SIGTERM or SIGINT it stops accepting connections,
+// lets in-flight requests finish (aborting them after a grace period), then closes the catalog.
+
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { TMP_DIR } from './upload/spool.js';
+
+/** How long in-flight requests may run after a shutdown signal before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`ncf: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  try {
+    // Temp files of uploads a previous process never finished: nothing references them.
+    await rm(join(config.dataDir, TMP_DIR), { recursive: true, force: true });
+    app = await buildApp(config);
+  } catch (e) {
+    process.stderr.write(`ncf: cannot open the storage in ${config.dataDir}: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  }
+  try {
+    await app.listen({
+      host: config.host,
+      port: config.port,
+      listenTextResolver: (address) => `ncf service listening on ${address}`,
+    });
+  } catch (e) {
+    app.log.fatal({ err: e }, `cannot listen on ${config.host}:${config.port}`);
+    await app.close().catch(() => {});
+    process.exit(1);
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      app.log.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    app.log.info(`${signal}: shutting down (in-flight requests get ${SHUTDOWN_GRACE_MS / 1000} s)`);
+    const force = setTimeout(() => {
+      app.log.warn('grace period over: closing the remaining connections');
+      app.server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    app.close().then(
+      () => {
+        clearTimeout(force);
+        app.log.info('stopped');
+        process.exit(0);
+      },
+      (e: unknown) => {
+        app.log.error({ err: e }, 'error while shutting down');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+await main();

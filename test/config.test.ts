@@ -1,0 +1,84 @@
+// Configuration from the environment: defaults, sizes, keys, and one clear message per bad value.
+
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig, parseApiKeys } from '../src/config.js';
+
+function problems(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+test('defaults: 127.0.0.1:8080, ./data, no keys, 10 GiB uploads, 10000 JSON rows, 30 s queries, info', () => {
+  const c = loadConfig({});
+  assert.deepEqual(c, {
+    host: '127.0.0.1', port: 8080, dataDir: resolve('data'), apiKeys: null, authNone: false,
+    maxUploadBytes: 10 * 1024 ** 3, maxResponseRows: 10_000, queryTimeoutMs: 30_000, logLevel: 'info',
+  });
+});
+
+test('values and byte sizes with suffixes', () => {
+  const c = loadConfig({ PORT: '0', HOST: 'localhost', NCF_DATA_DIR: '/tmp/x', NCF_MAX_UPLOAD_BYTES: '512M', NCF_MAX_RESPONSE_ROWS: '5', NCF_QUERY_TIMEOUT_MS: '100', LOG_LEVEL: 'WARN' });
+  assert.equal(c.port, 0);
+  assert.equal(c.host, 'localhost');
+  assert.equal(c.dataDir, '/tmp/x');
+  assert.equal(c.maxUploadBytes, 512 * 1024 * 1024);
+  assert.equal(loadConfig({ NCF_MAX_UPLOAD_BYTES: '2GiB' }).maxUploadBytes, 2 * 1024 ** 3);
+  assert.equal(loadConfig({ NCF_MAX_UPLOAD_BYTES: '1000' }).maxUploadBytes, 1000);
+  assert.equal(c.maxResponseRows, 5);
+  assert.equal(c.queryTimeoutMs, 100);
+  assert.equal(c.logLevel, 'warn');
+});
+
+test('every bad value gets its own message naming the variable', () => {
+  const p = problems({ PORT: '70000', NCF_MAX_UPLOAD_BYTES: '10X', NCF_MAX_RESPONSE_ROWS: '0', NCF_QUERY_TIMEOUT_MS: 'soon', LOG_LEVEL: 'chatty', NCF_AUTH: 'maybe' });
+  assert.equal(p.length, 6, p.join('\n'));
+  for (const name of ['PORT', 'NCF_MAX_UPLOAD_BYTES', 'NCF_MAX_RESPONSE_ROWS', 'NCF_QUERY_TIMEOUT_MS', 'LOG_LEVEL', 'NCF_AUTH']) {
+    assert.equal(p.filter((m) => m.startsWith(`${name}=`)).length, 1, `${name} in\n${p.join('\n')}`);
+  }
+  assert.match(p.find((m) => m.startsWith('PORT='))!, /from 0 to 65535/);
+  assert.equal(problems({ NCF_MAX_RESPONSE_ROWS: '2.5' }).length, 1);
+});
+
+test('API keys: scopes, and errors that never echo a key', () => {
+  const c = loadConfig({ NCF_API_KEYS: 'key1:read, key2:write,key3:ADMIN' });
+  assert.deepEqual([...c.apiKeys!], [['key1', 'read'], ['key2', 'write'], ['key3', 'admin']]);
+  const p = problems({ NCF_API_KEYS: 'topsecret:root,k2:read,k2:write,nocolon' });
+  assert.equal(p.length, 3, p.join('\n'));
+  assert.ok(p.every((m) => !m.includes('topsecret') && !m.includes('k2')));
+  assert.match(p[0]!, /entry 1/);
+  assert.match(p[1]!, /entry 3 repeats/);
+  assert.deepEqual(parseApiKeys(' , ', 'X').problems, ['X: no keys given']);
+});
+
+test('keys from a file; an unreadable file is reported; both sources at once is an error', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'ncf-config-'));
+  try {
+    const file = join(dir, 'keys');
+    await writeFile(file, '# comment\nalpha:read\n\nbeta:admin\n');
+    assert.deepEqual([...loadConfig({ NCF_API_KEYS_FILE: file }).apiKeys!], [['alpha', 'read'], ['beta', 'admin']]);
+    assert.match(problems({ NCF_API_KEYS_FILE: join(dir, 'none') })[0]!, /NCF_API_KEYS_FILE=.*cannot read it \(ENOENT\)/);
+    assert.match(problems({ NCF_API_KEYS_FILE: file, NCF_API_KEYS: 'a:read' })[0]!, /both set/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a non-loopback address needs keys or an explicit NCF_AUTH=none', () => {
+  assert.match(problems({ HOST: '0.0.0.0' })[0]!, /not a loopback address/);
+  assert.match(problems({ HOST: '10.1.2.3' })[0]!, /NCF_AUTH=none/);
+  assert.equal(loadConfig({ HOST: '0.0.0.0', NCF_API_KEYS: 'k:read' }).apiKeys!.size, 1);
+  const open = loadConfig({ HOST: '0.0.0.0', NCF_AUTH: 'none' });
+  assert.equal(open.authNone, true);
+  assert.equal(open.apiKeys, null);
+  for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) assert.equal(loadConfig({ HOST: host }).host, host);
+  assert.match(problems({ NCF_AUTH: 'none', NCF_API_KEYS: 'k:read' })[0]!, /NCF_AUTH=none/);
+});
