@@ -2,7 +2,9 @@
 // rewritten), so one reader per key can be shared by every request: its footer is parsed once and
 // later queries cost no footer read. The cache is a small LRU; an evicted reader's source is closed
 // only after a grace period, because a scan that started before the eviction may still be reading it.
+// Decoded chunks are kept in a shared, byte-bounded LRU beside the readers.
 
+import { ChunkCache } from './format/chunk-cache.js';
 import { NCFReader } from './format/reader.js';
 import type { RandomAccessSource } from './format/io.js';
 import type { ServiceContext } from './context.js';
@@ -17,9 +19,13 @@ interface Entry {
 const CAPACITY = 256;
 /** Lower bound of the delay before an evicted reader's source is closed. */
 const MIN_GRACE_MS = 60_000;
+/** Decoded bytes kept across requests. */
+const CHUNK_CACHE_BYTES = 256 << 20;
 
 class ReaderCache {
   private readonly entries = new Map<string, Entry>();
+  /** Decoded chunks shared by all cached readers: repeated point queries skip fetch and decode. */
+  readonly chunks = new ChunkCache(CHUNK_CACHE_BYTES);
   /** Evicted entries waiting for their grace period to end. */
   private readonly closing = new Map<NodeJS.Timeout, Entry>();
 
@@ -32,7 +38,7 @@ class ReaderCache {
       return hit.reader;
     }
     const source = ctx.blobs.openSource(key);
-    const reader = source.then((s) => NCFReader.open(s));
+    const reader = source.then((s) => NCFReader.open(s, { chunkCache: this.chunks }));
     const entry: Entry = { reader, source };
     this.entries.set(key, entry);
     // A failed open is not cached: the next request tries again (and reports its own error).

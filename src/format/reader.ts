@@ -19,12 +19,17 @@ import { BufferSource } from './io.js';
 import type { ColumnSchema, Schema } from './schema.js';
 import { compareStat, statsFromFooter, type ChunkStats, type StatValue } from './stats.js';
 import { takeRows } from './take.js';
+import type { ChunkCache } from './chunk-cache.js';
 import { decodeParallel } from './parallel/pool.js';
 
 export interface ReaderOptions {
   /** Largest chunk body this reader will allocate (default 1 GiB). */
   maxChunkBytes?: number;
+  /** Keeps decoded chunks for later scans; share one among readers of immutable files. */
+  chunkCache?: ChunkCache;
 }
+
+let nextReaderId = 1;
 
 export interface ReadOptions {
   /** Column names to return, in this order (default: all, in schema order). */
@@ -68,9 +73,11 @@ export class NCFReader {
   readonly size: number;
   /** What the last read() or scan() touched: pruning and projection made visible. */
   lastScan: ScanInfo = { rowGroupsScanned: 0, rowGroupsTotal: 0, bytesRead: 0 };
-  private bytesRead = 0;
+  private readonly id = nextReaderId++;
+  private readonly cache: ChunkCache | null;
 
-  private constructor(private readonly source: RandomAccessSource, meta: FileMeta, private readonly owned: boolean) {
+  private constructor(private readonly source: RandomAccessSource, meta: FileMeta, private readonly owned: boolean, cache?: ChunkCache) {
+    this.cache = cache ?? null;
     this.meta = meta;
     this.size = source.size;
     this.schema = meta.table === undefined ? { columns: meta.columns } : { tableName: meta.table, columns: meta.columns };
@@ -92,7 +99,7 @@ export class NCFReader {
     }
     try {
       const meta = await readFooter(source, opts.maxChunkBytes ?? MAX_CHUNK_BYTES);
-      return new NCFReader(source, meta, owned);
+      return new NCFReader(source, meta, owned, opts.chunkCache);
     } catch (e) {
       if (owned) await source.close?.();
       throw e;
@@ -161,9 +168,9 @@ export class NCFReader {
     let remaining = checkCount(opts.limit, 'limit') ?? Infinity;
     const outSchema = this.projectedSchema(opts.columns);
     const outCols = projection.map((i) => this.meta.columns[i]!);
+    // Each scan counts its own bytes: a shared reader may run several scans at once.
     const info: ScanInfo = { rowGroupsScanned: 0, rowGroupsTotal: this.meta.rowGroups.length, bytesRead: 0 };
     this.lastScan = info;
-    const startBytes = this.bytesRead;
     const needed = [...new Set([...filterCols, ...projection])].sort((a, b) => a - b);
 
     // Which row groups to read is known up front: statistics prune with a filter; without one,
@@ -187,25 +194,24 @@ export class NCFReader {
     }
 
     const firstCols = bound === null ? needed : filterCols;
-    let next: Promise<Map<number, ColumnData>> | null = groups.length > 0 ? this.load(groups[0]!, firstCols) : null;
+    let next: Promise<Map<number, ColumnData>> | null = groups.length > 0 ? this.load(groups[0]!, firstCols, info) : null;
     try {
       for (let k = 0; k < groups.length && remaining > 0; k++) {
         const g = groups[k]!;
         const rg = this.meta.rowGroups[g]!;
         opts.signal?.throwIfAborted();
         const decoded = await next!;
-        next = k + 1 < groups.length ? this.load(groups[k + 1]!, firstCols) : null;
+        next = k + 1 < groups.length ? this.load(groups[k + 1]!, firstCols, info) : null;
         info.rowGroupsScanned++;
         let selection: Uint32Array | null = null;
         let n = rg.rows;
         if (bound !== null) {
           selection = evaluate(bound, (i) => decoded.get(i)!, rg.rows);
           n = selection.length;
-          if (n === 0 || n <= toSkip) { toSkip -= n; info.bytesRead = this.bytesRead - startBytes; continue; }
+          if (n === 0 || n <= toSkip) { toSkip -= n; continue; }
           const rest = needed.filter((i) => !decoded.has(i));
-          for (const [i, data] of await this.load(g, rest)) decoded.set(i, data);
+          for (const [i, data] of await this.load(g, rest, info)) decoded.set(i, data);
         }
-        info.bytesRead = this.bytesRead - startBytes;
         // Apply offset/limit to the selection before gathering, so skipped rows are never copied.
         let from = 0, to = n;
         if (toSkip > 0) { from = toSkip; toSkip = 0; }
@@ -227,20 +233,28 @@ export class NCFReader {
     }
   }
 
-  /** Fetches and decodes some chunks of one row group (decoding on the worker pool). */
-  private async load(g: number, cols: number[]): Promise<Map<number, ColumnData>> {
+  /** Fetches and decodes some chunks of one row group (decoding on the worker pool), through the
+   *  chunk cache when there is one. */
+  private async load(g: number, cols: number[], info: ScanInfo): Promise<Map<number, ColumnData>> {
     const rg = this.meta.rowGroups[g]!;
-    const stored = await this.fetchChunks(g, cols);
-    const entries = await Promise.all([...stored].map(async ([i, bytes]) => {
+    const out = new Map<number, ColumnData>();
+    const missing: number[] = [];
+    for (const i of cols) {
+      const hit = this.cache?.get(`${this.id}/${g}/${i}`);
+      if (hit !== undefined) out.set(i, hit); else missing.push(i);
+    }
+    const stored = await this.fetchChunks(g, missing, info);
+    await Promise.all([...stored].map(async ([i, bytes]) => {
       const col = this.meta.columns[i]!;
       const data = await decodeParallel({ col, meta: rg.chunks[i]!, stored: bytes, n: rg.rows, what: `row group ${g}, column "${col.name}"` });
-      return [i, data] as const;
+      this.cache?.set(`${this.id}/${g}/${i}`, data);
+      out.set(i, data);
     }));
-    return new Map(entries);
+    return out;
   }
 
   /** Reads the stored bytes of the given chunks of one row group, coalescing nearby ranges. */
-  private async fetchChunks(g: number, cols: number[]): Promise<Map<number, Uint8Array>> {
+  private async fetchChunks(g: number, cols: number[], info: ScanInfo): Promise<Map<number, Uint8Array>> {
     const out = new Map<number, Uint8Array>();
     if (cols.length === 0) return out;
     const chunks = this.meta.rowGroups[g]!.chunks;
@@ -255,7 +269,7 @@ export class NCFReader {
       }
       const begin = chunks[order[runStart]!]!.offset;
       const bytes = await this.source.read(begin, end - begin);
-      this.bytesRead += end - begin;
+      info.bytesRead += end - begin;
       for (let k = runStart; k < runEnd; k++) {
         const c = chunks[order[k]!]!;
         out.set(order[k]!, bytes.subarray(c.offset - begin, c.offset - begin + c.length));

@@ -231,3 +231,22 @@ test('large row groups go through the worker pool: same data, and errors keep th
   const badReader = await NCFReader.open(bad);
   await assert.rejects(badReader.read(), (e: any) => e instanceof NCFError && e.code === 'CHECKSUM_MISMATCH' && /row group 1, column "name"/.test(e.message));
 });
+
+test('a chunk cache serves repeated scans without reading or decoding again', async () => {
+  const { ChunkCache } = await import('../../src/format/chunk-cache.js');
+  const n = 4000;
+  const file = await writeToBuffer([{ name: 'id', type: 'int32', nullable: false }, { name: 's', type: 'string', nullable: true }],
+    { id: Array.from({ length: n }, (_, i) => i), s: Array.from({ length: n }, (_, i) => `v${i % 10}`) }, 1000);
+  let reads = 0;
+  const cache = new ChunkCache(1 << 20);
+  const reader = await NCFReader.open({ size: file.length, read: async (o, l) => { reads++; return file.subarray(o, o + l); } }, { chunkCache: cache });
+  const first = await reader.read({ where: 'id=eq.2500' });
+  const readsAfterFirst = reads;
+  assert.ok(reader.lastScan.bytesRead > 0);
+  const second = await reader.read({ where: 'id=eq.2500' });
+  assert.equal(reads, readsAfterFirst, 'second scan read nothing');
+  assert.equal(reader.lastScan.bytesRead, 0);
+  assert.deepEqual(columnValues(second, 's'), columnValues(first, 's'));
+  assert.deepEqual(columnValues(second, 's'), ['v0']);
+  assert.ok(cache.bytes > 0 && cache.bytes <= 1 << 20);
+});
