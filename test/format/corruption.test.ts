@@ -175,3 +175,30 @@ test('wrong magic and non-NCF files are refused', async () => {
   await assert.rejects(NCFReader.open(new TextEncoder().encode('id,name\n1,a\n'.repeat(10))), (e: any) => /magic|shorter/.test(e.message));
   await assert.rejects(NCFReader.open(new Uint8Array(0)), isNcfError);
 });
+
+test('property: random tables, then a random truncation or byte flip: an NCFError or the exact original data', async () => {
+  const fc = (await import('fast-check')).default;
+  await fc.assert(fc.asyncProperty(
+    fc.array(fc.record({ a: fc.option(fc.integer({ min: -5000, max: 5000 })), s: fc.option(fc.string({ maxLength: 6 })), f: fc.double() }), { minLength: 1, maxLength: 80 }),
+    fc.integer({ min: 1, max: 30 }),
+    fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean(),
+    async (rows, rowGroupRows, where, xor, truncate) => {
+      const sink = new BufferSink();
+      const w = await NCFWriter.open(sink, { rowGroupRows, schema: [
+        { name: 'a', type: 'int32', nullable: true }, { name: 's', type: 'string', nullable: true }, { name: 'f', type: 'float64', nullable: false },
+      ] });
+      await w.write(rows.map((r) => ({ a: r.a, s: r.s, f: r.f })));
+      await w.close();
+      const file = sink.result!;
+      const original = await readAll(file);
+      const k = where % file.length;
+      const bad = truncate ? file.subarray(0, k) : file.slice();
+      if (!truncate) bad[k]! ^= xor;
+      try {
+        assert.equal(await readAll(bad), original);
+      } catch (e) {
+        if (!isNcfError(e)) throw e;
+      }
+    },
+  ), { numRuns: 300 });
+});
