@@ -65,6 +65,7 @@ export interface TableStats {
 
 // Chunks closer than this are fetched in one read: cheaper than a second request on object storage.
 const COALESCE_GAP = 64 * 1024;
+const PREFETCH = Number(process.env.NCF_PREFETCH ?? 3);
 
 export class NCFReader {
   readonly meta: FileMeta;
@@ -194,14 +195,25 @@ export class NCFReader {
     }
 
     const firstCols = bound === null ? needed : filterCols;
-    let next: Promise<Map<number, ColumnData>> | null = groups.length > 0 ? this.load(groups[0]!, firstCols, info) : null;
+    // Loads run PREFETCH groups ahead, so the worker pool always has chunks to decode; memory stays
+    // bounded by that many decoded row groups.
+    const ahead: Promise<Map<number, ColumnData>>[] = [];
+    let queued = 0;
+    const fill = (): void => {
+      while (queued < groups.length && ahead.length < PREFETCH) {
+        const p = this.load(groups[queued++]!, firstCols, info);
+        p.catch(() => {});
+        ahead.push(p);
+      }
+    };
+    fill();
     try {
       for (let k = 0; k < groups.length && remaining > 0; k++) {
         const g = groups[k]!;
         const rg = this.meta.rowGroups[g]!;
         opts.signal?.throwIfAborted();
-        const decoded = await next!;
-        next = k + 1 < groups.length ? this.load(groups[k + 1]!, firstCols, info) : null;
+        const decoded = await ahead.shift()!;
+        fill();
         info.rowGroupsScanned++;
         let selection: Uint32Array | null = null;
         let n = rg.rows;
@@ -228,8 +240,8 @@ export class NCFReader {
         }
       }
     } finally {
-      // A consumer that stops early leaves a load in flight: let it finish quietly.
-      next?.catch(() => {});
+      // A consumer that stops early leaves loads in flight; they finish quietly (errors already caught).
+      ahead.length = 0;
     }
   }
 
