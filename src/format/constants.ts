@@ -18,7 +18,7 @@ export const MAX_FOOTER_LENGTH = 256 * 1024 * 1024;
 export const WRITER_VERSION = 'ncf-ts 0.1.0';
 
 /** Value encodings (FORMAT.md §5). */
-export const ENCODINGS = ['plain', 'dict', 'rle', 'for', 'delta', 'bss', 'decimal'] as const;
+export const ENCODINGS = ['plain', 'dict', 'rle', 'for', 'delta', 'bss', 'decimal', 'fsst'] as const;
 export type Encoding = (typeof ENCODINGS)[number];
 
 /** Chunk codecs (FORMAT.md §6). */

@@ -65,7 +65,7 @@ export interface TableStats {
 
 // Chunks closer than this are fetched in one read: cheaper than a second request on object storage.
 const COALESCE_GAP = 64 * 1024;
-const PREFETCH = Number(process.env.NCF_PREFETCH ?? 3);
+const PREFETCH = 3;
 
 export class NCFReader {
   readonly meta: FileMeta;
