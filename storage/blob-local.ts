@@ -3,7 +3,7 @@
 // reads reuse FileSource's positional reads. Keys are checked before they touch a path.
 
 import { constants } from 'node:fs';
-import { access, mkdir, readdir, stat, unlink } from 'node:fs/promises';
+import { access, mkdir, readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ByteSink, RandomAccessSource } from '../src/format/io.js';
 import { FileSink } from '../src/io/file-sink.js';
@@ -35,7 +35,17 @@ export class LocalBlobStore implements BlobStore {
     // Keys are random, so an existing file means a reused key: refuse rather than replace data a
     // catalog version may reference.
     if (await exists(path)) throw blobExists(key);
-    return FileSink.create(path);
+    const sink = await FileSink.create(path);
+    return {
+      write: (bytes) => sink.write(bytes),
+      finish: () => sink.finish(),
+      // A failed first upload of a table would otherwise leave its empty folder behind. Tables
+      // with files keep theirs: rmdir refuses a non-empty folder.
+      abort: async () => {
+        await sink.abort();
+        await rmdir(dir).catch(() => {});
+      },
+    };
   }
 
   async openSource(key: string): Promise<RandomAccessSource> {
@@ -48,12 +58,14 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  /** Deleting a missing key succeeds, so vacuum can be rerun after a crash. */
+  /** Deleting a missing key succeeds, so vacuum can be rerun after a crash. The table's folder goes
+   *  with its last file. */
   async delete(key: string): Promise<void> {
-    const { path } = this.pathOf(key);
+    const { dir, path } = this.pathOf(key);
     await unlink(path).catch((e: unknown) => {
       if (!isNoEntry(e)) throw e;
     });
+    await rmdir(dir).catch(() => {});
   }
 
   /** Finished files only; temp files of writes in progress (or of crashed ones) are skipped. */

@@ -109,7 +109,7 @@ describe('openStorage', () => {
         const listed = [];
         for await (const e of s.blobs.list()) listed.push(e);
         assert.deepEqual(listed, []);
-        assert.deepEqual(await readdir(join(dir, 'files', parseKey(key).tableId)), []);
+        await assert.rejects(readdir(join(dir, 'files', parseKey(key).tableId)), { code: 'ENOENT' });
       } finally {
         await s.close();
       }
