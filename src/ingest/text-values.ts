@@ -4,6 +4,7 @@
 // same code serves type inference (does this value fit?) and parsing (what is it?).
 
 import { i64, setDigits, setScaled } from './int64.js';
+import { daysFromCivil } from '../format/calendar.js';
 
 /** Side results of the last call: parseFloat64 returns NaN both for "NaN" and for failure, so
  *  `floatOk` tells them apart; parseTimestamp sets `zoned` when the value carried Z or an offset. */
@@ -229,16 +230,6 @@ export function parseInt64(buf: Uint8Array, s: number, e: number, unsigned: bool
 function two(buf: Uint8Array, p: number): number {
   const a = buf[p]! - ZERO, b = buf[p + 1]! - ZERO;
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil). */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
 }
 
 const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

@@ -5,6 +5,7 @@
 
 import { type ColumnSchema, type DataType, type TimeUnit } from '../schema.js';
 import { filterError, quote } from './ast.js';
+import { daysFromCivil } from '../calendar.js';
 
 /** A typed literal: number (ints ≤ 32 bits, floats, date days), bigint (64-bit ints, timestamp),
  *  boolean (bool) or bytes (string as UTF-8, binary). The same representation as chunk statistics. */
@@ -144,16 +145,6 @@ function floatLiteral(type: 'float32' | 'float64', raw: string | number | boolea
     v = f;
   }
   return v;
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-export function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
 }
 
 function civilDays(m: RegExpExecArray): number | null {
