@@ -1,8 +1,10 @@
 // Micro-benchmark of the value encodings (FORMAT.md §5): for 1M values of a few typical shapes,
-// prints the chosen encoding, its size, and encode (selection included) and decode speed in MB/s of
-// in-memory column data. Not a test; run with `node --import tsx bench/encodings.ts [rows]`.
+// prints the chosen encoding, its size before and after zstd (level 3, as the writer's chunks), and
+// encode (selection included) and decode speed in MB/s of in-memory column data. Not a test; run with
+// `node --import tsx bench/encodings.ts [rows]`.
 
 import type { Values } from '../src/format/column.js';
+import { compressBody } from '../src/format/compression.js';
 import { ByteReader } from '../src/format/cursor.js';
 import { decodeValues, encodeValues } from '../src/format/encodings/index.js';
 import type { DataType } from '../src/format/schema.js';
@@ -60,6 +62,16 @@ function shapes(n: number): Shape[] {
   const cats = ['WN', 'DL', 'AA', 'UA', 'B6', 'AS', 'NK', 'F9', 'G4', 'HA'];
   const names = strings(n, (i) => `user_${i}`);
   const categories = strings(n, () => cats[rng.int(cats.length)]!);
+  // Free text like the flights comments (bench/datasets.ts): 3-12 words from a small vocabulary.
+  const words = ('the flight was delayed due to weather crew late aircraft gate change boarding smooth on time ' +
+    'early arrival missed connection bags lost found seat upgrade meal served wifi not working friendly staff long ' +
+    'queue at security pilot announced turbulence landing rough taxi runway congestion snow storm').split(' ');
+  const sentences = strings(n, () => {
+    const k = 3 + rng.int(10);
+    let s = words[rng.int(words.length)]!;
+    for (let w = 1; w < k; w++) s += ' ' + words[rng.int(words.length)]!;
+    return s + '.';
+  });
   return [
     fixed('int64 sequential ids', 'int64', ids),
     fixed('int64 random', 'int64', randomI64),
@@ -69,6 +81,7 @@ function shapes(n: number): Shape[] {
     fixed('float64 2-decimal prices', 'float64', prices),
     { name: 'string user_<i>', type: 'string', ...names },
     { name: 'string 10 categories', type: 'string', ...categories },
+    { name: 'string sentences (fsst)', type: 'string', ...sentences },
   ];
 }
 
@@ -76,7 +89,7 @@ function main(): void {
   const n = Number(process.argv[2] ?? 1_000_000);
   const plan = { warmups: 10, repeats: 10 };
   console.log(`encodings: ${n} values per shape; MB/s of in-memory column bytes (best of ${plan.repeats})`);
-  console.log(['shape'.padEnd(26), 'encoding'.padEnd(8), 'bytes'.padStart(10), 'enc ms'.padStart(8), 'enc MB/s'.padStart(9), 'dec ms'.padStart(8), 'dec MB/s'.padStart(9)].join(' '));
+  console.log(['shape'.padEnd(26), 'encoding'.padEnd(8), 'bytes'.padStart(10), 'zstd'.padStart(10), 'enc ms'.padStart(8), 'enc MB/s'.padStart(9), 'dec ms'.padStart(8), 'dec MB/s'.padStart(9)].join(' '));
   for (const s of shapes(n)) {
     const enc = time(plan, () => encodeValues(s.type, s.values, n, null));
     const e = enc.result;
@@ -84,6 +97,7 @@ function main(): void {
     const mbps = (ms: number): string => ((s.rawBytes / 1e6) / (ms / 1000)).toFixed(0);
     console.log([
       s.name.padEnd(26), e.encoding.padEnd(8), String(e.bytes.length).padStart(10),
+      String(compressBody(e.bytes, 3).bytes.length).padStart(10),
       enc.best.toFixed(2).padStart(8), mbps(enc.best).padStart(9),
       dec.best.toFixed(2).padStart(8), mbps(dec.best).padStart(9),
     ].join(' '));

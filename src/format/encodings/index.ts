@@ -1,5 +1,5 @@
 // The value encodings of FORMAT.md §5: choosing one for a chunk, encoding with a named one, and
-// decoding a payload. Layouts live one per file (plain, dict, rle, for, delta, bss, decimal); nested
+// decoding a payload. Layouts live one per file (plain, dict, rle, for, delta, bss, decimal, fsst); nested
 // blocks and dispatch in nested.ts; the choice in select.ts.
 
 import type { Values } from '../column.js';

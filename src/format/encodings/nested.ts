@@ -12,6 +12,7 @@ import { decodeDecimal, encodeDecimal } from './decimal.js';
 import { decodeDelta, encodeDelta } from './delta.js';
 import { buildDict, decodeDict, encodeDict } from './dict.js';
 import { decodeFor, encodeFor } from './for.js';
+import { decodeFsst, encodeFsst } from './fsst.js';
 import { decodePlain, encodePlain } from './plain.js';
 import { decodeRle, encodeRle } from './rle.js';
 import type { IntStats } from './scan.js';
@@ -19,7 +20,7 @@ import { planEncoding, type Plan } from './select.js';
 import { MAX_DEPTH, applies, fixedOf } from './types.js';
 
 /** Writes `values` with the plan's encoding (no index byte). */
-export function encodeWith(plan: Pick<Plan, 'encoding' | 'stats' | 'dict' | 'decimal'>, type: DataType, values: Values, n: number, w: ByteWriter, depth: number): void {
+export function encodeWith(plan: Pick<Plan, 'encoding' | 'stats' | 'dict' | 'decimal' | 'fsst'>, type: DataType, values: Values, n: number, w: ByteWriter, depth: number): void {
   if (!applies(plan.encoding, type)) {
     throw new NCFError('STATE', `ncf: encoding ${plan.encoding} does not apply to type ${type}`);
   }
@@ -31,6 +32,7 @@ export function encodeWith(plan: Pick<Plan, 'encoding' | 'stats' | 'dict' | 'dec
     case 'delta': return encodeDelta(type, fixedOf(type, values), n, w, plan.stats);
     case 'bss': return encodeBss(type, fixedOf(type, values), n, w);
     case 'decimal': return encodeDecimal(type, fixedOf(type, values), n, w, depth, plan.decimal);
+    case 'fsst': return encodeFsst(type, values, n, w, depth, plan.fsst);
   }
 }
 
@@ -48,6 +50,7 @@ export function decodeWith(encoding: Encoding, type: DataType, r: ByteReader, n:
     case 'delta': return { kind: 'fixed', data: decodeDelta(type, r, n) };
     case 'bss': return { kind: 'fixed', data: decodeBss(type, r, n) };
     case 'decimal': return { kind: 'fixed', data: decodeDecimal(type, r, n, depth) };
+    case 'fsst': return decodeFsst(type, r, n, depth);
   }
 }
 

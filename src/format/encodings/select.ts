@@ -1,7 +1,8 @@
 // Encoding selection: measures a chunk in one or two cheap passes (integer min/max, delta range and
 // runs; a capped dictionary probe; a decimal probe for floats), estimates each candidate's payload
 // size from those numbers instead of trial-encoding, and picks the smallest. Near-ties (within 3%)
-// go to the encoding that decodes faster, in the order the candidate lists are written.
+// go to the encoding that decodes faster, in the order the candidate lists are written. Strings that
+// are not a small dictionary may take `fsst`, decided by compressing a sample (fsst.ts).
 //
 // Writer policy for nested blocks (depth ≥ 1): no dict or rle, so nesting stays ≤ 2 levels deep.
 
@@ -11,6 +12,8 @@ import { bitLength32 } from '../int64.js';
 import { byteWidthOf, physicalOf, type DataType } from '../schema.js';
 import { planDecimal, type DecimalPlan } from './decimal.js';
 import { buildDict, type DictBuild } from './dict.js';
+import { planFsst } from './fsst.js';
+import type { SymbolTable } from './fsst-table.js';
 import { scanInts, type IntStats } from './scan.js';
 import { MAX_DEPTH, bytesOf, fixedOf } from './types.js';
 
@@ -20,6 +23,7 @@ export interface Plan {
   stats?: IntStats;
   dict?: DictBuild;
   decimal?: DecimalPlan;
+  fsst?: SymbolTable;
   /** Exact distinct count of valid values, when the probe learned it. */
   distinct?: number;
   /** Estimated payload size in bytes. */
@@ -155,11 +159,22 @@ function planBytes(type: DataType, values: Values, n: number, validity: Uint8Arr
   const lenWidth = n > 0 ? bitLength32(maxLen - minLen) : 0;
   const total = offsets[n]! - offsets[0]!;
   const plain: Candidate = { encoding: 'plain', size: 1 + 9 + packed(n, lenWidth) + total };
-  if (depth > 0 || n < 16) return plain;
-  const dict = buildDict(type, values, n, validity, Math.min(DICT_CAP, Math.floor(n / DICT_SHARE)));
-  if (dict === null || dict.count === 0) return dict === null ? plain : { ...plain, distinct: 0 };
-  const dOff = dict.values.kind === 'bytes' ? dict.values.offsets : new Int32Array(1);
-  const dictSize = 4 + 1 + 1 + 9 + packed(dict.count, lenWidth) + dOff[dict.count]! + dictIndexSize(n, dict.count);
-  const c = pick([plain, { encoding: 'dict', size: dictSize }]);
-  return c.encoding === 'dict' ? { ...c, dict, distinct: dict.count } : { ...c, distinct: dict.count };
+  if (depth > 0) return plain;
+  let distinct: number | undefined;
+  if (n >= 16) {
+    const dict = buildDict(type, values, n, validity, Math.min(DICT_CAP, Math.floor(n / DICT_SHARE)));
+    if (dict !== null) {
+      distinct = dict.count;
+      if (dict.count > 0) {
+        const dOff = dict.values.kind === 'bytes' ? dict.values.offsets : new Int32Array(1);
+        const dictSize = 4 + 1 + 1 + 9 + packed(dict.count, lenWidth) + dOff[dict.count]! + dictIndexSize(n, dict.count);
+        const c = pick([plain, { encoding: 'dict', size: dictSize }]);
+        if (c.encoding === 'dict') return { ...c, dict, distinct };
+      }
+    }
+  }
+  // Low cardinality stays dict; otherwise fsst when a compressed sample says it pays.
+  const fsst = planFsst(offsets, bytesOf(type, values).data, n);
+  const chosen: Plan = fsst === null ? plain : { encoding: 'fsst', size: fsst.size, fsst: fsst.table };
+  return distinct === undefined ? chosen : { ...chosen, distinct };
 }

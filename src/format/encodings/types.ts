@@ -27,6 +27,7 @@ export function applies(encoding: Encoding, type: DataType): boolean {
     case 'dict': return p !== 'bool';
     case 'rle': case 'for': case 'delta': return p === 'int';
     case 'bss': case 'decimal': return p === 'float';
+    case 'fsst': return p === 'bytes';
   }
 }
 

@@ -19,7 +19,7 @@ export function encodingsFor(type: DataType): Encoding[] {
   if ((INT_TYPES as readonly string[]).includes(type)) return ['plain', 'dict', 'rle', 'for', 'delta'];
   if ((FLOAT_TYPES as readonly string[]).includes(type)) return ['plain', 'dict', 'bss', 'decimal'];
   if (type === 'bool') return ['plain'];
-  return ['plain', 'dict'];
+  return ['plain', 'dict', 'fsst'];
 }
 
 /** Inclusive bounds of an integer type, as bigints. */
