@@ -1,8 +1,13 @@
 // `npm run bench`: NCF against Parquet (DuckDB, parquet-wasm) and Arrow IPC in one process run,
-// printed as a fixed-width table of figures and ratios. Options:
+// printed as a fixed-width table of figures and ratios; then the HTTP service part (bench/service.ts):
+// upload, full-table Arrow stream and a point query under load, against the built server as a child
+// process. Options:
 //   --quick           100k-row data sets, one timed run, no warm-up (a smoke run of a few seconds)
 // Data sets: users 100k and 1M, flights 1M (all measurements), numeric 1M (projection only).
 //   --json <path>     also write the raw figures (every sample) as JSON
+//   --service-only    skip the engine part: only the HTTP service part (bench/service.ts), which
+//                     otherwise runs after it; it needs `npm run build` first
+//   --service-cpu-prof <dir>  run the server with node --cpu-prof, its profile written to <dir>
 // Temporary files go to a fresh directory under os.tmpdir() and are deleted at the end.
 
 import { rmSync } from 'node:fs';
@@ -17,12 +22,16 @@ import { gc, type RunPlan } from './measure.js';
 import { readNcf, tsRangeWhere, writeNcf } from './ncf.js';
 import { renderReport } from './report.js';
 import type { DatasetResult, RunResult } from './results.js';
+import { runServiceBench } from './service.js';
+import { renderServiceReport } from './service-report.js';
 import { runDataset, runProjectionOnly, type NcfAdapter } from './suite.js';
 import { checkTargets } from './targets.js';
 
-const USAGE = `usage: npm run bench -- [--quick] [--json out.json]
-  --quick        100k-row data sets, 1 timed run, no warm-up
-  --json <path>  also write the raw figures as JSON`;
+const USAGE = `usage: npm run bench -- [--quick] [--json out.json] [--service-only] [--service-cpu-prof dir]
+  --quick                   100k-row data sets, 1 timed run, no warm-up; service: 100k/300k rows, 3 s of load
+  --json <path>             also write the raw figures as JSON
+  --service-only            only the HTTP service part (run \`npm run build\` first)
+  --service-cpu-prof <dir>  run the server with node --cpu-prof, writing its profile to <dir>`;
 
 /** A data set and whether it runs every measurement or only the projection test. */
 interface DatasetSpec { make: () => Dataset; projectionOnly?: boolean }
@@ -42,7 +51,10 @@ export const ncfAdapter: NcfAdapter = { write: writeNcf, read: readNcf, tsRangeW
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      quick: { type: 'boolean', default: false }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      'service-only': { type: 'boolean', default: false }, 'service-cpu-prof': { type: 'string' },
+    },
     allowPositionals: false,
   });
   if (values.help) {
@@ -50,6 +62,7 @@ async function main(): Promise<void> {
     return;
   }
   const quick = values.quick === true;
+  const serviceOnly = values['service-only'] === true;
   const { run, datasets } = plan(quick);
   const started = performance.now();
   const startedAt = new Date().toISOString();
@@ -65,23 +78,31 @@ async function main(): Promise<void> {
   try {
     const versions = await duck.versions();
     const machine = describeMachine(versions);
-    const results: DatasetResult[] = [];
-    for (const spec of datasets) {
-      const t0 = performance.now();
-      const data = spec.make();
-      const generateMs = performance.now() - t0;
-      log(`${data.name}: generated in ${generateMs.toFixed(0)} ms`);
-      const ctx = { plan: run, dir, duck, ncf: ncfAdapter, duckThreads: versions.threads, log };
-      results.push(await (spec.projectionOnly ? runProjectionOnly(ctx, data, generateMs) : runDataset(ctx, data, generateMs)));
-      gc();
+    let result: RunResult | null = null;
+    if (!serviceOnly) {
+      const results: DatasetResult[] = [];
+      for (const spec of datasets) {
+        const t0 = performance.now();
+        const data = spec.make();
+        const generateMs = performance.now() - t0;
+        log(`${data.name}: generated in ${generateMs.toFixed(0)} ms`);
+        const ctx = { plan: run, dir, duck, ncf: ncfAdapter, duckThreads: versions.threads, log };
+        results.push(await (spec.projectionOnly ? runProjectionOnly(ctx, data, generateMs) : runDataset(ctx, data, generateMs)));
+        gc();
+      }
+      result = {
+        startedAt, mode: quick ? 'quick' : 'full', warmups: run.warmups, repeats: run.repeats, machine,
+        datasets: results, targets: checkTargets(results), totalSeconds: (performance.now() - started) / 1000,
+      };
+      console.log(renderReport(result));
+      console.log('');
     }
-    const result: RunResult = {
-      startedAt, mode: quick ? 'quick' : 'full', warmups: run.warmups, repeats: run.repeats, machine,
-      datasets: results, targets: checkTargets(results), totalSeconds: (performance.now() - started) / 1000,
-    };
-    console.log(renderReport(result));
+    const cpuProfDir = values['service-cpu-prof'];
+    const service = await runServiceBench({ quick, plan: run, dir, log, ...(cpuProfDir ? { cpuProfDir } : {}) });
+    console.log(renderServiceReport(service, { ...(serviceOnly ? { machine } : {}), mode: quick ? 'quick' : 'full', plan: run }));
     if (values.json) {
-      await writeFile(values.json, JSON.stringify(result, null, 2) + '\n');
+      const raw = result ?? { startedAt, mode: quick ? 'quick' : 'full', warmups: run.warmups, repeats: run.repeats, machine };
+      await writeFile(values.json, JSON.stringify({ ...raw, service }, null, 2) + '\n');
       log(`raw figures written to ${values.json}`);
     }
   } finally {

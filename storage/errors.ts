@@ -9,11 +9,14 @@ export type StorageErrorCode =
   | 'TABLE_EXISTS'
   | 'CATALOG_CONFLICT'
   | 'CATALOG_BUSY'
+  | 'CATALOG_UNAVAILABLE'
   | 'BLOB_NOT_FOUND'
   | 'BLOB_EXISTS'
   | 'INVALID_KEY'
   | 'INVALID_REQUEST'
-  | 'STORAGE_STATE';
+  | 'STORAGE_STATE'
+  | 'STORAGE_UNAVAILABLE'
+  | 'STORAGE_FAILURE';
 
 export class StorageError extends Error {
   readonly code: StorageErrorCode;
@@ -71,6 +74,24 @@ export class CatalogBusy extends StorageError {
   }
 }
 
+/** The catalog's database cannot be reached (connection refused, reset or timed out; server shutting
+ *  down): retry later. `reason` is a short code such as ECONNREFUSED or a SQLSTATE, never the URL.
+ *  A commit whose connection broke while committing may have been applied anyway: `commitOutcome`
+ *  'unknown' says so (its file must then be kept: a version may reference it); 'not applied' says the
+ *  catalog checked and it was not. */
+export class CatalogUnavailable extends StorageError {
+  readonly commitOutcome: 'unknown' | 'not applied' | undefined;
+
+  constructor(operation: string, reason: string, options: { cause?: unknown; commitOutcome?: 'unknown' | 'not applied' } = {}) {
+    const outcome = options.commitOutcome === 'unknown' ? ', and whether the commit was applied is unknown: read the table before retrying' : '';
+    super('CATALOG_UNAVAILABLE', 503, `catalog is unavailable: ${operation} could not reach the catalog database (${reason})${outcome}; retry`,
+      options.commitOutcome === undefined ? { operation, reason } : { operation, reason, commitOutcome: options.commitOutcome });
+    this.name = 'CatalogUnavailable';
+    this.commitOutcome = options.commitOutcome;
+    if (options.cause !== undefined) this.cause = options.cause;
+  }
+}
+
 /** A key the catalog references but the store does not hold: our data is damaged, never the client's fault. */
 export class BlobNotFound extends StorageError {
   constructor(key: string) {
@@ -94,4 +115,20 @@ export function invalidRequest(message: string, details: Record<string, unknown>
 
 export function closed(what: string): StorageError {
   return new StorageError('STORAGE_STATE', 503, `${what} is closed`);
+}
+
+/** Object storage could not be reached, or kept answering with a transient failure (503 SlowDown,
+ *  500, a timeout, a reset connection) through the client's retries: the service answers 503 with
+ *  Retry-After, and the request can simply be repeated. */
+export class StorageUnavailable extends StorageError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('STORAGE_UNAVAILABLE', 503, message, details);
+    this.name = 'StorageUnavailable';
+  }
+}
+
+/** Object storage refused a request for a reason retrying will not fix (no such bucket, access
+ *  denied, an answer that breaks the protocol): a configuration or server problem, never the client's. */
+export function storageFailure(message: string, details: Record<string, unknown> = {}): StorageError {
+  return new StorageError('STORAGE_FAILURE', 500, message, details);
 }

@@ -1,0 +1,316 @@
+// Catalog on PostgreSQL (pg Pool), for several stateless replicas sharing one database
+// (NCF_CATALOG_URL=postgres://…). Same semantics as storage/catalog-sqlite.ts, same contract suite.
+//
+// Commits: each is one READ COMMITTED transaction that first takes a transaction-scoped advisory lock
+// keyed by (schema, table name), then reads the table's state, then writes. Writers of one table thus
+// run one at a time across every replica, and since each statement after the lock takes a fresh
+// snapshot, a writer always sees the commit that released the lock before it: versions stay gap-free,
+// two appends both land (in some order), and a replace or create whose expectVersion no longer holds,
+// or a write whose table was dropped and re-created meanwhile, gets CatalogConflict. The lock and the
+// reads must be separate statements: a statement's snapshot is taken when it starts, before it waits.
+// Writes that race outside that lock (the same file key or table id under two names) surface as unique
+// violations; those, deadlocks and serialization failures re-run the transaction a bounded number of
+// times, and the re-run reports the conflict properly.
+//
+// Reads are single statements (one snapshot each, files aggregated as JSON), so a read never mixes two
+// versions and needs no transaction. Nothing is cached in process: a commit through one replica is
+// visible to every other on its next call.
+//
+// Failures to reach the database become CatalogUnavailable (503); waiting too long for another
+// writer's lock or for a free pooled connection becomes CatalogBusy (503). A connection lost while
+// COMMIT was in flight leaves the outcome open: the catalog then waits for the table's writer lock (the
+// interrupted transaction has ended by then) and looks the file up, so the caller learns whether a
+// version holds the file before it deletes it. SQL lives in pg-queries.ts, error reading in pg-errors.ts.
+
+import pg from 'pg';
+import type { ColumnSchema } from '../src/format/schema.js';
+import { checkCommit, checkCommitRequest } from './commit-checks.js';
+import { CatalogBusy, CatalogConflict, CatalogUnavailable, StorageError, closed } from './errors.js';
+import { newId, tableIdOfKey } from './keys.js';
+import { RETRYABLE, sqlState, unreachable } from './pg-errors.js';
+import { checkSchemaName, lockHash, migratePg } from './pg-migrations.js';
+import { type HistoryRow, type SnapshotRow, type StateRow, catalogStatements, toTableVersion, toVersionInfo } from './pg-queries.js';
+import type { Catalog, CommitRequest, TableVersion, VersionInfo } from './types.js';
+
+export interface PostgresCatalogOptions {
+  /** PostgreSQL schema holding the catalog's tables (default "ncf"); created on open when missing. */
+  schema?: string;
+  /** Pooled connections per catalog instance (default 10). */
+  maxConnections?: number;
+  /** How long a call waits to connect or for a free pooled connection before a 503 (default 5000 ms). */
+  connectTimeoutMs?: number;
+  /** How long a commit waits for another writer's lock on the same table before CatalogBusy (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /** Upper bound on any one statement (default 30000 ms). */
+  statementTimeoutMs?: number;
+  /** Runs of a commit that hit a deadlock, serialization failure or racing insert (default 5). */
+  maxAttempts?: number;
+}
+
+/** First key of the two-int advisory lock a writer takes per table; the second hashes schema and name. */
+export const TABLE_LOCK_CLASS = 0x4e434602; // "NCF" 02
+
+export class PostgresCatalog implements Catalog {
+  private readonly sql: ReturnType<typeof catalogStatements>;
+  private ended = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly schema: string,
+    /** The URL without its password, for messages. */
+    readonly location: string,
+    private readonly opts: Required<PostgresCatalogOptions>,
+  ) {
+    this.sql = catalogStatements(checkSchemaName(schema));
+  }
+
+  /** Connects, applies pending migrations (see pg-migrations.ts) and returns the open catalog. */
+  static async open(url: string, options: PostgresCatalogOptions = {}): Promise<PostgresCatalog> {
+    const opts: Required<PostgresCatalogOptions> = {
+      schema: options.schema ?? 'ncf',
+      maxConnections: options.maxConnections ?? 10,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+      busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+      statementTimeoutMs: options.statementTimeoutMs ?? 30_000,
+      maxAttempts: options.maxAttempts ?? 5,
+    };
+    checkSchemaName(opts.schema);
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: opts.maxConnections,
+      connectionTimeoutMillis: opts.connectTimeoutMs,
+      statement_timeout: opts.statementTimeoutMs,
+      lock_timeout: opts.busyTimeoutMs,
+      // A client that stalls mid-commit must not hold a table's lock for long.
+      idle_in_transaction_session_timeout: Math.max(opts.statementTimeoutMs, 10_000),
+      application_name: 'ncf-catalog',
+      keepAlive: true,
+    });
+    // An idle pooled connection that breaks (server restart, network) is dropped by the pool; without
+    // a listener the 'error' event would crash the process. The next call connects afresh.
+    pool.on('error', () => {});
+    const catalog = new PostgresCatalog(pool, opts.schema, redactUrl(url), opts);
+    try {
+      await catalog.withClient('open', (client) => migratePg(client, opts.schema));
+    } catch (e) {
+      await pool.end().catch(() => {});
+      throw e;
+    }
+    return catalog;
+  }
+
+  async listTables(): Promise<TableVersion[]> {
+    const { rows } = await this.query<SnapshotRow>('listTables', this.sql.list, []);
+    return rows.map(toTableVersion);
+  }
+
+  async getTable(name: string, version?: number): Promise<TableVersion | null> {
+    if (version !== undefined && !(Number.isSafeInteger(version) && version >= 1 && version <= 0x7fffffff)) return null;
+    const { rows } = await this.query<SnapshotRow>('getTable', this.sql.snapshot, [name, version ?? null]);
+    return rows.length === 0 ? null : toTableVersion(rows[0]!);
+  }
+
+  async versions(name: string): Promise<VersionInfo[] | null> {
+    const { rows } = await this.query<HistoryRow>('versions', this.sql.history, [name]);
+    // A table always has version 1, so no rows means no table.
+    if (rows.length === 0) return null;
+    return rows.map(toVersionInfo);
+  }
+
+  async commit(req: CommitRequest): Promise<TableVersion> {
+    const columns = checkCommitRequest(req);
+    try {
+      return await this.writeLocked('commit', req.table, (client) => this.commitLocked(client, req, columns));
+    } catch (e) {
+      if (!(e instanceof CatalogUnavailable && e.commitOutcome === 'unknown')) throw e;
+      // The caller deletes the file of a failed commit: it must learn whether a version holds it.
+      const landed = await this.resolveCommit(req).catch(() => undefined);
+      if (landed === undefined) throw e;
+      if (landed !== null) return landed;
+      throw new CatalogUnavailable('commit', String(e.details.reason), { cause: e.cause, commitOutcome: 'not applied' });
+    }
+  }
+
+  private async commitLocked(client: pg.PoolClient, req: CommitRequest, columns: ColumnSchema[]): Promise<TableVersion> {
+    const { table, file } = req;
+    const candidateId = req.tableId ?? tableIdOfKey(file.key) ?? newId();
+    const { rows: [state] } = await client.query<StateRow>({ name: 'ncf_commit_state', text: this.sql.state, values: [table, file.key, candidateId] });
+    const current = state!.table_id === null ? null
+      : { tableId: state!.table_id, version: state!.current_version!, columns: state!.columns! };
+    checkCommit(req, columns, current, {
+      keyOwner: state!.key_owner === null ? null : `table "${state!.key_owner}"`,
+      idOwner: state!.id_owner === null ? null : `table "${state!.id_owner}"`,
+      newTableId: candidateId,
+    });
+    const now = state!.now;
+    let version: number;
+    if (current === null) {
+      // A replace that finds no table records what it did: it created one.
+      version = 1;
+      await client.query({ name: 'ncf_commit_create', text: this.sql.create, values: [candidateId, table, now, file.rows, file.bytes, JSON.stringify(columns), file.key] });
+    } else if (req.operation === 'append') {
+      // The table keeps its own column labels (descriptions, semantic types), not the file's.
+      version = current.version + 1;
+      await client.query({ name: 'ncf_commit_append', text: this.sql.append, values: [current.tableId, version, file.rows, file.bytes, now, state!.next_ordinal, file.key] });
+    } else {
+      version = current.version + 1;
+      await client.query({ name: 'ncf_commit_replace', text: this.sql.replace, values: [current.tableId, version, file.rows, file.bytes, now, JSON.stringify(columns), state!.next_ordinal, file.key] });
+    }
+    const { rows } = await client.query<SnapshotRow>({ name: 'ncf_snapshot', text: this.sql.snapshot, values: [table, version] });
+    return toTableVersion(rows[0]!);
+  }
+
+  async drop(name: string): Promise<boolean> {
+    return this.writeLocked('drop', name, async (client) => {
+      // Versions and files go with the table (ON DELETE CASCADE).
+      const r = await client.query({ name: 'ncf_drop', text: this.sql.drop, values: [name] });
+      return r.rowCount === 1;
+    });
+  }
+
+  newTableId(): string {
+    return newId();
+  }
+
+  async referencedKeys(): Promise<Set<string>> {
+    const { rows } = await this.query<{ key: string }>('referencedKeys', this.sql.keys, []);
+    return new Set(rows.map((r) => r.key));
+  }
+
+  async ping(): Promise<void> {
+    await this.query('ping', 'SELECT 1', []);
+  }
+
+  async close(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    await this.pool.end();
+  }
+
+  /** One statement on any pooled connection. */
+  private async query<R extends pg.QueryResultRow>(op: string, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    if (this.ended) throw closed(`catalog ${this.location}`);
+    try {
+      return await this.pool.query<R>(text, values);
+    } catch (e) {
+      throw this.translate(op, e);
+    }
+  }
+
+  /** Runs `fn` in a transaction holding table `name`'s writer lock; re-runs it on transient failures.
+   *  A connection lost while COMMIT was under way is CatalogUnavailable with commitOutcome 'unknown'. */
+  private async writeLocked<T>(op: string, name: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    // Integers only, so the lock can ride in the same round trip as BEGIN without parameters.
+    const begin = `BEGIN; SELECT pg_advisory_xact_lock(${TABLE_LOCK_CLASS}, ${lockHash(`${this.schema}/${name}`)})`;
+    for (let attempt = 1; ; attempt++) {
+      const tx = { begin, committing: false };
+      try {
+        return await this.withClient(op, fn, tx);
+      } catch (e) {
+        const code = sqlState(e);
+        if (code !== undefined && RETRYABLE.has(code)) {
+          if (attempt < this.opts.maxAttempts) {
+            // Jittered backoff so racing writers do not collide again in lockstep.
+            await sleep(Math.random() * 2 ** attempt * 2);
+            continue;
+          }
+          if (code === '23505') {
+            throw new CatalogConflict(name, `${op} on table "${name}" kept colliding with concurrent commits (${attempt} attempts); retry`, { attempts: attempt });
+          }
+          throw new CatalogBusy(`${op} (${attempt} attempts, ${code === '40P01' ? 'deadlocks' : 'serialization failures'})`, this.opts.busyTimeoutMs);
+        }
+        if (tx.committing && e instanceof CatalogUnavailable) {
+          throw new CatalogUnavailable(op, String(e.details.reason), { cause: e.cause, commitOutcome: 'unknown' });
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** After a commit lost its connection during COMMIT: waits for the writer lock (so the interrupted
+   *  transaction has ended, one way or the other), then looks for the file. Returns the version it
+   *  made, or null when the commit was not applied. */
+  private async resolveCommit(req: CommitRequest): Promise<TableVersion | null> {
+    return this.writeLocked('commit (checking an interrupted commit)', req.table, async (client) => {
+      const { rows } = await client.query<{ name: string; added_version: number }>(this.sql.keyVersion, [req.file.key]);
+      if (rows.length === 0 || rows[0]!.name !== req.table) return null;
+      const snap = await client.query<SnapshotRow>(this.sql.snapshot, [req.table, rows[0]!.added_version]);
+      return snap.rows.length === 0 ? null : toTableVersion(snap.rows[0]!);
+    });
+  }
+
+  /** A pooled connection for `fn`, inside a transaction when `tx` is given; a connection that failed
+   *  is destroyed rather than reused. Errors come out translated, except retryable SQLSTATEs inside a
+   *  transaction (the caller re-runs it). */
+  private async withClient<T>(op: string, fn: (client: pg.PoolClient) => Promise<T>, tx?: { begin: string; committing: boolean }): Promise<T> {
+    if (this.ended) throw closed(`catalog ${this.location}`);
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (e) {
+      throw this.translate(op, e);
+    }
+    let broken: Error | undefined;
+    // The pool listens for errors only on idle connections; one lost while checked out would
+    // otherwise be an unhandled 'error' event (the pending query rejects on its own).
+    const onError = (err: Error) => { broken ??= err; };
+    client.on('error', onError);
+    try {
+      if (tx === undefined) return await fn(client);
+      await client.query(tx.begin);
+      let out: T;
+      try {
+        out = await fn(client);
+      } catch (e) {
+        // A connection that cannot even roll back is in an unknown state: never reuse it.
+        await client.query('ROLLBACK').catch((re: unknown) => { broken = re instanceof Error ? re : new Error(String(re)); });
+        throw e;
+      }
+      tx.committing = true;
+      await client.query('COMMIT');
+      return out;
+    } catch (e) {
+      if (unreachable(e) !== null) broken ??= e as Error;
+      const code = sqlState(e);
+      if (tx !== undefined && code !== undefined && RETRYABLE.has(code)) throw e;
+      throw this.translate(op, e);
+    } finally {
+      client.removeListener('error', onError);
+      client.release(broken);
+    }
+  }
+
+  /** Maps driver and server errors to the storage errors the service renders. */
+  private translate(op: string, e: unknown): unknown {
+    if (e instanceof StorageError) return e;
+    if (e instanceof Error && e.message === 'timeout exceeded when trying to connect') {
+      // Every pooled connection stayed busy for connectTimeoutMs.
+      return new CatalogBusy(`${op} (waiting for a free connection)`, this.opts.connectTimeoutMs);
+    }
+    const code = sqlState(e);
+    if (code === '55P03') return new CatalogBusy(op, this.opts.busyTimeoutMs);
+    if (code === '57014') return new CatalogBusy(`${op} (statement timeout)`, this.opts.statementTimeoutMs);
+    const reason = unreachable(e);
+    if (reason !== null) return new CatalogUnavailable(op, reason, { cause: e });
+    return e;
+  }
+}
+
+/** Opens the catalog at a postgres:// URL; see PostgresCatalog.open. */
+export function openPostgresCatalog(url: string, options: PostgresCatalogOptions = {}): Promise<PostgresCatalog> {
+  return PostgresCatalog.open(url, options);
+}
+
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = '';
+    return `${u.protocol}//${u.username ? `${u.username}@` : ''}${u.host}${u.pathname}`;
+  } catch {
+    return 'postgres (unparsable URL)';
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
