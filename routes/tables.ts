@@ -65,7 +65,7 @@ export default async function tableRoutes(app: FastifyInstance, opts: { ctx: Ser
     });
     uploads.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 
-    const upload = (operation: Operation) => async (req: FastifyRequest<{ Params: NameParams }>, reply: FastifyReply) => {
+    const upload = (operation: Exclude<Operation, 'compact'>) => async (req: FastifyRequest<{ Params: NameParams }>, reply: FastifyReply) => {
       const name = checkTableName(req.params.name);
       const current = await ctx.catalog.getTable(name);
       // Refuse before reading the body when the answer is already known.

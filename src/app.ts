@@ -1,5 +1,6 @@
 // The NCF service as a Fastify application: one error handler (problem+json), API-key auth, request
-// ids and request logs, metrics, and the route plugins (operations, tables, queries, columns).
+// ids and request logs, metrics, and the route plugins (operations, tables, queries, columns,
+// maintenance).
 // buildApp takes a ready ServiceContext (tests, embedding) or a Config (it then opens the storage and
 // closes it with the app).
 
@@ -16,6 +17,7 @@ import opsRoutes from '../routes/ops.js';
 import tableRoutes from '../routes/tables.js';
 import queryRoutes from '../routes/rows.js';
 import columnRoutes from '../routes/columns.js';
+import maintenanceRoutes from '../routes/maintenance.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -86,7 +88,7 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
   if (isContext(ctxOrConfig)) {
     ctx = ctxOrConfig;
   } else {
-    const storage = await openStorage({ dataDir: ctxOrConfig.dataDir });
+    const storage = await openStorage({ dataDir: ctxOrConfig.dataDir, catalogUrl: ctxOrConfig.catalogUrl, objectStorage: ctxOrConfig.objectStorage });
     ownStorage = storage;
     ctx = { config: ctxOrConfig, catalog: storage.catalog, blobs: storage.blobs, metrics: createMetrics() };
   }
@@ -128,6 +130,7 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
   await app.register(tableRoutes, { ctx });
   await app.register(queryRoutes, { ctx });
   await app.register(columnRoutes, { ctx });
+  await app.register(maintenanceRoutes, { ctx });
 
   app.addHook('onClose', async () => {
     await closeReaders(ctx);

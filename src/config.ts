@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseS3Url, S3ConfigError, type S3Location } from '../storage/s3-url.js';
 
 export type Scope = 'read' | 'write' | 'admin';
 export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
@@ -23,6 +24,14 @@ export interface Config {
   maxResponseRows: number;
   queryTimeoutMs: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** NCF_CATALOG_URL (postgres:// or postgresql://): the PostgreSQL catalog; null: SQLite under dataDir. */
+  catalogUrl: string | null;
+  /** NCF_STORAGE_URL (s3://bucket/prefix) parsed with the AWS_* variables; null: files under dataDir. */
+  objectStorage: S3Location | null;
+  /** NCF_RETAIN_VERSIONS: versions of each table that vacuum keeps (the current one included). */
+  retainVersions: number;
+  /** NCF_ORPHAN_GRACE: how old (by modified time) a file no version references must be before vacuum removes it. */
+  orphanGraceMs: number;
 }
 
 export class ConfigError extends Error {
@@ -60,6 +69,28 @@ function intVar(name: string, def: number, min: number, max: number, sizes = fal
   });
 }
 
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Milliseconds from "90s", "15m", "1h", "2d", "500ms" or a bare number of seconds. */
+export function parseDuration(text: string): number | null {
+  const m = /^\s*(\d+)\s*(ms|s|m|h|d)?\s*$/i.exec(text);
+  if (!m) return null;
+  const n = Number(m[1]) * DURATION_UNITS[(m[2] ?? 's').toLowerCase()]!;
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+function durationVar(name: string, defMs: number, maxMs: number) {
+  return z.string().optional().transform((text, ctx) => {
+    if (text === undefined || text.trim() === '') return defMs;
+    const n = parseDuration(text);
+    if (n === null || n > maxMs) {
+      ctx.addIssue({ code: 'custom', message: `${name}=${JSON.stringify(text)}: expected a duration such as 90s, 15m, 1h or 2d (a bare number is seconds), at most ${maxMs / 86_400_000} days` });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
 const envSchema = z.object({
   PORT: intVar('PORT', 8080, 0, 65535),
   HOST: z.string().optional().transform((s, ctx) => {
@@ -85,6 +116,25 @@ const envSchema = z.object({
   NCF_MAX_UPLOAD_BYTES: intVar('NCF_MAX_UPLOAD_BYTES', 10 * GiB, 1, Number.MAX_SAFE_INTEGER, true),
   NCF_MAX_RESPONSE_ROWS: intVar('NCF_MAX_RESPONSE_ROWS', 10_000, 1, 10_000_000),
   NCF_QUERY_TIMEOUT_MS: intVar('NCF_QUERY_TIMEOUT_MS', 30_000, 1, 24 * 3600_000),
+  NCF_CATALOG_URL: z.string().optional().transform((s, ctx) => {
+    if (s === undefined || s.trim() === '') return null;
+    const v = s.trim();
+    let ok = false;
+    try {
+      const u = new URL(v);
+      // A socket directory may come as ?host=/path instead of a host name.
+      ok = (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && (u.hostname !== '' || u.searchParams.has('host'));
+    } catch { /* reported below */ }
+    if (!ok) {
+      // Never echo the URL: it may carry a password.
+      ctx.addIssue({ code: 'custom', message: 'NCF_CATALOG_URL: expected postgres://user:password@host:port/database (or postgresql://); unset it to use the embedded SQLite catalog under NCF_DATA_DIR' });
+      return z.NEVER;
+    }
+    return v;
+  }),
+  NCF_STORAGE_URL: z.string().optional(),
+  NCF_RETAIN_VERSIONS: intVar('NCF_RETAIN_VERSIONS', 10, 1, 1_000_000),
+  NCF_ORPHAN_GRACE: durationVar('NCF_ORPHAN_GRACE', 3_600_000, 365 * 86_400_000),
   LOG_LEVEL: z.string().optional().transform((s, ctx) => {
     const v = (s === undefined || s.trim() === '' ? 'info' : s.trim().toLowerCase());
     if (!(LOG_LEVELS as readonly string[]).includes(v)) {
@@ -149,6 +199,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiKeys = r.keys;
     }
   }
+  let objectStorage: S3Location | null = null;
+  const storageUrl = env.NCF_STORAGE_URL?.trim();
+  if (storageUrl) {
+    if (!storageUrl.toLowerCase().startsWith('s3://')) {
+      problems.push(`NCF_STORAGE_URL=${JSON.stringify(storageUrl)}: expected s3://<bucket>[/<prefix>]; unset it to keep table files under NCF_DATA_DIR`);
+    } else {
+      try {
+        objectStorage = parseS3Url(storageUrl, env);
+      } catch (e) {
+        if (!(e instanceof S3ConfigError)) throw e;
+        problems.push(...e.problems);
+      }
+    }
+  }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const v = parsed.data;
   const authNone = v.NCF_AUTH === 'none';
@@ -170,5 +234,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxResponseRows: v.NCF_MAX_RESPONSE_ROWS,
     queryTimeoutMs: v.NCF_QUERY_TIMEOUT_MS,
     logLevel: v.LOG_LEVEL,
+    catalogUrl: v.NCF_CATALOG_URL,
+    objectStorage,
+    retainVersions: v.NCF_RETAIN_VERSIONS,
+    orphanGraceMs: v.NCF_ORPHAN_GRACE,
   };
 }

@@ -12,6 +12,9 @@
 // violations; those, deadlocks and serialization failures re-run the transaction a bounded number of
 // times, and the re-run reports the conflict properly.
 //
+// Compaction commits like a replace that keeps the table's columns and row count; expire (retention)
+// runs under the same writer lock, deleting old versions and the files only they held.
+//
 // Reads are single statements (one snapshot each, files aggregated as JSON), so a read never mixes two
 // versions and needs no transaction. Nothing is cached in process: a commit through one replica is
 // visible to every other on its next call.
@@ -24,13 +27,13 @@
 
 import pg from 'pg';
 import type { ColumnSchema } from '../src/format/schema.js';
-import { checkCommit, checkCommitRequest } from './commit-checks.js';
+import { checkCommit, checkCommitRequest, checkKeep } from './commit-checks.js';
 import { CatalogBusy, CatalogConflict, CatalogUnavailable, StorageError, closed } from './errors.js';
 import { newId, tableIdOfKey } from './keys.js';
 import { RETRYABLE, sqlState, unreachable } from './pg-errors.js';
 import { checkSchemaName, lockHash, migratePg } from './pg-migrations.js';
 import { type HistoryRow, type SnapshotRow, type StateRow, catalogStatements, toTableVersion, toVersionInfo } from './pg-queries.js';
-import type { Catalog, CommitRequest, TableVersion, VersionInfo } from './types.js';
+import type { Catalog, CommitRequest, ExpireResult, TableVersion, VersionInfo } from './types.js';
 
 export interface PostgresCatalogOptions {
   /** PostgreSQL schema holding the catalog's tables (default "ncf"); created on open when missing. */
@@ -136,7 +139,7 @@ export class PostgresCatalog implements Catalog {
     const candidateId = req.tableId ?? tableIdOfKey(file.key) ?? newId();
     const { rows: [state] } = await client.query<StateRow>({ name: 'ncf_commit_state', text: this.sql.state, values: [table, file.key, candidateId] });
     const current = state!.table_id === null ? null
-      : { tableId: state!.table_id, version: state!.current_version!, columns: state!.columns! };
+      : { tableId: state!.table_id, version: state!.current_version!, columns: state!.columns!, rowCount: Number(state!.row_count) };
     checkCommit(req, columns, current, {
       keyOwner: state!.key_owner === null ? null : `table "${state!.key_owner}"`,
       idOwner: state!.id_owner === null ? null : `table "${state!.id_owner}"`,
@@ -152,6 +155,10 @@ export class PostgresCatalog implements Catalog {
       // The table keeps its own column labels (descriptions, semantic types), not the file's.
       version = current.version + 1;
       await client.query({ name: 'ncf_commit_append', text: this.sql.append, values: [current.tableId, version, file.rows, file.bytes, now, state!.next_ordinal, file.key] });
+    } else if (req.operation === 'compact') {
+      // The table keeps its columns and rows; only its files change.
+      version = current.version + 1;
+      await client.query({ name: 'ncf_commit_compact', text: this.sql.compact, values: [current.tableId, version, file.bytes, now, state!.next_ordinal, file.key, file.rows] });
     } else {
       version = current.version + 1;
       await client.query({ name: 'ncf_commit_replace', text: this.sql.replace, values: [current.tableId, version, file.rows, file.bytes, now, JSON.stringify(columns), state!.next_ordinal, file.key] });
@@ -165,6 +172,23 @@ export class PostgresCatalog implements Catalog {
       // Versions and files go with the table (ON DELETE CASCADE).
       const r = await client.query({ name: 'ncf_drop', text: this.sql.drop, values: [name] });
       return r.rowCount === 1;
+    });
+  }
+
+  async expire(name: string, keep: number): Promise<ExpireResult | null> {
+    checkKeep(keep);
+    return this.writeLocked('expire', name, async (client) => {
+      const { rows } = await client.query<{ table_id: string; current_version: number }>({ name: 'ncf_expire_table', text: this.sql.tableForExpire, values: [name] });
+      if (rows.length === 0) return null;
+      const { table_id: tableId, current_version: current } = rows[0]!;
+      const oldestVersion = Math.max(1, current - keep + 1);
+      const files = await client.query<{ key: string; rows: string; bytes: string }>({ name: 'ncf_expire_files', text: this.sql.expireFiles, values: [tableId, oldestVersion] });
+      const versions = await client.query({ name: 'ncf_expire_versions', text: this.sql.expireVersions, values: [tableId, oldestVersion] });
+      return {
+        oldestVersion,
+        expiredVersions: versions.rowCount ?? 0,
+        removedFiles: files.rows.map((f) => ({ key: f.key, rows: Number(f.rows), bytes: Number(f.bytes) })),
+      };
     });
   }
 

@@ -16,7 +16,8 @@ import { CatalogBusy, CatalogConflict, TableExists, TableNotFound, closed, inval
 import { isId, newId, tableIdOfKey } from './keys.js';
 import { describeDifferences, diffColumns } from './schema-diff.js';
 import { migrate } from './sqlite-migrations.js';
-import type { Catalog, CommitRequest, DataFile, Operation, TableVersion, VersionInfo } from './types.js';
+import type { Catalog, CommitRequest, DataFile, ExpireResult, Operation, TableVersion, VersionInfo } from './types.js';
+import { OPERATIONS, checkKeep } from './commit-checks.js';
 
 export interface SqliteCatalogOptions {
   /** How long a writer waits for another process's lock before CatalogBusy (default 5000 ms). */
@@ -88,7 +89,7 @@ export class SqliteCatalog implements Catalog {
     const { table, operation, file } = req;
     const t = this.stmt.table.get(table);
     if (operation === 'create' && t !== undefined) throw new TableExists(table, t.current_version);
-    if (operation === 'append' && t === undefined) throw new TableNotFound(table);
+    if ((operation === 'append' || operation === 'compact') && t === undefined) throw new TableNotFound(table);
     const current = t?.current_version ?? null;
     if (req.expectVersion !== undefined && req.expectVersion !== current) {
       throw new CatalogConflict(table,
@@ -121,14 +122,24 @@ export class SqliteCatalog implements Catalog {
     const prev = this.stmt.version.get(t.table_id, t.current_version)!;
     const next = t.current_version + 1;
     const ordinal = this.stmt.nextOrdinal.get(t.table_id)!.n;
-    if (operation === 'append') {
+    if (operation === 'append' || operation === 'compact') {
       const tableColumns = JSON.parse(prev.columns_json) as ColumnSchema[];
       const differences = diffColumns(tableColumns, columns);
       if (differences.length > 0) {
-        throw new CatalogConflict(table, `cannot append to table "${table}": the file's columns differ: ${describeDifferences(differences)}`, { differences });
+        throw new CatalogConflict(table, `cannot ${operation === 'append' ? 'append to' : 'compact'} table "${table}": the file's columns differ: ${describeDifferences(differences)}`, { differences });
       }
+    }
+    if (operation === 'compact' && file.rows !== prev.row_count) {
+      throw new CatalogConflict(table, `cannot compact table "${table}": the compacted file holds ${file.rows} rows, the table ${prev.row_count} at version ${prev.version}`,
+        { expectedRows: prev.row_count, actualRows: file.rows });
+    }
+    if (operation === 'append') {
       // The table keeps its own column labels (descriptions, semantic types), not the file's.
       this.stmt.insertVersion.run(t.table_id, next, 'append', file.rows, prev.row_count + file.rows, prev.bytes + file.bytes, prev.columns_json, now);
+    } else if (operation === 'compact') {
+      // Same rows, same columns: only the files change.
+      this.stmt.retireFiles.run(next, t.table_id);
+      this.stmt.insertVersion.run(t.table_id, next, 'compact', 0, prev.row_count, file.bytes, prev.columns_json, now);
     } else {
       this.stmt.retireFiles.run(next, t.table_id);
       this.stmt.insertVersion.run(t.table_id, next, 'replace', file.rows, file.rows, file.bytes, JSON.stringify(columns), now);
@@ -146,6 +157,20 @@ export class SqliteCatalog implements Catalog {
       this.stmt.dropVersions.run(t.table_id);
       this.stmt.dropTable.run(t.table_id);
       return true;
+    });
+  }
+
+  async expire(name: string, keep: number): Promise<ExpireResult | null> {
+    checkKeep(keep);
+    return this.write('expire', () => {
+      const t = this.stmt.table.get(name);
+      if (t === undefined) return null;
+      const oldestVersion = Math.max(1, t.current_version - keep + 1);
+      // Files retired at or before the oldest kept version belong to forgotten versions only.
+      const removedFiles = this.stmt.expiredFiles.all(t.table_id, oldestVersion);
+      this.stmt.deleteExpiredFiles.run(t.table_id, oldestVersion);
+      const expiredVersions = this.stmt.deleteExpiredVersions.run(t.table_id, oldestVersion).changes;
+      return { oldestVersion, expiredVersions, removedFiles };
     });
   }
 
@@ -241,6 +266,11 @@ function prepare(db: Database.Database) {
     dropVersions: db.prepare<[string], unknown>('DELETE FROM versions WHERE table_id = ?'),
     dropTable: db.prepare<[string], unknown>('DELETE FROM tables WHERE table_id = ?'),
     keys: db.prepare<[], string>('SELECT key FROM files').pluck(),
+    expiredFiles: db.prepare<[string, number], FileRow>(
+      'SELECT key, rows, bytes FROM files WHERE table_id = ? AND removed_version IS NOT NULL AND removed_version <= ? ORDER BY ordinal'),
+    deleteExpiredFiles: db.prepare<[string, number], unknown>(
+      'DELETE FROM files WHERE table_id = ? AND removed_version IS NOT NULL AND removed_version <= ?'),
+    deleteExpiredVersions: db.prepare<[string, number], unknown>('DELETE FROM versions WHERE table_id = ? AND version < ?'),
     ping: db.prepare<[], number>('SELECT 1').pluck(),
   };
 }
@@ -265,8 +295,8 @@ function toTableVersion(t: TableRow, v: VersionRow, files: DataFile[]): TableVer
 function checkRequest(req: CommitRequest): ColumnSchema[] {
   const bad = (why: string) => invalidRequest(`invalid commit for table ${JSON.stringify(req.table)}: ${why}`);
   if (typeof req.table !== 'string' || req.table.length === 0) throw bad('the table name must be a non-empty string');
-  if (req.operation !== 'create' && req.operation !== 'append' && req.operation !== 'replace') {
-    throw bad(`operation must be create, append or replace, got ${JSON.stringify(req.operation)}`);
+  if (!OPERATIONS.includes(req.operation)) {
+    throw bad(`operation must be ${OPERATIONS.join(', ')}, got ${JSON.stringify(req.operation)}`);
   }
   const f = req.file;
   if (f === null || typeof f !== 'object' || typeof f.key !== 'string' || f.key.length === 0) throw bad('file.key must be a non-empty string');

@@ -9,14 +9,16 @@ import { validateSchema } from '../src/format/schema.js';
 import { CatalogConflict, TableExists, TableNotFound, invalidRequest } from './errors.js';
 import { isId } from './keys.js';
 import { describeDifferences, diffColumns } from './schema-diff.js';
-import type { CommitRequest } from './types.js';
+import type { CommitRequest, Operation } from './types.js';
+
+export const OPERATIONS: readonly Operation[] = ['create', 'append', 'replace', 'compact'];
 
 /** Rejects malformed requests before touching the catalog; returns the columns normalised. */
 export function checkCommitRequest(req: CommitRequest): ColumnSchema[] {
   const bad = (why: string) => invalidRequest(`invalid commit for table ${JSON.stringify(req.table)}: ${why}`);
   if (typeof req.table !== 'string' || req.table.length === 0) throw bad('the table name must be a non-empty string');
-  if (req.operation !== 'create' && req.operation !== 'append' && req.operation !== 'replace') {
-    throw bad(`operation must be create, append or replace, got ${JSON.stringify(req.operation)}`);
+  if (!OPERATIONS.includes(req.operation)) {
+    throw bad(`operation must be ${OPERATIONS.join(', ')}, got ${JSON.stringify(req.operation)}`);
   }
   const f = req.file;
   if (f === null || typeof f !== 'object' || typeof f.key !== 'string' || f.key.length === 0) throw bad('file.key must be a non-empty string');
@@ -40,6 +42,7 @@ export interface CommitTarget {
   tableId: string;
   version: number;
   columns: ColumnSchema[];
+  rowCount: number;
 }
 
 /** What else the catalog holds that a commit may collide with. */
@@ -57,7 +60,7 @@ export interface CommitCollisions {
 export function checkCommit(req: CommitRequest, columns: ColumnSchema[], current: CommitTarget | null, c: CommitCollisions): void {
   const { table, operation, file } = req;
   if (operation === 'create' && current !== null) throw new TableExists(table, current.version);
-  if (operation === 'append' && current === null) throw new TableNotFound(table);
+  if ((operation === 'append' || operation === 'compact') && current === null) throw new TableNotFound(table);
   const version = current?.version ?? null;
   if (req.expectVersion !== undefined && req.expectVersion !== version) {
     throw new CatalogConflict(table,
@@ -75,10 +78,19 @@ export function checkCommit(req: CommitRequest, columns: ColumnSchema[], current
   if (current === null && c.idOwner !== null) {
     throw new CatalogConflict(table, `table id ${c.newTableId} already belongs to ${c.idOwner}; create the table with a new id`, { tableId: c.newTableId });
   }
-  if (operation === 'append') {
+  if (operation === 'append' || operation === 'compact') {
     const differences = diffColumns(current!.columns, columns);
     if (differences.length > 0) {
-      throw new CatalogConflict(table, `cannot append to table "${table}": the file's columns differ: ${describeDifferences(differences)}`, { differences });
+      throw new CatalogConflict(table, `cannot ${operation === 'append' ? 'append to' : 'compact'} table "${table}": the file's columns differ: ${describeDifferences(differences)}`, { differences });
     }
   }
+  if (operation === 'compact' && file.rows !== current!.rowCount) {
+    throw new CatalogConflict(table, `cannot compact table "${table}": the compacted file holds ${file.rows} rows, the table ${current!.rowCount} at version ${current!.version}`,
+      { expectedRows: current!.rowCount, actualRows: file.rows });
+  }
+}
+
+/** Retention counts are whole numbers >= 1: the current version is always kept. */
+export function checkKeep(keep: number): void {
+  if (!Number.isSafeInteger(keep) || keep < 1) throw invalidRequest(`expire: keep must be a whole number >= 1 (the current version is always kept), got ${String(keep)}`);
 }

@@ -51,6 +51,12 @@ export const PG_MIGRATIONS: ReadonlyArray<(s: string) => string> = [
 
   CREATE INDEX files_live ON ${s}.files (table_id, ordinal) WHERE removed_version IS NULL;
   `,
+  // 2: the compact operation (same rows, fewer files)
+  (s) => `
+  ALTER TABLE ${s}.versions DROP CONSTRAINT versions_operation_check;
+  ALTER TABLE ${s}.versions ADD CONSTRAINT versions_operation_check
+    CHECK (operation IN ('create', 'append', 'replace', 'compact'));
+  `,
 ];
 
 /** First key of the two-int advisory locks the migrations take; the second is hashed from the schema. */

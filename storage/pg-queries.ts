@@ -15,7 +15,7 @@ export interface SnapshotRow {
 export interface HistoryRow { version: number; operation: Operation; rows_added: string; row_count: string; committed_at: Date }
 /** The table as a writer finds it under its lock; table columns are null when the table is absent. */
 export interface StateRow {
-  now: Date; table_id: string | null; current_version: number | null; columns: ColumnSchema[] | null;
+  now: Date; table_id: string | null; current_version: number | null; columns: ColumnSchema[] | null; row_count: string | null;
   next_ordinal: number | null; key_owner: string | null; id_owner: string | null;
 }
 
@@ -51,7 +51,7 @@ export function catalogStatements(s: string) {
     // possibly before an earlier writer committed, which would make committed_at run backwards.
     state: `
       SELECT date_trunc('milliseconds', clock_timestamp()) AS now,
-        t.table_id, t.current_version, v.columns,
+        t.table_id, t.current_version, v.columns, v.row_count,
         (SELECT COALESCE(MAX(o.ordinal), 0) + 1 FROM ${s}.files o WHERE o.table_id = t.table_id) AS next_ordinal,
         (SELECT kt.name FROM ${s}.files k JOIN ${s}.tables kt ON kt.table_id = k.table_id WHERE k.key = $2) AS key_owner,
         (SELECT it.name FROM ${s}.tables it WHERE it.table_id = $3) AS id_owner
@@ -89,6 +89,25 @@ export function catalogStatements(s: string) {
         INSERT INTO ${s}.files (table_id, ordinal, key, rows, bytes, added_version) VALUES ($1, $7::integer, $8, $3::bigint, $4::bigint, $2::integer)
       )
       UPDATE ${s}.tables SET current_version = $2::integer WHERE table_id = $1`,
+    // $1 id, $2 version, $3 bytes, $4 now, $5 ordinal, $6 key, $7 rows: the same rows and columns in one
+    // new file; like replace, the retiring UPDATE does not see the file inserted beside it.
+    compact: `
+      WITH r AS (
+        UPDATE ${s}.files SET removed_version = $2::integer WHERE table_id = $1 AND removed_version IS NULL
+      ), v AS (
+        INSERT INTO ${s}.versions (table_id, version, operation, rows_added, row_count, bytes, columns, committed_at)
+        SELECT table_id, $2::integer, 'compact', 0, row_count, $3::bigint, columns, $4::timestamptz
+        FROM ${s}.versions WHERE table_id = $1 AND version = $2::integer - 1
+      ), f AS (
+        INSERT INTO ${s}.files (table_id, ordinal, key, rows, bytes, added_version) VALUES ($1, $5::integer, $6, $7::bigint, $3::bigint, $2::integer)
+      )
+      UPDATE ${s}.tables SET current_version = $2::integer WHERE table_id = $1`,
+    tableForExpire: `SELECT table_id, current_version FROM ${s}.tables WHERE name = $1`,
+    // $1 id, $2 oldest retained version: files retired at or before it belong to forgotten versions only.
+    expireFiles: `
+      DELETE FROM ${s}.files WHERE table_id = $1 AND removed_version IS NOT NULL AND removed_version <= $2::integer
+      RETURNING key, rows, bytes`,
+    expireVersions: `DELETE FROM ${s}.versions WHERE table_id = $1 AND version < $2::integer`,
     drop: `DELETE FROM ${s}.tables WHERE name = $1`,
   };
 }

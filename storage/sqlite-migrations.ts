@@ -43,6 +43,24 @@ export const MIGRATIONS: readonly string[] = [
 
   CREATE INDEX files_live ON files (table_id, removed_version);
   `,
+  // 2: the compact operation (same rows, fewer files). SQLite cannot alter a CHECK constraint, so the
+  // versions table is rebuilt (nothing references it).
+  `
+  CREATE TABLE versions_v2 (
+    table_id     TEXT NOT NULL REFERENCES tables (table_id),
+    version      INTEGER NOT NULL CHECK (version >= 1),
+    operation    TEXT NOT NULL CHECK (operation IN ('create', 'append', 'replace', 'compact')),
+    rows_added   INTEGER NOT NULL CHECK (rows_added >= 0),
+    row_count    INTEGER NOT NULL CHECK (row_count >= 0),
+    bytes        INTEGER NOT NULL CHECK (bytes >= 0),
+    columns_json TEXT NOT NULL,
+    committed_at TEXT NOT NULL,
+    PRIMARY KEY (table_id, version)
+  ) WITHOUT ROWID;
+  INSERT INTO versions_v2 SELECT table_id, version, operation, rows_added, row_count, bytes, columns_json, committed_at FROM versions;
+  DROP TABLE versions;
+  ALTER TABLE versions_v2 RENAME TO versions;
+  `,
 ];
 
 /** Applies the migrations this database lacks, each in its own write transaction; two processes

@@ -18,7 +18,8 @@ export interface BlobStore {
   close(): Promise<void>;
 }
 
-export type Operation = 'create' | 'append' | 'replace';
+/** compact: the same rows and columns in fewer files (POST /v1/tables/{name}/compact). */
+export type Operation = 'create' | 'append' | 'replace' | 'compact';
 
 export interface DataFile {
   key: string;
@@ -55,10 +56,12 @@ export interface CommitRequest {
   table: string;
   operation: Operation;
   /** create: the table must not exist. replace: creates or replaces. append: the table must exist
-   *  and `columns` must equal its columns. */
+   *  and `columns` must equal its columns. compact: the table must exist, `columns` must equal its
+   *  columns and `file.rows` its row count; the file replaces all of the table's files (the table
+   *  keeps its column labels). */
   columns: ColumnSchema[];
   file: DataFile;
-  /** For replace: the version the caller saw (null: none), so a racing write makes one of them 409. Omit to replace whatever is current. */
+  /** For replace and compact: the version the caller saw (null: none), so a racing write makes one of them 409. Omit to replace whatever is current. */
   expectVersion?: number | null;
   /** The table id the file was written under (newTableId() for a new table, else the id read with
    *  getTable). A new table gets this id (default: the key's first segment, else a fresh one); an
@@ -77,8 +80,21 @@ export interface Catalog {
   drop(name: string): Promise<boolean>;
   /** New internal id for a table about to be created. */
   newTableId(): string;
-  /** Every file key referenced by any version (for vacuum). */
+  /** Every file key referenced by any retained version (for vacuum). */
   referencedKeys(): Promise<Set<string>>;
+  /** Retention: forgets every version of table `name` but the newest `keep` (>= 1), and the files
+   *  only forgotten versions referenced (their keys are returned, for the caller to delete). Time
+   *  travel to a forgotten version finds nothing. Null when the table does not exist. */
+  expire(name: string, keep: number): Promise<ExpireResult | null>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface ExpireResult {
+  /** The oldest version still retained. */
+  oldestVersion: number;
+  /** How many versions were forgotten now. */
+  expiredVersions: number;
+  /** Files no retained version references any more. */
+  removedFiles: DataFile[];
 }

@@ -22,7 +22,32 @@ test('defaults: 127.0.0.1:8080, ./data, no keys, 10 GiB uploads, 10000 JSON rows
   assert.deepEqual(c, {
     host: '127.0.0.1', port: 8080, dataDir: resolve('data'), apiKeys: null, authNone: false,
     maxUploadBytes: 10 * 1024 ** 3, maxResponseRows: 10_000, queryTimeoutMs: 30_000, logLevel: 'info',
+    catalogUrl: null, objectStorage: null, retainVersions: 10, orphanGraceMs: 3_600_000,
   });
+});
+
+test('scale-out settings: catalog and storage URLs, retention and orphan grace', () => {
+  const c = loadConfig({
+    NCF_CATALOG_URL: 'postgresql://ncf:secret@db:5432/ncf', NCF_STORAGE_URL: 's3://tables/ncf',
+    AWS_ENDPOINT_URL: 'http://minio:9000', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b',
+    NCF_RETAIN_VERSIONS: '3', NCF_ORPHAN_GRACE: '15m',
+  });
+  assert.equal(c.catalogUrl, 'postgresql://ncf:secret@db:5432/ncf');
+  assert.equal(c.objectStorage?.bucket, 'tables');
+  assert.equal(c.objectStorage?.prefix, 'ncf/');
+  assert.equal(c.objectStorage?.endpoint, 'http://minio:9000');
+  assert.equal(c.retainVersions, 3);
+  assert.equal(c.orphanGraceMs, 15 * 60_000);
+  assert.equal(loadConfig({ NCF_ORPHAN_GRACE: '90' }).orphanGraceMs, 90_000);
+  assert.equal(loadConfig({ NCF_ORPHAN_GRACE: '2d' }).orphanGraceMs, 2 * 86_400_000);
+  assert.equal(loadConfig({ NCF_CATALOG_URL: 'postgres://u@localhost/x' }).catalogUrl, 'postgres://u@localhost/x');
+  const p = problems({ NCF_CATALOG_URL: 'mysql://u:hunter2@h/db', NCF_STORAGE_URL: 'gs://b/p', NCF_RETAIN_VERSIONS: '0', NCF_ORPHAN_GRACE: 'soon' });
+  assert.equal(p.length, 4, p.join('\n'));
+  assert.ok(p.every((m) => !m.includes('hunter2')), 'the catalog URL may hold a password: never echoed');
+  for (const name of ['NCF_CATALOG_URL', 'NCF_STORAGE_URL', 'NCF_RETAIN_VERSIONS', 'NCF_ORPHAN_GRACE']) {
+    assert.equal(p.filter((m) => m.startsWith(name)).length, 1, `${name} in\n${p.join('\n')}`);
+  }
+  assert.ok(problems({ NCF_STORAGE_URL: 's3://B!/x' }).some((m) => m.startsWith('NCF_STORAGE_URL')));
 });
 
 test('values and byte sizes with suffixes', () => {

@@ -1,7 +1,9 @@
 // Turns a spooled upload into a committed table version: parse the temp file (readInput), stream the
 // batches into an NCF file in the blob store (NCFWriter over blobs.createSink), then commit it in the
 // catalog. Until the commit, readers see the previous version; any failure aborts the sink or deletes
-// the written blob, so a failed upload leaves no trace.
+// the written blob, so a failed upload leaves no trace — except when the catalog lost its connection
+// mid-commit and cannot tell whether the version landed: that file is kept (a version may reference
+// it), the client gets 503 with Retry-After, and vacuum removes the file later if no version holds it.
 // Appends are read with the table's own column types as the schema override, so a CSV or JSON append
 // is parsed as the table's types (not re-inferred), and Arrow or Parquet inputs are converted to them.
 
@@ -14,6 +16,7 @@ import { conflict, fromEngineError, type HttpProblem } from '../errors.js';
 import type { ServiceContext } from '../context.js';
 import type { Operation, TableVersion } from '../../storage/types.js';
 import { newFileKey } from '../../storage/keys.js';
+import { CatalogUnavailable } from '../../storage/errors.js';
 import { typeLabel, describeDifferences, type ColumnDifference } from '../../storage/schema-diff.js';
 
 export interface IngestRequest {
@@ -118,10 +121,15 @@ export async function ingestUpload(ctx: ServiceContext, req: IngestRequest): Pro
       operation: req.operation,
       columns: writer.schema!,
       file: { key, rows: summary.rows, bytes: summary.bytes },
+      // A replace replaces the version it started from: when another write landed meanwhile (on any
+      // replica), exactly one of them wins and this one gets 409.
+      ...(req.operation === 'replace' ? { expectVersion: req.current?.version ?? null } : {}),
     };
     const version = await ctx.catalog.commit(commit);
     return { version, rows: summary.rows };
   } catch (e) {
+    // The error is a 503 with Retry-After either way (src/problem.ts); an unknown outcome keeps the file.
+    if (e instanceof CatalogUnavailable && e.commitOutcome === 'unknown') throw e;
     // Not referenced by any version: remove it so the failed commit leaves nothing behind.
     await ctx.blobs.delete(key).catch(() => {});
     throw e;

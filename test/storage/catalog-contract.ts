@@ -382,6 +382,83 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
       });
     });
 
+    it('compact makes a version holding only the new file, with the same rows and the table\'s columns', async () => {
+      await withCatalog(async (c) => {
+        const v1 = await create(c, 't', S_A, 3);
+        const v2 = await c.commit({ table: 't', operation: 'append', columns: S_A, file: file(v1.tableId, 4) });
+        const v3 = await c.commit({ table: 't', operation: 'append', columns: S_A, file: file(v1.tableId, 5) });
+        // Labels of the file's columns do not matter: the table keeps its own.
+        const labelled = S_A.map((col) => ({ ...col, description: 'other' }));
+        const f = file(v1.tableId, 12, 300);
+        const v4 = await c.commit({ table: 't', operation: 'compact', columns: labelled, file: f, expectVersion: 3, tableId: v1.tableId });
+        assert.equal(v4.version, 4);
+        assert.equal(v4.operation, 'compact');
+        assert.equal(v4.rowsAdded, 0);
+        assert.equal(v4.rowCount, 12);
+        assert.equal(v4.bytes, 300);
+        assert.deepEqual(v4.files, [f]);
+        assert.deepEqual(v4.columns, v3.columns);
+        assert.deepEqual(await c.getTable('t'), v4);
+        assert.deepEqual(await c.getTable('t', 2), v2);
+        assert.deepEqual((await c.versions('t'))!.map((v) => v.operation), ['create', 'append', 'append', 'compact']);
+        // Appends after a compaction add to the compacted file.
+        const g = file(v1.tableId, 1);
+        const v5 = await c.commit({ table: 't', operation: 'append', columns: S_A, file: g });
+        assert.deepEqual(v5.files, [f, g]);
+        assert.equal(v5.rowCount, 13);
+      });
+    });
+
+    it('compact refuses a missing table, a moved table, other columns and a different row count', async () => {
+      await withCatalog(async (c) => {
+        const id = c.newTableId();
+        await assert.rejects(c.commit({ table: 'nope', operation: 'compact', columns: S_A, file: file(id, 1) }), isStorageError(TableNotFound, 404));
+        const v1 = await create(c, 't', S_A, 3);
+        await c.commit({ table: 't', operation: 'append', columns: S_A, file: file(v1.tableId, 4) });
+        await assert.rejects(c.commit({ table: 't', operation: 'compact', columns: S_A, file: file(v1.tableId, 7), expectVersion: 1 }), isStorageError(CatalogConflict, 409));
+        await assert.rejects(c.commit({ table: 't', operation: 'compact', columns: S_B, file: file(v1.tableId, 7) }), isStorageError(CatalogConflict, 409));
+        await assert.rejects(c.commit({ table: 't', operation: 'compact', columns: S_A, file: file(v1.tableId, 6), expectVersion: 2 }), isStorageError(CatalogConflict, 409));
+        assert.equal((await c.getTable('t'))!.version, 2);
+      });
+    });
+
+    it('expire keeps the newest versions, forgets older ones and returns exactly the files only they held', async () => {
+      await withCatalog(async (c) => {
+        assert.equal(await c.expire('nope', 3), null);
+        const v1 = await create(c, 't', S_A, 2);
+        const committed: TableVersion[] = [v1];
+        const ops: Operation[] = ['append', 'append', 'compact', 'append', 'replace', 'append', 'append'];
+        for (const op of ops) {
+          const head = committed.at(-1)!;
+          const f = file(v1.tableId, op === 'compact' ? head.rowCount : 2);
+          committed.push(await c.commit({ table: 't', operation: op, columns: S_A, file: f }));
+        }
+        const other = await create(c, 'u', S_B, 1);
+        const head = committed.length; // 8
+        const keep = 3;
+        const retained = committed.slice(head - keep);
+        const retainedKeys = new Set(retained.flatMap((v) => v.files.map((f) => f.key)));
+        const allKeys = new Set(committed.flatMap((v) => v.files.map((f) => f.key)));
+        const expectRemoved = [...allKeys].filter((k) => !retainedKeys.has(k)).sort();
+        const r = await c.expire('t', keep);
+        assert.ok(r !== null);
+        assert.equal(r.oldestVersion, head - keep + 1);
+        assert.equal(r.expiredVersions, head - keep);
+        assert.deepEqual(r.removedFiles.map((f) => f.key).sort(), expectRemoved);
+        for (const v of committed) assert.deepEqual(await c.getTable('t', v.version), v.version > head - keep ? v : null);
+        assert.deepEqual((await c.versions('t'))!.map((v) => v.version), retained.map((v) => v.version));
+        assert.deepEqual(await c.referencedKeys(), new Set([...retainedKeys, other.files[0]!.key]));
+        // Again: nothing left to forget; the other table was untouched.
+        assert.deepEqual(await c.expire('t', keep), { oldestVersion: head - keep + 1, expiredVersions: 0, removedFiles: [] });
+        assert.deepEqual(await c.getTable('u', 1), other);
+        // Commits go on from the head; keep larger than the history forgets nothing.
+        const next = await c.commit({ table: 't', operation: 'append', columns: S_A, file: file(v1.tableId, 1) });
+        assert.equal(next.version, head + 1);
+        assert.equal((await c.expire('t', 100))!.expiredVersions, 0);
+        await assert.rejects(c.expire('t', 0), (e: unknown) => e instanceof StorageError);
+      });
+    });
+
     it('table names are exact: case and spaces matter', async () => {
       await withCatalog(async (c) => {
         await create(c, 'Sales');
