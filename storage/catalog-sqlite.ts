@@ -17,7 +17,7 @@ import { isId, newId, tableIdOfKey } from './keys.js';
 import { describeDifferences, diffColumns } from './schema-diff.js';
 import { migrate } from './sqlite-migrations.js';
 import type { Catalog, CommitRequest, DataFile, ExpireResult, Operation, TableVersion, VersionInfo } from './types.js';
-import { OPERATIONS, checkKeep } from './commit-checks.js';
+import { OPERATIONS, checkCommitRequest, checkKeep } from './commit-checks.js';
 
 export interface SqliteCatalogOptions {
   /** How long a writer waits for another process's lock before CatalogBusy (default 5000 ms). */
@@ -81,7 +81,7 @@ export class SqliteCatalog implements Catalog {
   }
 
   async commit(req: CommitRequest): Promise<TableVersion> {
-    const columns = checkRequest(req);
+    const columns = checkCommitRequest(req);
     return this.write('commit', () => this.commitLocked(req, columns));
   }
 
@@ -291,26 +291,3 @@ function toTableVersion(t: TableRow, v: VersionRow, files: DataFile[]): TableVer
   };
 }
 
-/** Rejects malformed requests before taking the lock; returns the columns normalised. */
-function checkRequest(req: CommitRequest): ColumnSchema[] {
-  const bad = (why: string) => invalidRequest(`invalid commit for table ${JSON.stringify(req.table)}: ${why}`);
-  if (typeof req.table !== 'string' || req.table.length === 0) throw bad('the table name must be a non-empty string');
-  if (!OPERATIONS.includes(req.operation)) {
-    throw bad(`operation must be ${OPERATIONS.join(', ')}, got ${JSON.stringify(req.operation)}`);
-  }
-  const f = req.file;
-  if (f === null || typeof f !== 'object' || typeof f.key !== 'string' || f.key.length === 0) throw bad('file.key must be a non-empty string');
-  for (const field of ['rows', 'bytes'] as const) {
-    if (!Number.isSafeInteger(f[field]) || f[field] < 0) throw bad(`file.${field} must be a non-negative integer, got ${String(f[field])}`);
-  }
-  const ev = req.expectVersion;
-  if (ev !== undefined && ev !== null && !(Number.isSafeInteger(ev) && ev >= 1)) throw bad(`expectVersion must be null or a version >= 1, got ${String(ev)}`);
-  if (req.tableId !== undefined && !isId(req.tableId)) throw bad(`tableId ${JSON.stringify(req.tableId)} is not an internal id`);
-  if (!Array.isArray(req.columns)) throw bad('columns must be an array');
-  try {
-    return validateSchema({ columns: req.columns }).columns;
-  } catch (e) {
-    if (e instanceof NCFError) throw bad(e.message);
-    throw e;
-  }
-}
