@@ -1,6 +1,6 @@
 // The NCF service as a Fastify application: one error handler (problem+json), API-key auth, request
 // ids and request logs, metrics, and the route plugins (operations, tables, queries, columns,
-// maintenance).
+// maintenance, browser pages).
 // buildApp takes a ready ServiceContext (tests, embedding) or a Config (it then opens the storage and
 // closes it with the app).
 
@@ -21,6 +21,7 @@ import maintenanceRoutes from '../routes/maintenance.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
+import webRoutes from '../routes/web.js';
     /** Response statuses this route can answer with, besides the ones every route shares (see
      *  SHARED_STATUSES); the contract test checks them against openapi.yaml. */
     statuses?: number[];
@@ -138,3 +139,4 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
   });
   return app;
 }
+  await app.register(webRoutes);
