@@ -43,3 +43,7 @@ export const MAX_STAT_BYTES = 64;
 /** Reader limits: a file claiming more is refused before anything that size is allocated. */
 export const MAX_CHUNK_BYTES = 1 << 30;
 export const MAX_ROW_GROUP_ROWS = 1 << 24;
+/** Most columns a table may have (MySQL's limit; PostgreSQL allows 1600). Arrow JS spends time
+ *  quadratic in the width on every record batch, so a 64 KB header of 30,000 empty names would
+ *  otherwise hold the event loop for tens of seconds. */
+export const MAX_COLUMNS = 4096;

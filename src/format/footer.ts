@@ -3,7 +3,7 @@
 
 import { decode, encode } from '@msgpack/msgpack';
 import { z } from 'zod';
-import { HEADER_LENGTH } from './constants.js';
+import { HEADER_LENGTH, MAX_COLUMNS } from './constants.js';
 import { check, corrupt, NCFError, unsupported } from './errors.js';
 import { DATA_TYPES, TIME_UNITS, type ColumnSchema } from './schema.js';
 import type { FooterStats } from './stats.js';
@@ -91,6 +91,9 @@ export function decodeFooter(buf: Uint8Array, dataEnd: number, limits: FooterLim
     throw corrupt(`footer field ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   const f = parsed.data;
+  if (f.columns.length > MAX_COLUMNS) {
+    throw new NCFError('LIMIT', `ncf: the footer lists ${f.columns.length} columns, more than the reader limit of ${MAX_COLUMNS}`);
+  }
   const columns: ColumnSchema[] = f.columns.map((c) => {
     if (!(DATA_TYPES as readonly string[]).includes(c.type)) {
       throw unsupported(`column "${c.name}" has type "${c.type}", which this reader does not know`, { column: c.name, type: c.type });
@@ -121,6 +124,9 @@ export function decodeFooter(buf: Uint8Array, dataEnd: number, limits: FooterLim
       check(c.offset >= HEADER_LENGTH && c.offset + c.length <= dataEnd,
         `${what}: chunk [${c.offset}, ${c.offset + c.length}) lies outside the data section [${HEADER_LENGTH}, ${dataEnd})`);
       check(c.nulls <= rg.rows, `${what}: ${c.nulls} nulls in a row group of ${rg.rows} rows`);
+      // Statistics are shown to clients (/stats) and drive pruning: a count beyond the rows is a lie.
+      check(c.nans === undefined || c.nans <= rg.rows - c.nulls, `${what}: ${c.nans} NaNs among ${rg.rows - c.nulls} non-null values`);
+      check(c.distinct === undefined || c.distinct <= rg.rows, `${what}: ${c.distinct} distinct values in a row group of ${rg.rows} rows`);
       if (c.rawLength > limits.maxChunkBytes) {
         throw new NCFError('LIMIT', `ncf: ${what}: chunk body of ${c.rawLength} bytes exceeds the reader limit of ${limits.maxChunkBytes}`);
       }

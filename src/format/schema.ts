@@ -1,5 +1,6 @@
 // Logical schema: data types, column definitions and their validation (FORMAT.md §3).
 
+import { MAX_COLUMNS } from './constants.js';
 import { NCFError } from './errors.js';
 
 export const DATA_TYPES = [
@@ -62,13 +63,43 @@ export function isDataType(x: unknown): x is DataType {
   return typeof x === 'string' && (DATA_TYPES as readonly string[]).includes(x);
 }
 
-/** Checks names are unique and non-empty and types known; returns the schema normalised. */
+/** Longest column name, in UTF-16 code units (names are text, not identifiers: spaces, punctuation
+ *  and any script are fine). */
+export const MAX_COLUMN_NAME_LENGTH = 1024;
+
+// Control characters (C0, DEL, C1) would corrupt CSV headers, logs and terminals; a lone surrogate
+// cannot be stored as UTF-8 and would come back as U+FFFD, a different name.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why a column name cannot be stored, or null when it can. */
+export function columnNameProblem(name: string): string | null {
+  if (name.length > MAX_COLUMN_NAME_LENGTH) return `is ${name.length} characters long, more than the ${MAX_COLUMN_NAME_LENGTH} allowed`;
+  const control = CONTROL.exec(name);
+  if (control) return `contains the control character U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  if (LONE_SURROGATE.test(name)) return 'is not well-formed Unicode (it holds a lone surrogate)';
+  return null;
+}
+
+function shownName(name: string): string {
+  return name.length > 60 ? `${JSON.stringify(name.slice(0, 57))}...` : JSON.stringify(name);
+}
+
+/** Checks names are unique, non-empty and storable (columnNameProblem) and types known; returns the
+ *  schema normalised. */
 export function validateSchema(schema: Schema): Schema {
   if (schema.columns.length === 0) throw new NCFError('SCHEMA', 'ncf: a schema needs at least one column');
+  if (schema.columns.length > MAX_COLUMNS) {
+    throw new NCFError('LIMIT', `ncf: a schema of ${schema.columns.length} columns is wider than the ${MAX_COLUMNS} a table may have`);
+  }
   const seen = new Set<string>();
   const columns = schema.columns.map((c, i) => {
     if (typeof c.name !== 'string' || c.name.length === 0) {
       throw new NCFError('SCHEMA', `ncf: column ${i} has an empty name`, { column: i });
+    }
+    const problem = columnNameProblem(c.name);
+    if (problem !== null) {
+      throw new NCFError('SCHEMA', `ncf: column ${i + 1} name ${shownName(c.name)} ${problem}; a column name is any Unicode text of 1 to ${MAX_COLUMN_NAME_LENGTH} characters without control characters`, { column: c.name.slice(0, 200) });
     }
     if (seen.has(c.name)) throw new NCFError('SCHEMA', `ncf: duplicate column name "${c.name}"`, { column: c.name });
     seen.add(c.name);

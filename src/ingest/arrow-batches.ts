@@ -11,6 +11,7 @@ import { fromArrowType, toArrowType } from '../format/arrow-types.js';
 import { NCFError } from '../format/errors.js';
 import type { DataType } from '../format/schema.js';
 import { uniqueNames } from './csv-scanner.js';
+import { checkColumnCount } from './options.js';
 import { META_DESCRIPTION, META_SEMANTIC_TYPE, planColumn, resolveOverrides, type ColumnPlan, type SchemaOverride } from './schema-override.js';
 import { ValueColumn, type Where } from './value-columns.js';
 
@@ -55,6 +56,7 @@ export interface Conformer {
 }
 
 export function conformer(source: arrow.Schema, override: SchemaOverride | undefined, where: Where): Conformer {
+  checkColumnCount(source.fields.length, where.label);
   const names = uniqueNames(source.fields.map((f) => f.name));
   const overrides = resolveOverrides(override, names);
   const routes = source.fields.map((f, i) => planRoute(f, names[i]!, overrides[i]));

@@ -9,7 +9,7 @@ import { CsvScanner, type CsvHeader } from './csv-scanner.js';
 import { CsvTokens } from './csv-tokenize.js';
 import { ColumnInference, classify } from './infer.js';
 import { arrowSchema, planColumn, resolveOverrides, type ColumnPlan, type SchemaOverride } from './schema-override.js';
-import { checkBatchRows } from './options.js';
+import { checkBatchRows, checkColumnCount } from './options.js';
 import type { ByteSource } from './source.js';
 
 export interface CsvOptions {
@@ -66,6 +66,7 @@ export async function* readCsv(src: ByteSource, opts: CsvOptions = {}): AsyncGen
   let scan = new CsvScanner(src, true);
   try {
     const header = await scan.header(delimiterByte(opts.delimiter));
+    checkColumnCount(header.names.length, 'CSV');
     const overrides = resolveOverrides(opts.schema, header.names);
     const infer = header.names.map((_, i) => (overrides[i]?.type ? null : new ColumnInference()));
     if (infer.some((x) => x !== null)) {

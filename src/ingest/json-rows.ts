@@ -8,6 +8,7 @@ import * as arrow from 'apache-arrow';
 import { NCFError } from '../format/errors.js';
 import type { DataType } from '../format/schema.js';
 import { arrowSchema, planColumn, resolveOverrides, type ColumnPlan, type SchemaOverride } from './schema-override.js';
+import { checkColumnCount } from './options.js';
 import { ValueColumn, type Where } from './value-columns.js';
 
 /** Parsed rows of one input chunk, with the 1-based line where each starts. */
@@ -92,6 +93,7 @@ export async function* readRows(
   if (names.length === 0) {
     throw new NCFError('INPUT', `ncf: the ${where.label} input has no keys in any object, so it has no columns to store`);
   }
+  checkColumnCount(names.length, where.label);
   const overrides = resolveOverrides(opts.schema, names);
   const plans: ColumnPlan[] = names.map((n, i) => planColumn(n, { type: typeFromBits(typer.bits[i]!) }, overrides[i]));
   const schema = arrowSchema(plans);

@@ -51,6 +51,24 @@ export function textOf(v: unknown): string {
   return JSON.stringify(v) ?? String(v);
 }
 
+/** Deepest nesting stored as JSON text: JSON.parse takes any depth, but JSON.stringify recurses and
+ *  would overflow the stack (a RangeError, a 500) on a few thousand levels. */
+const MAX_NESTING = 1000;
+
+/** Whether an object or array nests deeper than MAX_NESTING (iterative: it must not recurse either). */
+function nestedTooDeeply(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length > 0) {
+    const [x, depth] = stack.pop()!;
+    if (depth > MAX_NESTING) return true;
+    for (const child of Object.values(x as object)) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
 export class ValueColumn {
   readonly plan: ColumnPlan;
   private readonly where: Where;
@@ -119,7 +137,7 @@ export class ValueColumn {
 
   private fail(v: unknown, pos: number, why = ''): NCFError {
     const p = this.plan;
-    let shown = textOf(v);
+    let shown = nestedTooDeeply(v) ? '(a value nested too deeply to show)' : textOf(v);
     if (shown.length > 60) shown = `${shown.slice(0, 57)}...`;
     const origin = p.typeFromOverride ? ' (from the schema override)' : '';
     return new NCFError('INPUT', `ncf: ${this.where.label} ${this.where.unit} ${pos}, column "${p.name}": expected ${p.type}${origin} but found ${typeof v === 'string' ? JSON.stringify(shown) : shown}${why}`,
@@ -221,6 +239,10 @@ export class ValueColumn {
       this.data.set(v, at);
       at += v.length;
     } else {
+      if (nestedTooDeeply(v)) {
+        throw new NCFError('INPUT', `ncf: ${this.where.label} ${this.where.unit} ${pos}, column "${this.plan.name}": the value nests more than ${MAX_NESTING} levels deep; nested values are stored as their JSON text, which is limited to that depth`,
+          { [this.where.unit]: pos, column: this.plan.name });
+      }
       const s = textOf(v);
       this.reserve(at + s.length * 3);
       at += encoder.encodeInto(s, this.data.subarray(at)).written;
