@@ -27,6 +27,9 @@ export function unreachable(e: unknown): string | null {
     // The server's own message can name the database or the user: it stays in `cause`, for logs.
     const condition = UNREACHABLE_STATES[code] ?? (code.startsWith('08') ? 'connection exception' : code.startsWith('28') ? 'authentication failed' : undefined);
     if (condition !== undefined) return `${code} ${condition}`;
+    // A FATAL error ends the session (e.g. 55000: the database does not accept connections now).
+    const severity = (e as { severity?: unknown }).severity;
+    if (/^[0-9A-Z]{5}$/.test(code) && (severity === 'FATAL' || severity === 'PANIC')) return `${code} session ended by the server`;
   }
   // Node 20 tries every address of a host name and reports all failures together.
   if (e instanceof AggregateError && e.errors.length > 0) return unreachable(e.errors[0]);

@@ -88,7 +88,13 @@ export class NCFWriter {
     header.set(MAGIC);
     new DataView(header.buffer).setUint16(4, FORMAT_MAJOR, true);
     new DataView(header.buffer).setUint16(6, FORMAT_MINOR, true);
-    await writer.emit(header);
+    try {
+      await writer.emit(header);
+    } catch (e) {
+      // The caller never gets the writer to abort: leave no temp file (or multipart upload) behind.
+      await writer.fail();
+      throw e;
+    }
     return writer;
   }
 
