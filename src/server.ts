@@ -1,9 +1,11 @@
-// The service's entry point: reads the configuration (exit 2 on a bad value), opens the storage,
+// The service's entry point: reads the configuration (exit 2 on a bad value), opens the storage
+// (exit 1 naming the dependency that failed: PostgreSQL, object storage or the data directory),
 // listens, and logs one line with the URL. On SIGTERM or SIGINT it stops accepting connections,
 // lets in-flight requests finish (aborting them after a grace period), then closes the catalog.
 
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { dataDirError, StorageOpenError } from '../storage/open.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { TMP_DIR } from './upload/spool.js';
@@ -25,10 +27,15 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   let app: Awaited<ReturnType<typeof buildApp>>;
   try {
     // Temp files of uploads a previous process never finished: nothing references them.
-    await rm(join(config.dataDir, TMP_DIR), { recursive: true, force: true });
+    await rm(join(config.dataDir, TMP_DIR), { recursive: true, force: true }).catch((e: unknown) => {
+      throw dataDirError(config.dataDir, e);
+    });
     app = await buildApp(config);
   } catch (e) {
-    process.stderr.write(`ncf: cannot open the storage in ${config.dataDir}: ${e instanceof Error ? e.message : String(e)}\n`);
+    // StorageOpenError names the dependency that failed (PostgreSQL, object storage, the data
+    // directory), where, and what to check; anything else happened while building the app.
+    const detail = e instanceof StorageOpenError ? e.message : `cannot open the storage in ${config.dataDir}: ${e instanceof Error ? e.message : String(e)}`;
+    process.stderr.write(`ncf: cannot start: ${detail}\n`);
     process.exit(1);
   }
   try {

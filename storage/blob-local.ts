@@ -6,7 +6,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, readdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ByteSink, RandomAccessSource } from '../src/format/io.js';
-import { FileSink } from '../src/io/file-sink.js';
+import { FileSink, syncDir } from '../src/io/file-sink.js';
 import { FileSource } from '../src/io/file-source.js';
 import { BlobNotFound, blobExists, closed } from './errors.js';
 import { isId, parseKey } from './keys.js';
@@ -31,7 +31,8 @@ export class LocalBlobStore implements BlobStore {
 
   async createSink(key: string): Promise<ByteSink> {
     const { dir, path } = this.pathOf(key);
-    await mkdir(dir, { recursive: true });
+    // A new table folder must itself survive power loss, or the files renamed into it go with it.
+    if ((await mkdir(dir, { recursive: true })) !== undefined) await syncDir(this.root);
     // Keys are random, so an existing file means a reused key: refuse rather than replace data a
     // catalog version may reference.
     if (await exists(path)) throw blobExists(key);
@@ -68,10 +69,13 @@ export class LocalBlobStore implements BlobStore {
     await rmdir(dir).catch(() => {});
   }
 
-  /** Finished files only; temp files of writes in progress (or of crashed ones) are skipped. */
-  async *list(): AsyncIterable<{ key: string; size: number; modified: Date }> {
+  /** Finished files only; temp files of writes in progress (or of crashed ones) are skipped. A
+   *  prefix that names a folder (`<tableId>/...`) reads only that folder. */
+  async *list(prefix = ''): AsyncIterable<{ key: string; size: number; modified: Date }> {
     if (!this.open) throw closed('blob store');
-    for (const tableId of await readdir(this.root)) {
+    const slash = prefix.indexOf('/');
+    const tableIds = slash >= 0 ? [prefix.slice(0, slash)] : (await readdir(this.root)).filter((d) => d.startsWith(prefix));
+    for (const tableId of tableIds) {
       if (!isId(tableId)) continue;
       let names: string[];
       try {
@@ -81,16 +85,24 @@ export class LocalBlobStore implements BlobStore {
         throw e;
       }
       for (const name of names) {
-        if (!FINISHED.test(name)) continue;
+        const key = `${tableId}/${name}`;
+        if (!FINISHED.test(name) || !key.startsWith(prefix)) continue;
         try {
           const s = await stat(join(this.root, tableId, name));
-          if (s.isFile()) yield { key: `${tableId}/${name}`, size: s.size, modified: s.mtime };
+          if (s.isFile()) yield { key, size: s.size, modified: s.mtime };
         } catch (e) {
           // Deleted between readdir and stat (a concurrent vacuum): it is simply gone.
           if (!isNoEntry(e)) throw e;
         }
       }
     }
+  }
+
+  /** The table folders under the root (a folder goes with its last file, see delete). */
+  async tableIds(): Promise<string[]> {
+    if (!this.open) throw closed('blob store');
+    const entries = await readdir(this.root, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && isId(e.name)).map((e) => e.name);
   }
 
   /** Removes temp files older than `olderThan`: leftovers of processes that died mid-write (a live

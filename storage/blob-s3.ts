@@ -13,7 +13,7 @@ import {
 import { FOOTER_PREFETCH } from '../src/format/constants.js';
 import type { ByteSink } from '../src/format/io.js';
 import { closed, invalidRequest } from './errors.js';
-import { parseKey, tableIdOfKey } from './keys.js';
+import { isId, parseKey, tableIdOfKey } from './keys.js';
 import { call, type S3Io, type S3Stats } from './s3-io.js';
 import { S3Sink } from './s3-sink.js';
 import { S3Source } from './s3-source.js';
@@ -122,10 +122,12 @@ export class S3BlobStore implements BlobStore {
     await call(this.io, 'DeleteObject', key, () => this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.io.objectKey(key) })));
   }
 
-  /** Objects under the prefix that have the shape of a blob key; other objects there are skipped. */
-  async *list(): AsyncIterable<{ key: string; size: number; modified: Date }> {
+  /** Objects under the store's prefix + `keyPrefix` that have the shape of a blob key; other objects
+   *  there are skipped. */
+  async *list(keyPrefix = ''): AsyncIterable<{ key: string; size: number; modified: Date }> {
     this.io.assertOpen();
-    const prefix = this.location.prefix;
+    const root = this.location.prefix;
+    const prefix = root + keyPrefix;
     let token: string | undefined;
     do {
       const page = await call(this.io, 'ListObjectsV2', undefined, () => this.client.send(new ListObjectsV2Command({
@@ -133,7 +135,7 @@ export class S3BlobStore implements BlobStore {
       })));
       for (const o of page.Contents ?? []) {
         if (o.Key === undefined || !o.Key.startsWith(prefix)) continue;
-        const key = o.Key.slice(prefix.length);
+        const key = o.Key.slice(root.length);
         if (tableIdOfKey(key) === null) continue;
         yield { key, size: o.Size ?? 0, modified: o.LastModified ?? new Date(0) };
       }
@@ -142,6 +144,29 @@ export class S3BlobStore implements BlobStore {
         throw invalidRequest(`object storage listed a truncated page of s3://${this.location.bucket}/${prefix} without a continuation token`);
       }
     } while (token !== undefined);
+  }
+
+  /** The "folders" directly under the store's prefix (ListObjectsV2 with Delimiter "/": common
+   *  prefixes, 1000 a page) that have the shape of a table id. */
+  async tableIds(): Promise<string[]> {
+    this.io.assertOpen();
+    const root = this.location.prefix;
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await call(this.io, 'ListObjectsV2', undefined, () => this.client.send(new ListObjectsV2Command({
+        Bucket: this.location.bucket, Prefix: root, Delimiter: '/', MaxKeys: this.listPageSize, ContinuationToken: token,
+      })));
+      for (const p of page.CommonPrefixes ?? []) {
+        const id = p.Prefix?.startsWith(root) === true ? p.Prefix.slice(root.length, -1) : '';
+        if (isId(id)) out.push(id);
+      }
+      token = page.IsTruncated === true ? page.NextContinuationToken : undefined;
+      if (page.IsTruncated === true && token === undefined) {
+        throw invalidRequest(`object storage listed a truncated page of s3://${this.location.bucket}/${root} without a continuation token`);
+      }
+    } while (token !== undefined);
+    return out;
   }
 
   /** Aborts multipart uploads under the prefix started before `olderThan`: leftovers of processes

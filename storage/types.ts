@@ -11,8 +11,15 @@ export interface BlobStore {
   createSink(key: string): Promise<ByteSink>;
   openSource(key: string): Promise<RandomAccessSource>;
   delete(key: string): Promise<void>;
-  /** Every stored key with its size and last-modified time (for vacuum of orphans). */
-  list(): AsyncIterable<{ key: string; size: number; modified: Date }>;
+  /** Every finished file whose key starts with `prefix` (default: all), with its size and
+   *  last-modified time (for vacuum of orphans). `${tableId}/` lists one table's folder. */
+  list(prefix?: string): AsyncIterable<{ key: string; size: number; modified: Date }>;
+  /** Ids of the table folders the store holds (one request per 1000 on object storage), so vacuum
+   *  can find folders of tables the catalog does not know without listing every file. */
+  tableIds(): Promise<string[]>;
+  /** Removes temp files (or multipart uploads) of writes begun before `olderThan` that never
+   *  finished: leftovers of a process that died mid-write (vacuum). Returns how many. */
+  sweepTempFiles?(olderThan: Date): Promise<number>;
   /** Throws when the store is unreachable (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -226,6 +226,7 @@ for (const setup of SETUPS) {
         assert.deepEqual(body, {
           table: 'v', version: 11, oldestVersion: 10, expiredVersions: 9,
           filesBefore: 9 + 2 + 1, filesAfter: 3, expiredFilesRemoved: 9, orphansRemoved: 0, orphansKept: 1,
+          strayFilesRemoved: 0, strayFilesKept: 0,
           bytesRemoved: [...unreferenced].reduce((n, k) => n + sizes.get(k)!, 0),
         });
         assert.deepEqual(await blobKeys(storage), new Set([...retained, orphan, ...otherKeys]));
@@ -247,6 +248,68 @@ for (const setup of SETUPS) {
         const r3 = (await eager.inject({ method: 'POST', url: '/v1/tables/v/vacuum' })).json() as Record<string, number>;
         assert.equal(r3.filesBefore, r3.filesAfter);
         assert.equal((await app.inject({ method: 'POST', url: '/v1/tables/missing/vacuum' })).statusCode, 404);
+      });
+    });
+
+    it('vacuum collects the files of a first upload that never committed once they are older than the grace period', async () => {
+      await withHarness(setup, async ({ app, storage, withApp }) => {
+        await smallFiles(app, 'keep', 1);
+        const before = await blobKeys(storage);
+        // A first upload whose commit outcome is unknown keeps its file; the catalog has no row for it.
+        const failing = await withApp({}, {
+          commit: async () => { throw new CatalogUnavailable('commit', 'ECONNRESET', { commitOutcome: 'unknown' }); },
+        });
+        const r = await failing.inject({ method: 'POST', url: '/v1/tables/never?format=csv', headers: { 'content-type': 'text/csv' }, payload: csv(0, 50) });
+        assert.equal(r.statusCode, 503, r.body);
+        assert.equal(await storage.catalog.getTable('never'), null);
+        const stray = [...await blobKeys(storage)].filter((k) => !before.has(k));
+        assert.equal(stray.length, 1);
+        let size = 0;
+        for await (const b of storage.blobs.list()) if (b.key === stray[0]) size = b.size;
+        assert.ok(size > 0);
+        // Within the grace period (a first upload may still be committing) the file stays.
+        const kept = (await app.inject({ method: 'POST', url: '/v1/tables/keep/vacuum' })).json() as Record<string, number>;
+        assert.equal(kept.strayFilesKept, 1);
+        assert.equal(kept.strayFilesRemoved, 0);
+        assert.deepEqual(await blobKeys(storage), new Set([...before, ...stray]));
+        // Past it, vacuum of any table removes it; the table vacuumed and others are untouched.
+        await new Promise((res) => setTimeout(res, 20));
+        const eager = await withApp({ NCF_ORPHAN_GRACE: '0s' });
+        const done = (await eager.inject({ method: 'POST', url: '/v1/tables/keep/vacuum' })).json() as Record<string, number>;
+        assert.deepEqual([done.strayFilesRemoved, done.strayFilesKept, done.orphansRemoved, done.bytesRemoved], [1, 0, 0, size]);
+        assert.deepEqual(await blobKeys(storage), before);
+        assert.equal((await readAll(app, 'keep')).trim().split('\n').length, 20);
+        // The same name can be created afterwards.
+        await upload(app, 'POST', '/v1/tables/never', csv(0, 5));
+        assert.equal((await readAll(app, 'never')).trim().split('\n').length, 5);
+      });
+    });
+
+    it('a stray whose table commits while vacuum lists the store is kept', async () => {
+      await withHarness(setup, async ({ app, storage, withApp }) => {
+        await smallFiles(app, 'a', 0);
+        await upload(app, 'POST', '/v1/tables/late', csv(0, 30));
+        const lateKeys = (await storage.catalog.getTable('late'))!.files.map((f) => f.key);
+        const before = await blobKeys(storage);
+        await new Promise((res) => setTimeout(res, 20));
+        // The first look at the catalog misses 'late' (its commit had not landed yet); the second sees it.
+        let calls = 0;
+        const racing = await withApp({ NCF_ORPHAN_GRACE: '0s' }, {
+          listTables: async () => {
+            const all = await storage.catalog.listTables();
+            return calls++ === 0 ? all.filter((t) => t.table !== 'late') : all;
+          },
+          referencedKeys: async () => {
+            const keys = await storage.catalog.referencedKeys();
+            for (const k of lateKeys) keys.delete(k);
+            return keys;
+          },
+        });
+        const v = (await racing.inject({ method: 'POST', url: '/v1/tables/a/vacuum' })).json() as Record<string, number>;
+        assert.equal(calls, 2);
+        assert.deepEqual([v.strayFilesRemoved, v.strayFilesKept], [0, lateKeys.length]);
+        assert.deepEqual(await blobKeys(storage), before);
+        assert.equal((await readAll(app, 'late')).trim().split('\n').length, 30);
       });
     });
 

@@ -3,10 +3,12 @@
 // bool) written as CSV files, uploaded as one create plus appends, and loaded into DuckDB from the same
 // CSV files as the oracle.
 
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { api, type Server } from './server.js';
+import type { Backend } from './backends.js';
 
 export const ORIGINS = ['SFO', 'LAX', 'JFK', 'ORD', 'São Paulo', 'a,b "q"'];
 
@@ -96,4 +98,23 @@ export async function uploadTrips(server: Server, table: string, files: string[]
 /** Parses an NDJSON body. */
 export function ndjson(text: string): Array<Record<string, unknown>> {
   return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** A server on a backend with the trips table uploaded from `ranges`, and DuckDB over the same files. */
+export interface TripsFixture { server: Server; dir: string; oracle: Oracle }
+
+export async function setUpTrips(backend: Backend, ranges: Array<[number, number]>, env: Record<string, string> = {}): Promise<TripsFixture> {
+  const dir = await mkdtemp(join(tmpdir(), 'ncf-e2e-trips-'));
+  const server = await backend.start(env);
+  const files = await writeTrips(dir, ranges);
+  await uploadTrips(server, 'trips', files);
+  return { server, dir, oracle: await openOracle(files) };
+}
+
+/** Undoes setUpTrips (whatever part of it was done). */
+export async function tearDownTrips(backend: Backend, fx: Partial<TripsFixture>): Promise<void> {
+  fx.oracle?.close();
+  await fx.server?.stop();
+  await backend.close();
+  if (fx.dir !== undefined) await rm(fx.dir, { recursive: true, force: true });
 }

@@ -184,6 +184,52 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
       });
     });
 
+    it('list(prefix) returns exactly the finished files whose key starts with the prefix', async () => {
+      await withStore(async (s) => {
+        const all: string[] = [];
+        const tables = [newId(), newId(), newId()];
+        for (const [t, tableId] of tables.entries()) {
+          for (let f = 0; f <= t; f++) {
+            const key = newFileKey(tableId);
+            await put(s, key, randomBytes(10 + f));
+            all.push(key);
+          }
+        }
+        const pending = await s.createSink(newFileKey(tables[2]!));
+        await pending.write(randomBytes(100));
+        const listed = async (prefix?: string) => {
+          const out: string[] = [];
+          for await (const e of s.list(prefix)) out.push(e.key);
+          return out.sort();
+        };
+        const expect = (prefix: string) => all.filter((k) => k.startsWith(prefix)).sort();
+        for (const tableId of tables) assert.deepEqual(await listed(`${tableId}/`), expect(`${tableId}/`), tableId);
+        const oneKey = all.at(-1)!;
+        // Prefixes that cut a table id, or a file name, or match nothing; none and '' mean all.
+        for (const prefix of [tables[1]!.slice(0, 3), tables[0]!.slice(0, 1), oneKey.slice(0, oneKey.length - 6), oneKey, `${newId()}/`, 'zz-no-such', '']) {
+          assert.deepEqual(await listed(prefix), expect(prefix), JSON.stringify(prefix));
+        }
+        assert.deepEqual(await listed(), [...all].sort());
+        await pending.abort();
+      });
+    });
+
+    it('tableIds lists the folders of the tables that have files', async () => {
+      await withStore(async (s) => {
+        assert.deepEqual(await s.tableIds(), []);
+        const tables = [newId(), newId(), newId()];
+        const keys = new Map<string, string>();
+        for (const tableId of tables) {
+          const key = newFileKey(tableId);
+          await put(s, key, randomBytes(20));
+          keys.set(tableId, key);
+        }
+        assert.deepEqual((await s.tableIds()).sort(), [...tables].sort());
+        await s.delete(keys.get(tables[1]!)!);
+        assert.deepEqual((await s.tableIds()).sort(), [tables[0]!, tables[2]!].sort());
+      });
+    });
+
     it('delete removes a file; deleting a missing key succeeds', async () => {
       await withStore(async (s) => {
         const keep = newFileKey(newId());
