@@ -8,6 +8,8 @@
 //   --service-only    skip the engine part: only the HTTP service part (bench/service.ts), which
 //                     otherwise runs after it; it needs `npm run build` first
 //   --service-cpu-prof <dir>  run the server with node --cpu-prof, its profile written to <dir>
+//   --object-storage-only  only the object-storage part (bench/service-s3.ts: s3rver + PostgreSQL
+//                     against local folder + SQLite), which otherwise runs after the service part
 // Temporary files go to a fresh directory under os.tmpdir() and are deleted at the end.
 
 import { rmSync } from 'node:fs';
@@ -24,13 +26,15 @@ import { renderReport } from './report.js';
 import type { DatasetResult, RunResult } from './results.js';
 import { runServiceBench } from './service.js';
 import { renderServiceReport } from './service-report.js';
+import { renderObjectStorageReport, runObjectStorageBench, type ObjectStorageResult } from './service-s3.js';
 import { runDataset, runProjectionOnly, type NcfAdapter } from './suite.js';
 import { checkTargets } from './targets.js';
 
-const USAGE = `usage: npm run bench -- [--quick] [--json out.json] [--service-only] [--service-cpu-prof dir]
+const USAGE = `usage: npm run bench -- [--quick] [--json out.json] [--service-only] [--object-storage-only] [--service-cpu-prof dir]
   --quick                   100k-row data sets, 1 timed run, no warm-up; service: 100k/300k rows, 3 s of load
   --json <path>             also write the raw figures as JSON
-  --service-only            only the HTTP service part (run \`npm run build\` first)
+  --service-only            only the HTTP service parts, incl. object storage (run \`npm run build\` first)
+  --object-storage-only     only the object-storage part (s3rver + PostgreSQL vs local; \`npm run build\` first)
   --service-cpu-prof <dir>  run the server with node --cpu-prof, writing its profile to <dir>`;
 
 /** A data set and whether it runs every measurement or only the projection test. */
@@ -54,6 +58,7 @@ async function main(): Promise<void> {
     options: {
       quick: { type: 'boolean', default: false }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       'service-only': { type: 'boolean', default: false }, 'service-cpu-prof': { type: 'string' },
+      'object-storage-only': { type: 'boolean', default: false },
     },
     allowPositionals: false,
   });
@@ -62,7 +67,8 @@ async function main(): Promise<void> {
     return;
   }
   const quick = values.quick === true;
-  const serviceOnly = values['service-only'] === true;
+  const objectOnly = values['object-storage-only'] === true;
+  const serviceOnly = values['service-only'] === true || objectOnly;
   const { run, datasets } = plan(quick);
   const started = performance.now();
   const startedAt = new Date().toISOString();
@@ -98,11 +104,19 @@ async function main(): Promise<void> {
       console.log('');
     }
     const cpuProfDir = values['service-cpu-prof'];
-    const service = await runServiceBench({ quick, plan: run, dir, log, ...(cpuProfDir ? { cpuProfDir } : {}) });
-    console.log(renderServiceReport(service, { ...(serviceOnly ? { machine } : {}), mode: quick ? 'quick' : 'full', plan: run }));
+    let service = null;
+    if (!objectOnly) {
+      service = await runServiceBench({ quick, plan: run, dir, log, ...(cpuProfDir ? { cpuProfDir } : {}) });
+      console.log(renderServiceReport(service, { ...(serviceOnly ? { machine } : {}), mode: quick ? 'quick' : 'full', plan: run }));
+      console.log('');
+    } else {
+      console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${machine.os}; load average ${machine.loadAverage.toFixed(2)} at start`);
+    }
+    const objectStorage: ObjectStorageResult = await runObjectStorageBench({ quick, dir, log });
+    console.log(renderObjectStorageReport(objectStorage, quick ? 'quick' : 'full'));
     if (values.json) {
       const raw = result ?? { startedAt, mode: quick ? 'quick' : 'full', warmups: run.warmups, repeats: run.repeats, machine };
-      await writeFile(values.json, JSON.stringify({ ...raw, service }, null, 2) + '\n');
+      await writeFile(values.json, JSON.stringify({ ...raw, ...(service ? { service } : {}), objectStorage }, null, 2) + '\n');
       log(`raw figures written to ${values.json}`);
     }
   } finally {

@@ -77,6 +77,18 @@ export function renderServiceReport(r: ServiceResult, opts: { machine?: Machine;
     [...loadRows('JSON', p.json), ...loadRows('Arrow', p.arrow)],
     ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r']), '');
 
+  const a = r.aggregate;
+  lines.push(`  aggregates: the same ${a.rows.toLocaleString('en-US')} flights rows; the service's table (above) vs DuckDB over a Parquet zstd copy (${fmtMB(a.parquetBytes)}), read_parquet every run;`);
+  lines.push('  the service reads its footers and chunks through its reader and decoded-chunk caches, as it does for every request');
+  lines.push('  and the engine alone in the bench process over an NCF file of the same rows, opened and decoded every run (no chunk cache); medians');
+  lines.push(table(['aggregate', 'groups', 'answered from', 'service ms', 'engine ms', 'DuckDB ms', 'service/DuckDB', 'engine/DuckDB'], a.queries.map((q) => {
+    const ms = (key: string): number => q.entries.find((e) => e.key === key)?.timing.median ?? NaN;
+    return [q.path.replace('/v1/tables/flights/rows?', ''), String(q.groups), `${q.answeredFrom} (${q.rowGroups})`,
+      fmtMs(ms('service')), fmtMs(ms('engine')), fmtMs(ms('duckdb')), fmtRatio(ms('service') / ms('duckdb')), fmtRatio(ms('engine') / ms('duckdb'))];
+  }), ['l', 'r', 'l', 'r', 'r', 'r', 'r', 'r']));
+  for (const q of a.queries) lines.push(`  DuckDB: ${q.sql}`);
+  lines.push('');
+
   lines.push('== service targets (from the issue) ==');
   lines.push(table(['what', 'target', 'goal', 'actual', ''], r.targets.map((t) => [t.dataset, t.what, t.goal, t.actual, t.met ? 'met' : 'MISSED']), ['l', 'l', 'l', 'r', 'l']));
   lines.push('', `service part: ${r.totalSeconds.toFixed(0)} s`);

@@ -3,6 +3,7 @@
 
 import type { Entry, Target } from './results.js';
 import type { LoadResult } from './service-load.js';
+import type { AggregateResult } from './service-aggregate.js';
 import type { Rss } from './service-server.js';
 
 export interface UploadResult {
@@ -47,6 +48,8 @@ export interface ServiceResult {
   upload: UploadResult;
   stream: StreamResult;
   point: PointResult;
+  /** Grouped aggregates against DuckDB's GROUP BY on Parquet (issue 6). */
+  aggregate: AggregateResult;
   /** Things that affect how the figures read (stale build, RSS source, ...). */
   notes: string[];
   targets: Target[];

@@ -20,6 +20,7 @@ import {
 } from './service-client.js';
 import { makeFlightsWithId, writeArrowStream, writeCsv } from './service-data.js';
 import { runLoad, type LoadResult } from './service-load.js';
+import { measureAggregates } from './service-aggregate.js';
 import { checkServiceTargets } from './service-report.js';
 import type { PointResult, ServiceResult, StreamEntry, StreamResult, UploadResult } from './service-results.js';
 import { checkBuild, readRss, resetPeakRss, startService, type Service } from './service-server.js';
@@ -259,8 +260,9 @@ export async function runServiceBench(opts: ServiceBenchOptions): Promise<Servic
     const big = await loadBigTable(opts, svc, work, plan.streamRows);
     const stream = await measureStream(opts, svc, plan.streamRows, big.columns, big.load);
     const point = await measurePoint(opts, svc, plan.streamRows);
+    const aggregate = await measureAggregates(opts.plan, svc.url, con, work, plan.streamRows, opts.log);
     if (opts.cpuProfDir) notes.push(`the server ran with --cpu-prof (profile in ${opts.cpuProfDir}): figures are slower than without`);
-    const partial = { upload, stream, point };
+    const partial = { upload, stream, point, aggregate };
     return { ...partial, notes, targets: checkServiceTargets(partial), totalSeconds: (performance.now() - started) / 1000 };
   } finally {
     await svc?.stop();

@@ -8,6 +8,7 @@ import { badQuery, fromEngineError, type HttpProblem } from '../errors.js';
 import { NCFError } from '../format/errors.js';
 import { parseFilterJson, parseQueryFilters, type Filter } from '../format/filter/index.js';
 import type { ColumnSchema } from '../format/schema.js';
+import { isAggregateSelect } from './aggregate/parse.js';
 
 export type NullsOrder = 'first' | 'last';
 
@@ -125,7 +126,8 @@ export function parseSelect(raw: string): string[] | null {
     }
     names.push(item.text);
   }
-  return checkSelectList(names);
+  // An aggregate select is checked by aggregate/parse.ts, which names duplicate outputs.
+  return isAggregateSelect(names) ? names : checkSelectList(names);
 }
 
 function checkSelectList(names: string[]): string[] {
@@ -264,7 +266,7 @@ function parseSelectValue(v: unknown): string[] | null {
   v.forEach((n, i) => {
     if (typeof n !== 'string' || n === '') throw paramError(`select[${i}]`, 'expected a non-empty column name string');
   });
-  return checkSelectList(v as string[]);
+  return isAggregateSelect(v as string[]) ? v as string[] : checkSelectList(v as string[]);
 }
 
 function parseOrderValue(v: unknown): OrderKey[] {

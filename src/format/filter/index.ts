@@ -7,5 +7,5 @@ export { parseQueryFilters, parseWhereArg } from './parse-query.js';
 export { parseFilterJson } from './parse-json.js';
 export { bindFilter, filterColumnIndexes, type BoundFilter, type BoundLeaf } from './bind.js';
 export type { Literal } from './literal.js';
-export { canSkip } from './prune.js';
+export { canSkip, mustMatch } from './prune.js';
 export { evaluate } from './evaluate.js';

@@ -19,6 +19,13 @@ export function canSkip(bound: BoundFilter, stats: (columnIndex: number) => Chun
   return (possible(bound, stats, rows) & T) === 0;
 }
 
+/** True when every row of a row group satisfies the filter, judging by chunk statistics only (lets
+ *  an aggregate answer from statistics although a filter is given). */
+export function mustMatch(bound: BoundFilter, stats: (columnIndex: number) => ChunkStats, rows: number): boolean {
+  if (!(rows > 0)) return true;
+  return (possible(bound, stats, rows) & (F | U)) === 0;
+}
+
 function possible(b: BoundFilter, stats: (columnIndex: number) => ChunkStats, rows: number): number {
   switch (b.kind) {
     case 'and': {

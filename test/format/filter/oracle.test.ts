@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  bindFilter, canSkip, evaluate, parseFilterJson, parseQueryFilters, type Filter,
+  bindFilter, canSkip, evaluate, mustMatch, parseFilterJson, parseQueryFilters, type Filter,
 } from '../../../src/format/filter/index.js';
 import type { ColumnSchema, DataType } from '../../../src/format/schema.js';
 import { type Cell, column, statsOf } from './columns.js';
@@ -111,7 +111,8 @@ function reference(f: Filter, cells: Cell[][], n: number): number[] {
 }
 
 describe('filter oracle', () => {
-  it('evaluate matches the reference (JSON form, NULL in lists), and canSkip never skips a match', () => {
+  it('evaluate matches the reference (JSON form, NULL in lists), canSkip never skips a match, mustMatch never claims a non-match', () => {
+    let musts = 0;
     const arb = poolsArb.chain((pools) => fc.tuple(tableArb(pools), filterArb(pools, true), fc.option(fc.integer({ min: 1, max: 3 }))));
     fc.assert(fc.property(arb, ([cells, f, truncate]) => {
       const n = cells[0]!.length;
@@ -122,7 +123,9 @@ describe('filter oracle', () => {
       assert.deepEqual(Array.from(evaluate(bound, (i) => cols[i]!, n)), want);
       const stats = schema.map((c, i) => statsOf(c.type, cells[i]!, truncate ?? undefined));
       if (want.length > 0) assert.equal(canSkip(bound, (i) => stats[i]!, n), false, 'skipped a row group with matches');
+      if (mustMatch(bound, (i) => stats[i]!, n)) { musts++; assert.equal(want.length, n, 'mustMatch on a row group where some row does not match'); }
     }), { numRuns: 500 });
+    assert.ok(musts > 0, 'mustMatch was never true: the property did not exercise it');
   });
 
   it('the PostgREST query form of the same filter selects the same rows', () => {
