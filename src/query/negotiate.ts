@@ -4,13 +4,14 @@
 
 import { notAcceptable } from '../errors.js';
 
-export type Format = 'json' | 'arrow' | 'ndjson' | 'csv';
+export type Format = 'json' | 'arrow' | 'ndjson' | 'csv' | 'parquet';
 
 export const MEDIA_TYPES: Record<Format, string> = {
   json: 'application/json',
   arrow: 'application/vnd.apache.arrow.stream',
   ndjson: 'application/x-ndjson',
   csv: 'text/csv',
+  parquet: 'application/vnd.apache.parquet',
 };
 
 /** Content-Type header values (text formats say their charset). */
@@ -19,10 +20,11 @@ export const CONTENT_TYPES: Record<Format, string> = {
   arrow: 'application/vnd.apache.arrow.stream',
   ndjson: 'application/x-ndjson; charset=utf-8',
   csv: 'text/csv; charset=utf-8; header=present',
+  parquet: 'application/vnd.apache.parquet',
 };
 
 /** Server preference, used to break ties. */
-const FORMATS: Format[] = ['json', 'arrow', 'ndjson', 'csv'];
+const FORMATS: Format[] = ['json', 'arrow', 'ndjson', 'csv', 'parquet'];
 
 function offered(): string {
   return FORMATS.map((f) => `${MEDIA_TYPES[f]} (format=${f})`).join(', ');

@@ -10,12 +10,14 @@ import { Readable, pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
 import type * as arrow from 'apache-arrow';
 import { gatewayTimeout } from '../errors.js';
+import { DEFAULT_CACHE_CONTROL } from './cache-control.js';
 import { executePlan, type ScanMetrics } from './execute.js';
 import { CONTENT_TYPES, type Encoding, type Format } from './negotiate.js';
 import { normalizeSpec, type QuerySpec } from './params.js';
 import type { QueryPlan } from './plan.js';
 import type { SortLimits } from './order.js';
 import { arrowChunks } from './output/arrow.js';
+import { parquetChunks } from './output/parquet.js';
 import { csvBatch, csvHeader, jsonClose, jsonOpen, jsonRows, ndjsonBatch } from './output/text.js';
 
 /** Rows rendered into one text chunk: bounds the size of one string. */
@@ -50,13 +52,13 @@ export function matchesETag(ifNoneMatch: string | undefined, etag: string): bool
   return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === opaque);
 }
 
-export function queryHeaders(plan: QueryPlan, etag: string): Record<string, string> {
+export function queryHeaders(plan: QueryPlan, etag: string, cacheControl = DEFAULT_CACHE_CONTROL): Record<string, string> {
   return {
     'NCF-Table-Version': String(plan.version.version),
     'NCF-Row-Groups': `${plan.rowGroupsScanned}/${plan.rowGroupsTotal}`,
     ETag: etag,
     Vary: 'Accept, Accept-Encoding',
-    'Cache-Control': 'private, no-cache',
+    'Cache-Control': cacheControl,
   };
 }
 
@@ -72,6 +74,8 @@ export interface AnswerOptions {
   signal: AbortSignal;
   metrics?: ScanMetrics;
   sortLimits?: Partial<SortLimits>;
+  /** Produces the rows instead of executePlan (aggregates: plan then describes the answer's columns). */
+  batches?: (opts: { signal: AbortSignal; metrics?: ScanMetrics; limit: number | null }) => AsyncGenerator<arrow.RecordBatch>;
   /** The `next` link for a JSON page that showed `shown` rows of the query. */
   nextLink(shown: number): string;
 }
@@ -86,7 +90,8 @@ export interface Answer {
 export async function answerQuery(opts: AnswerOptions): Promise<Answer> {
   const { plan, format, signal } = opts;
   const limit = planLimit(opts.spec, format, opts.maxResponseRows);
-  const batches = executePlan(plan, { signal, metrics: opts.metrics, limit, sort: opts.sortLimits });
+  const batches = opts.batches !== undefined ? opts.batches({ signal, metrics: opts.metrics, limit })
+    : executePlan(plan, { signal, metrics: opts.metrics, limit, sort: opts.sortLimits });
   let first: IteratorResult<arrow.RecordBatch>;
   try {
     first = await batches.next();
@@ -96,13 +101,15 @@ export async function answerQuery(opts: AnswerOptions): Promise<Answer> {
   }
   const chunks = encode(format, opts, prepend(first, batches));
   const source = Readable.from(chunks, { objectMode: false, highWaterMark: HIGH_WATER_MARK });
-  const body = compress(source, opts.encoding);
+  // Parquet pages are zstd-compressed already: a second compression would cost time and save nothing.
+  const encoding = format === 'parquet' ? 'identity' : opts.encoding;
+  const body = compress(source, encoding);
   const stop = (): void => { body.destroy(signal.reason instanceof Error ? signal.reason : new Error('query aborted')); };
   if (signal.aborted) stop();
   else signal.addEventListener('abort', stop, { once: true });
   body.once('close', () => signal.removeEventListener('abort', stop));
   const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format] };
-  if (opts.encoding !== 'identity') headers['Content-Encoding'] = opts.encoding;
+  if (encoding !== 'identity') headers['Content-Encoding'] = encoding;
   return { headers, body };
 }
 
@@ -141,6 +148,7 @@ async function* prepend(first: IteratorResult<arrow.RecordBatch>, rest: AsyncGen
 function encode(format: Format, opts: AnswerOptions, batches: AsyncGenerator<arrow.RecordBatch>): AsyncGenerator<Buffer> {
   switch (format) {
     case 'arrow': return arrowChunks(opts.plan.schema, batches);
+    case 'parquet': return parquetChunks(opts.plan.schema, batches);
     case 'ndjson': return textChunks(batches, '', (b) => ndjsonBatch(b), () => '');
     case 'csv': return textChunks(batches, csvHeader(opts.plan.schema), (b) => csvBatch(b, opts.csvSafe), () => '');
     case 'json': return jsonChunks(opts, batches);

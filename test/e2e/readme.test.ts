@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import * as arrow from 'apache-arrow';
 import { tableFromIPC as flechetteFromIPC } from '@uwdata/flechette';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { ROOT, startServer, type Server } from './server.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -46,7 +47,7 @@ test('the curl session: upload, list, schema, query as JSON and as Arrow, and th
   try {
     const [session, more] = blocks.filter((b) => b.tag === 'test');
     const a = await run(session!.code, server);
-    assert.deepEqual(a.statuses, [201, 200, 200, 200, 200], a.stderr);
+    assert.deepEqual(a.statuses, [201, 200, 200, 200, 200, 200], a.stderr);
     assert.match(a.stdout, /"name":"flights","version":1,"rowCount":4/);
     assert.match(a.stdout, /\{"tables":\[\{"name":"flights","version":1,"rowCount":4,"columnCount":4,/);
     assert.match(a.stdout, /"name":"delay","type":"int32","semanticType":null,"nullable":true,"stats":\{"min":-3,"max":130,"nullCount":1/);
@@ -56,12 +57,17 @@ test('the curl session: upload, list, schema, query as JSON and as Arrow, and th
     assert.deepEqual(t.schema.fields.map((f) => f.name), ['origin', 'dest', 'delay']);
     assert.deepEqual(t.getChild('delay')!.toArray(), Int32Array.from([130, 75]));
     assert.deepEqual([...t.getChild('origin')!], ['JFK', 'SFO']);
+    // The Parquet download, read by DuckDB.
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    const pq = await duck.runAndReadAll(`SELECT origin, dest, delay FROM read_parquet('${join(cwd, 'late.parquet')}')`);
+    assert.deepEqual(pq.getRows(), [['JFK', 'SFO', 130], ['SFO', 'JFK', 75]]);
+    duck.closeSync();
     const f = flechetteFromIPC(bytes);
     assert.deepEqual(f.getChild('delay').toArray(), Int32Array.from([130, 75]));
     assert.deepEqual(f.getChild('dest').toArray(), ['SFO', 'JFK']);
 
     const b = await run(more!.code, server);
-    assert.deepEqual(b.statuses, [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 204], b.stderr);
+    assert.deepEqual(b.statuses, [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 204], b.stderr);
     assert.match(b.stdout, /"version":2,"rowCount":5,/);
     assert.match(b.stdout, /"operation":"append"/);
     assert.match(b.stdout, /\{"version":2,"time":"[^"]+","operation":"append","rowsAdded":1,"rowCount":5\}/);
@@ -71,6 +77,8 @@ test('the curl session: upload, list, schema, query as JSON and as Arrow, and th
     assert.match(b.stdout, /origin,dest,delay,date\r?\nSFO,JFK,75,2024-01-02\r?\nLAX,ORD,-3,2024-01-02\r?\nSFO,LAX,,2024-01-03\r?\n/);
     assert.ok(b.stdout.includes('"rows":[{"origin":"JFK","delay":130},{"origin":"SFO","delay":75}],"rowCount":2'), b.stdout);
     assert.match(b.stdout, /^ncf-row-groups: 0\/2\r?$/im);
+    assert.ok(b.stdout.includes('"rows":[{"origin":"SFO","count":2,"late":75},{"origin":"JFK","count":1,"late":130},'
+      + '{"origin":"LAX","count":1,"late":-3},{"origin":"ORD","count":1,"late":12}],"rowCount":4'), b.stdout);
     assert.match(b.stdout, /"row_count":\{"value":5,"exact":true\}/);
     assert.match(b.stdout, /"column":"delay","type":"int32".*"bins":\[/);
     assert.match(b.stdout, /"column":"origin","type":"string".*"values":\[\{"value":"SFO","count":2\}/);
