@@ -46,6 +46,7 @@ const chunkSchema = z.object({
   min: bytes.optional(), max: bytes.optional(),
   minExact: z.boolean().optional(), maxExact: z.boolean().optional(),
   distinct: count.optional(), nans: count.optional(),
+  sorted: z.boolean().optional(),
 });
 
 const columnSchema = z.object({
@@ -127,6 +128,8 @@ export function decodeFooter(buf: Uint8Array, dataEnd: number, limits: FooterLim
       // Statistics are shown to clients (/stats) and drive pruning: a count beyond the rows is a lie.
       check(c.nans === undefined || c.nans <= rg.rows - c.nulls, `${what}: ${c.nans} NaNs among ${rg.rows - c.nulls} non-null values`);
       check(c.distinct === undefined || c.distinct <= rg.rows, `${what}: ${c.distinct} distinct values in a row group of ${rg.rows} rows`);
+      // A sorted chunk has no NaN (FORMAT.md §7); the order itself is checked when a filter relies on it.
+      check(c.sorted !== true || !(c.nans! > 0), `${what}: marked sorted but holds ${c.nans} NaNs`);
       if (c.rawLength > limits.maxChunkBytes) {
         throw new NCFError('LIMIT', `ncf: ${what}: chunk body of ${c.rawLength} bytes exceeds the reader limit of ${limits.maxChunkBytes}`);
       }

@@ -76,6 +76,7 @@ export class NCFReader {
   lastScan: ScanInfo = { rowGroupsScanned: 0, rowGroupsTotal: 0, bytesRead: 0 };
   private readonly id = nextReaderId++;
   private readonly cache: ChunkCache | null;
+  private readonly statsMemo: ChunkStats[][] = [];
 
   private constructor(private readonly source: RandomAccessSource, meta: FileMeta, private readonly owned: boolean, cache?: ChunkCache) {
     this.cache = cache ?? null;
@@ -126,9 +127,16 @@ export class NCFReader {
     return { rows: this.meta.rows, columns, rowGroups };
   }
 
+  /** Decoded once per chunk: every query's pruning reads them, and the footer never changes.
+   *  Shared between callers, so treated as read-only. */
   private chunkStats(g: number, i: number): ChunkStats {
-    const col = this.meta.columns[i]!;
-    return statsFromFooter(col.type, this.meta.rowGroups[g]!.chunks[i]!, `row group ${g}, column "${col.name}"`);
+    const row = this.statsMemo[g] ??= [];
+    let s = row[i];
+    if (s === undefined) {
+      const col = this.meta.columns[i]!;
+      s = row[i] = statsFromFooter(col.type, this.meta.rowGroups[g]!.chunks[i]!, `row group ${g}, column "${col.name}"`);
+    }
+    return s;
   }
 
   /** Reads matching rows into one Arrow Table. */
@@ -218,7 +226,8 @@ export class NCFReader {
         let selection: Uint32Array | null = null;
         let n = rg.rows;
         if (bound !== null) {
-          selection = evaluate(bound, (i) => decoded.get(i)!, rg.rows);
+          // Chunks the footer marks sorted let comparisons binary-search (FORMAT.md §7).
+          selection = evaluate(bound, (i) => decoded.get(i)!, rg.rows, (i) => rg.chunks[i]!.sorted === true);
           n = selection.length;
           if (n === 0 || n <= toSkip) { toSkip -= n; continue; }
           const rest = needed.filter((i) => !decoded.has(i));

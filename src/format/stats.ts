@@ -6,6 +6,10 @@ import type { ColumnData, FixedArray } from './column.js';
 import { check } from './errors.js';
 import { byteWidthOf, type DataType } from './schema.js';
 
+// 64-bit values are read as 32-bit halves; which half comes first depends on the platform.
+const LO = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
+const HI = 1 - LO;
+
 /** A statistic value: number (ints ≤ 32 bits, floats, date), bigint (64-bit ints, timestamp),
  *  boolean (bool) or raw bytes (string as UTF-8, binary). */
 export type StatValue = number | bigint | boolean | Uint8Array;
@@ -21,6 +25,9 @@ export interface ChunkStats {
   distinct?: number;
   /** floats only: NaN count. */
   nans?: number;
+  /** true: the non-null values are in ascending order (equal neighbours allowed, no NaN), so a
+   *  filter may binary-search them. Absent: unknown (old files, or not sorted). */
+  sorted?: boolean;
 }
 
 
@@ -33,6 +40,7 @@ export interface FooterStats {
   maxExact?: boolean;
   distinct?: number;
   nans?: number;
+  sorted?: boolean;
 }
 
 /** Computes the statistics of one chunk; `distinct` comes from the encoder when it knows it. */
@@ -67,19 +75,27 @@ export function computeStats(col: ColumnData, distinct?: number): ChunkStats {
   return stats;
 }
 
+// The sorted check rides along the min/max loop: a value below its non-null predecessor clears it.
+// It is cheap because it compares with the previous value, already in a register.
+
 function narrowMinMax(stats: ChunkStats, data: Exclude<FixedArray, BigInt64Array | BigUint64Array>,
   validity: Uint8Array | null, n: number, float: boolean): void {
   let min = Infinity, max = -Infinity, nans = 0, any = false;
+  let prev = -Infinity, sorted = true;
   for (let i = 0; i < n; i++) {
     if (validity !== null && (validity[i >>> 3]! & (1 << (i & 7))) === 0) continue;
     const v = data[i]!;
     if (v !== v) { nans++; continue; }
     any = true;
+    if (v < prev) sorted = false;
+    prev = v;
     if (v < min) min = v;
     if (v > max) max = v;
   }
   if (float) stats.nans = nans;
   if (any) { stats.min = min; stats.max = max; }
+  // NaN has no place in an order: a chunk holding one is never marked sorted.
+  if (any && sorted && nans === 0) stats.sorted = true;
 }
 
 /** Min/max of 64-bit values compared as (hi, lo) word pairs: no BigInt per value. */
@@ -89,15 +105,19 @@ function wideMinMax(stats: ChunkStats, data: BigInt64Array | BigUint64Array, val
   const hiS = new Int32Array(data.buffer, data.byteOffset, n * 2);
   let minI = -1, maxI = -1;
   let minHi = 0, minLo = 0, maxHi = 0, maxLo = 0;
+  let prevHi = 0, prevLo = 0, sorted = true;
   for (let i = 0; i < n; i++) {
     if (validity !== null && (validity[i >>> 3]! & (1 << (i & 7))) === 0) continue;
-    const h = signed ? hiS[2 * i + 1]! : lo[2 * i + 1]!;
-    const l = lo[2 * i]!;
-    if (minI < 0) { minI = maxI = i; minHi = maxHi = h; minLo = maxLo = l; continue; }
+    const h = signed ? hiS[2 * i + HI]! : lo[2 * i + HI]!;
+    const l = lo[2 * i + LO]!;
+    if (minI < 0) { minI = maxI = i; minHi = maxHi = prevHi = h; minLo = maxLo = prevLo = l; continue; }
+    if (h < prevHi || (h === prevHi && l < prevLo)) sorted = false;
+    prevHi = h; prevLo = l;
     if (h < minHi || (h === minHi && l < minLo)) { minI = i; minHi = h; minLo = l; }
     if (h > maxHi || (h === maxHi && l > maxLo)) { maxI = i; maxHi = h; maxLo = l; }
   }
   if (minI >= 0) { stats.min = data[minI]!; stats.max = data[maxI]!; }
+  if (minI >= 0 && sorted) stats.sorted = true;
 }
 
 function compareBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): number {
@@ -115,9 +135,13 @@ function bytesMinMax(stats: ChunkStats, offsets: Int32Array, data: Uint8Array, v
   // First bytes of the current bounds (-1 for an empty string) let most values skip both full
   // comparisons: anything whose first byte lies strictly between them cannot be a new bound.
   let minFirst = 0, maxFirst = 0;
+  let prevS = 0, prevE = 0, sorted = true;
   for (let i = 0; i < n; i++) {
     if (validity !== null && (validity[i >>> 3]! & (1 << (i & 7))) === 0) continue;
     const s = offsets[i]!, e = offsets[i + 1]!;
+    // Once unsorted, stop paying for the comparison with the predecessor.
+    if (sorted && minI >= 0 && compareBytes(data, s, e, data, prevS, prevE) < 0) sorted = false;
+    prevS = s; prevE = e;
     const first = e > s ? data[s]! : -1;
     if (minI < 0) { minI = maxI = i; minFirst = maxFirst = first; continue; }
     if (first > minFirst && first < maxFirst) continue;
@@ -125,6 +149,7 @@ function bytesMinMax(stats: ChunkStats, offsets: Int32Array, data: Uint8Array, v
     else if (first >= maxFirst && compareBytes(data, s, e, data, offsets[maxI]!, offsets[maxI + 1]!) > 0) { maxI = i; maxFirst = first; }
   }
   if (minI < 0) return;
+  if (sorted) stats.sorted = true;
   const min = data.slice(offsets[minI]!, offsets[minI + 1]!);
   const max = data.slice(offsets[maxI]!, offsets[maxI + 1]!);
   if (min.length > MAX_STAT_BYTES) { stats.min = min.slice(0, MAX_STAT_BYTES); stats.minExact = false; } else stats.min = min;
@@ -203,6 +228,8 @@ export function statsToFooter(type: DataType, s: ChunkStats): FooterStats {
   if (!s.maxExact) f.maxExact = false;
   if (s.distinct !== undefined) f.distinct = s.distinct;
   if (s.nans !== undefined) f.nans = s.nans;
+  // Only `true` is stored: false and unknown read alike (FORMAT.md §7), so absence saves the bytes.
+  if (s.sorted === true) f.sorted = true;
   return f;
 }
 
@@ -212,6 +239,7 @@ export function statsFromFooter(type: DataType, f: FooterStats, what: string): C
   if (f.max !== undefined) s.max = statFromBytes(type, f.max, what);
   if (f.distinct !== undefined) s.distinct = f.distinct;
   if (f.nans !== undefined) s.nans = f.nans;
+  if (f.sorted === true) s.sorted = true;
   return s;
 }
 

@@ -4,6 +4,11 @@
 // with the literal converted once: no per-row strings, objects, BigInts or closures. A comparison
 // on a null row is UNKNOWN; only TRUE rows are selected. Floats follow IEEE (FORMAT.md §7): NaN
 // fails eq/gt/gte/lt/lte/in and passes neq, and −0 equals +0.
+//
+// Sorted chunks (FORMAT.md §7 `sorted`) take a fast path first: the comparison and `in` leaves ANDed
+// at the top of the filter become row runs by binary search (sorted-range.ts), and the other
+// conjuncts are evaluated by the same loops over the rows between the first run's start and the last
+// run's end only. A point query on a sorted key thus costs O(log n), not a pass over the row group.
 
 import { type ColumnData, type FixedArray, bitmapBytes } from '../column.js';
 import { NCFError } from '../errors.js';
@@ -11,6 +16,7 @@ import type { CompareOp } from './ast.js';
 import { type BoundFilter, type BoundLeaf, type InSet, familyOf } from './bind.js';
 import * as bytes from './bytes.js';
 import * as like from './like.js';
+import { intersectRanges, leafRanges, rangeRows, sliceColumn, usableSorted } from './sorted-range.js';
 
 // Truth values as in bind.ts. Hot loops use module-local bindings only: a transpiler that turns
 // imports into property getters (tsx does) would otherwise put a call into every row.
@@ -29,14 +35,76 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const LO = LITTLE_ENDIAN ? 0 : 1;
 const HI = 1 - LO;
 
-/** Evaluates over decoded columns of one row group; returns the matching row indexes, ascending. */
-export function evaluate(bound: BoundFilter, column: (columnIndex: number) => ColumnData, n: number): Uint32Array {
+/**
+ * Evaluates over decoded columns of one row group; returns the matching row indexes, ascending.
+ * `sorted(c)`: the footer marks column c's chunk sorted (chunk statistics), enabling the fast path;
+ * without it every leaf is a scan. Both paths give the same rows.
+ */
+export function evaluate(bound: BoundFilter, column: (columnIndex: number) => ColumnData, n: number,
+  sorted?: (columnIndex: number) => boolean): Uint32Array {
+  if (sorted !== undefined) {
+    const fast = evaluateSorted(bound, column, n, sorted);
+    if (fast !== null) return fast;
+  }
   const states = evalNode(bound, column, n);
   let count = 0;
   for (let i = 0; i < n; i++) count += states[i]! >>> 1;
   const out = new Uint32Array(count);
   for (let i = 0, k = 0; i < n; i++) if (states[i] === TRUE) out[k++] = i;
   return out;
+}
+
+/** The fast path, or null when no top-level conjunct can use it. */
+function evaluateSorted(bound: BoundFilter, column: (columnIndex: number) => ColumnData, n: number,
+  sorted: (columnIndex: number) => boolean): Uint32Array | null {
+  const conjuncts: BoundFilter[] = [];
+  flattenAnd(bound, conjuncts);
+  let runs: Int32Array | null = null;
+  const rest: BoundFilter[] = [];
+  for (const c of conjuncts) {
+    let r: Int32Array | null = null;
+    if ((c.kind === 'compare' || c.kind === 'in') && sorted(c.column)) {
+      const col = checkedColumn(c, column(c.column), n);
+      if (usableSorted(col, n, `filter on column ${c.column} (${c.type})`)) r = leafRanges(c, col, n);
+    }
+    if (r === null) rest.push(c);
+    else runs = runs === null ? r : intersectRanges(runs, r);
+  }
+  if (runs === null) return null;
+  const out = new Uint32Array(rangeRows(runs));
+  if (out.length === 0) return out;
+  if (rest.length === 0) {
+    for (let k = 0, o = 0; k < runs.length; k += 2) for (let i = runs[k]!; i < runs[k + 1]!; i++) out[o++] = i;
+    return out;
+  }
+  // The other conjuncts over the window spanned by the runs; a row is kept when it lies in a run and
+  // they are TRUE there.
+  const start = runs[0]!, end = runs[runs.length - 1]!;
+  const window = new Map<number, ColumnData>();
+  const sliced = (i: number): ColumnData => {
+    let w = window.get(i);
+    if (w === undefined) { w = sliceColumn(checkedFull(i, column(i), n), start, end); window.set(i, w); }
+    return w;
+  };
+  const states = evalNode(rest.length === 1 ? rest[0]! : { kind: 'and', children: rest }, sliced, end - start);
+  let o = 0;
+  for (let k = 0; k < runs.length; k += 2) {
+    for (let i = runs[k]!; i < runs[k + 1]!; i++) if (states[i - start] === TRUE) out[o++] = i;
+  }
+  return out.subarray(0, o);
+}
+
+function flattenAnd(b: BoundFilter, out: BoundFilter[]): void {
+  if (b.kind === 'and') for (const c of b.children) flattenAnd(c, out);
+  else out.push(b);
+}
+
+/** A column is long enough to slice the window from; the window's own checks follow in evalLeaf. */
+function checkedFull(i: number, col: ColumnData | undefined, n: number): ColumnData {
+  if (col === undefined || col === null || col.length < n) {
+    throw new NCFError('STATE', `ncf: filter evaluation: column ${i} was not provided with ${n} rows`, { column: i });
+  }
+  return col;
 }
 
 function evalNode(b: BoundFilter, column: (columnIndex: number) => ColumnData, n: number): Uint8Array {
