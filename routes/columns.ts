@@ -8,8 +8,10 @@ import { badQuery, fromEngineError } from '../src/errors.js';
 import { NCFError } from '../src/format/errors.js';
 import { parseQueryFilters, type Filter } from '../src/format/filter/index.js';
 import { getReader } from '../src/footer-cache.js';
+import { cacheControlFor } from '../src/query/cache-control.js';
 import { computeDistinct, DEFAULT_DISTINCT_LIMIT, MAX_DISTINCT_LIMIT } from '../src/query/distinct.js';
 import { checkHistogramColumn, computeHistogram, DEFAULT_BINS, MAX_BINS } from '../src/query/histogram.js';
+import { checkQueryLimits } from '../src/query/limits.js';
 import { parseVersion, queryProblem } from '../src/query/params.js';
 import { planColumn, type QueryPlan } from '../src/query/plan.js';
 import { abortProblem, etagOf, matchesETag, queryHeaders, requestSignal } from '../src/query/respond.js';
@@ -50,6 +52,7 @@ function parseRequest(req: FastifyRequest, sizeParam: 'bins' | 'limit', def: num
   } catch (e) {
     throw e instanceof NCFError ? queryProblem(e) : e;
   }
+  checkQueryLimits({ select: null, where });
   return { name, column, version: rawVersion === null ? undefined : parseVersion(rawVersion), where, size };
 }
 
@@ -66,7 +69,7 @@ async function plan(ctx: ServiceContext, r: ColumnRequest): Promise<QueryPlan> {
 async function answer(ctx: ServiceContext, req: FastifyRequest, reply: FastifyReply, plan: QueryPlan, etagParts: string[],
   compute: (signal: AbortSignal) => Promise<unknown>): Promise<FastifyReply> {
   const etag = etagOf(plan, etagParts);
-  const headers = queryHeaders(plan, etag);
+  const headers = queryHeaders(plan, etag, cacheControlFor(ctx.config, (req.query as { version?: unknown } | undefined)?.version !== undefined));
   if (matchesETag(req.headers['if-none-match'], etag)) return reply.code(304).headers(headers).send();
   const signal = requestSignal(reply.raw, ctx.config.queryTimeoutMs);
   ctx.metrics.rowGroups(plan.rowGroupsScanned, plan.rowGroupsTotal);

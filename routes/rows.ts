@@ -7,9 +7,12 @@ import type { ServiceContext } from '../src/context.js';
 import { fromEngineError } from '../src/errors.js';
 import { NCFError } from '../src/format/errors.js';
 import { getReader } from '../src/footer-cache.js';
+import { cacheControlFor } from '../src/query/cache-control.js';
 import { negotiateEncoding, negotiateFormat } from '../src/query/negotiate.js';
+import { checkQueryLimits } from '../src/query/limits.js';
 import { parseQueryBody, parseRowsQuery, queryProblem, type QueryRequest } from '../src/query/params.js';
 import { planQuery } from '../src/query/plan.js';
+import { aggregateOf, prepareAggregate, type AggregateAnswer } from '../src/query/aggregate/answer.js';
 import { abortProblem, answerQuery, matchesETag, planLimit, queryETag, queryHeaders, requestSignal } from '../src/query/respond.js';
 import { checkTableName, loadTable } from '../src/table-ref.js';
 
@@ -48,18 +51,24 @@ function nextLinkFor(path: string, search: string, q: QueryRequest, version: num
 
 async function runQuery(ctx: ServiceContext, req: FastifyRequest, reply: FastifyReply, name: string, q: QueryRequest,
   paging: 'get' | 'post'): Promise<FastifyReply> {
+  checkQueryLimits(q.spec, paging === 'post' ? 'where' : 'filter');
   const format = negotiateFormat(req.headers.accept, q.format);
   const encoding = negotiateEncoding(req.headers['accept-encoding']);
   const version = await loadTable(ctx, name, q.spec.version ?? undefined);
+  const agg = aggregateOf(q.spec, version.columns);
   const max = ctx.config.maxResponseRows;
-  let plan;
+  let plan, aggregate: AggregateAnswer | null = null;
   try {
-    plan = await planQuery(version, { ...q.spec, limit: planLimit(q.spec, format, max) }, (key) => getReader(ctx, key));
+    if (agg !== null) plan = (aggregate = await prepareAggregate(version, q.spec, agg, (key) => getReader(ctx, key))).plan;
+    else plan = await planQuery(version, { ...q.spec, limit: planLimit(q.spec, format, max) }, (key) => getReader(ctx, key));
   } catch (e) {
     throw mapError(e);
   }
   const etag = queryETag(plan, q.spec, format, q.csvSafe, max);
-  const headers = queryHeaders(plan, etag);
+  const headers = queryHeaders(plan, etag, cacheControlFor(ctx.config, q.spec.version !== null));
+  if (aggregate !== null) headers['NCF-Answered-From'] = aggregate.source;
+  // Table names are [A-Za-z0-9_]: safe in a quoted file name as they are.
+  if (format === 'parquet') headers['Content-Disposition'] = `attachment; filename="${name}-v${version.version}.parquet"`;
   if (matchesETag(req.headers['if-none-match'], etag)) return reply.code(304).headers(headers).send();
 
   const signal = requestSignal(reply.raw, ctx.config.queryTimeoutMs);
@@ -69,7 +78,7 @@ async function runQuery(ctx: ServiceContext, req: FastifyRequest, reply: Fastify
   try {
     answer = await answerQuery({
       plan, spec: q.spec, format, csvSafe: q.csvSafe, encoding, maxResponseRows: max, signal, metrics: ctx.metrics,
-      nextLink: nextLinkFor(path, rawSearch(req.url), q, version.version, paging),
+      nextLink: nextLinkFor(path, rawSearch(req.url), q, version.version, paging), batches: aggregate?.batches,
     });
   } catch (e) {
     throw mapError(abortProblem(signal, e));

@@ -11,7 +11,7 @@ import { describeTable, summarize, tableStats, versionEntry } from '../src/descr
 import { forgetReaders } from '../src/footer-cache.js';
 import { checkTableName, loadTable, tableNotFound, versionParam } from '../src/table-ref.js';
 import { ingestUpload } from '../src/upload/ingest.js';
-import { receiveUpload } from '../src/upload/receive.js';
+import { multipartLimits, receiveUpload } from '../src/upload/receive.js';
 import type { Operation, TableVersion } from '../storage/types.js';
 
 interface NameParams { name: string }
@@ -60,9 +60,7 @@ export default async function tableRoutes(app: FastifyInstance, opts: { ctx: Ser
   // handler rather than parsed by Fastify. Their own context keeps these parsers away from the JSON routes.
   await app.register(async (uploads) => {
     uploads.removeAllContentTypeParsers();
-    await uploads.register(multipart, {
-      limits: { fileSize: ctx.config.maxUploadBytes + 1, files: 1, fields: 16, fieldSize: 1 << 20, parts: 32 },
-    });
+    await uploads.register(multipart, { limits: multipartLimits(ctx.config.maxUploadBytes) });
     uploads.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 
     const upload = (operation: Exclude<Operation, 'compact'>) => async (req: FastifyRequest<{ Params: NameParams }>, reply: FastifyReply) => {

@@ -9,19 +9,22 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import { installAuth } from './auth.js';
 import type { Config } from './config.js';
 import type { ServiceContext } from './context.js';
+import { installCors } from './cors.js';
 import { closeReaders } from './footer-cache.js';
 import { createMetrics } from './metrics.js';
-import { installErrorHandling } from './problem.js';
+import { frameworkProblem, installErrorHandling } from './problem.js';
+import { installRateLimit } from './rate-limit.js';
+import { installIdleTimeout, serverTimeoutOptions } from './timeouts.js';
 import { openStorage } from '../storage/open.js';
 import opsRoutes from '../routes/ops.js';
 import tableRoutes from '../routes/tables.js';
 import queryRoutes from '../routes/rows.js';
 import columnRoutes from '../routes/columns.js';
 import maintenanceRoutes from '../routes/maintenance.js';
+import webRoutes from '../routes/web.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-import webRoutes from '../routes/web.js';
     /** Response statuses this route can answer with, besides the ones every route shares (see
      *  SHARED_STATUSES); the contract test checks them against openapi.yaml. */
     statuses?: number[];
@@ -37,9 +40,9 @@ const ROUTE_STATUSES: Record<string, number[]> = {
 };
 
 /** Statuses any route can answer with: 500 (a bug), 503 (shutting down, catalog busy); /v1 routes
- *  also 401 and 403 (API keys). */
+ *  also 401 and 403 (API keys) and 429 (NCF_RATE_LIMIT). */
 export function sharedStatuses(url: string): number[] {
-  return url === '/v1' || url.startsWith('/v1/') ? [401, 403, 500, 503] : [500, 503];
+  return url === '/v1' || url.startsWith('/v1/') ? [401, 403, 429, 500, 503] : [500, 503];
 }
 
 export interface RouteInfo {
@@ -71,7 +74,12 @@ export function loggerOptions(level: Config['logLevel']): FastifyServerOptions['
   return {
     level,
     // Fastify's request serializer logs method, url and addresses only; these paths are belt and braces.
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'], censor: '[redacted]' },
+    // Plugins log request headers under their own keys too: @fastify/multipart logs its busboy
+    // options, every header included, at trace level — a key sent in any header must not land there.
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie', 'busboyOptions.headers'],
+      censor: '[redacted]',
+    },
     serializers: {
       // Query strings can carry filter values (user data): log the path only.
       req: (req: { method: string; url: string; id: string }) => ({ method: req.method, path: req.url.split('?', 1)[0], id: req.id }),
@@ -100,6 +108,8 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     exposeHeadRoutes: false,
     return503OnClosing: true,
+    frameworkErrors: frameworkProblem,
+    ...serverTimeoutOptions(ctx.config),
     bodyLimit: 1 << 20,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
   });
@@ -115,11 +125,16 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
   });
 
   installErrorHandling(app);
-  installAuth(app, ctx.config.apiKeys);
-
+  // First of the onRequest hooks, so refusals by CORS, auth and rate limits carry the id too.
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  // CORS first: preflights are answered before authentication and rate limits see them.
+  await installCors(app, ctx.config.corsOrigins);
+  installAuth(app, ctx.config.apiKeys);
+  installIdleTimeout(app, ctx.config.idleTimeoutMs);
+  await installRateLimit(app, ctx.config);
+
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
@@ -132,6 +147,7 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
   await app.register(queryRoutes, { ctx });
   await app.register(columnRoutes, { ctx });
   await app.register(maintenanceRoutes, { ctx });
+  await app.register(webRoutes);
 
   app.addHook('onClose', async () => {
     await closeReaders(ctx);
@@ -139,4 +155,3 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
   });
   return app;
 }
-  await app.register(webRoutes);

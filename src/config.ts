@@ -6,6 +6,8 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseS3Url, S3ConfigError, type S3Location } from '../storage/s3-url.js';
+import { parseCorsOrigins, type CorsOrigins } from './cors.js';
+import { DEFAULT_CACHE_CONTROL, DEFAULT_CACHE_CONTROL_VERSIONED, parseCacheControl } from './query/cache-control.js';
 
 export type Scope = 'read' | 'write' | 'admin';
 export const SCOPES: readonly Scope[] = ['read', 'write', 'admin'];
@@ -32,6 +34,28 @@ export interface Config {
   retainVersions: number;
   /** NCF_ORPHAN_GRACE: how old (by modified time) a file no version references must be before vacuum removes it. */
   orphanGraceMs: number;
+  /** NCF_CORS_ORIGINS: origins whose pages may call the API (`*`: any); null: CORS off. */
+  corsOrigins: CorsOrigins | null;
+  /** NCF_CACHE_CONTROL: Cache-Control of query answers about the current version. */
+  cacheControl: string;
+  /** NCF_CACHE_CONTROL_VERSIONED: Cache-Control of query answers pinned with ?version=N. */
+  cacheControlVersioned: string;
+  /** NCF_HEADERS_TIMEOUT: a client must send a request's headers within this (slowloris). */
+  headersTimeoutMs: number;
+  /** NCF_REQUEST_TIMEOUT: a client must send a whole request, body included, within this. */
+  requestTimeoutMs: number;
+  /** NCF_KEEP_ALIVE_TIMEOUT: an idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** NCF_IDLE_TIMEOUT: a connection with no traffic either way for this long is closed (0: never). */
+  idleTimeoutMs: number;
+  /** NCF_RATE_LIMIT ("600/min"): requests per window for each API key (each client address without
+   *  keys) on /v1; null: no rate limit. */
+  rateLimit: RateLimit | null;
+}
+
+export interface RateLimit {
+  max: number;
+  windowMs: number;
 }
 
 export class ConfigError extends Error {
@@ -42,6 +66,8 @@ export class ConfigError extends Error {
 }
 
 const GiB = 1024 ** 3;
+/** NCF_IDLE_TIMEOUT when unset (raised to NCF_QUERY_TIMEOUT_MS when that is longer). */
+const DEFAULT_IDLE_MS = 120_000;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** A whole number from text, with an optional binary size suffix (K, M, G, T; KiB, MB... all 1024-based). */
@@ -79,15 +105,41 @@ export function parseDuration(text: string): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-function durationVar(name: string, defMs: number, maxMs: number) {
+function durationVar(name: string, defMs: number, maxMs: number, minMs = 0) {
   return z.string().optional().transform((text, ctx) => {
     if (text === undefined || text.trim() === '') return defMs;
     const n = parseDuration(text);
-    if (n === null || n > maxMs) {
-      ctx.addIssue({ code: 'custom', message: `${name}=${JSON.stringify(text)}: expected a duration such as 90s, 15m, 1h or 2d (a bare number is seconds), at most ${maxMs / 86_400_000} days` });
+    if (n === null || n > maxMs || n < minMs) {
+      const range = maxMs < 86_400_000 ? `${maxMs / 60_000} minutes` : `${maxMs / 86_400_000} days`;
+      ctx.addIssue({ code: 'custom', message: `${name}=${JSON.stringify(text)}: expected a duration such as 90s, 15m, 1h or 2d (a bare number is seconds), ${minMs > 0 ? `at least ${minMs} ms and ` : ''}at most ${range}` });
       return z.NEVER;
     }
     return n;
+  });
+}
+
+const RATE_WINDOWS: Record<string, number> = { s: 1000, sec: 1000, second: 1000, m: 60_000, min: 60_000, minute: 60_000, h: 3_600_000, hour: 3_600_000 };
+
+/** "600/min", "20/s", "1000/15m": requests per window. */
+export function parseRateLimit(text: string): RateLimit | null {
+  const m = /^\s*(\d{1,9})\s*\/\s*(\d{0,6})\s*([a-z]+)\s*$/i.exec(text);
+  if (!m) return null;
+  const unit = RATE_WINDOWS[m[3]!.toLowerCase()];
+  const count = m[2] === '' ? 1 : Number(m[2]);
+  const max = Number(m[1]);
+  if (unit === undefined || max < 1 || count < 1) return null;
+  return { max, windowMs: count * unit };
+}
+
+function cacheControlVar(name: string, def: string) {
+  return z.string().optional().transform((text, ctx) => {
+    if (text === undefined || text.trim() === '') return def;
+    const v = parseCacheControl(text);
+    if (v === null) {
+      ctx.addIssue({ code: 'custom', message: `${name}=${JSON.stringify(text)}: expected Cache-Control directives separated by commas, such as "private, no-cache" or "public, max-age=60"` });
+      return z.NEVER;
+    }
+    return v;
   });
 }
 
@@ -135,6 +187,31 @@ const envSchema = z.object({
   NCF_STORAGE_URL: z.string().optional(),
   NCF_RETAIN_VERSIONS: intVar('NCF_RETAIN_VERSIONS', 10, 1, 1_000_000),
   NCF_ORPHAN_GRACE: durationVar('NCF_ORPHAN_GRACE', 3_600_000, 365 * 86_400_000),
+  NCF_CORS_ORIGINS: z.string().optional().transform((s, ctx) => {
+    if (s === undefined || s.trim() === '') return null;
+    const r = parseCorsOrigins(s);
+    if ('problems' in r) {
+      for (const message of r.problems) ctx.addIssue({ code: 'custom', message });
+      return z.NEVER;
+    }
+    return r.origins;
+  }),
+  NCF_CACHE_CONTROL: cacheControlVar('NCF_CACHE_CONTROL', DEFAULT_CACHE_CONTROL),
+  NCF_CACHE_CONTROL_VERSIONED: cacheControlVar('NCF_CACHE_CONTROL_VERSIONED', DEFAULT_CACHE_CONTROL_VERSIONED),
+  NCF_HEADERS_TIMEOUT: durationVar('NCF_HEADERS_TIMEOUT', 10_000, 3_600_000, 1000),
+  NCF_REQUEST_TIMEOUT: durationVar('NCF_REQUEST_TIMEOUT', 600_000, 86_400_000, 1000),
+  NCF_KEEP_ALIVE_TIMEOUT: durationVar('NCF_KEEP_ALIVE_TIMEOUT', 72_000, 3_600_000, 1000),
+  // Unset: the larger of 2 minutes and NCF_QUERY_TIMEOUT_MS (see loadConfig).
+  NCF_IDLE_TIMEOUT: durationVar('NCF_IDLE_TIMEOUT', -1, 86_400_000),
+  NCF_RATE_LIMIT: z.string().optional().transform((s, ctx) => {
+    if (s === undefined || s.trim() === '' || s.trim().toLowerCase() === 'off') return null;
+    const r = parseRateLimit(s);
+    if (r === null) {
+      ctx.addIssue({ code: 'custom', message: `NCF_RATE_LIMIT=${JSON.stringify(s)}: expected requests per window such as 600/min, 20/s, 5000/h or 1000/15m (or off)` });
+      return z.NEVER;
+    }
+    return r;
+  }),
   LOG_LEVEL: z.string().optional().transform((s, ctx) => {
     const v = (s === undefined || s.trim() === '' ? 'info' : s.trim().toLowerCase());
     if (!(LOG_LEVELS as readonly string[]).includes(v)) {
@@ -224,6 +301,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `HOST=${v.HOST} is not a loopback address and no API keys are set: set NCF_API_KEYS (or NCF_API_KEYS_FILE), or NCF_AUTH=none to serve without authentication`,
     ]);
   }
+  // A streamed answer may go quiet while its scan skips rows that do not match, for up to the query
+  // timeout: by default the idle timeout leaves it that long.
+  const idleTimeoutMs = v.NCF_IDLE_TIMEOUT < 0 ? Math.max(DEFAULT_IDLE_MS, v.NCF_QUERY_TIMEOUT_MS) : v.NCF_IDLE_TIMEOUT;
+  if (v.NCF_HEADERS_TIMEOUT > v.NCF_REQUEST_TIMEOUT) {
+    throw new ConfigError([`NCF_HEADERS_TIMEOUT (${v.NCF_HEADERS_TIMEOUT} ms) is longer than NCF_REQUEST_TIMEOUT (${v.NCF_REQUEST_TIMEOUT} ms): the headers are part of the request; lower the first or raise the second`]);
+  }
   return {
     host: v.HOST,
     port: v.PORT,
@@ -238,5 +321,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     objectStorage,
     retainVersions: v.NCF_RETAIN_VERSIONS,
     orphanGraceMs: v.NCF_ORPHAN_GRACE,
+    corsOrigins: v.NCF_CORS_ORIGINS,
+    cacheControl: v.NCF_CACHE_CONTROL,
+    cacheControlVersioned: v.NCF_CACHE_CONTROL_VERSIONED,
+    headersTimeoutMs: v.NCF_HEADERS_TIMEOUT,
+    requestTimeoutMs: v.NCF_REQUEST_TIMEOUT,
+    keepAliveTimeoutMs: v.NCF_KEEP_ALIVE_TIMEOUT,
+    idleTimeoutMs,
+    rateLimit: v.NCF_RATE_LIMIT,
   };
 }

@@ -5,8 +5,9 @@
 // request id. Logs never include the Authorization header or request bodies.
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { fromEngineError, HttpProblem, internalError, notFound } from './errors.js';
+import { fromEngineError, HttpProblem, internalError, notFound, serviceUnavailable } from './errors.js';
 import { NCFError } from './format/errors.js';
+import { unavailableCode } from '../storage/guard.js';
 
 const TITLES: Record<number, [string, string]> = {
   400: ['bad-request', 'Bad request'],
@@ -38,7 +39,8 @@ function fastifyProblem(e: FastifyError): HttpProblem | null {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return generic(415, `${e.message}; this endpoint takes application/json`);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH': return generic(400, 'the Content-Length header does not match the body');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY': return generic(400, 'the body is empty but Content-Type says application/json');
-    case 'FST_ERR_CTP_INVALID_JSON_BODY': return generic(400, `the body is not valid JSON (${e.message})`);
+    // secure-json-parse refuses "__proto__" and "constructor": {"prototype": …} keys with the same error.
+    case 'FST_ERR_CTP_INVALID_JSON_BODY': return generic(400, 'the body is not valid JSON, or it holds a "__proto__" or "constructor.prototype" key, which this server refuses');
     case 'FST_REQ_FILE_TOO_LARGE': case 'FST_PARTS_LIMIT': case 'FST_FILES_LIMIT': case 'FST_FIELDS_LIMIT':
       return generic(413, `the multipart body is over a limit (${e.message})`);
     case 'FST_INVALID_MULTIPART_CONTENT_TYPE': return generic(415, 'the request is not multipart/form-data');
@@ -66,6 +68,12 @@ export function toProblem(e: unknown): HttpProblem {
     if (status === 503) p.headers['Retry-After'] = '1';
     return p;
   }
+  // A disk or socket failure outside the storage guard (the upload spool under <dataDir>/tmp filling
+  // the disk): the server cannot take the request now, which is no bug and no client mistake.
+  const unavailable = unavailableCode(e);
+  if (unavailable !== null) {
+    return serviceUnavailable(`the server cannot store or read data right now (${unavailable}); retry later`);
+  }
   if (typeof err.code === 'string' && err.code.startsWith('FST_')) {
     const p = fastifyProblem(err as FastifyError);
     if (p) return p;
@@ -83,6 +91,23 @@ export function sendProblem(req: FastifyRequest, reply: FastifyReply, p: HttpPro
   if (!req.raw.readableEnded && req.method !== 'GET' && req.method !== 'HEAD') reply.header('connection', 'close');
   for (const [k, v] of Object.entries(p.headers)) reply.header(k, v);
   return reply.code(p.status).type('application/problem+json; charset=utf-8').send(p.body());
+}
+
+/** Fastify's `frameworkErrors`: failures before routing — a path parameter longer than the router's
+ *  maxParamLength (512), a malformed percent-encoding — leave as 400 problem+json like every other
+ *  refusal, without echoing the (possibly huge) path. */
+export function frameworkProblem(e: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  let p: HttpProblem;
+  if (e.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    p = generic(400, 'a path segment is longer than the 512 characters this server accepts; table names are at most 128 characters ([A-Za-z_][A-Za-z0-9_]{0,127})', { code: e.code });
+  } else if (e.code === 'FST_ERR_BAD_URL') {
+    p = generic(400, 'the URL path is not valid percent-encoded UTF-8', { code: e.code });
+  } else {
+    req.log.error({ err: e }, 'request failed before routing');
+    p = internalError();
+  }
+  if (p.status < 500) req.log.info({ status: p.status, problem: p.slug, code: e.code }, 'request refused');
+  void sendProblem(req, reply, p);
 }
 
 export function installErrorHandling(app: FastifyInstance): void {

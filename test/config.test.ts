@@ -23,7 +23,32 @@ test('defaults: 127.0.0.1:8080, ./data, no keys, 10 GiB uploads, 10000 JSON rows
     host: '127.0.0.1', port: 8080, dataDir: resolve('data'), apiKeys: null, authNone: false,
     maxUploadBytes: 10 * 1024 ** 3, maxResponseRows: 10_000, queryTimeoutMs: 30_000, logLevel: 'info',
     catalogUrl: null, objectStorage: null, retainVersions: 10, orphanGraceMs: 3_600_000,
+    corsOrigins: null, cacheControl: 'private, no-cache', cacheControlVersioned: 'private, max-age=3600',
+    headersTimeoutMs: 10_000, requestTimeoutMs: 600_000, keepAliveTimeoutMs: 72_000, idleTimeoutMs: 120_000, rateLimit: null,
   });
+});
+
+test('timeouts and the rate limit: durations, "n/window", and one message per bad value', () => {
+  const c = loadConfig({ NCF_HEADERS_TIMEOUT: '5s', NCF_REQUEST_TIMEOUT: '1h', NCF_KEEP_ALIVE_TIMEOUT: '30', NCF_IDLE_TIMEOUT: '0', NCF_RATE_LIMIT: '600/min' });
+  assert.equal(c.headersTimeoutMs, 5000);
+  assert.equal(c.requestTimeoutMs, 3_600_000);
+  assert.equal(c.keepAliveTimeoutMs, 30_000);
+  assert.equal(c.idleTimeoutMs, 0);
+  assert.deepEqual(c.rateLimit, { max: 600, windowMs: 60_000 });
+  assert.deepEqual(loadConfig({ NCF_RATE_LIMIT: '20/s' }).rateLimit, { max: 20, windowMs: 1000 });
+  assert.deepEqual(loadConfig({ NCF_RATE_LIMIT: '1000 / 15m' }).rateLimit, { max: 1000, windowMs: 900_000 });
+  assert.deepEqual(loadConfig({ NCF_RATE_LIMIT: '5000/hour' }).rateLimit, { max: 5000, windowMs: 3_600_000 });
+  assert.equal(loadConfig({ NCF_RATE_LIMIT: 'off' }).rateLimit, null);
+  const p = problems({ NCF_HEADERS_TIMEOUT: '0', NCF_REQUEST_TIMEOUT: 'forever', NCF_KEEP_ALIVE_TIMEOUT: '2h', NCF_IDLE_TIMEOUT: '-1', NCF_RATE_LIMIT: '600 per minute' });
+  assert.equal(p.length, 5, p.join('\n'));
+  for (const name of ['NCF_HEADERS_TIMEOUT', 'NCF_REQUEST_TIMEOUT', 'NCF_KEEP_ALIVE_TIMEOUT', 'NCF_IDLE_TIMEOUT', 'NCF_RATE_LIMIT']) {
+    assert.equal(p.filter((m) => m.startsWith(`${name}=`)).length, 1, `${name} in\n${p.join('\n')}`);
+  }
+  assert.match(p.find((m) => m.startsWith('NCF_HEADERS_TIMEOUT='))!, /at least 1000 ms/);
+  assert.match(p.find((m) => m.startsWith('NCF_RATE_LIMIT='))!, /600\/min, 20\/s/);
+  for (const bad of ['0/min', '10/0s', '10/fortnight', '10']) assert.equal(problems({ NCF_RATE_LIMIT: bad }).length, 1, bad);
+  assert.match(problems({ NCF_HEADERS_TIMEOUT: '2m', NCF_REQUEST_TIMEOUT: '1m' })[0]!, /NCF_HEADERS_TIMEOUT .* is longer than NCF_REQUEST_TIMEOUT/);
+  assert.equal(loadConfig({ NCF_QUERY_TIMEOUT_MS: '600000' }).idleTimeoutMs, 600_000, 'an unset idle timeout follows a longer query timeout');
 });
 
 test('scale-out settings: catalog and storage URLs, retention and orphan grace', () => {
@@ -106,4 +131,25 @@ test('a non-loopback address needs keys or an explicit NCF_AUTH=none', () => {
   assert.equal(open.apiKeys, null);
   for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost']) assert.equal(loadConfig({ HOST: host }).host, host);
   assert.match(problems({ NCF_AUTH: 'none', NCF_API_KEYS: 'k:read' })[0]!, /NCF_AUTH=none/);
+});
+
+test('CORS origins and Cache-Control: parsed, normalized, one message per bad value', () => {
+  assert.equal(loadConfig({ NCF_CORS_ORIGINS: '*' }).corsOrigins, '*');
+  assert.deepEqual(loadConfig({ NCF_CORS_ORIGINS: ' https://Dash.Example.com/ , http://localhost:5173,https://dash.example.com' }).corsOrigins,
+    ['https://dash.example.com', 'http://localhost:5173']);
+  assert.equal(loadConfig({ NCF_CORS_ORIGINS: ' ' }).corsOrigins, null);
+  const bad = problems({ NCF_CORS_ORIGINS: 'https://ok.example, dash.example.com, https://x.example/app, ftp://x.example, *' });
+  assert.equal(bad.length, 4, bad.join('\n'));
+  for (const item of ['dash.example.com', 'https://x.example/app', 'ftp://x.example']) {
+    assert.ok(bad.some((m) => m.startsWith(`NCF_CORS_ORIGINS: ${JSON.stringify(item)} is not an origin`)), `${item} in\n${bad.join('\n')}`);
+  }
+  assert.ok(bad.some((m) => /"\*" allows every origin and cannot be combined/.test(m)), bad.join('\n'));
+
+  const c = loadConfig({ NCF_CACHE_CONTROL: 'public,max-age=60', NCF_CACHE_CONTROL_VERSIONED: 'public, max-age=31536000, immutable' });
+  assert.equal(c.cacheControl, 'public, max-age=60');
+  assert.equal(c.cacheControlVersioned, 'public, max-age=31536000, immutable');
+  const p = problems({ NCF_CACHE_CONTROL: 'max-age=60\r\nSet-Cookie: x=1', NCF_CACHE_CONTROL_VERSIONED: 'max age' });
+  assert.equal(p.length, 2, p.join('\n'));
+  assert.match(p[0]!, /^NCF_CACHE_CONTROL=".*": expected Cache-Control directives/);
+  assert.match(p[1]!, /^NCF_CACHE_CONTROL_VERSIONED="max age": expected Cache-Control directives/);
 });

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { unlink } from 'node:fs/promises';
 import type { FastifyRequest } from 'fastify';
 import type { Multipart } from '@fastify/multipart';
-import { badRequest, unsupportedMediaType, type HttpProblem } from '../errors.js';
+import { badRequest, payloadTooLarge, unsupportedMediaType, type HttpProblem } from '../errors.js';
 import { NCFError } from '../format/errors.js';
 import { detectFormat, FORMATS, parseSchemaOverride, type Format, type SchemaOverride } from '../ingest/index.js';
 import { spool, tempPath, tooLarge } from './spool.js';
@@ -22,6 +22,25 @@ export interface ReceivedUpload {
 
 /** Room for multipart boundaries, part headers and small fields on top of the file itself. */
 const MULTIPART_OVERHEAD = 1 << 20;
+
+/** Longest multipart field: fields are held in memory, and a schema override of thousands of
+ *  columns fits in 256 KiB. */
+const MULTIPART_FIELD_BYTES = 256 * 1024;
+
+/** Multipart limits (busboy's), all explicit: one file part of at most the upload limit (one byte
+ *  more, so that the spool's own check reports the exact limit), a few small fields (`schema`,
+ *  `format`), and few headers per part. Anything over them is a 413 (problem.ts; a long field, here). */
+export function multipartLimits(maxUploadBytes: number) {
+  return {
+    fileSize: maxUploadBytes + 1,
+    files: 1,
+    fields: 4,
+    fieldSize: MULTIPART_FIELD_BYTES,
+    fieldNameSize: 100,
+    parts: 10,
+    headerPairs: 16,
+  };
+}
 
 const MEDIA_TYPES = [
   'text/csv', 'application/x-ndjson', 'application/json', 'application/vnd.apache.arrow.stream',
@@ -97,6 +116,10 @@ export async function receiveUpload(req: FastifyRequest, dataDir: string, limit:
   try {
     for await (const part of req.parts() as AsyncIterableIterator<Multipart>) {
       if (part.type === 'field') {
+        if (part.valueTruncated) {
+          throw payloadTooLarge(`multipart field "${part.fieldname}" is longer than ${MULTIPART_FIELD_BYTES} bytes`,
+            { parameter: part.fieldname, limit: MULTIPART_FIELD_BYTES });
+        }
         if (part.fieldname === 'schema') schemaField = part.value;
         else if (part.fieldname === 'format') formatField = String(part.value);
         continue;
