@@ -2,6 +2,9 @@
 // rewritten), so one reader per key can be shared by every request: its footer is parsed once and
 // later queries cost no footer read. The cache is a small LRU; an evicted reader's source is closed
 // only after a grace period, because a scan that started before the eviction may still be reading it.
+// A key asked for again within that period gets its evicted reader back instead of a new handle, so
+// a version of more files than the LRU holds, read over and over, keeps one handle per file rather
+// than piling up a handle per file per read until the process runs out of descriptors.
 // Decoded chunks are kept in a shared, byte-bounded LRU beside the readers.
 
 import { ChunkCache } from './format/chunk-cache.js';
@@ -28,6 +31,8 @@ class ReaderCache {
   readonly chunks = new ChunkCache(CHUNK_CACHE_BYTES);
   /** Evicted entries waiting for their grace period to end. */
   private readonly closing = new Map<NodeJS.Timeout, Entry>();
+  /** The LRU-evicted ones among them, by key (files still stored, so they may be revived). */
+  private readonly evicted = new Map<string, NodeJS.Timeout>();
 
   get(ctx: ServiceContext, key: string): Promise<NCFReader> {
     const hit = this.entries.get(key);
@@ -37,38 +42,54 @@ class ReaderCache {
       this.entries.set(key, hit);
       return hit.reader;
     }
+    const timer = this.evicted.get(key);
+    if (timer !== undefined) {
+      const e = this.closing.get(timer)!;
+      clearTimeout(timer);
+      this.closing.delete(timer);
+      this.evicted.delete(key);
+      this.insert(ctx, key, e);
+      return e.reader;
+    }
     const source = ctx.blobs.openSource(key);
     const reader = source.then((s) => NCFReader.open(s, { chunkCache: this.chunks }));
     const entry: Entry = { reader, source };
-    this.entries.set(key, entry);
     // A failed open is not cached: the next request tries again (and reports its own error).
     reader.catch(() => {
       if (this.entries.get(key) === entry) this.entries.delete(key);
       source.then((s) => s.close?.()).catch(() => {});
     });
+    this.insert(ctx, key, entry);
+    return reader;
+  }
+
+  private insert(ctx: ServiceContext, key: string, entry: Entry): void {
+    this.entries.set(key, entry);
     while (this.entries.size > CAPACITY) {
       const [oldKey, old] = this.entries.entries().next().value as [string, Entry];
       this.entries.delete(oldKey);
-      this.retire(old, Math.max(MIN_GRACE_MS, 2 * ctx.config.queryTimeoutMs));
+      this.evicted.set(oldKey, this.retire(old, Math.max(MIN_GRACE_MS, 2 * ctx.config.queryTimeoutMs), oldKey));
     }
-    return reader;
   }
 
   /** Forgets a key (its file was deleted); open scans keep their handle until the grace period ends. */
   forget(key: string, graceMs: number): void {
+    this.evicted.delete(key);
     const e = this.entries.get(key);
     if (e === undefined) return;
     this.entries.delete(key);
     this.retire(e, graceMs);
   }
 
-  private retire(e: Entry, graceMs: number): void {
+  private retire(e: Entry, graceMs: number, evictedKey?: string): NodeJS.Timeout {
     const t = setTimeout(() => {
       this.closing.delete(t);
+      if (evictedKey !== undefined && this.evicted.get(evictedKey) === t) this.evicted.delete(evictedKey);
       e.source.then((s) => s.close?.()).catch(() => {});
     }, graceMs);
     t.unref();
     this.closing.set(t, e);
+    return t;
   }
 
   /** Closes every source now (server shutdown, after in-flight requests ended). */
@@ -76,6 +97,7 @@ class ReaderCache {
     for (const t of this.closing.keys()) clearTimeout(t);
     const all = [...this.entries.values(), ...this.closing.values()];
     this.closing.clear();
+    this.evicted.clear();
     this.entries.clear();
     await Promise.all(all.map((e) => e.source.then((s) => s.close?.()).catch(() => {})));
   }

@@ -57,3 +57,21 @@ test('a failed open is not cached; a forgotten key is reopened and its old sourc
   await closeReaders(ctx);
   assert.deepEqual(log.filter((l) => l.startsWith('close')), ['close t/c.ncf', 'close t/c.ncf']);
 });
+
+test('a version of more files than the cache holds, read over and over, opens each file once', async () => {
+  const log: string[] = [];
+  const bytes = await ncfBytes(2);
+  const keys = Array.from({ length: 300 }, (_, i) => `t/${i}.ncf`);
+  const ctx = context(new Map(keys.map((k) => [k, bytes])), log);
+  for (let round = 0; round < 3; round++) {
+    for (const k of keys) assert.equal((await getReader(ctx, k)).rowCount, 2);
+  }
+  // Evicted readers are revived within their grace period instead of opening a handle per read.
+  assert.equal(log.filter((l) => l.startsWith('open')).length, keys.length);
+  forgetReaders(ctx, keys.slice(0, 10));
+  assert.equal((await getReader(ctx, keys[0]!)).rowCount, 2);
+  assert.equal(log.filter((l) => l === `open ${keys[0]}`).length, 2, 'a forgotten (deleted) key is opened anew, never revived');
+  await closeReaders(ctx);
+  const opens = log.filter((l) => l.startsWith('open')).length;
+  assert.equal(log.filter((l) => l.startsWith('close')).length, opens, 'every handle is closed on shutdown');
+});
