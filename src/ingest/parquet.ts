@@ -14,17 +14,10 @@ import { conformer, emptyBatch } from './arrow-batches.js';
 import { checkBatchRows } from './options.js';
 import type { SchemaOverride } from './schema-override.js';
 import { readAllBytes, sourceOrigin, type ByteSource } from './source.js';
+import { parquetWasm } from '../parquet-wasm.js';
 
 import type { ParquetFile, RecordBatch as WasmBatch } from 'parquet-wasm';
 
-type ParquetWasm = typeof import('parquet-wasm');
-let loaded: Promise<ParquetWasm> | undefined;
-
-/** parquet-wasm's Node build instantiates its WebAssembly on import; only pay that when needed. */
-function parquetWasm(): Promise<ParquetWasm> {
-  loaded ??= import('parquet-wasm');
-  return loaded;
-}
 
 function inputError(e: unknown): NCFError {
   if (e instanceof NCFError) return e;

@@ -3,9 +3,7 @@
 // validation, and the fast path checked against the scan path (the oracle) on random data and filters.
 
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { crc32 } from 'node:zlib';
 import { decode, encode } from '@msgpack/msgpack';
 import fc from 'fast-check';
 import { BufferSink, NCFError, NCFReader, NCFWriter } from '../../src/index.js';
@@ -13,6 +11,7 @@ import { bindFilter, evaluate, type Filter } from '../../src/format/filter/index
 import type { ColumnSchema, DataType } from '../../src/format/schema.js';
 import { computeStats, statsFromFooter, statsToFooter } from '../../src/format/stats.js';
 import { type Cell, column } from './filter/columns.js';
+import { assembleFile } from '../fuzz/targets.js';
 
 const sortedOf = (type: DataType, cells: Cell[]): boolean | undefined => computeStats(column(type, cells)).sorted;
 
@@ -79,19 +78,7 @@ function rebuild(file: Uint8Array, mutate: (footer: any) => void): Uint8Array {
   const footerOffset = file.length - 48 - footerLength;
   const meta = decode(file.subarray(footerOffset, footerOffset + footerLength)) as any;
   mutate(meta);
-  const footer = encode(meta);
-  const data = file.subarray(0, footerOffset);
-  const body = new Uint8Array(data.length + footer.length + 16);
-  body.set(data);
-  body.set(footer, data.length);
-  const bv = new DataView(body.buffer);
-  bv.setUint32(data.length + footer.length, footer.length, true);
-  bv.setUint32(data.length + footer.length + 4, crc32(footer) >>> 0, true);
-  body.set(file.subarray(file.length - 40, file.length - 32), data.length + footer.length + 8);
-  const out = new Uint8Array(body.length + 32);
-  out.set(body);
-  out.set(createHash('sha256').update(body).digest(), body.length);
-  return out;
+  return assembleFile(file.subarray(0, footerOffset), encode(meta), file);
 }
 
 const ids = (t: { getChild(n: string): { toArray(): ArrayLike<unknown> } | null }): unknown[] => Array.from(t.getChild('id')!.toArray());

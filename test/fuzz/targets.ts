@@ -150,13 +150,19 @@ export function repairChecksums(file: Uint8Array): Uint8Array {
   } else {
     return file;
   }
+  return assembleFile(data, footer, file);
+}
+
+/** A file of these data bytes and footer, with a true tail (footer length and CRC, then the version
+ *  and magic of `like`) and SHA-256. */
+export function assembleFile(data: Uint8Array, footer: Uint8Array, like: Uint8Array): Uint8Array {
   const body = new Uint8Array(data.length + footer.length + 16);
   body.set(data);
   body.set(footer, data.length);
   const bv = new DataView(body.buffer);
   bv.setUint32(data.length + footer.length, footer.length, true);
   bv.setUint32(data.length + footer.length + 4, crc32(footer) >>> 0, true);
-  body.set(file.subarray(file.length - 40, file.length - 32), data.length + footer.length + 8);
+  body.set(like.subarray(like.length - 40, like.length - 32), data.length + footer.length + 8);
   const out = new Uint8Array(body.length + 32);
   out.set(body);
   out.set(createHash('sha256').update(body).digest(), body.length);

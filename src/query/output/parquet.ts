@@ -9,19 +9,12 @@
 
 import * as arrow from 'apache-arrow';
 import type { RecordBatch as WasmBatch, WriterProperties } from 'parquet-wasm';
+import { parquetWasm, type ParquetWasm } from '../../parquet-wasm.js';
 
 /** Rows per Parquet row group (DuckDB's own row group size): large enough for good compression and
  *  column statistics, small enough that the writer's buffer stays in the tens of MB. */
 export const PARQUET_ROW_GROUP_ROWS = 122_880;
 
-type ParquetWasm = typeof import('parquet-wasm');
-let loaded: Promise<ParquetWasm> | undefined;
-
-/** parquet-wasm's Node build instantiates its WebAssembly on import; only pay that when needed. */
-function parquetWasm(): Promise<ParquetWasm> {
-  loaded ??= import('parquet-wasm');
-  return loaded;
-}
 
 function writerProperties(pw: ParquetWasm): WriterProperties {
   return new pw.WriterPropertiesBuilder()
