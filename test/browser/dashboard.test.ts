@@ -1,12 +1,15 @@
 // The dashboard example in Chromium against a real server: it fetches one aggregate as Arrow and
 // draws it with Chart.js. The chart's labels and bars must be the API's JSON answer for the same
 // aggregate, which must in turn be the averages computed here from the generating formula; the
-// canvas must hold a drawing. A screenshot goes to test-artifacts/.
+// canvas must hold a drawing. A screenshot goes to test-artifacts/. The README's dashboard snippet
+// runs as printed, in a page of the same origin with the two vendor bundles loaded.
 
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { startServer, type Server } from '../e2e/server.js';
+import { ROOT, startServer, type Server } from '../e2e/server.js';
 import { launchChromium, openPage, screenshot } from './browser.js';
 
 const ORIGINS = ['SFO', 'LAX', 'JFK', 'ORD'];
@@ -74,6 +77,33 @@ test('the dashboard example draws the aggregate it fetched as Arrow', async () =
     assert.ok(painted.share > 0.02, `painted share of the canvas: ${painted.share}`);
     assert.ok(painted.colours > 2, `colours on the canvas: ${painted.colours}`);
     await screenshot(page, 'dashboard');
+    assert.deepEqual(errors, []);
+  } finally {
+    await page.close();
+  }
+});
+
+test("the README's dashboard snippet runs as printed and draws the same aggregate", async () => {
+  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  const snippet = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.includes('new Chart('));
+  assert.ok(snippet, 'README.md has a ```js block that draws a Chart');
+  const answer = await fetch(`${server.url}/v1/tables/flights/rows?select=origin,n:count(),avg:delay.avg()&order=origin`);
+  const body = await answer.json() as { rows: { origin: string; avg: number }[] };
+  assert.equal(answer.status, 200, JSON.stringify(body));
+
+  const { page, errors } = await openPage(browser);
+  try {
+    // A page on the server's origin (the browse page: it names its icon, so no /favicon.ico 404), so
+    // the snippet's relative URL reaches the API; its content is then replaced by a bare canvas.
+    await page.goto(`${server.url}/`);
+    await page.setContent('<canvas id="chart"></canvas><script src="/vendor/apache-arrow.js"></script><script src="/vendor/chart.js"></script>');
+    await page.evaluate(`(async () => {\n${snippet}\n})()`);
+    const chart = await page.evaluate(() => {
+      const c = (globalThis as any).Chart.getChart('chart');
+      return { labels: c.data.labels, data: c.data.datasets[0].data };
+    });
+    assert.deepEqual(chart.labels, body.rows.map((r) => r.origin));
+    assert.deepEqual(chart.data, body.rows.map((r) => r.avg));
     assert.deepEqual(errors, []);
   } finally {
     await page.close();

@@ -1,6 +1,6 @@
 // Every README example of the service runs against a real server: the ```sh blocks tagged `test`
-// (one server, in order, sharing a working directory) and `test-keys` (a server started with the
-// keys the README names). Each curl's HTTP status is collected on stderr and checked, and so is
+// (one server, in order, sharing a working directory), `test-keys` (a server started with the
+// keys the README names) and `test-maintenance` (compaction and vacuum of a table of many appends). Each curl's HTTP status is collected on stderr and checked, and so is
 // what the examples print, including the Arrow stream read with apache-arrow and flechette.
 
 import assert from 'node:assert/strict';
@@ -39,7 +39,7 @@ test('the README has the two set-up commands first and tagged service examples',
   const first = /```sh\n(.*)\n(.*)\n```/.exec(README)!;
   assert.match(first[1]!, /^npm ci && npm start\b/);
   assert.match(first[2]!, /^npm ci && npm test\b/);
-  assert.deepEqual(blocks.map((b) => b.tag), ['test', 'test', 'test-keys']);
+  assert.deepEqual(blocks.map((b) => b.tag), ['test', 'test', 'test-keys', 'test-maintenance']);
 });
 
 test('the curl session: upload, list, schema, query as JSON and as Arrow, and the rest of the API', async () => {
@@ -98,6 +98,34 @@ test('the API key example', async () => {
     const r = await run(blocks.find((b) => b.tag === 'test-keys')!.code, server);
     assert.deepEqual(r.statuses, [201, 200, 401], r.stderr);
     assert.match(r.stdout, /"tables":\[\{"name":"flights"/);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('the maintenance example: compaction, then vacuum, of a table made of appends', async () => {
+  // Vacuum removes what versions older than the retained ones held, and no grace keeps orphans.
+  const server = await startServer({ env: { NCF_RETAIN_VERSIONS: '1', NCF_ORPHAN_GRACE: '0' } });
+  try {
+    const base = `${server.url}/v1/tables/flights`;
+    const csv = (i: number) => `origin,dest,delay,date\nSFO,JFK,${i},2024-01-0${1 + (i % 9)}\n`;
+    let r = await fetch(base, { method: 'POST', body: csv(0), headers: { 'content-type': 'text/csv' } });
+    assert.equal(r.status, 201, await r.text());
+    for (let i = 1; i < 5; i++) {
+      r = await fetch(`${base}/rows`, { method: 'POST', body: csv(i), headers: { 'content-type': 'text/csv' } });
+      assert.equal(r.status, 200, await r.text());
+    }
+    const out = await run(blocks.find((b) => b.tag === 'test-maintenance')!.code, server);
+    assert.deepEqual(out.statuses, [200, 200], out.stderr);
+    // Two JSON answers, printed back to back by curl.
+    const [compact, vacuum] = out.stdout.trim().replace(/\}\s*\{/g, '}\n{').split('\n').map((l) => JSON.parse(l));
+    assert.equal(compact.compacted, true, out.stdout);
+    assert.equal(compact.filesBefore, 5);
+    assert.equal(compact.filesAfter, 1);
+    assert.equal(vacuum.expiredVersions, 5, out.stdout);
+    assert.equal(vacuum.expiredFilesRemoved, 5);
+    const rows = await (await fetch(`${base}/rows?select=delay&order=delay`)).json() as { rows: { delay: number }[] };
+    assert.deepEqual(rows.rows.map((x) => x.delay), [0, 1, 2, 3, 4]);
   } finally {
     await server.stop();
   }
