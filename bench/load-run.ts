@@ -74,7 +74,8 @@ export interface MixResult {
   errors: number;
   timeouts: number;
   non2xx: number;
-  rss: { before: number; peak: number; after: number; samples: Array<{ t: number; rss: number }> };
+  /** samples: RSS and the server's decoded-chunk cache bytes (from /metrics; NaN when unread). */
+  rss: { before: number; peak: number; after: number; samples: Array<{ t: number; rss: number; cache: number }> };
   consistency: {
     reads: number;
     /** Reads whose row count was not that of the table version they reported (or not whole appends). */
@@ -209,18 +210,20 @@ export async function runMixedLoad(o: MixOptions): Promise<MixResult> {
 
   let stopping = false;
   const problems = { mismatches: [] as string[], unexpected: [] as string[] };
-  const rssSamples: Array<{ t: number; rss: number }> = [];
+  const rssSamples: Array<{ t: number; rss: number; cache: number }> = [];
   const t0 = Date.now();
   const before = readRss(o.pid)?.rss ?? NaN;
   let peak = before;
 
   // RSS sampler.
+  // RSS sampler, with the chunk cache's size at the same moment: the cache fills toward its bound
+  // (256 MiB) over a long run, and the soak judges the memory outside it.
   const sampler = setInterval(() => {
     const r = readRss(o.pid);
-    if (r) {
-      rssSamples.push({ t: (Date.now() - t0) / 1000, rss: r.rss });
-      if (r.rss > peak) peak = r.rss;
-    }
+    if (!r) return;
+    const t = (Date.now() - t0) / 1000;
+    if (r.rss > peak) peak = r.rss;
+    void chunkCacheBytes(o.url).then((cache) => rssSamples.push({ t, rss: r.rss, cache }));
   }, o.rssEveryMs);
 
   // Consistency reader.
@@ -342,7 +345,7 @@ export async function runMixedLoad(o: MixOptions): Promise<MixResult> {
     errors: result.errors,
     timeouts: result.timeouts,
     non2xx: result.non2xx,
-    rss: { before, peak, after, samples: rssSamples },
+    rss: { before, peak, after, samples: rssSamples.sort((a, b) => a.t - b.t) },
     consistency: {
       reads: seen.length,
       mismatches: problems.mismatches,
@@ -353,4 +356,15 @@ export async function runMixedLoad(o: MixOptions): Promise<MixResult> {
     },
     maintenance: { ...maint, unexpected: problems.unexpected },
   };
+}
+
+/** The server's decoded-chunk cache bytes, from its /metrics; NaN when it does not answer in time. */
+async function chunkCacheBytes(url: string): Promise<number> {
+  try {
+    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+    const m = /^ncf_chunk_cache_bytes (\d+)$/m.exec(text);
+    return m ? Number(m[1]) : NaN;
+  } catch {
+    return NaN;
+  }
 }

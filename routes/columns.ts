@@ -7,7 +7,7 @@ import type { ServiceContext } from '../src/context.js';
 import { badQuery, fromEngineError } from '../src/errors.js';
 import { NCFError } from '../src/format/errors.js';
 import { parseQueryFilters, type Filter } from '../src/format/filter/index.js';
-import { getReader } from '../src/footer-cache.js';
+import { leaseFor } from '../src/footer-cache.js';
 import { cacheControlFor } from '../src/query/cache-control.js';
 import { computeDistinct, DEFAULT_DISTINCT_LIMIT, MAX_DISTINCT_LIMIT } from '../src/query/distinct.js';
 import { checkHistogramColumn, computeHistogram, DEFAULT_BINS, MAX_BINS } from '../src/query/histogram.js';
@@ -56,10 +56,11 @@ function parseRequest(req: FastifyRequest, sizeParam: 'bins' | 'limit', def: num
   return { name, column, version: rawVersion === null ? undefined : parseVersion(rawVersion), where, size };
 }
 
-async function plan(ctx: ServiceContext, r: ColumnRequest): Promise<QueryPlan> {
+async function plan(ctx: ServiceContext, r: ColumnRequest, reply: FastifyReply): Promise<QueryPlan> {
   const version = await loadTable(ctx, r.name, r.version);
   try {
-    return await planColumn(version, r.column, r.where, (key) => getReader(ctx, key));
+    const lease = leaseFor(ctx, reply.raw);
+    return await planColumn(version, r.column, r.where, (key) => lease.get(key));
   } catch (e) {
     throw e instanceof NCFError ? fromEngineError(e, 'stored') : e;
   }
@@ -88,7 +89,7 @@ export async function columnRoutes(app: FastifyInstance, opts: QueryRoutesOption
 
   app.get('/v1/tables/:name/columns/:column/histogram', async (req, reply) => {
     const r = parseRequest(req, 'bins', DEFAULT_BINS, MAX_BINS);
-    const p = await plan(ctx, r);
+    const p = await plan(ctx, r, reply);
     checkHistogramColumn(p.columns[0]!);
     return answer(ctx, req, reply, p, ['histogram', r.column, JSON.stringify(r.where), String(r.size)],
       (signal) => computeHistogram(p, { bins: r.size, signal, metrics: ctx.metrics }));
@@ -96,7 +97,7 @@ export async function columnRoutes(app: FastifyInstance, opts: QueryRoutesOption
 
   app.get('/v1/tables/:name/columns/:column/distinct', async (req, reply) => {
     const r = parseRequest(req, 'limit', DEFAULT_DISTINCT_LIMIT, MAX_DISTINCT_LIMIT);
-    const p = await plan(ctx, r);
+    const p = await plan(ctx, r, reply);
     return answer(ctx, req, reply, p, ['distinct', r.column, JSON.stringify(r.where), String(r.size)],
       (signal) => computeDistinct(p, { limit: r.size, signal, metrics: ctx.metrics }));
   });

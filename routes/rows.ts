@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceContext } from '../src/context.js';
 import { fromEngineError } from '../src/errors.js';
 import { NCFError } from '../src/format/errors.js';
-import { getReader } from '../src/footer-cache.js';
+import { leaseFor } from '../src/footer-cache.js';
 import { cacheControlFor } from '../src/query/cache-control.js';
 import { negotiateEncoding, negotiateFormat } from '../src/query/negotiate.js';
 import { checkQueryLimits } from '../src/query/limits.js';
@@ -58,9 +58,11 @@ async function runQuery(ctx: ServiceContext, req: FastifyRequest, reply: Fastify
   const agg = aggregateOf(q.spec, version.columns);
   const max = ctx.config.maxResponseRows;
   let plan, aggregate: AggregateAnswer | null = null;
+  // The files stay open while this answer streams, even if the reader cache evicts them meanwhile.
+  const lease = leaseFor(ctx, reply.raw);
   try {
-    if (agg !== null) plan = (aggregate = await prepareAggregate(version, q.spec, agg, (key) => getReader(ctx, key))).plan;
-    else plan = await planQuery(version, { ...q.spec, limit: planLimit(q.spec, format, max) }, (key) => getReader(ctx, key));
+    if (agg !== null) plan = (aggregate = await prepareAggregate(version, q.spec, agg, (key) => lease.get(key))).plan;
+    else plan = await planQuery(version, { ...q.spec, limit: planLimit(q.spec, format, max) }, (key) => lease.get(key));
   } catch (e) {
     throw mapError(e);
   }

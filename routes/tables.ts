@@ -51,7 +51,7 @@ export default async function tableRoutes(app: FastifyInstance, opts: { ctx: Ser
     if (!(await ctx.catalog.drop(name))) throw tableNotFound(name);
     // The files are unreferenced now. Scans already running keep their open handles (POSIX), so the
     // files can go at once; cached readers close after a grace period.
-    forgetReaders(ctx, keys, Math.max(60_000, 2 * ctx.config.queryTimeoutMs));
+    forgetReaders(ctx, keys);
     void Promise.all([...keys].map((k) => ctx.blobs.delete(k).catch((e: unknown) => req.log.warn({ err: e, key: k }, 'could not delete a file of a dropped table'))));
     return reply.code(204).send();
   });

@@ -8,7 +8,7 @@ import type { ColumnSchema } from './format/schema.js';
 import { compareStat, type StatValue } from './format/stats.js';
 import { statText } from './stat-text.js';
 import type { ServiceContext } from './context.js';
-import { getReaders } from './footer-cache.js';
+import { withReaders } from './footer-cache.js';
 import type { TableVersion, VersionInfo } from '../storage/types.js';
 
 type Json = string | number | boolean | null;
@@ -94,7 +94,8 @@ function columnChunks(readers: NCFReader[], columns: ColumnSchema[]): ColumnStat
 }
 
 export async function describeTable(ctx: ServiceContext, t: TableVersion): Promise<TableDescription> {
-  const readers = await getReaders(ctx, t);
+  // Footers only: the lease can end before the description is built.
+  const readers = await withReaders(ctx, (lease) => lease.all(t));
   const chunks = columnChunks(readers, t.columns);
   return {
     name: t.table, version: t.version, rowCount: t.rowCount, bytes: t.bytes, createdAt: t.createdAt, updatedAt: t.committedAt,
@@ -131,7 +132,8 @@ function adbcColumn(c: ColumnSchema, m: { nulls: number; min?: StatValue; max?: 
 
 /** Table, column and row-group statistics with ADBC's names. */
 export async function tableStats(ctx: ServiceContext, t: TableVersion) {
-  const readers = await getReaders(ctx, t);
+  // Footers only: the lease can end before the statistics are built.
+  const readers = await withReaders(ctx, (lease) => lease.all(t));
   const chunks = columnChunks(readers, t.columns);
   const rowGroups: unknown[] = [];
   readers.forEach((r, file) => {

@@ -12,6 +12,8 @@ export interface Metrics {
   rowGroups(scanned: number, total: number): void;
   /** One finished upload. */
   upload(operation: 'create' | 'replace' | 'append', format: string, outcome: 'ok' | 'error', bytes: number, rows: number): void;
+  /** A gauge read at each render (cache sizes). */
+  gauge(name: string, help: string, read: () => number): void;
   /** The exposition text. */
   render(): string;
 }
@@ -85,7 +87,12 @@ export function createMetrics(): Metrics {
   const uploadRows = new Counter('ncf_upload_rows_total', 'Rows committed by uploads.');
   const uploadSize = new Histogram('ncf_upload_size_bytes', 'Size of uploaded bodies.', SIZE_BUCKETS);
   const started = Date.now() / 1000;
+  const extra: Array<[string, string, () => number]> = [];
+  const gauges = () => extra.map(([n, h, read]) => [n, h, read()] as const);
   return {
+    gauge(name, help, read) {
+      extra.push([name, help, read]);
+    },
     request(method, route, status, seconds) {
       requests.inc({ method, route, status: String(status) });
       latency.observe({ method, route }, seconds);
@@ -107,6 +114,14 @@ export function createMetrics(): Metrics {
       for (const m of [requests, latency, rows, bytes, groupsScanned, groupsTotal, uploads, uploadBytes, uploadRows, uploadSize]) m.render(out);
       out.push('# HELP ncf_process_start_time_seconds Start time of the process since the Unix epoch.', '# TYPE ncf_process_start_time_seconds gauge',
         `ncf_process_start_time_seconds ${started}`);
+      // Memory by kind, so a growing RSS can be told apart: V8 heap, buffers outside it (decoded
+      // chunks, Arrow bodies), and the rest (native: zstd, SQLite, sockets).
+      const mem = process.memoryUsage();
+      out.push('# HELP ncf_process_memory_bytes Process memory by kind (process.memoryUsage()).', '# TYPE ncf_process_memory_bytes gauge');
+      for (const [kind, v] of [['rss', mem.rss], ['heap_total', mem.heapTotal], ['heap_used', mem.heapUsed], ['external', mem.external], ['array_buffers', mem.arrayBuffers]] as const) {
+        out.push(`ncf_process_memory_bytes{kind="${kind}"} ${v}`);
+      }
+      for (const [name, help, v] of gauges()) out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${num(v)}`);
       return out.join('\n') + '\n';
     },
   };

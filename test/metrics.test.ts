@@ -49,3 +49,18 @@ test('label values are escaped', () => {
   m.request('GET', 'a"b\\c\nd', 200, 0);
   assert.ok(m.render().includes('route="a\\"b\\\\c\\nd"'));
 });
+
+test('memory by kind and registered gauges are rendered with their current values', () => {
+  const m = createMetrics();
+  let cached = 10;
+  m.gauge('ncf_chunk_cache_bytes', 'Decoded chunk bytes.', () => cached);
+  const first = m.render();
+  assert.match(first, /^# TYPE ncf_chunk_cache_bytes gauge$/m);
+  assert.match(first, /^ncf_chunk_cache_bytes 10$/m);
+  for (const kind of ['rss', 'heap_total', 'heap_used', 'external', 'array_buffers']) {
+    const v = new RegExp(`^ncf_process_memory_bytes\\{kind="${kind}"\\} (\\d+)$`, 'm').exec(first);
+    assert.ok(v && Number(v[1]) > 0, `memory of kind ${kind}`);
+  }
+  cached = 42;
+  assert.match(m.render(), /^ncf_chunk_cache_bytes 42$/m, 'gauges are read at each render');
+});

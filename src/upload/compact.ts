@@ -9,7 +9,7 @@ import { NCFWriter } from '../format/writer.js';
 import { NCFError } from '../format/errors.js';
 import { fromEngineError } from '../errors.js';
 import type { ServiceContext } from '../context.js';
-import { getReader } from '../footer-cache.js';
+import { withReaders, type ReaderLease } from '../footer-cache.js';
 import { tableNotFound } from '../table-ref.js';
 import { CatalogUnavailable } from '../../storage/errors.js';
 import { newFileKey } from '../../storage/keys.js';
@@ -31,10 +31,14 @@ export interface CompactResult {
 }
 
 export async function compactTable(ctx: ServiceContext, name: string): Promise<{ result: CompactResult; version: TableVersion }> {
+  return withReaders(ctx, (lease) => compactWith(ctx, lease, name));
+}
+
+async function compactWith(ctx: ServiceContext, lease: ReaderLease, name: string): Promise<{ result: CompactResult; version: TableVersion }> {
   const current = await ctx.catalog.getTable(name);
   if (current === null) throw tableNotFound(name);
   let rowGroupsBefore = 0;
-  for (const f of current.files) rowGroupsBefore += (await getReader(ctx, f.key)).plan().total;
+  for (const f of current.files) rowGroupsBefore += (await lease.get(f.key)).plan().total;
   const base = {
     table: name, previousVersion: current.version, rows: current.rowCount,
     filesBefore: current.files.length, bytesBefore: current.bytes, rowGroupsBefore,
@@ -47,7 +51,7 @@ export async function compactTable(ctx: ServiceContext, name: string): Promise<{
   let summary;
   try {
     for (const f of current.files) {
-      const reader = await getReader(ctx, f.key);
+      const reader = await lease.get(f.key);
       for await (const batch of reader.scan()) await writer.write(batch);
     }
     summary = await writer.close();

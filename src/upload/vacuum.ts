@@ -106,7 +106,7 @@ export async function vacuumTable(ctx: ServiceContext, name: string, opts: Vacuu
   // Temp files (local) or multipart uploads (S3) of writes whose process died mid-write: as old as an orphan.
   await ctx.blobs.sweepTempFiles?.(new Date(cutoff));
   // Scans that already hold one of these readers may finish within the query timeout.
-  forgetReaders(ctx, doomed.map((b) => b.key), Math.max(60_000, 2 * ctx.config.queryTimeoutMs));
+  forgetReaders(ctx, doomed.map((b) => b.key));
   return {
     table: name,
     version: current.version,
