@@ -34,6 +34,19 @@ function slotCount(capacity: number): number {
   return cap;
 }
 
+/** Slots twice as many as now (mask + 1), holding ids 0..size-1 placed by their hashes (linear probing). */
+function grownSlots(size: number, mask: number, hashOf: (id: number) => number): Int32Array {
+  const cap = (mask + 1) * 2;
+  const slots = new Int32Array(cap).fill(EMPTY);
+  const m = cap - 1;
+  for (let id = 0; id < size; id++) {
+    let h = hashOf(id) & m;
+    while (slots[h] !== EMPTY) h = (h + 1) & m;
+    slots[h] = id;
+  }
+  return slots;
+}
+
 /** Hash of a two-word key (insert and rehash must agree). */
 function wordHash(x: number, y: number): number {
   return mix(Math.imul(x, 0x9e3779b1) ^ mix(y + 0x632be5ab));
@@ -78,16 +91,9 @@ export class WordTable {
   }
 
   private rehash(): void {
-    const cap = (this.mask + 1) * 2;
-    const slots = new Int32Array(cap).fill(EMPTY);
-    const mask = cap - 1;
-    for (let id = 0; id < this.size; id++) {
-      let h = wordHash(this.a[id]!, this.b[id]!) & mask;
-      while (slots[h] !== EMPTY) h = (h + 1) & mask;
-      slots[h] = id;
-    }
-    this.slots = slots;
-    this.mask = mask;
+    const { a, b } = this;
+    this.slots = grownSlots(this.size, this.mask, (id) => wordHash(a[id]!, b[id]!));
+    this.mask = this.slots.length - 1;
   }
 }
 
@@ -155,15 +161,8 @@ export class BytesTable {
   }
 
   private rehash(): void {
-    const cap = (this.mask + 1) * 2;
-    const slots = new Int32Array(cap).fill(EMPTY);
-    const mask = cap - 1;
-    for (let id = 0; id < this.size; id++) {
-      let s = this.hashes[id]! & mask;
-      while (slots[s] !== EMPTY) s = (s + 1) & mask;
-      slots[s] = id;
-    }
-    this.slots = slots;
-    this.mask = mask;
+    const hashes = this.hashes;
+    this.slots = grownSlots(this.size, this.mask, (id) => hashes[id]!);
+    this.mask = this.slots.length - 1;
   }
 }
