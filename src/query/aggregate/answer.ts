@@ -30,13 +30,15 @@ export function aggregateOf(spec: QuerySpec, columns: readonly ColumnSchema[] = 
 
 export async function prepareAggregate(version: TableVersion, spec: QuerySpec, agg: AggregateSpec, open: OpenReader): Promise<AggregateAnswer> {
   const ap = await planAggregate(version, spec, agg, open);
-  const source = answerFromStats(ap) !== null ? 'statistics' : 'rows';
+  // Decided once: the header says where the answer comes from, and execution takes it from there.
+  const fromStats = answerFromStats(ap);
+  const source = fromStats !== null ? 'statistics' : 'rows';
   const plan: QueryPlan = {
     ...ap.scan, columns: ap.columns, schema: ap.schema, order: ap.order, limit: ap.limit, offset: ap.offset,
     rowGroupsScanned: source === 'statistics' ? 0 : ap.scan.rowGroupsScanned,
   };
   return {
     plan, source,
-    batches: (opts) => executeAggregate(ap, { signal: opts.signal, metrics: opts.metrics, limit: opts.limit }),
+    batches: (opts) => executeAggregate(ap, { signal: opts.signal, metrics: opts.metrics, limit: opts.limit, fromStats }),
   };
 }

@@ -25,13 +25,13 @@ export interface AggregateOptions {
   /** Overrides plan.limit (a JSON page asks for one group more than it shows). */
   limit?: number | null;
   maxGroups?: number;
-  /** The answer came from statistics (set before the first batch is yielded). */
-  onSource?: (source: 'statistics' | 'rows') => void;
+  /** answerFromStats(plan), when the caller already asked it (undefined: ask here). */
+  fromStats?: ColumnData[] | null;
 }
 
 /** The answer's columns, one row per group, in group id order. */
 export async function aggregateColumns(plan: AggregatePlan, opts: AggregateOptions = {}): Promise<{ columns: ColumnData[]; source: 'statistics' | 'rows' }> {
-  const fromStats = answerFromStats(plan);
+  const fromStats = opts.fromStats === undefined ? answerFromStats(plan) : opts.fromStats;
   if (fromStats !== null) return { columns: fromStats, source: 'statistics' };
   const maxGroups = opts.maxGroups ?? MAX_GROUPS;
   const { items, inputOf, columns } = plan;
@@ -70,8 +70,7 @@ export async function aggregateColumns(plan: AggregatePlan, opts: AggregateOptio
 
 /** The answer as record batches: groups ordered, then offset and limit applied. */
 export async function* executeAggregate(plan: AggregatePlan, opts: AggregateOptions = {}): AsyncGenerator<arrow.RecordBatch> {
-  const { columns, source } = await aggregateColumns(plan, opts);
-  opts.onSource?.(source);
+  const { columns } = await aggregateColumns(plan, opts);
   const limit = opts.limit === undefined ? plan.limit : opts.limit;
   const n = columns[0]?.length ?? 0;
   let perm: Uint32Array;
