@@ -7,16 +7,12 @@
 import * as arrow from 'apache-arrow';
 import { NCFUsageError } from './errors.js';
 import type { RequestBody } from './http.js';
+import { MEDIA_TYPES, type TableFormat } from '../media-types.js';
 
-export type UploadFormat = 'csv' | 'ndjson' | 'json' | 'arrow' | 'parquet';
+export type UploadFormat = TableFormat;
 
-export const UPLOAD_MEDIA_TYPES: Record<UploadFormat, string> = {
-  csv: 'text/csv',
-  ndjson: 'application/x-ndjson',
-  json: 'application/json',
-  arrow: 'application/vnd.apache.arrow.stream',
-  parquet: 'application/vnd.apache.parquet',
-};
+/** The Content-Type of each upload format: the server's own table (src/media-types.ts). */
+export const UPLOAD_MEDIA_TYPES: Record<UploadFormat, string> = MEDIA_TYPES;
 
 /** Data for create, replace and append. */
 export type UploadData =

@@ -3,16 +3,10 @@
 // picks the HTTP Content-Encoding from Accept-Encoding (br, gzip or none).
 
 import { notAcceptable } from '../errors.js';
+import { MEDIA_TYPES, type TableFormat } from '../media-types.js';
 
-export type Format = 'json' | 'arrow' | 'ndjson' | 'csv' | 'parquet';
-
-export const MEDIA_TYPES: Record<Format, string> = {
-  json: 'application/json',
-  arrow: 'application/vnd.apache.arrow.stream',
-  ndjson: 'application/x-ndjson',
-  csv: 'text/csv',
-  parquet: 'application/vnd.apache.parquet',
-};
+export type Format = TableFormat;
+export { MEDIA_TYPES };
 
 /** Content-Type header values (text formats say their charset). */
 export const CONTENT_TYPES: Record<Format, string> = {
