@@ -110,6 +110,8 @@ export function frameworkProblem(e: FastifyError, req: FastifyRequest, reply: Fa
   void sendProblem(req, reply, p);
 }
 
+const ABANDONED_ANSWER_HEADERS = ['content-encoding', 'content-disposition', 'content-length', 'etag', 'last-modified', 'cache-control'];
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, req, reply) => {
     const p = toProblem(error);
@@ -124,6 +126,10 @@ export function installErrorHandling(app: FastifyInstance): void {
       reply.raw.destroy();
       return;
     }
+    // An answer that failed before its first byte (a query timing out) leaves the headers it set on
+    // the reply: those describing its body would misdescribe the problem (a gzip Content-Encoding on
+    // plain JSON, an attachment name, a length).
+    for (const h of ABANDONED_ANSWER_HEADERS) reply.removeHeader(h);
     return sendProblem(req, reply, p);
   });
   app.setNotFoundHandler((req, reply) => {
