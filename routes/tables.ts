@@ -11,8 +11,10 @@ import { describeTable, summarize, tableStats, versionEntry } from '../src/descr
 import { forgetReaders } from '../src/footer-cache.js';
 import { checkTableName, loadTable, tableNotFound, versionParam } from '../src/table-ref.js';
 import { ingestUpload } from '../src/upload/ingest.js';
+import { IdempotentWrite, REPLAYED_HEADER, idempotencyKeyOf } from '../src/upload/idempotency.js';
 import { multipartLimits, receiveUpload } from '../src/upload/receive.js';
-import type { Operation, TableVersion } from '../storage/types.js';
+import { IdempotencyKeyUsed } from '../storage/idempotency.js';
+import type { IdempotencyRecord, Operation, TableVersion } from '../storage/types.js';
 
 interface NameParams { name: string }
 
@@ -65,15 +67,19 @@ export default async function tableRoutes(app: FastifyInstance, opts: { ctx: Ser
 
     const upload = (operation: Exclude<Operation, 'compact'>) => async (req: FastifyRequest<{ Params: NameParams }>, reply: FastifyReply) => {
       const name = checkTableName(req.params.name);
-      const current = await ctx.catalog.getTable(name);
-      // Refuse before reading the body when the answer is already known.
-      if (operation === 'create' && current !== null) {
-        throw conflict(`table "${name}" already exists (version ${current.version}); use PUT to replace it or POST /v1/tables/${name}/rows to append`, { table: name, currentVersion: current.version });
-      }
-      if (operation === 'append' && current === null) throw tableNotFound(name);
+      const key = idempotencyKeyOf(req);
+      // A keyed request is the only one with this key in flight here until it answers.
+      const keyed = key === null ? null : await IdempotentWrite.begin(ctx, name, key, operation);
       let format = 'unknown';
       let bytes = 0;
       try {
+        const current = await ctx.catalog.getTable(name);
+        // Refuse before reading the body when the answer is already known (not for a retry of a
+        // create that landed: that one answers as it did).
+        if (operation === 'create' && current !== null && keyed?.earlier == null) {
+          throw conflict(`table "${name}" already exists (version ${current.version}); use PUT to replace it or POST /v1/tables/${name}/rows to append`, { table: name, currentVersion: current.version });
+        }
+        if (operation === 'append' && current === null) throw tableNotFound(name);
         const received = await receiveUpload(req, ctx.config.dataDir, ctx.config.maxUploadBytes);
         format = received.format;
         bytes = received.bytes;
@@ -81,21 +87,31 @@ export default async function tableRoutes(app: FastifyInstance, opts: { ctx: Ser
         try {
           const ingest: Parameters<typeof ingestUpload>[1] = { table: name, operation, path: received.path, format: received.format, current };
           if (received.schema) ingest.schema = received.schema;
-          result = await ingestUpload(ctx, ingest);
+          if (keyed !== null) {
+            ingest.idempotency = await keyed.claim(received);
+            if (keyed.earlier !== null) {
+              keyed.checkSame(keyed.earlier);
+              return await replay(ctx, reply, name, operation, keyed.earlier);
+            }
+          }
+          try {
+            result = await ingestUpload(ctx, ingest);
+          } catch (e) {
+            // A twin with the same key committed first (here or on another replica): answer its result.
+            if (!(e instanceof IdempotencyKeyUsed) || keyed === null) throw e;
+            keyed.checkSame(e.record);
+            return await replay(ctx, reply, name, operation, e.record);
+          }
         } finally {
           await unlink(received.path).catch(() => {});
         }
         ctx.metrics.upload(operation, format, 'ok', bytes, result.rows);
-        const v = result.version;
-        const created = operation === 'create' || v.version === 1 || v.operation === 'create';
-        reply.code(operation === 'append' ? 200 : created ? 201 : 200);
-        reply.header('ncf-table-version', String(v.version));
-        if (created) reply.header('location', `/v1/tables/${name}`);
-        const description = await describeTable(ctx, v);
-        return { ...description, operation: v.operation, rowsAdded: v.rowsAdded };
+        return await answer(ctx, reply, operation, result.version);
       } catch (e) {
         ctx.metrics.upload(operation, format, 'error', bytes, 0);
         throw e;
+      } finally {
+        keyed?.release();
       }
     };
 
@@ -103,6 +119,30 @@ export default async function tableRoutes(app: FastifyInstance, opts: { ctx: Ser
     uploads.put<{ Params: NameParams }>('/v1/tables/:name', { config: { statuses: [200, 201, 400, 409, 413, 415, 422] } }, upload('replace'));
     uploads.post<{ Params: NameParams }>('/v1/tables/:name/rows', { config: { statuses: [200, 400, 404, 409, 413, 415, 422] } }, upload('append'));
   });
+}
+
+/** The answer of an upload that made version `v`: the version's description and what it did. */
+async function answer(ctx: ServiceContext, reply: FastifyReply, operation: Operation, v: TableVersion) {
+  const created = operation === 'create' || v.version === 1 || v.operation === 'create';
+  reply.code(operation === 'append' ? 200 : created ? 201 : 200);
+  reply.header('ncf-table-version', String(v.version));
+  if (created) reply.header('location', `/v1/tables/${v.table}`);
+  const description = await describeTable(ctx, v);
+  return { ...description, operation: v.operation, rowsAdded: v.rowsAdded };
+}
+
+/** The first answer again, for a retry with the same Idempotency-Key: rebuilt from the version that
+ *  request made. When vacuum's retention has forgotten that version, its description is gone: the
+ *  answer keeps the status and says what the request did. */
+async function replay(ctx: ServiceContext, reply: FastifyReply, name: string, operation: Operation, rec: IdempotencyRecord) {
+  reply.header(REPLAYED_HEADER, 'true');
+  const v = await ctx.catalog.getTable(name, rec.version);
+  if (v !== null && v.tableId === rec.tableId) return answer(ctx, reply, operation, v);
+  const created = rec.version === 1;
+  reply.code(operation === 'append' ? 200 : created ? 201 : 200);
+  reply.header('ncf-table-version', String(rec.version));
+  if (created) reply.header('location', `/v1/tables/${name}`);
+  return { name, version: rec.version, operation: created ? 'create' : rec.operation, rowsAdded: rec.rowsAdded };
 }
 
 /** Every file of every version of a table (to delete them with it). */

@@ -40,6 +40,8 @@ export const forbidden = (detail: string) => new HttpProblem(403, 'forbidden', '
 export const notFound = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(404, 'not-found', 'Not found', detail, extra);
 export const notAcceptable = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(406, 'not-acceptable', 'Not acceptable', detail, extra);
 export const conflict = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(409, 'conflict', 'Conflict', detail, extra);
+/** A conflict that resolves itself (a request with the same Idempotency-Key still running): retry after `retryAfter` s. */
+export const conflictRetryLater = (detail: string, retryAfter: number, extra?: Record<string, unknown>) => new HttpProblem(409, 'conflict', 'Conflict', detail, extra, { 'Retry-After': String(retryAfter) });
 export const payloadTooLarge = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(413, 'payload-too-large', 'Payload too large', detail, extra);
 export const unsupportedMediaType = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', detail, extra);
 export const unprocessable = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(422, 'unprocessable-upload', 'Unprocessable upload', detail, extra);

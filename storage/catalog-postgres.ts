@@ -33,9 +33,11 @@ import { newId, tableIdOfKey } from './keys.js';
 import { RETRYABLE, sqlState, unreachable } from './pg-errors.js';
 import { checkSchemaName, lockHash, migratePg } from './pg-migrations.js';
 import { type HistoryRow, type SnapshotRow, type StateRow, catalogStatements, toTableVersion, toVersionInfo } from './pg-queries.js';
-import type { Catalog, CommitRequest, ExpireResult, TableVersion, VersionInfo } from './types.js';
+import type { Catalog, CommitRequest, ExpireResult, IdempotencyRecord, TableVersion, VersionInfo } from './types.js';
+import { IDEMPOTENCY_TTL_MS, type IdempotencyOptions } from './idempotency.js';
+import { findKey, idempotencyStatements, recordKey, refuseUsedKey } from './idempotency-pg.js';
 
-export interface PostgresCatalogOptions {
+export interface PostgresCatalogOptions extends IdempotencyOptions {
   /** PostgreSQL schema holding the catalog's tables (default "ncf"); created on open when missing. */
   schema?: string;
   /** Pooled connections per catalog instance (default 10). */
@@ -55,6 +57,7 @@ export const TABLE_LOCK_CLASS = 0x4e434602; // "NCF" 02
 
 export class PostgresCatalog implements Catalog {
   private readonly sql: ReturnType<typeof catalogStatements>;
+  private readonly keySql: ReturnType<typeof idempotencyStatements>;
   private ended = false;
 
   private constructor(
@@ -65,6 +68,7 @@ export class PostgresCatalog implements Catalog {
     private readonly opts: Required<PostgresCatalogOptions>,
   ) {
     this.sql = catalogStatements(checkSchemaName(schema));
+    this.keySql = idempotencyStatements(checkSchemaName(schema));
   }
 
   /** Connects, applies pending migrations (see pg-migrations.ts) and returns the open catalog. */
@@ -76,6 +80,7 @@ export class PostgresCatalog implements Catalog {
       busyTimeoutMs: options.busyTimeoutMs ?? 5000,
       statementTimeoutMs: options.statementTimeoutMs ?? 30_000,
       maxAttempts: options.maxAttempts ?? 5,
+      idempotencyTtlMs: options.idempotencyTtlMs ?? IDEMPOTENCY_TTL_MS,
     };
     checkSchemaName(opts.schema);
     const pool = new pg.Pool({
@@ -123,7 +128,13 @@ export class PostgresCatalog implements Catalog {
   async commit(req: CommitRequest): Promise<TableVersion> {
     const columns = checkCommitRequest(req);
     try {
-      return await this.writeLocked('commit', req.table, (client) => this.commitLocked(client, req, columns));
+      return await this.writeLocked('commit', req.table, async (client) => {
+        // The key is checked and recorded in the commit's own transaction (storage/idempotency.ts).
+        await refuseUsedKey(client, this.keySql, req);
+        const v = await this.commitLocked(client, req, columns);
+        await recordKey(client, this.keySql, req, v, this.opts.idempotencyTtlMs);
+        return v;
+      });
     } catch (e) {
       if (!(e instanceof CatalogUnavailable && e.commitOutcome === 'unknown')) throw e;
       // The caller deletes the file of a failed commit: it must learn whether a version holds it.
@@ -190,6 +201,15 @@ export class PostgresCatalog implements Catalog {
         removedFiles: files.rows.map((f) => ({ key: f.key, rows: Number(f.rows), bytes: Number(f.bytes) })),
       };
     });
+  }
+
+  async idempotencyRecord(name: string, key: string): Promise<IdempotencyRecord | null> {
+    if (this.ended) throw closed(`catalog ${this.location}`);
+    try {
+      return await findKey(this.pool, this.keySql, name, key);
+    } catch (e) {
+      throw this.translate('idempotencyRecord', e);
+    }
   }
 
   newTableId(): string {

@@ -18,8 +18,11 @@ import { describeDifferences, diffColumns } from './schema-diff.js';
 import { migrate } from './sqlite-migrations.js';
 import type { Catalog, CommitRequest, DataFile, ExpireResult, Operation, TableVersion, VersionInfo } from './types.js';
 import { OPERATIONS, checkCommitRequest, checkKeep } from './commit-checks.js';
+import { IDEMPOTENCY_TTL_MS, type IdempotencyOptions } from './idempotency.js';
+import { findKey, forgetKeys, recordKey, refuseUsedKey } from './idempotency-sqlite.js';
+import type { IdempotencyRecord } from './types.js';
 
-export interface SqliteCatalogOptions {
+export interface SqliteCatalogOptions extends IdempotencyOptions {
   /** How long a writer waits for another process's lock before CatalogBusy (default 5000 ms). */
   busyTimeoutMs?: number;
 }
@@ -34,10 +37,12 @@ type FileRow = DataFile;
 export class SqliteCatalog implements Catalog {
   private readonly db: Database.Database;
   private readonly busyTimeoutMs: number;
+  private readonly idempotencyTtlMs: number;
   private readonly stmt: ReturnType<typeof prepare>;
 
   constructor(readonly path: string, opts: SqliteCatalogOptions = {}) {
     this.busyTimeoutMs = opts.busyTimeoutMs ?? 5000;
+    this.idempotencyTtlMs = opts.idempotencyTtlMs ?? IDEMPOTENCY_TTL_MS;
     this.db = new Database(path, { timeout: this.busyTimeoutMs });
     try {
       this.guard('open', () => {
@@ -82,7 +87,17 @@ export class SqliteCatalog implements Catalog {
 
   async commit(req: CommitRequest): Promise<TableVersion> {
     const columns = checkCommitRequest(req);
-    return this.write('commit', () => this.commitLocked(req, columns));
+    return this.write('commit', () => {
+      // The key is checked and recorded in the commit's own transaction (storage/idempotency.ts).
+      refuseUsedKey(this.db, req);
+      const v = this.commitLocked(req, columns);
+      recordKey(this.db, req, v, this.idempotencyTtlMs);
+      return v;
+    });
+  }
+
+  async idempotencyRecord(name: string, key: string): Promise<IdempotencyRecord | null> {
+    return this.read('idempotencyRecord', () => findKey(this.db, name, key));
   }
 
   private commitLocked(req: CommitRequest, columns: ColumnSchema[]): TableVersion {
@@ -156,6 +171,7 @@ export class SqliteCatalog implements Catalog {
       this.stmt.dropFiles.run(t.table_id);
       this.stmt.dropVersions.run(t.table_id);
       this.stmt.dropTable.run(t.table_id);
+      forgetKeys(this.db, t.table_id);
       return true;
     });
   }

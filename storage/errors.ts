@@ -16,7 +16,8 @@ export type StorageErrorCode =
   | 'INVALID_REQUEST'
   | 'STORAGE_STATE'
   | 'STORAGE_UNAVAILABLE'
-  | 'STORAGE_FAILURE';
+  | 'STORAGE_FAILURE'
+  | 'IDEMPOTENCY_KEY_USED';
 
 export class StorageError extends Error {
   readonly code: StorageErrorCode;

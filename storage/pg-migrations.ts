@@ -57,6 +57,20 @@ export const PG_MIGRATIONS: ReadonlyArray<(s: string) => string> = [
   ALTER TABLE ${s}.versions ADD CONSTRAINT versions_operation_check
     CHECK (operation IN ('create', 'append', 'replace', 'compact'));
   `,
+  // 3: Idempotency-Key of each keyed write, recorded with the version it made (storage/idempotency.ts)
+  (s) => `
+  CREATE TABLE ${s}.idempotency_keys (
+    table_id    text NOT NULL REFERENCES ${s}.tables (table_id) ON DELETE CASCADE,
+    key         text COLLATE "C" NOT NULL,
+    operation   text NOT NULL,
+    fingerprint text NOT NULL,
+    version     integer NOT NULL,
+    rows_added  bigint NOT NULL,
+    created_at  timestamptz NOT NULL,
+    PRIMARY KEY (table_id, key)
+  );
+  CREATE INDEX idempotency_keys_age ON ${s}.idempotency_keys (table_id, created_at);
+  `,
 ];
 
 /** First key of the two-int advisory locks the migrations take; the second is hashed from the schema. */

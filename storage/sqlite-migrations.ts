@@ -61,6 +61,20 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE versions;
   ALTER TABLE versions_v2 RENAME TO versions;
   `,
+  // 3: Idempotency-Key of each keyed write, recorded with the version it made (storage/idempotency.ts)
+  `
+  CREATE TABLE idempotency_keys (
+    table_id    TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    operation   TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    rows_added  INTEGER NOT NULL,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (table_id, key)
+  ) WITHOUT ROWID;
+  CREATE INDEX idempotency_keys_age ON idempotency_keys (table_id, created_at);
+  `,
 ];
 
 /** Applies the migrations this database lacks, each in its own write transaction; two processes

@@ -74,6 +74,30 @@ export interface CommitRequest {
    *  getTable). A new table gets this id (default: the key's first segment, else a fresh one); an
    *  existing table with another id was dropped and re-created meanwhile, which is a conflict. */
   tableId?: string;
+  /** The client's Idempotency-Key: recorded in the same transaction as the version this commit makes.
+   *  When the table (this incarnation of it) already holds the key, nothing is committed and the
+   *  commit throws IdempotencyKeyUsed carrying the earlier record (see storage/idempotency.ts). */
+  idempotency?: IdempotencyClaim;
+}
+
+/** An Idempotency-Key and what the request that carries it was. */
+export interface IdempotencyClaim {
+  key: string;
+  /** Opaque to the catalog: compared by the caller to tell a retry from another request. */
+  fingerprint: string;
+}
+
+/** A key as recorded with the version its request committed. */
+export interface IdempotencyRecord {
+  key: string;
+  tableId: string;
+  /** The request's operation (create, replace or append). */
+  operation: Operation;
+  fingerprint: string;
+  /** The version the request made. */
+  version: number;
+  rowsAdded: number;
+  createdAt: string;
 }
 
 export interface Catalog {
@@ -93,6 +117,9 @@ export interface Catalog {
    *  only forgotten versions referenced (their keys are returned, for the caller to delete). Time
    *  travel to a forgotten version finds nothing. Null when the table does not exist. */
   expire(name: string, keep: number): Promise<ExpireResult | null>;
+  /** The record of `key` on the current incarnation of table `name`, or null (no such table or key).
+   *  Keys are kept at least IDEMPOTENCY_TTL_MS (storage/idempotency.ts) and go with their table. */
+  idempotencyRecord(name: string, key: string): Promise<IdempotencyRecord | null>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -32,8 +32,10 @@ export class NCFRequestError extends NCFClientError {
   readonly requestId: string | null;
   /** The request, as `METHOD /path` (no query string: it may hold filter values). */
   readonly request: string;
+  /** The Retry-After header (seconds) of a 503, 429 or 409 the server expects to clear, else null. */
+  readonly retryAfter: string | null;
 
-  constructor(request: string, problem: Problem, requestId: string | null) {
+  constructor(request: string, problem: Problem, requestId: string | null, retryAfter: string | null = null) {
     super(`${request}: ${problem.status} ${problem.title}: ${problem.detail}`);
     this.name = 'NCFRequestError';
     const { type, title, status, detail, ...extra } = problem;
@@ -44,6 +46,7 @@ export class NCFRequestError extends NCFClientError {
     this.extra = extra;
     this.requestId = requestId;
     this.request = request;
+    this.retryAfter = retryAfter;
   }
 
   /** The whole problem document as received. */
@@ -90,6 +93,7 @@ export function isAbort(e: unknown, signal?: AbortSignal | null): boolean {
  *  status and the first part of whatever else it sent (a proxy's HTML page). */
 export async function requestError(request: string, res: Response): Promise<NCFRequestError> {
   const requestId = res.headers.get('x-request-id');
+  const retryAfter = res.headers.get('retry-after');
   let text = '';
   try {
     text = await res.text();
@@ -105,10 +109,10 @@ export async function requestError(request: string, res: Response): Promise<NCFR
           title: typeof body.title === 'string' ? body.title : res.statusText,
           status: res.status,
           detail: body.detail,
-        }, requestId);
+        }, requestId, retryAfter);
       }
     } catch { /* not JSON after all: fall through */ }
   }
   const detail = text.trim().slice(0, 200) || `the server answered ${res.status} without a body`;
-  return new NCFRequestError(request, { type: 'about:blank', title: res.statusText || `HTTP ${res.status}`, status: res.status, detail }, requestId);
+  return new NCFRequestError(request, { type: 'about:blank', title: res.statusText || `HTTP ${res.status}`, status: res.status, detail }, requestId, retryAfter);
 }

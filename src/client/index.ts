@@ -7,7 +7,7 @@
 
 import * as arrow from 'apache-arrow';
 import type { TableDescription, TableSummary } from '../describe.js';
-import { isAbort, NCFNetworkError, NCFUsageError } from './errors.js';
+import { isAbort, NCFNetworkError, NCFRequestError, NCFUsageError } from './errors.js';
 import { json, segment, send, type HttpOptions } from './http.js';
 import { queryExchange, type QueryOptions } from './query.js';
 import { uploadBody, type UploadData, type UploadFormat } from './upload.js';
@@ -39,6 +39,13 @@ export interface UploadOptions {
   /** Type overrides for inferred columns: `{ zip: 'string', email: { type: 'string', semanticType: 'pii_email' } }`. */
   schema?: Record<string, unknown>;
   signal?: AbortSignal;
+  /** Sent as `Idempotency-Key` (1 to 255 printable ASCII characters, new for each logical write): the
+   *  same call made again with the same key answers the first result instead of writing again, for 24 h
+   *  at least. Default: none, or a random UUID when `retries` is set, so the client's own retries are safe. */
+  idempotencyKey?: string;
+  /** Resends after a network error, a 503 or a 409 "in progress" (same key), at most this many times,
+   *  waiting Retry-After (else 1 s) between; data must be resendable (a string, bytes or a Blob). Default 0. */
+  retries?: number;
 }
 
 /** What an upload answers: the new version's description plus what the upload did. */
@@ -166,11 +173,44 @@ export class NCFClient {
   }
 
   private async upload(method: 'POST' | 'PUT', path: string, data: UploadData, opts: UploadOptions): Promise<UploadResult> {
-    const { body, contentType } = uploadBody(data, opts.format);
-    const headers: Record<string, string> = {};
-    if (contentType !== null) headers['content-type'] = contentType;
+    const retries = opts.retries ?? 0;
+    if (!Number.isSafeInteger(retries) || retries < 0) throw new NCFUsageError(`retries: expected a whole number >= 0, got ${String(opts.retries)}`);
+    const resendable = typeof data === 'string' || data instanceof Uint8Array || data instanceof ArrayBuffer || (typeof Blob !== 'undefined' && data instanceof Blob);
+    if (retries > 0 && !resendable) throw new NCFUsageError('retries: only a string, bytes or a Blob can be sent again; read a stream into one, or retry the call yourself with the same idempotencyKey');
+    const key = opts.idempotencyKey ?? (retries > 0 ? globalThis.crypto.randomUUID() : undefined);
     const q = opts.schema === undefined ? '' : `?schema=${encodeURIComponent(JSON.stringify(opts.schema))}`;
-    const res = await send(this.http, { method, path: path + q, headers, body, signal: opts.signal });
-    return json<UploadResult>(res, `${method} ${path}`, opts.signal);
+    for (let attempt = 0; ; attempt++) {
+      const { body, contentType } = uploadBody(data, opts.format);
+      const headers: Record<string, string> = {};
+      if (contentType !== null) headers['content-type'] = contentType;
+      if (key !== undefined) headers['idempotency-key'] = key;
+      try {
+        const res = await send(this.http, { method, path: path + q, headers, body, signal: opts.signal });
+        return await json<UploadResult>(res, `${method} ${path}`, opts.signal);
+      } catch (e) {
+        const wait = attempt < retries ? retryDelayMs(e) : null;
+        if (wait === null) throw e;
+        await sleep(wait, opts.signal);
+      }
+    }
   }
+}
+
+/** How long to wait before resending after `e`, or null when resending cannot help. */
+function retryDelayMs(e: unknown): number | null {
+  if (e instanceof NCFNetworkError) return 1000;
+  if (!(e instanceof NCFRequestError)) return null;
+  // 409 with Retry-After: the same key is still being processed; 503: the server asks to come back.
+  if (e.status !== 503 && !(e.status === 409 && e.retryAfter !== null)) return null;
+  const seconds = e.retryAfter === null ? NaN : Number(e.retryAfter);
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 60) * 1000 : 1000;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) { reject(signal.reason); return; }
+    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = () => { clearTimeout(timer); reject(signal!.reason); };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

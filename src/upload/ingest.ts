@@ -14,7 +14,7 @@ import type { ColumnSchema } from '../format/schema.js';
 import { fileSource, readInput, type ColumnOverride, type Format, type SchemaOverride } from '../ingest/index.js';
 import { conflict, fromEngineError, type HttpProblem } from '../errors.js';
 import type { ServiceContext } from '../context.js';
-import type { Operation, TableVersion } from '../../storage/types.js';
+import type { IdempotencyClaim, Operation, TableVersion } from '../../storage/types.js';
 import { newFileKey } from '../../storage/keys.js';
 import { CatalogUnavailable } from '../../storage/errors.js';
 import { typeLabel, describeDifferences, type ColumnDifference } from '../../storage/schema-diff.js';
@@ -27,6 +27,8 @@ export interface IngestRequest {
   schema?: SchemaOverride;
   /** The table as it was when the request started (null: it did not exist). */
   current: TableVersion | null;
+  /** The request's Idempotency-Key, committed with the version (src/upload/idempotency.ts). */
+  idempotency?: IdempotencyClaim;
 }
 
 /** The table's columns as an override: parsing follows the table's types instead of inferring. */
@@ -124,6 +126,7 @@ export async function ingestUpload(ctx: ServiceContext, req: IngestRequest): Pro
       // A replace replaces the version it started from: when another write landed meanwhile (on any
       // replica), exactly one of them wins and this one gets 409.
       ...(req.operation === 'replace' ? { expectVersion: req.current?.version ?? null } : {}),
+      ...(req.idempotency ? { idempotency: req.idempotency } : {}),
     };
     const version = await ctx.catalog.commit(commit);
     return { version, rows: summary.rows };

@@ -11,6 +11,7 @@ import { CatalogConflict, StorageError, TableExists, TableNotFound } from '../..
 import { isId, newId } from '../../storage/keys.js';
 import type { ColumnDifference } from '../../storage/schema-diff.js';
 import type { Catalog, CommitRequest, DataFile, Operation, TableVersion } from '../../storage/types.js';
+import { idempotencyContract } from './idempotency-contract.js';
 
 export interface CatalogFixture {
   /** Opens a catalog on this fixture's store; each call opens another instance on the same store
@@ -604,6 +605,7 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
         }), { numRuns: 40 });
       });
     });
+    idempotencyContract(withCatalog);
   });
 }
 

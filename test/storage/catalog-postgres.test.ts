@@ -113,7 +113,7 @@ describe('PostgresCatalog', () => {
       assert.deepEqual(applied.map((r) => r.version), PG_MIGRATIONS.map((_, i) => i + 1));
       const tables = await sql<{ table_name: string }>(db.url,
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'ncf' ORDER BY table_name");
-      assert.deepEqual(tables.map((r) => r.table_name), ['files', 'schema_migrations', 'tables', 'versions']);
+      assert.deepEqual(tables.map((r) => r.table_name), ['files', 'idempotency_keys', 'schema_migrations', 'tables', 'versions']);
       // Each sees the others' commits at once: no per-instance caching.
       const v1 = await createTable(catalogs[0]!, 't');
       for (const c of catalogs) assert.deepEqual(await c.getTable('t'), v1);
@@ -491,3 +491,23 @@ async function startProxy(targetPort: number): Promise<{ port: number; stop(): P
   await start();
   return { get port() { return port; }, stop, start, cutNextCommit: (how) => { cut = how; } };
 }
+
+describe('PostgresCatalog idempotency keys', () => {
+  it('keys older than the TTL are honoured until the next keyed commit on their table collects them; drop removes them', async () => {
+    await withStore(async (db) => {
+      const c = await db.open({ idempotencyTtlMs: 200 });
+      const id = c.newTableId();
+      const keyed = (operation: 'create' | 'append', key: string) =>
+        c.commit({ table: 't', operation, columns: COLUMNS, file: fileOf(id, 1), tableId: id, idempotency: { key, fingerprint: 'f' } });
+      await keyed('create', 'old');
+      await new Promise((r) => setTimeout(r, 400));
+      assert.equal((await c.idempotencyRecord('t', 'old'))?.version, 1);
+      await keyed('append', 'new');
+      assert.equal(await c.idempotencyRecord('t', 'old'), null);
+      assert.equal((await c.idempotencyRecord('t', 'new'))?.version, 2);
+      await c.drop('t');
+      const left = await sql<{ n: string }>(db.url, `SELECT count(*) AS n FROM ${db.schema}.idempotency_keys`);
+      assert.equal(left[0]!.n, '0');
+    });
+  });
+});

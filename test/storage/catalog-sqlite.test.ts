@@ -177,3 +177,32 @@ describe('SqliteCatalog', () => {
     });
   });
 });
+
+describe('SqliteCatalog idempotency keys', () => {
+  it('keys older than the TTL are honoured until the next keyed commit on their table collects them; drop removes them', async () => {
+    await withDir(async (dir) => {
+      const path = join(dir, 'catalog.sqlite');
+      const c = new SqliteCatalog(path, { idempotencyTtlMs: 200 });
+      try {
+        const id = newId();
+        const keyed = (operation: 'create' | 'append', key: string) =>
+          c.commit({ table: 't', operation, columns: COLUMNS, file: { key: `${id}/${newId()}.ncf`, rows: 1, bytes: 10 }, tableId: id, idempotency: { key, fingerprint: 'f' } });
+        await keyed('create', 'old');
+        await new Promise((r) => setTimeout(r, 400));
+        assert.equal((await c.idempotencyRecord('t', 'old'))?.version, 1);
+        await keyed('append', 'new');
+        assert.equal(await c.idempotencyRecord('t', 'old'), null);
+        assert.equal((await c.idempotencyRecord('t', 'new'))?.version, 2);
+        await c.drop('t');
+      } finally {
+        await c.close();
+      }
+      const raw = new Database(path, { readonly: true });
+      try {
+        assert.equal(raw.prepare('SELECT count(*) FROM idempotency_keys').pluck().get(), 0);
+      } finally {
+        raw.close();
+      }
+    });
+  });
+});
