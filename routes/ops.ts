@@ -83,9 +83,9 @@ export default async function opsRoutes(app: FastifyInstance, opts: { ctx: Servi
   const { ctx } = opts;
   const swaggerDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
-  app.get('/healthz', { config: { statuses: [200] } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { config: { public: true, statuses: [200] } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { config: { statuses: [200, 503] } }, async (req) => {
+  app.get('/readyz', { config: { public: true, statuses: [200, 503] } }, async (req) => {
     const [catalog, storage] = await Promise.all([withTimeout('catalog', ctx.catalog.ping()), withTimeout('storage', ctx.blobs.ping())]);
     const failing = [catalog, storage].filter((x): x is string => x !== null);
     if (failing.length > 0) {
@@ -97,22 +97,22 @@ export default async function opsRoutes(app: FastifyInstance, opts: { ctx: Servi
     return { status: 'ready', checks: { catalog: 'ok', storage: 'ok' } };
   });
 
-  app.get('/metrics', { config: { statuses: [200] } }, async (_req, reply) => {
+  app.get('/metrics', { config: { public: true, statuses: [200] } }, async (_req, reply) => {
     reply.type('text/plain; version=0.0.4; charset=utf-8');
     return ctx.metrics.render();
   });
 
-  app.get('/openapi.json', { config: { statuses: [200] } }, async (_req, reply) => {
+  app.get('/openapi.json', { config: { public: true, statuses: [200] } }, async (_req, reply) => {
     reply.type('application/json; charset=utf-8');
     return openapiDocument();
   });
 
-  app.get('/docs', { config: { statuses: [200] } }, async (_req, reply) => {
+  app.get('/docs', { config: { public: true, statuses: [200] } }, async (_req, reply) => {
     reply.type('text/html; charset=utf-8');
     return DOCS_HTML;
   });
 
-  app.get<{ Params: { asset: string } }>('/docs/:asset', { config: { statuses: [200, 404] } }, async (req, reply) => {
+  app.get<{ Params: { asset: string } }>('/docs/:asset', { config: { public: true, statuses: [200, 404] } }, async (req, reply) => {
     const type = Object.hasOwn(ASSETS, req.params.asset) ? ASSETS[req.params.asset] : undefined;
     if (type === undefined) throw notFound(`no documentation asset "${req.params.asset}"`);
     reply.type(type).header('cache-control', 'public, max-age=86400');

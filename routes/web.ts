@@ -75,19 +75,19 @@ export default async function webRoutes(app: FastifyInstance): Promise<void> {
     return reply.sendFile(file, dir, { cacheControl: false, contentType: false, acceptRanges: false, dotfiles: 'deny' });
   };
 
-  app.get('/', { config: { statuses: FILE_STATUSES } }, (_req, reply) =>
+  app.get('/', { config: { public: true, statuses: FILE_STATUSES } }, (_req, reply) =>
     send(reply, 'index.html', root, REVALIDATE, TYPES['.html']!));
 
-  app.get('/examples/dashboard', { config: { statuses: FILE_STATUSES } }, (_req, reply) =>
+  app.get('/examples/dashboard', { config: { public: true, statuses: FILE_STATUSES } }, (_req, reply) =>
     send(reply, 'dashboard.html', root, REVALIDATE, TYPES['.html']!));
 
-  app.get<{ Params: { file: string } }>('/web/:file', { config: { statuses: [...FILE_STATUSES, 404] } }, async (req, reply) => {
+  app.get<{ Params: { file: string } }>('/web/:file', { config: { public: true, statuses: [...FILE_STATUSES, 404] } }, async (req, reply) => {
     const file = req.params.file;
     if (!assets.has(file)) throw notFound(`no web asset "${file}"`);
     return send(reply, file, root, REVALIDATE, typeOf(file));
   });
 
-  app.get<{ Params: { file: string } }>('/vendor/:file', { config: { statuses: [...FILE_STATUSES, 404] } }, async (req, reply) => {
+  app.get<{ Params: { file: string } }>('/vendor/:file', { config: { public: true, statuses: [...FILE_STATUSES, 404] } }, async (req, reply) => {
     const v = vendor.get(req.params.file);
     if (v === undefined) throw notFound(`no vendor bundle "${req.params.file}"; there are ${[...vendor.keys()].join(', ')}`);
     return send(reply, v.file, v.dir, VENDOR_CACHE, TYPES['.js']!);

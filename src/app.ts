@@ -39,10 +39,10 @@ const ROUTE_STATUSES: Record<string, number[]> = {
   'GET /v1/tables/:name/columns/:column/distinct': [200, 304, 400, 404, 504],
 };
 
-/** Statuses any route can answer with: 500 (a bug), 503 (shutting down, catalog busy); /v1 routes
- *  also 401 and 403 (API keys) and 429 (NCF_RATE_LIMIT). */
-export function sharedStatuses(url: string): number[] {
-  return url === '/v1' || url.startsWith('/v1/') ? [401, 403, 429, 500, 503] : [500, 503];
+/** Statuses any route can answer with: 500 (a bug), 503 (shutting down, catalog busy); routes that
+ *  are not `config.public` also 401 and 403 (API keys) and 429 (NCF_RATE_LIMIT). */
+export function sharedStatuses(open: boolean): number[] {
+  return open ? [500, 503] : [401, 403, 429, 500, 503];
 }
 
 export interface RouteInfo {
@@ -50,6 +50,8 @@ export interface RouteInfo {
   /** Fastify's pattern, e.g. /v1/tables/:name */
   url: string;
   statuses: number[];
+  /** Open without a key, never rate-limited (`config.public`). */
+  public: boolean;
 }
 
 const routeTables = new WeakMap<FastifyInstance, RouteInfo[]>();
@@ -119,9 +121,10 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const declared = route.config?.statuses ?? methods.flatMap((m) => ROUTE_STATUSES[`${m} ${route.url}`] ?? []);
-    const statuses = [...new Set([...declared, ...sharedStatuses(route.url)])].sort((a, b) => a - b);
+    const open = route.config?.public === true;
+    const statuses = [...new Set([...declared, ...sharedStatuses(open)])].sort((a, b) => a - b);
     route.config = { ...route.config, statuses };
-    for (const method of methods) routes.push({ method, url: route.url, statuses });
+    for (const method of methods) routes.push({ method, url: route.url, statuses, public: open });
   });
 
   installErrorHandling(app);
