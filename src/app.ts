@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { installAuth } from './auth.js';
+import { clientErrorHandler } from './client-error.js';
 import type { Config } from './config.js';
 import type { ServiceContext } from './context.js';
 import { installCors } from './cors.js';
@@ -79,7 +80,9 @@ export function loggerOptions(level: Config['logLevel']): FastifyServerOptions['
     // Plugins log request headers under their own keys too: @fastify/multipart logs its busboy
     // options, every header included, at trace level — a key sent in any header must not land there.
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie', 'busboyOptions.headers'],
+      // rawPacket: the bytes of a request Node's parser refused (headers included) on its error;
+      // client-error.ts never logs that error, and no other logged error may carry it either.
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie', 'busboyOptions.headers', 'rawPacket', '*.rawPacket'],
       censor: '[redacted]',
     },
     serializers: {
@@ -111,6 +114,8 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
     exposeHeadRoutes: false,
     return503OnClosing: true,
     frameworkErrors: frameworkProblem,
+    // Requests the HTTP parser refuses (400, 408, 431): problem+json, and never their raw bytes in a log.
+    clientErrorHandler,
     ...serverTimeoutOptions(ctx.config),
     bodyLimit: 1 << 20,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
