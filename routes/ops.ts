@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 import type { ServiceContext } from '../src/context.js';
 import { notFound, serviceUnavailable } from '../src/errors.js';
+import { pageCsp, setPageHeaders } from '../src/security-headers.js';
 
 /** How long a readiness probe waits for each dependency. */
 const PING_TIMEOUT_MS = 2000;
@@ -41,6 +42,17 @@ const ASSETS: Record<string, string> = {
   'favicon-16x16.png': 'image/png',
 };
 
+/** The Swagger UI page's one inline script; the page's CSP allows exactly this text by its hash. */
+const DOCS_SCRIPT = `
+    window.ui = SwaggerUIBundle({
+      url: '/openapi.json',
+      dom_id: '#swagger-ui',
+      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+      layout: 'StandaloneLayout',
+      deepLinking: true,
+    });
+  `;
+
 const DOCS_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -54,18 +66,13 @@ const DOCS_HTML = `<!doctype html>
   <div id="swagger-ui"></div>
   <script src="/docs/swagger-ui-bundle.js"></script>
   <script src="/docs/swagger-ui-standalone-preset.js"></script>
-  <script>
-    window.ui = SwaggerUIBundle({
-      url: '/openapi.json',
-      dom_id: '#swagger-ui',
-      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-      layout: 'StandaloneLayout',
-      deepLinking: true,
-    });
-  </script>
+  <script>${DOCS_SCRIPT}</script>
 </body>
 </html>
 `;
+
+// Swagger UI adds <style> elements of its own: inline styles (never scripts) are allowed on this page.
+const DOCS_CSP = pageCsp({ inlineScripts: [DOCS_SCRIPT], inlineStyles: true });
 
 async function withTimeout(what: string, p: Promise<void>): Promise<string | null> {
   let timer: NodeJS.Timeout | undefined;
@@ -108,7 +115,7 @@ export default async function opsRoutes(app: FastifyInstance, opts: { ctx: Servi
   });
 
   app.get('/docs', { config: { public: true, statuses: [200] } }, async (_req, reply) => {
-    reply.type('text/html; charset=utf-8');
+    setPageHeaders(reply, DOCS_CSP).type('text/html; charset=utf-8');
     return DOCS_HTML;
   });
 

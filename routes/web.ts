@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { notFound } from '../src/errors.js';
+import { PAGE_CSP, setPageHeaders } from '../src/security-headers.js';
 
 /** web/ lives at the repository root: two levels above the built file, one above the source. */
 export function webRoot(): string {
@@ -76,10 +77,10 @@ export default async function webRoutes(app: FastifyInstance): Promise<void> {
   };
 
   app.get('/', { config: { public: true, statuses: FILE_STATUSES } }, (_req, reply) =>
-    send(reply, 'index.html', root, REVALIDATE, TYPES['.html']!));
+    send(setPageHeaders(reply, PAGE_CSP), 'index.html', root, REVALIDATE, TYPES['.html']!));
 
   app.get('/examples/dashboard', { config: { public: true, statuses: FILE_STATUSES } }, (_req, reply) =>
-    send(reply, 'dashboard.html', root, REVALIDATE, TYPES['.html']!));
+    send(setPageHeaders(reply, PAGE_CSP), 'dashboard.html', root, REVALIDATE, TYPES['.html']!));
 
   app.get<{ Params: { file: string } }>('/web/:file', { config: { public: true, statuses: [...FILE_STATUSES, 404] } }, async (req, reply) => {
     const file = req.params.file;

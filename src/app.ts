@@ -15,6 +15,7 @@ import { closeReaders } from './footer-cache.js';
 import { createMetrics } from './metrics.js';
 import { frameworkProblem, installErrorHandling } from './problem.js';
 import { installRateLimit } from './rate-limit.js';
+import { installSecurityHeaders } from './security-headers.js';
 import { installIdleTimeout, serverTimeoutOptions } from './timeouts.js';
 import { openStorage } from '../storage/open.js';
 import opsRoutes from '../routes/ops.js';
@@ -133,6 +134,7 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
   });
 
   installErrorHandling(app);
+  installSecurityHeaders(app);
   // First of the onRequest hooks, so refusals by CORS, auth and rate limits carry the id too.
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
