@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 import type { ServiceContext } from '../src/context.js';
 import { notFound, serviceUnavailable } from '../src/errors.js';
+import { pageCsp, setPageHeaders } from '../src/security-headers.js';
 
 /** How long a readiness probe waits for each dependency. */
 const PING_TIMEOUT_MS = 2000;
@@ -41,6 +42,17 @@ const ASSETS: Record<string, string> = {
   'favicon-16x16.png': 'image/png',
 };
 
+/** The Swagger UI page's one inline script; the page's CSP allows exactly this text by its hash. */
+const DOCS_SCRIPT = `
+    window.ui = SwaggerUIBundle({
+      url: '/openapi.json',
+      dom_id: '#swagger-ui',
+      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+      layout: 'StandaloneLayout',
+      deepLinking: true,
+    });
+  `;
+
 const DOCS_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -54,18 +66,13 @@ const DOCS_HTML = `<!doctype html>
   <div id="swagger-ui"></div>
   <script src="/docs/swagger-ui-bundle.js"></script>
   <script src="/docs/swagger-ui-standalone-preset.js"></script>
-  <script>
-    window.ui = SwaggerUIBundle({
-      url: '/openapi.json',
-      dom_id: '#swagger-ui',
-      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-      layout: 'StandaloneLayout',
-      deepLinking: true,
-    });
-  </script>
+  <script>${DOCS_SCRIPT}</script>
 </body>
 </html>
 `;
+
+// Swagger UI adds <style> elements of its own: inline styles (never scripts) are allowed on this page.
+const DOCS_CSP = pageCsp({ inlineScripts: [DOCS_SCRIPT], inlineStyles: true });
 
 async function withTimeout(what: string, p: Promise<void>): Promise<string | null> {
   let timer: NodeJS.Timeout | undefined;
@@ -83,9 +90,9 @@ export default async function opsRoutes(app: FastifyInstance, opts: { ctx: Servi
   const { ctx } = opts;
   const swaggerDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
-  app.get('/healthz', { config: { statuses: [200] } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { config: { public: true, statuses: [200] } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { config: { statuses: [200, 503] } }, async (req) => {
+  app.get('/readyz', { config: { public: true, statuses: [200, 503] } }, async (req) => {
     const [catalog, storage] = await Promise.all([withTimeout('catalog', ctx.catalog.ping()), withTimeout('storage', ctx.blobs.ping())]);
     const failing = [catalog, storage].filter((x): x is string => x !== null);
     if (failing.length > 0) {
@@ -97,22 +104,22 @@ export default async function opsRoutes(app: FastifyInstance, opts: { ctx: Servi
     return { status: 'ready', checks: { catalog: 'ok', storage: 'ok' } };
   });
 
-  app.get('/metrics', { config: { statuses: [200] } }, async (_req, reply) => {
+  app.get('/metrics', { config: { public: true, statuses: [200] } }, async (_req, reply) => {
     reply.type('text/plain; version=0.0.4; charset=utf-8');
     return ctx.metrics.render();
   });
 
-  app.get('/openapi.json', { config: { statuses: [200] } }, async (_req, reply) => {
+  app.get('/openapi.json', { config: { public: true, statuses: [200] } }, async (_req, reply) => {
     reply.type('application/json; charset=utf-8');
     return openapiDocument();
   });
 
-  app.get('/docs', { config: { statuses: [200] } }, async (_req, reply) => {
-    reply.type('text/html; charset=utf-8');
+  app.get('/docs', { config: { public: true, statuses: [200] } }, async (_req, reply) => {
+    setPageHeaders(reply, DOCS_CSP).type('text/html; charset=utf-8');
     return DOCS_HTML;
   });
 
-  app.get<{ Params: { asset: string } }>('/docs/:asset', { config: { statuses: [200, 404] } }, async (req, reply) => {
+  app.get<{ Params: { asset: string } }>('/docs/:asset', { config: { public: true, statuses: [200, 404] } }, async (req, reply) => {
     const type = Object.hasOwn(ASSETS, req.params.asset) ? ASSETS[req.params.asset] : undefined;
     if (type === undefined) throw notFound(`no documentation asset "${req.params.asset}"`);
     reply.type(type).header('cache-control', 'public, max-age=86400');

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { notFound } from '../src/errors.js';
+import { PAGE_CSP, setPageHeaders } from '../src/security-headers.js';
 
 /** web/ lives at the repository root: two levels above the built file, one above the source. */
 export function webRoot(): string {
@@ -75,19 +76,19 @@ export default async function webRoutes(app: FastifyInstance): Promise<void> {
     return reply.sendFile(file, dir, { cacheControl: false, contentType: false, acceptRanges: false, dotfiles: 'deny' });
   };
 
-  app.get('/', { config: { statuses: FILE_STATUSES } }, (_req, reply) =>
-    send(reply, 'index.html', root, REVALIDATE, TYPES['.html']!));
+  app.get('/', { config: { public: true, statuses: FILE_STATUSES } }, (_req, reply) =>
+    send(setPageHeaders(reply, PAGE_CSP), 'index.html', root, REVALIDATE, TYPES['.html']!));
 
-  app.get('/examples/dashboard', { config: { statuses: FILE_STATUSES } }, (_req, reply) =>
-    send(reply, 'dashboard.html', root, REVALIDATE, TYPES['.html']!));
+  app.get('/examples/dashboard', { config: { public: true, statuses: FILE_STATUSES } }, (_req, reply) =>
+    send(setPageHeaders(reply, PAGE_CSP), 'dashboard.html', root, REVALIDATE, TYPES['.html']!));
 
-  app.get<{ Params: { file: string } }>('/web/:file', { config: { statuses: [...FILE_STATUSES, 404] } }, async (req, reply) => {
+  app.get<{ Params: { file: string } }>('/web/:file', { config: { public: true, statuses: [...FILE_STATUSES, 404] } }, async (req, reply) => {
     const file = req.params.file;
     if (!assets.has(file)) throw notFound(`no web asset "${file}"`);
     return send(reply, file, root, REVALIDATE, typeOf(file));
   });
 
-  app.get<{ Params: { file: string } }>('/vendor/:file', { config: { statuses: [...FILE_STATUSES, 404] } }, async (req, reply) => {
+  app.get<{ Params: { file: string } }>('/vendor/:file', { config: { public: true, statuses: [...FILE_STATUSES, 404] } }, async (req, reply) => {
     const v = vendor.get(req.params.file);
     if (v === undefined) throw notFound(`no vendor bundle "${req.params.file}"; there are ${[...vendor.keys()].join(', ')}`);
     return send(reply, v.file, v.dir, VENDOR_CACHE, TYPES['.js']!);

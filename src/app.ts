@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { installAuth } from './auth.js';
+import { clientErrorHandler } from './client-error.js';
 import type { Config } from './config.js';
 import type { ServiceContext } from './context.js';
 import { installCors } from './cors.js';
@@ -14,6 +15,7 @@ import { closeReaders } from './footer-cache.js';
 import { createMetrics } from './metrics.js';
 import { frameworkProblem, installErrorHandling } from './problem.js';
 import { installRateLimit } from './rate-limit.js';
+import { installSecurityHeaders } from './security-headers.js';
 import { installIdleTimeout, serverTimeoutOptions } from './timeouts.js';
 import { openStorage } from '../storage/open.js';
 import opsRoutes from '../routes/ops.js';
@@ -39,10 +41,10 @@ const ROUTE_STATUSES: Record<string, number[]> = {
   'GET /v1/tables/:name/columns/:column/distinct': [200, 304, 400, 404, 504],
 };
 
-/** Statuses any route can answer with: 500 (a bug), 503 (shutting down, catalog busy); /v1 routes
- *  also 401 and 403 (API keys) and 429 (NCF_RATE_LIMIT). */
-export function sharedStatuses(url: string): number[] {
-  return url === '/v1' || url.startsWith('/v1/') ? [401, 403, 429, 500, 503] : [500, 503];
+/** Statuses any route can answer with: 500 (a bug), 503 (shutting down, catalog busy); routes that
+ *  are not `config.public` also 401 and 403 (API keys) and 429 (NCF_RATE_LIMIT). */
+export function sharedStatuses(open: boolean): number[] {
+  return open ? [500, 503] : [401, 403, 429, 500, 503];
 }
 
 export interface RouteInfo {
@@ -50,6 +52,8 @@ export interface RouteInfo {
   /** Fastify's pattern, e.g. /v1/tables/:name */
   url: string;
   statuses: number[];
+  /** Open without a key, never rate-limited (`config.public`). */
+  public: boolean;
 }
 
 const routeTables = new WeakMap<FastifyInstance, RouteInfo[]>();
@@ -77,7 +81,9 @@ export function loggerOptions(level: Config['logLevel']): FastifyServerOptions['
     // Plugins log request headers under their own keys too: @fastify/multipart logs its busboy
     // options, every header included, at trace level — a key sent in any header must not land there.
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie', 'busboyOptions.headers'],
+      // rawPacket: the bytes of a request Node's parser refused (headers included) on its error;
+      // client-error.ts never logs that error, and no other logged error may carry it either.
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie', 'busboyOptions.headers', 'rawPacket', '*.rawPacket'],
       censor: '[redacted]',
     },
     serializers: {
@@ -109,6 +115,8 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
     exposeHeadRoutes: false,
     return503OnClosing: true,
     frameworkErrors: frameworkProblem,
+    // Requests the HTTP parser refuses (400, 408, 431): problem+json, and never their raw bytes in a log.
+    clientErrorHandler,
     ...serverTimeoutOptions(ctx.config),
     bodyLimit: 1 << 20,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
@@ -119,12 +127,14 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const declared = route.config?.statuses ?? methods.flatMap((m) => ROUTE_STATUSES[`${m} ${route.url}`] ?? []);
-    const statuses = [...new Set([...declared, ...sharedStatuses(route.url)])].sort((a, b) => a - b);
+    const open = route.config?.public === true;
+    const statuses = [...new Set([...declared, ...sharedStatuses(open)])].sort((a, b) => a - b);
     route.config = { ...route.config, statuses };
-    for (const method of methods) routes.push({ method, url: route.url, statuses });
+    for (const method of methods) routes.push({ method, url: route.url, statuses, public: open });
   });
 
   installErrorHandling(app);
+  installSecurityHeaders(app);
   // First of the onRequest hooks, so refusals by CORS, auth and rate limits carry the id too.
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);

@@ -1,7 +1,12 @@
-// API-key authentication for /v1: `Authorization: Bearer <key>`, each key with a scope (read < write <
-// admin). Keys are compared as SHA-256 digests with timingSafeEqual against every configured key, so
-// neither a key's length nor its first differing byte shows in the response time.
-// Operations endpoints (/healthz, /readyz, /metrics, /openapi.json, /docs) stay open.
+// API-key authentication: `Authorization: Bearer <key>`, each key with a scope (read < write < admin).
+// Keys are compared as SHA-256 digests with timingSafeEqual against every configured key, so neither a
+// key's length nor its first differing byte shows in the response time.
+// Access is decided on the route the router MATCHED, never on the URL text: the router decodes
+// percent-encodings (/%761/tables is /v1/tables to it), so a prefix test on the raw URL let every
+// other spelling of a /v1 route through. Deny by default: a route is open only when it declares
+// `config: { public: true }` (the operations endpoints and the browser pages); every other route, and
+// a request that matches no route at all, needs a key when keys are configured — so an odd spelling
+// gets the same 401 as the plain one, never a different answer.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -14,6 +19,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Scope a route needs; defaults from the method (see requiredScope). */
     scope?: Scope;
+    /** Open without a key and never rate-limited (operations endpoints, browser pages). */
+    public?: boolean;
   }
   interface FastifyRequest {
     /** The scope of the key that authenticated this request (null when auth is off). */
@@ -25,8 +32,16 @@ function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
 }
 
+/** Whether the request matched a route that declared itself open (`config.public`). A request that
+ *  matched no route is not public. */
+export function isPublic(req: FastifyRequest): boolean {
+  return req.routeOptions.config?.public === true;
+}
+
 /** The scope a request needs: the route's own `config.scope`, else read for GET/HEAD and the query
- *  endpoint, write for other POSTs (create, append), admin for PUT (replace) and DELETE. */
+ *  endpoint, write for other POSTs (create, append), admin for PUT (replace) and DELETE. A request
+ *  that matched no route needs what its method would need, so a wrong-scope key gets the same 403
+ *  whether or not its spelling reaches a route. */
 export function requiredScope(req: FastifyRequest): Scope {
   const declared = req.routeOptions.config?.scope;
   if (declared) return declared;
@@ -64,8 +79,7 @@ export function installAuth(app: FastifyInstance, keys: Map<string, Scope> | nul
   if (keys === null) return;
   const ring = new KeyRing(keys);
   app.addHook('onRequest', async (req) => {
-    const path = req.url.split('?', 1)[0]!;
-    if (path !== '/v1' && !path.startsWith('/v1/')) return;
+    if (isPublic(req)) return;
     const header = req.headers.authorization;
     const token = bearerToken(header);
     if (token === null) {

@@ -39,12 +39,14 @@ export const unauthorized = (detail: string) => new HttpProblem(401, 'unauthoriz
 export const forbidden = (detail: string) => new HttpProblem(403, 'forbidden', 'Forbidden', detail);
 export const notFound = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(404, 'not-found', 'Not found', detail, extra);
 export const notAcceptable = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(406, 'not-acceptable', 'Not acceptable', detail, extra);
+export const requestTimeout = (detail: string) => new HttpProblem(408, 'request-timeout', 'Request timeout', detail);
 export const conflict = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(409, 'conflict', 'Conflict', detail, extra);
 /** A conflict that resolves itself (a request with the same Idempotency-Key still running): retry after `retryAfter` s. */
 export const conflictRetryLater = (detail: string, retryAfter: number, extra?: Record<string, unknown>) => new HttpProblem(409, 'conflict', 'Conflict', detail, extra, { 'Retry-After': String(retryAfter) });
 export const payloadTooLarge = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(413, 'payload-too-large', 'Payload too large', detail, extra);
 export const unsupportedMediaType = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', detail, extra);
 export const unprocessable = (detail: string, extra?: Record<string, unknown>) => new HttpProblem(422, 'unprocessable-upload', 'Unprocessable upload', detail, extra);
+export const headersTooLarge = (detail: string) => new HttpProblem(431, 'headers-too-large', 'Request header fields too large', detail);
 export const tooManyRequests = (detail: string, retryAfter: number) => new HttpProblem(429, 'too-many-requests', 'Too many requests', detail, {}, { 'Retry-After': String(retryAfter) });
 export const serviceUnavailable = (detail: string, retryAfter = 1) => new HttpProblem(503, 'unavailable', 'Service unavailable', detail, {}, { 'Retry-After': String(retryAfter) });
 export const gatewayTimeout = (detail: string) => new HttpProblem(504, 'timeout', 'Query timed out', detail);

@@ -107,6 +107,8 @@ export function frameworkProblem(e: FastifyError, req: FastifyRequest, reply: Fa
     p = internalError();
   }
   if (p.status < 500) req.log.info({ status: p.status, problem: p.slug, code: e.code }, 'request refused');
+  // No onRequest hook ran for this request: the header security-headers.ts gives every answer.
+  reply.header('x-content-type-options', 'nosniff');
   void sendProblem(req, reply, p);
 }
 

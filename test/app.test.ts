@@ -79,6 +79,21 @@ describe('openapi.yaml contract', () => {
       await a.close();
     }
   });
+
+  test('a route is open (config.public) exactly when openapi.yaml says it needs no key (security: [])', async () => {
+    const a = await app();
+    try {
+      const doc = openapi as unknown as { security?: unknown[]; paths: Record<string, Record<string, { security?: unknown[] }>> };
+      for (const r of routesOf(a)) {
+        const op = doc.paths[r.url.replace(/:([A-Za-z_]+)/g, '{$1}')]?.[r.method.toLowerCase()];
+        assert.ok(op, `${r.method} ${r.url} is not in openapi.yaml`);
+        const open = (op.security ?? doc.security ?? []).length === 0;
+        assert.equal(r.public, open, `${r.method} ${r.url}: config.public is ${r.public}, openapi.yaml security says ${open ? 'open' : 'a key'}`);
+      }
+    } finally {
+      await a.close();
+    }
+  });
 });
 
 test('every $ref in openapi.yaml resolves, and every operation has an operationId and a 2xx or 3xx answer', () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { api, assertProblem, ROOT, runServerExpectExit, startServer, type Server } from './server.js';
+import { api, assertProblem, curl, ROOT, runServerExpectExit, startServer, type Server } from './server.js';
 import { flights, toCsv } from './fixtures.js';
 
 const KEYS = { read: 'read-key-0001', write: 'write-key-0002', admin: 'admin-key-0003' } as const;
@@ -177,11 +177,26 @@ describe('API keys', () => {
     assert.ok(!list.json().tables.some((t: any) => t.name === 'sneaky'));
   });
 
-  test('unknown /v1 paths need a key too, then answer 404 problem+json', async () => {
-    let r = await api(server, 'GET', '/v1/nothing');
-    assertProblem(r, 401, r.json());
-    r = await api(server, 'GET', '/v1/nothing', ['-H', `Authorization: Bearer ${KEYS.read}`]);
-    assertProblem(r, 404, r.json());
+  test('unknown paths need a key too, /v1 or not (deny by default), then answer 404 problem+json', async () => {
+    for (const path of ['/v1/nothing', '/nothing', '/V1/tables', '/healthz/x']) {
+      let r = await api(server, 'GET', path);
+      assertProblem(r, 401, r.json());
+      r = await api(server, 'GET', path, ['-H', `Authorization: Bearer ${KEYS.read}`]);
+      assertProblem(r, 404, r.json());
+    }
+  });
+
+  test('without keys, unknown paths stay 404 problem+json', async () => {
+    const open = await startServer();
+    try {
+      for (const path of ['/v1/nothing', '/nothing', '/V1/tables', '/v1/./tables']) {
+        const r = await curl(['--path-as-is', `${open.url}${path}`]);
+        assertProblem(r, 404, r.json());
+      }
+      assert.equal((await curl(['--path-as-is', `${open.url}/%761/tables`])).status, 200);
+    } finally {
+      await open.stop();
+    }
   });
 });
 
