@@ -10,7 +10,7 @@ import { ESCAPED, UNQUOTED, unescapeInto, unescapedLength, type CsvTokens } from
 import { i64, setScaled } from './int64.js';
 import { valueTooLarge } from './limits.js';
 import type { ColumnPlan } from './schema-override.js';
-import { INEXACT, UNIT_SCALE, parseBool, parseDate, parseFloat64, parseInt64, parseSmallInt, parseTimestamp, parsed, type Unit } from './text-values.js';
+import { INEXACT, UNIT_SCALE, finerThan, parseBool, parseDate, parseFloat64, parseInt64, parseSmallInt, parseTimestamp, parsed, type Unit } from './text-values.js';
 
 const enum Kind { Bool, Int, Int64, Uint64, Float64, Float32, Date, Timestamp, Bytes }
 
@@ -226,7 +226,10 @@ export class CsvColumn {
     for (let r = 0, k = this.col; r < count; r++, k += cols) {
       const s = starts[k]!, e = ends[k]!, row = row0 + r;
       if (s === e) { this.setNull(row, t, r); continue; }
-      if (!parseTimestamp(buf, s, e, unit) && !dateAsTimestamp(buf, s, e, unit)) throw this.fail(buf, t, r);
+      if (!parseTimestamp(buf, s, e, unit)) {
+        const finer = parsed.finer;
+        if (!dateAsTimestamp(buf, s, e, unit)) throw this.fail(buf, t, r, finer ? finerThan(unit) : '');
+      }
       out[2 * row] = i64.lo;
       out[2 * row + 1] = i64.hi;
     }

@@ -287,13 +287,19 @@ export const UNIT_SCALE = { s: 1, ms: 1e3, us: 1e6, ns: 1e9 } as const;
 const UNIT_DIGITS = { s: 0, ms: 3, us: 6, ns: 9 } as const;
 export type Unit = keyof typeof UNIT_SCALE;
 
+/** Why a timestamp is refused by a column of a coarser unit. */
+export function finerThan(unit: Unit): string {
+  return ` (its fraction has digits finer than the column's unit, ${unit}, which would be cut; the column needs a finer unit or the value fewer digits)`;
+}
+
 
 /**
  * YYYY-MM-DD[T| ]HH:MM[:SS[.fraction (1-9 digits)]][Z|±HH:MM|±HHMM] into the i64 registers as `unit`
- * since the epoch, UTC (offsets applied; fraction digits beyond the unit truncated). False when the
- * text is not such a timestamp or does not fit int64.
+ * since the epoch, UTC (offsets applied). False when the text is not such a timestamp, does not fit
+ * int64, or has nonzero fraction digits finer than the unit (then `parsed.finer` is set).
  */
 export function parseTimestamp(buf: Uint8Array, s: number, e: number, unit: Unit): boolean {
+  parsed.finer = false;
   if (e - s < 16) return false;
   const days = datePrefix(buf, s, e);
   if (days !== days) return false;
@@ -320,6 +326,13 @@ export function parseTimestamp(buf: Uint8Array, s: number, e: number, unit: Unit
       const n = p - start;
       if (n === 0 || n > 9) return false;
       for (let k = n; k < keep; k++) frac *= 10;
+      // Digits finer than the unit are refused unless zeros: a timestamp is never cut silently.
+      for (let q = start + keep; q < p; q++) {
+        if (buf[q] !== ZERO) {
+          parsed.finer = true;
+          return false;
+        }
+      }
     }
   }
   let offset = 0;

@@ -12,7 +12,7 @@ import { i64, setI64, setScaled } from './int64.js';
 import { valueTooLarge } from './limits.js';
 import { JsonInteger, isExactValue, stringifyExact } from './json-exact.js';
 import type { ColumnPlan } from './schema-override.js';
-import { INEXACT, UNIT_SCALE, parseBool, parseDate, parseFloat64, parseInt64, parseSmallInt, parseTimestamp, parsed, type Unit } from './text-values.js';
+import { INEXACT, UNIT_SCALE, finerThan, parseBool, parseDate, parseFloat64, parseInt64, parseSmallInt, parseTimestamp, parsed, type Unit } from './text-values.js';
 
 /** How positions are named in errors: "NDJSON line 12", "Parquet row 7". */
 export interface Where {
@@ -196,6 +196,7 @@ export class ValueColumn {
         if (typeof v === 'string') {
           const n = toScratch(v);
           ok = parseTimestamp(scratch, 0, n, this.unit);
+          if (!ok && parsed.finer) throw this.fail(v, pos, finerThan(this.unit));
           if (!ok) {
             const d = parseDate(scratch, 0, n);
             ok = d === d && setScaled(d * 86400, UNIT_SCALE[this.unit], 0);

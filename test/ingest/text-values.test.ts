@@ -109,7 +109,11 @@ test('parseTimestamp: separators, fractions, zones, units', () => {
   assert.equal(ts('2020-01-02T03:04'), micros(2020, 1, 2, 3, 4));
   assert.equal(ts('2020-01-02 03:04:05'), micros(2020, 1, 2, 3, 4, 5));
   assert.equal(ts('2020-01-02T03:04:05.5'), micros(2020, 1, 2, 3, 4, 5, 500000));
-  assert.equal(ts('2020-01-02T03:04:05.123456789'), micros(2020, 1, 2, 3, 4, 5, 123456));
+  // Digits finer than the unit are refused (never cut), unless they are zeros.
+  assert.equal(ts('2020-01-02T03:04:05.123456789'), null);
+  assert.equal(parsed.finer, true);
+  assert.equal(ts('2020-01-02T03:04:05.123456000'), micros(2020, 1, 2, 3, 4, 5, 123456));
+  assert.equal(parsed.finer, false);
   assert.equal(ts('2020-01-02T03:04:05.123456789', 'ns'), micros(2020, 1, 2, 3, 4, 5) * 1000n + 123456789n);
   assert.equal(ts('2020-01-02T03:04:05Z'), micros(2020, 1, 2, 3, 4, 5));
   assert.equal(parsed.zoned, true);
