@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseS3Url, S3ConfigError, type S3Location } from '../storage/s3-url.js';
 import { parseCorsOrigins, type CorsOrigins } from './cors.js';
+import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_DECODED_RATIO, DEFAULT_MAX_VALUE_BYTES } from './ingest/limits.js';
 import { DEFAULT_CACHE_CONTROL, DEFAULT_CACHE_CONTROL_VERSIONED, parseCacheControl } from './query/cache-control.js';
 
 export type Scope = 'read' | 'write' | 'admin';
@@ -22,6 +23,14 @@ export interface Config {
   /** NCF_AUTH=none: run without keys even on a non-loopback address. */
   authNone: boolean;
   maxUploadBytes: number;
+  /** NCF_MAX_VALUE_BYTES: the largest string or binary value an upload may hold (decoded). */
+  maxValueBytes: number;
+  /** NCF_MAX_BATCH_BYTES: decoded bytes a reader materialises at once (one batch, one record). */
+  maxBatchBytes: number;
+  /** NCF_MAX_DECODED_BYTES and NCF_MAX_DECODED_RATIO: an upload may decode to
+   *  max(maxDecodedBytes, maxDecodedRatio × its size) bytes. */
+  maxDecodedBytes: number;
+  maxDecodedRatio: number;
   /** Most rows in one JSON answer (NDJSON, CSV and Arrow stream without a cap). */
   maxResponseRows: number;
   queryTimeoutMs: number;
@@ -166,6 +175,10 @@ const envSchema = z.object({
     return v as 'none' | 'keys';
   }),
   NCF_MAX_UPLOAD_BYTES: intVar('NCF_MAX_UPLOAD_BYTES', 10 * GiB, 1, Number.MAX_SAFE_INTEGER, true),
+  NCF_MAX_VALUE_BYTES: intVar('NCF_MAX_VALUE_BYTES', DEFAULT_MAX_VALUE_BYTES, 1024, 1024 ** 3, true),
+  NCF_MAX_BATCH_BYTES: intVar('NCF_MAX_BATCH_BYTES', DEFAULT_MAX_BATCH_BYTES, 65536, 1024 ** 3, true),
+  NCF_MAX_DECODED_BYTES: intVar('NCF_MAX_DECODED_BYTES', DEFAULT_MAX_DECODED_BYTES, 65536, Number.MAX_SAFE_INTEGER, true),
+  NCF_MAX_DECODED_RATIO: intVar('NCF_MAX_DECODED_RATIO', DEFAULT_MAX_DECODED_RATIO, 1, 1_000_000),
   NCF_MAX_RESPONSE_ROWS: intVar('NCF_MAX_RESPONSE_ROWS', 10_000, 1, 10_000_000),
   NCF_QUERY_TIMEOUT_MS: intVar('NCF_QUERY_TIMEOUT_MS', 30_000, 1, 24 * 3600_000),
   NCF_CATALOG_URL: z.string().optional().transform((s, ctx) => {
@@ -314,6 +327,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKeys,
     authNone,
     maxUploadBytes: v.NCF_MAX_UPLOAD_BYTES,
+    maxValueBytes: v.NCF_MAX_VALUE_BYTES,
+    maxBatchBytes: v.NCF_MAX_BATCH_BYTES,
+    maxDecodedBytes: v.NCF_MAX_DECODED_BYTES,
+    maxDecodedRatio: v.NCF_MAX_DECODED_RATIO,
     maxResponseRows: v.NCF_MAX_RESPONSE_ROWS,
     queryTimeoutMs: v.NCF_QUERY_TIMEOUT_MS,
     logLevel: v.LOG_LEVEL,

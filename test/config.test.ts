@@ -22,6 +22,7 @@ test('defaults: 127.0.0.1:8080, ./data, no keys, 10 GiB uploads, 10000 JSON rows
   assert.deepEqual(c, {
     host: '127.0.0.1', port: 8080, dataDir: resolve('data'), apiKeys: null, authNone: false,
     maxUploadBytes: 10 * 1024 ** 3, maxResponseRows: 10_000, queryTimeoutMs: 30_000, logLevel: 'info',
+    maxValueBytes: 16 * 1024 ** 2, maxBatchBytes: 64 * 1024 ** 2, maxDecodedBytes: 256 * 1024 ** 2, maxDecodedRatio: 100,
     catalogUrl: null, objectStorage: null, retainVersions: 10, orphanGraceMs: 3_600_000,
     corsOrigins: null, cacheControl: 'private, no-cache', cacheControlVersioned: 'private, max-age=3600',
     headersTimeoutMs: 10_000, requestTimeoutMs: 600_000, keepAliveTimeoutMs: 72_000, idleTimeoutMs: 120_000, rateLimit: null,

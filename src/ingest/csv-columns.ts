@@ -8,8 +8,9 @@ import { NCFError } from '../format/errors.js';
 import type { DataType } from '../format/schema.js';
 import { ESCAPED, UNQUOTED, unescapeInto, unescapedLength, type CsvTokens } from './csv-tokenize.js';
 import { i64, setScaled } from './int64.js';
+import { valueTooLarge } from './limits.js';
 import type { ColumnPlan } from './schema-override.js';
-import { UNIT_SCALE, parseBool, parseDate, parseFloat64, parseInt64, parseSmallInt, parseTimestamp, parsed, type Unit } from './text-values.js';
+import { INEXACT, UNIT_SCALE, finerThan, parseBool, parseDate, parseFloat64, parseInt64, parseSmallInt, parseTimestamp, parsed, type Unit } from './text-values.js';
 
 const enum Kind { Bool, Int, Int64, Uint64, Float64, Float32, Date, Timestamp, Bytes }
 
@@ -52,6 +53,7 @@ export class CsvColumn {
   private readonly min: number;
   private readonly max: number;
   private readonly unit: Unit;
+  private readonly maxValue: number;
   /** Rows the current arrays hold, and the most a batch may have. */
   private cap = 0;
   private maxRows = 0;
@@ -69,9 +71,10 @@ export class CsvColumn {
   private data = new Uint8Array(0);
   private dataLen = 0;
 
-  constructor(plan: ColumnPlan, col: number) {
+  constructor(plan: ColumnPlan, col: number, maxValueBytes = Number.MAX_SAFE_INTEGER) {
     this.plan = plan;
     this.col = col;
+    this.maxValue = maxValueBytes;
     this.kind = kindOf(plan.type);
     this.type = toArrowType(plan);
     const range = INT_RANGE[plan.type] ?? [0, 0];
@@ -146,14 +149,14 @@ export class CsvColumn {
     this.nullCount++;
   }
 
-  private fail(buf: Uint8Array, t: CsvTokens, r: number): NCFError {
+  private fail(buf: Uint8Array, t: CsvTokens, r: number, why = ''): NCFError {
     const k = r * t.cols + this.col;
     const text = new TextDecoder().decode(buf.subarray(t.starts[k], t.ends[k]));
     const shown = text.length > 60 ? `${text.slice(0, 57)}...` : text;
     const p = this.plan;
     const type = p.type === 'timestamp' ? `timestamp (YYYY-MM-DD HH:MM[:SS[.fff]][Z|±HH:MM])` : p.type === 'date' ? 'date (YYYY-MM-DD)' : p.type;
     const origin = p.typeFromOverride ? ' (from the schema override)' : '';
-    return new NCFError('INPUT', `ncf: CSV line ${t.lines[r]}, column "${p.name}": expected ${type}${origin} but found ${JSON.stringify(shown)}`, { line: t.lines[r], column: p.name });
+    return new NCFError('INPUT', `ncf: CSV line ${t.lines[r]}, column "${p.name}": expected ${type}${origin} but found ${JSON.stringify(shown)}${why}`, { line: t.lines[r], column: p.name });
   }
 
   private appendBool(buf: Uint8Array, t: CsvTokens, row0: number): void {
@@ -200,6 +203,7 @@ export class CsvColumn {
       if (s === e) { this.setNull(row0 + r, t, r); continue; }
       const v = parseFloat64(buf, s, e);
       if (!parsed.floatOk) throw this.fail(buf, t, r);
+      if (!parsed.exact) throw this.fail(buf, t, r, INEXACT);
       out[row0 + r] = v;
     }
   }
@@ -222,7 +226,10 @@ export class CsvColumn {
     for (let r = 0, k = this.col; r < count; r++, k += cols) {
       const s = starts[k]!, e = ends[k]!, row = row0 + r;
       if (s === e) { this.setNull(row, t, r); continue; }
-      if (!parseTimestamp(buf, s, e, unit) && !dateAsTimestamp(buf, s, e, unit)) throw this.fail(buf, t, r);
+      if (!parseTimestamp(buf, s, e, unit)) {
+        const finer = parsed.finer;
+        if (!dateAsTimestamp(buf, s, e, unit)) throw this.fail(buf, t, r, finer ? finerThan(unit) : '');
+      }
       out[2 * row] = i64.lo;
       out[2 * row + 1] = i64.hi;
     }
@@ -240,6 +247,7 @@ export class CsvColumn {
         continue;
       }
       const n = fl === ESCAPED ? unescapedLength(buf, s, e) : e - s;
+      if (n > this.maxValue) throw valueTooLarge(this.plan.name, n, this.maxValue, { label: 'CSV', unit: 'line', pos: t.lines[r]! });
       if (at + n > data.length) {
         this.dataLen = at;
         data = this.grow(at + n);

@@ -28,10 +28,13 @@ export class CsvScanner {
   private started = false;
   readonly state: LineState = { line: 1 };
   private readonly checkUtf8: boolean;
+  private readonly maxRecord: number;
 
-  constructor(src: ByteSource, checkUtf8: boolean) {
+  /** `maxRecordBytes`: the longest record (in bytes) the window may grow to hold (LIMIT beyond). */
+  constructor(src: ByteSource, checkUtf8: boolean, maxRecordBytes = Number.MAX_SAFE_INTEGER) {
     this.it = src()[Symbol.asyncIterator]();
     this.checkUtf8 = checkUtf8;
+    this.maxRecord = maxRecordBytes;
   }
 
   /** Stops reading the source early (closes a file stream). */
@@ -48,6 +51,10 @@ export class CsvScanner {
       return;
     }
     const chunk = r.value;
+    if (rest > this.maxRecord) {
+      throw new NCFError('LIMIT', `ncf: CSV line ${this.state.line}: a record longer than ${this.maxRecord} bytes (NCF_MAX_BATCH_BYTES); is a quote left open?`,
+        { line: this.state.line, limit: 'NCF_MAX_BATCH_BYTES', maxBytes: this.maxRecord });
+    }
     const need = rest + chunk.length;
     if (need > this.work.length) {
       const grown = new Uint8Array(Math.max(need, this.work.length * 2, 1 << 16));

@@ -10,6 +10,7 @@ import { CsvTokens } from './csv-tokenize.js';
 import { ColumnInference, classify } from './infer.js';
 import { arrowSchema, planColumn, resolveOverrides, type ColumnPlan, type SchemaOverride } from './schema-override.js';
 import { checkBatchRows, checkColumnCount } from './options.js';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './limits.js';
 import type { ByteSource } from './source.js';
 
 export interface CsvOptions {
@@ -17,6 +18,8 @@ export interface CsvOptions {
   batchRows?: number;
   /** One ASCII character; default sniffed from the header line among , \t ; | */
   delimiter?: string;
+  /** Value and batch bounds (limits.ts); the upload bound is checked by readInput. */
+  limits?: DecodeLimits;
 }
 
 /** Records tokenized per step: enough to amortise the call, small enough to stay in cache; wide
@@ -27,8 +30,6 @@ const TOKEN_FIELDS = 1 << 18;
 function tokenRows(cols: number): number {
   return Math.max(16, Math.min(TOKEN_ROWS, Math.floor(TOKEN_FIELDS / cols)));
 }
-/** A batch is cut early once one column holds this much text, far below the 2 GiB offset limit. */
-const MAX_BATCH_TEXT = 256 << 20;
 
 function delimiterByte(d: string | undefined): number | undefined {
   if (d === undefined) return undefined;
@@ -63,7 +64,10 @@ async function inferTypes(scan: CsvScanner, header: CsvHeader, infer: (ColumnInf
  *  yields one empty batch, so the schema is still seen). */
 export async function* readCsv(src: ByteSource, opts: CsvOptions = {}): AsyncGenerator<arrow.RecordBatch> {
   const batchRows = checkBatchRows(opts.batchRows);
-  let scan = new CsvScanner(src, true);
+  const limits = opts.limits ?? DEFAULT_DECODE_LIMITS;
+  // One record must fit a batch: an unterminated quote is refused at that size, not at the file's.
+  const maxRecord = Math.max(limits.maxBatchBytes, limits.maxValueBytes);
+  let scan = new CsvScanner(src, true, maxRecord);
   try {
     const header = await scan.header(delimiterByte(opts.delimiter));
     checkColumnCount(header.names.length, 'CSV');
@@ -72,21 +76,27 @@ export async function* readCsv(src: ByteSource, opts: CsvOptions = {}): AsyncGen
     if (infer.some((x) => x !== null)) {
       await inferTypes(scan, header, infer);
       await scan.close();
-      scan = new CsvScanner(src, true);
+      scan = new CsvScanner(src, true, maxRecord);
       await scan.header(header.delimiter);
     }
     const plans: ColumnPlan[] = header.names.map((name, i) => planColumn(name, infer[i]?.result() ?? { type: 'string' }, overrides[i]));
-    yield* parseRecords(scan, header, plans, batchRows);
+    yield* parseRecords(scan, header, plans, batchRows, limits);
   } finally {
     await scan.close();
   }
 }
 
+function textBytes(columns: CsvColumn[]): number {
+  let n = 0;
+  for (const c of columns) n += c.bytes;
+  return n;
+}
+
 /** Pass 2: parses records into batches. */
-async function* parseRecords(scan: CsvScanner, header: CsvHeader, plans: ColumnPlan[], batchRows: number): AsyncGenerator<arrow.RecordBatch> {
+async function* parseRecords(scan: CsvScanner, header: CsvHeader, plans: ColumnPlan[], batchRows: number, limits: DecodeLimits): AsyncGenerator<arrow.RecordBatch> {
   const schema = arrowSchema(plans);
   const structType = new arrow.Struct(schema.fields);
-  const columns = plans.map((p, i) => new CsvColumn(p, i));
+  const columns = plans.map((p, i) => new CsvColumn(p, i, limits.maxValueBytes));
   const textColumns = columns.filter((c) => c.plan.type === 'string' || c.plan.type === 'binary');
   const t = new CsvTokens(plans.length, Math.min(tokenRows(plans.length), batchRows));
   const batch = (rows: number): arrow.RecordBatch => {
@@ -102,7 +112,8 @@ async function* parseRecords(scan: CsvScanner, header: CsvHeader, plans: ColumnP
     const buf = scan.buffer;
     for (const c of columns) c.append(buf, t, rows);
     rows += n;
-    if (rows === batchRows || textColumns.some((c) => c.bytes > MAX_BATCH_TEXT)) {
+    // A batch is cut early once its text reaches the batch bound (far below the 2 GiB offset limit).
+    if (rows === batchRows || textBytes(textColumns) > limits.maxBatchBytes) {
       yield batch(rows);
       emitted = true;
       rows = 0;

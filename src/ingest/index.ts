@@ -7,12 +7,14 @@ import { readCsv } from './csv.js';
 import { FORMATS, type Format } from './detect.js';
 import { NCFError } from '../format/errors.js';
 import { readJsonArray } from './json.js';
+import { DEFAULT_DECODE_LIMITS, guardBatches, type DecodeLimits } from './limits.js';
 import { readNdjson } from './ndjson.js';
 import { readParquet } from './parquet.js';
 import type { SchemaOverride } from './schema-override.js';
 import type { ByteSource } from './source.js';
 
 export { detectFormat, FORMATS, type Format } from './detect.js';
+export { decodedBudget, type DecodeLimits } from './limits.js';
 export { bufferSource, fileSource, type ByteSource } from './source.js';
 export { META_DESCRIPTION, META_SEMANTIC_TYPE, parseSchemaOverride, type ColumnOverride, type SchemaOverride } from './schema-override.js';
 
@@ -23,10 +25,20 @@ export interface IngestOptions {
   batchRows?: number;
   /** CSV only: one ASCII character; default sniffed from the header line among , \t ; | */
   delimiter?: string;
+  /** Bounds on decoded bytes (per value, per batch, per upload); default: 16 MiB, 64 MiB, none. */
+  limits?: DecodeLimits;
 }
 
-/** Reads the whole input as Arrow record batches sharing one arrow.Schema. */
+const LABELS: Record<Format, string> = { csv: 'CSV', ndjson: 'NDJSON', json: 'JSON', arrow: 'Arrow', parquet: 'Parquet' };
+
+/** Reads the whole input as Arrow record batches sharing one arrow.Schema, each checked against
+ *  the decode limits (limits.ts) before it is handed on. */
 export function readInput(format: Format, src: ByteSource, opts: IngestOptions = {}): AsyncGenerator<arrow.RecordBatch> {
+  const limits = opts.limits ?? DEFAULT_DECODE_LIMITS;
+  return guardBatches(readFormat(format, src, { ...opts, limits }), limits, LABELS[format] ?? String(format));
+}
+
+function readFormat(format: Format, src: ByteSource, opts: IngestOptions & { limits: DecodeLimits }): AsyncGenerator<arrow.RecordBatch> {
   switch (format) {
     case 'csv': return readCsv(src, opts);
     case 'ndjson': return readNdjson(src, opts);

@@ -2,9 +2,11 @@
 // it could be read as; a column keeps the intersection over all its non-empty values and finally
 // takes the first type left in the order bool → int32 → int64 → float64 → date → timestamp → string.
 // Timestamps are UTC-zoned when every one had a zone, zone-less when none did, strings when mixed;
-// bare dates among timestamps are read as midnight and do not count for or against a zone.
+// bare dates among timestamps are read as midnight and do not count for or against a zone. Their
+// unit is microseconds, or nanoseconds when a value has nonzero digits below the microsecond.
 
 import type { DataType, TimeUnit } from '../format/schema.js';
+import { i64 } from './int64.js';
 import { NUM_FLOAT, NUM_INT32, NUM_INT64, NUM_LOSSY, classifyNumber, parseBool, parseDate, parseTimestamp, parsed } from './text-values.js';
 
 // Candidate bits (what a value can be) and flags (facts that decide between variants).
@@ -18,6 +20,11 @@ export const T_ALL = 63;
 const F_LOSSY = 64;
 const F_ZONED = 128;
 const F_NAIVE = 256;
+/** A timestamp with nonzero digits below the microsecond, and one outside the nanosecond range. */
+const F_NS = 512;
+const F_NOT_NS = 1024;
+/** Microseconds int64 nanoseconds reach either side of the epoch (about 292 years), a little less. */
+const NS_SPAN_US = 9_223_372_036_854_000;
 
 /** Candidate bits and flags for one non-empty value. */
 export function classify(buf: Uint8Array, s: number, e: number): number {
@@ -26,8 +33,14 @@ export function classify(buf: Uint8Array, s: number, e: number): number {
     if (e - s >= 10 && buf[s + 4] === 45) {
       // A bare date also fits a timestamp column (as midnight) without voting on the zone.
       if (e - s === 10) return parseDate(buf, s, e) === parseDate(buf, s, e) ? T_DATE | T_TS : 0;
-      if (!parseTimestamp(buf, s, e, 'us')) return 0;
-      return T_TS | (parsed.zoned ? F_ZONED : F_NAIVE);
+      if (parseTimestamp(buf, s, e, 'us')) {
+        // Whether the value also fits nanoseconds (int64 ns spans 1677-09-21 .. 2262-04-11).
+        const us = i64.hi * 4294967296 + (i64.lo >>> 0);
+        return T_TS | (parsed.zoned ? F_ZONED : F_NAIVE) | (Math.abs(us) < NS_SPAN_US ? 0 : F_NOT_NS);
+      }
+      // Finer than microseconds: a nanosecond column keeps every digit.
+      if (!parsed.finer || !parseTimestamp(buf, s, e, 'ns')) return 0;
+      return T_TS | F_NS | (parsed.zoned ? F_ZONED : F_NAIVE);
     }
     return numberBits(buf, s, e);
   }
@@ -70,6 +83,11 @@ export class ColumnInference {
     if (c & T_DATE) return { type: 'date' };
     const zoned = (this.flags & F_ZONED) !== 0;
     if (zoned && (this.flags & F_NAIVE) !== 0) return { type: 'string' };
-    return zoned ? { type: 'timestamp', unit: 'us', timezone: 'UTC' } : { type: 'timestamp', unit: 'us' };
+    // Nanoseconds when some value needs them, unless another lies outside their range: then the
+    // column stays text rather than losing digits or dates.
+    const ns = (this.flags & F_NS) !== 0;
+    if (ns && (this.flags & F_NOT_NS) !== 0) return { type: 'string' };
+    const unit = ns ? 'ns' as const : 'us' as const;
+    return zoned ? { type: 'timestamp', unit, timezone: 'UTC' } : { type: 'timestamp', unit };
   }
 }

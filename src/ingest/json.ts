@@ -6,6 +6,8 @@ import type * as arrow from 'apache-arrow';
 import { NCFError } from '../format/errors.js';
 import { readRows, type RowChunk } from './json-rows.js';
 import { checkBatchRows } from './options.js';
+import { parseJson } from './json-exact.js';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './limits.js';
 import type { SchemaOverride } from './schema-override.js';
 import type { ByteSource } from './source.js';
 
@@ -43,7 +45,7 @@ function startKind(c: number): string {
   return `the character ${JSON.stringify(String.fromCharCode(c))}`;
 }
 
-export async function* jsonArrayRows(src: ByteSource): AsyncGenerator<RowChunk> {
+export async function* jsonArrayRows(src: ByteSource, maxElement = Number.MAX_SAFE_INTEGER): AsyncGenerator<RowChunk> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let phase = Phase.Start;
   let depth = 0;
@@ -63,8 +65,9 @@ export async function* jsonArrayRows(src: ByteSource): AsyncGenerator<RowChunk> 
   const finishElement = (text: string, out: RowChunk): void => {
     let v: unknown;
     try {
-      v = JSON.parse(text);
+      v = parseJson(text);
     } catch (e) {
+      if (e instanceof NCFError) throw new NCFError(e.code, e.message.replace('ncf: ', `ncf: JSON line ${elemLine}: `), { ...e.details, line: elemLine });
       throw inputError(elemLine, `invalid JSON in array element ${elemCount} (${(e as Error).message})`);
     }
     out.rows.push(v as Record<string, unknown>);
@@ -117,7 +120,13 @@ export async function* jsonArrayRows(src: ByteSource): AsyncGenerator<RowChunk> 
           throw inputError(line, `unexpected ${JSON.stringify(String.fromCharCode(c))} after the closing ']'`);
       }
     }
-    if (phase === Phase.Element) pending += text.slice(elemStart);
+    if (phase === Phase.Element) {
+      pending += text.slice(elemStart);
+      if (pending.length > maxElement) {
+        throw new NCFError('LIMIT', `ncf: JSON line ${elemLine}: array element ${elemCount} is longer than ${maxElement} characters (NCF_MAX_BATCH_BYTES)`,
+          { line: elemLine, limit: 'NCF_MAX_BATCH_BYTES', maxBytes: maxElement });
+      }
+    }
     return out;
   };
 
@@ -131,7 +140,10 @@ export async function* jsonArrayRows(src: ByteSource): AsyncGenerator<RowChunk> 
   if (phase !== Phase.Done) throw inputError(line, "the input ends before the array's closing ']'");
 }
 
-export async function* readJsonArray(src: ByteSource, opts: { schema?: SchemaOverride; batchRows?: number } = {}): AsyncGenerator<arrow.RecordBatch> {
+export async function* readJsonArray(src: ByteSource, opts: { schema?: SchemaOverride; batchRows?: number; limits?: DecodeLimits } = {}): AsyncGenerator<arrow.RecordBatch> {
   const batchRows = checkBatchRows(opts.batchRows);
-  yield* readRows(() => jsonArrayRows(src), { label: 'JSON', unit: 'line' }, { ...opts, batchRows });
+  const limits = opts.limits ?? DEFAULT_DECODE_LIMITS;
+  // One element must fit a batch.
+  const maxElement = Math.max(limits.maxBatchBytes, limits.maxValueBytes);
+  yield* readRows(() => jsonArrayRows(src, maxElement), { label: 'JSON', unit: 'line' }, { ...opts, batchRows });
 }

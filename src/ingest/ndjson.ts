@@ -4,6 +4,8 @@
 import type * as arrow from 'apache-arrow';
 import { NCFError } from '../format/errors.js';
 import { checkBatchRows } from './options.js';
+import { parseJson } from './json-exact.js';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './limits.js';
 import { readRows, type RowChunk } from './json-rows.js';
 import type { SchemaOverride } from './schema-override.js';
 import type { ByteSource } from './source.js';
@@ -19,8 +21,9 @@ export function describeJson(v: unknown): string {
 function parseLine(text: string, line: number, out: RowChunk): void {
   let v: unknown;
   try {
-    v = JSON.parse(text);
+    v = parseJson(text);
   } catch (e) {
+    if (e instanceof NCFError) throw new NCFError(e.code, e.message.replace('ncf: ', `ncf: NDJSON line ${line}: `), { ...e.details, line });
     throw new NCFError('INPUT', `ncf: NDJSON line ${line}: invalid JSON (${(e as Error).message})`, { line });
   }
   if (v === null || typeof v !== 'object' || Array.isArray(v)) {
@@ -41,7 +44,7 @@ function isBlank(s: string): boolean {
 
 /** Parsed rows, one chunk per chunk of input. JSON strings cannot hold a raw newline, so every
  *  '\n' ends a line. */
-export async function* ndjsonRows(src: ByteSource): AsyncGenerator<RowChunk> {
+export async function* ndjsonRows(src: ByteSource, maxLine = Number.MAX_SAFE_INTEGER): AsyncGenerator<RowChunk> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let rest = '';
   let line = 1;
@@ -65,6 +68,9 @@ export async function* ndjsonRows(src: ByteSource): AsyncGenerator<RowChunk> {
       start = nl + 1;
     }
     rest = text.slice(start);
+    if (rest.length > maxLine) {
+      throw new NCFError('LIMIT', `ncf: NDJSON line ${line}: longer than ${maxLine} characters (NCF_MAX_BATCH_BYTES)`, { line, limit: 'NCF_MAX_BATCH_BYTES', maxBytes: maxLine });
+    }
     if (out.rows.length > 0) yield out;
   }
   const out: RowChunk = { rows: [], lines: [] };
@@ -73,7 +79,10 @@ export async function* ndjsonRows(src: ByteSource): AsyncGenerator<RowChunk> {
   if (out.rows.length > 0) yield out;
 }
 
-export async function* readNdjson(src: ByteSource, opts: { schema?: SchemaOverride; batchRows?: number } = {}): AsyncGenerator<arrow.RecordBatch> {
+export async function* readNdjson(src: ByteSource, opts: { schema?: SchemaOverride; batchRows?: number; limits?: DecodeLimits } = {}): AsyncGenerator<arrow.RecordBatch> {
   const batchRows = checkBatchRows(opts.batchRows);
-  yield* readRows(() => ndjsonRows(src), { label: 'NDJSON', unit: 'line' }, { ...opts, batchRows });
+  const limits = opts.limits ?? DEFAULT_DECODE_LIMITS;
+  // One line must fit a batch.
+  const maxLine = Math.max(limits.maxBatchBytes, limits.maxValueBytes);
+  yield* readRows(() => ndjsonRows(src, maxLine), { label: 'NDJSON', unit: 'line' }, { ...opts, batchRows });
 }

@@ -6,12 +6,17 @@
 // parquet-wasm yields Utf8/Binary (not the view types), Timestamp in the file's unit with its zone,
 // Date32, and Decimal for DECIMAL columns, which NCF refuses (UNSUPPORTED naming the column);
 // Dictionary and the other pass-through types are converted by the writer (see arrow-batches.ts).
+// Decode bounds (limits.ts): each WebAssembly batch is measured before it is copied out, refused when
+// it alone passes the upload's budget, and copied in slices of about NCF_MAX_BATCH_BYTES. Not yet
+// bounded: the WebAssembly batch itself (batchRows rows, decoded inside parquet-wasm before we can
+// measure it); bounding it needs the dictionary pages' sizes, which parquet-wasm does not expose.
 
 import { openAsBlob } from 'node:fs';
 import * as arrow from 'apache-arrow';
 import { NCFError } from '../format/errors.js';
 import { conformer, emptyBatch } from './arrow-batches.js';
 import { checkBatchRows } from './options.js';
+import { DEFAULT_DECODE_LIMITS, uploadTooLarge, type DecodeLimits } from './limits.js';
 import type { SchemaOverride } from './schema-override.js';
 import { readAllBytes, sourceOrigin, type ByteSource } from './source.js';
 import { parquetWasm } from '../parquet-wasm.js';
@@ -38,8 +43,34 @@ function ipcBatches(ipc: Uint8Array): { schema: arrow.Schema; batches: arrow.Rec
   return { schema: reader.schema, batches: [...reader] };
 }
 
-export async function* readParquet(src: ByteSource, opts: { schema?: SchemaOverride; batchRows?: number } = {}): AsyncGenerator<arrow.RecordBatch> {
+/**
+ * The IPC streams of one WebAssembly batch, in row slices of about `maxBatchBytes` decoded bytes
+ * each (slices are views in WebAssembly memory), so JavaScript never copies more than that at once.
+ * A batch that alone decodes past the upload's budget is refused before any of it is copied.
+ */
+function* slicedIpc(batch: WasmBatch, limits: DecodeLimits, used: number): Generator<Uint8Array> {
+  const size = batch.getArrayMemorySize();
+  const n = batch.numRows;
+  if (used + size > limits.maxDecodedBytes) {
+    batch.free();
+    throw uploadTooLarge('(a Parquet row batch)', used + size, limits.maxDecodedBytes);
+  }
+  const pieces = Math.min(n, Math.ceil(size / limits.maxBatchBytes));
+  if (!(pieces > 1)) {
+    yield batch.intoIPCStream();
+    return;
+  }
+  try {
+    const step = Math.ceil(n / pieces);
+    for (let at = 0; at < n; at += step) yield batch.slice(at, Math.min(step, n - at)).intoIPCStream();
+  } finally {
+    batch.free();
+  }
+}
+
+export async function* readParquet(src: ByteSource, opts: { schema?: SchemaOverride; batchRows?: number; limits?: DecodeLimits } = {}): AsyncGenerator<arrow.RecordBatch> {
   const batchRows = checkBatchRows(opts.batchRows);
+  const limits = opts.limits ?? DEFAULT_DECODE_LIMITS;
   const pw = await parquetWasm();
   let file: ParquetFile;
   let schema: arrow.Schema;
@@ -52,6 +83,7 @@ export async function* readParquet(src: ByteSource, opts: { schema?: SchemaOverr
   try {
     const conform = conformer(schema, opts.schema, { label: 'Parquet', unit: 'row' });
     let rows = 0;
+    let decoded = 0; // IPC bytes handed over so far: about the decoded bytes
     let any = false;
     let stream: AsyncIterable<WasmBatch>;
     try {
@@ -69,11 +101,14 @@ export async function* readParquet(src: ByteSource, opts: { schema?: SchemaOverr
           throw inputError(e);
         }
         if (r.done) break;
-        for (const batch of ipcBatches(r.value.intoIPCStream()).batches) {
-          const out = conform.convert(batch, rows);
-          rows += batch.numRows;
-          any = true;
-          yield out;
+        for (const ipc of slicedIpc(r.value, limits, decoded)) {
+          for (const batch of ipcBatches(ipc).batches) {
+            const out = conform.convert(batch, rows);
+            rows += batch.numRows;
+            decoded += ipc.length;
+            any = true;
+            yield out;
+          }
         }
       }
     } finally {

@@ -7,8 +7,13 @@ import { i64, setDigits, setScaled } from './int64.js';
 import { daysFromCivil } from '../format/calendar.js';
 
 /** Side results of the last call: parseFloat64 returns NaN both for "NaN" and for failure, so
- *  `floatOk` tells them apart; parseTimestamp sets `zoned` when the value carried Z or an offset. */
-export const parsed = { floatOk: false, zoned: false };
+ *  `floatOk` tells them apart, and clears `exact` when the text was an integer the double does not
+ *  equal (9007199254740993); parseTimestamp sets `zoned` when the value carried Z or an offset, and
+ *  `finer` when it failed only because its fraction has nonzero digits finer than the unit. */
+export const parsed = { floatOk: false, exact: true, zoned: false, finer: false };
+
+/** Why an integer is refused by a float column: rounding it would change the number silently. */
+export const INEXACT = ' (an integer float64 would round; declare the column int64, uint64 or string)';
 
 const ZERO = 48;
 const PLUS = 43;
@@ -36,7 +41,7 @@ export function parseBool(buf: Uint8Array, s: number, e: number): number {
 export const NUM_INT32 = 1;
 export const NUM_INT64 = 2;
 export const NUM_FLOAT = 4;
-/** An integer beyond int64 with more than 15 significant digits: float64 would lose digits. */
+/** An integer float64 would change (9007199254740993 reads back as ...992; see keptByFloat64). */
 export const NUM_LOSSY = 8;
 
 const INT64_MAX_DIGITS = [57, 50, 50, 51, 51, 55, 50, 48, 51, 54, 56, 53, 52, 55, 55, 53, 56, 48, 55]; // "9223372036854775807"
@@ -74,10 +79,9 @@ export function classifyNumber(buf: Uint8Array, s: number, e: number): number {
         for (let i = intStart; i < e; i++) v = v * 10 + (buf[i]! - ZERO);
         return v <= (negative ? 2147483648 : 2147483647) ? NUM_INT32 | NUM_INT64 | NUM_FLOAT : NUM_INT64 | NUM_FLOAT;
       }
-      if (intDigits < 19 || (intDigits === 19 && fitsInt64Digits(buf, intStart, negative))) return NUM_INT64 | NUM_FLOAT;
-      let sig = intDigits;
-      while (sig > 0 && buf[intStart + sig - 1] === ZERO) sig--;
-      return sig > 15 ? NUM_FLOAT | NUM_LOSSY : NUM_FLOAT;
+      const lossy = intDigits > 15 && !keptByFloat64(buf, intStart, e) ? NUM_LOSSY : 0;
+      if (intDigits < 19 || (intDigits === 19 && fitsInt64Digits(buf, intStart, negative))) return NUM_INT64 | NUM_FLOAT | lossy;
+      return NUM_FLOAT | lossy;
     }
     return floatTail(buf, p, e) ? NUM_FLOAT : 0;
   }
@@ -86,6 +90,25 @@ export function classifyNumber(buf: Uint8Array, s: number, e: number): number {
     return floatTail(buf, p, e) ? NUM_FLOAT : 0;
   }
   return special(buf, p, e) !== 0 ? NUM_FLOAT : 0;
+}
+
+/**
+ * Whether float64 keeps the integer of digits buf[s, e) (no sign, no leading zero): the double
+ * nearest to it, written in its shortest form, denotes the same number. True for every integer of
+ * at most 15 significant digits (1e23 written out in full stays 1e+23); false for 9007199254740993
+ * (it would read back as ...992). Allocates only for integers of 16+ significant digits.
+ */
+export function keptByFloat64(buf: Uint8Array, s: number, e: number): boolean {
+  let end = e;
+  while (end > s + 1 && buf[end - 1] === ZERO) end--;
+  if (end - s <= 15) return true;
+  const text = ascii(buf, s, e);
+  const v = Number(text);
+  if (!Number.isFinite(v)) return false;
+  // toExponential() without digits is the shortest form that reads back as v: "9.007199254740992e+15"
+  const m = /^(\d)(?:\.(\d+))?e\+(\d+)$/.exec(v.toExponential());
+  if (!m || Number(m[3]) !== e - s - 1) return false;
+  return m[1]! + (m[2] ?? '') === ascii(buf, s, end);
 }
 
 /** Checks the part after the integer digits: [.digits][e[sign]digits]. */
@@ -133,6 +156,7 @@ function ascii(buf: Uint8Array, s: number, e: number): string {
  */
 export function parseFloat64(buf: Uint8Array, s: number, e: number): number {
   parsed.floatOk = false;
+  parsed.exact = true;
   let p = s;
   let c = buf[p]!;
   const negative = c === MINUS;
@@ -167,6 +191,7 @@ export function parseFloat64(buf: Uint8Array, s: number, e: number): number {
     }
   }
   if (!any) return NaN;
+  const integer = p === e; // no fraction, no exponent
   if (p < e && lc(buf[p]!) === 101) {
     p++;
     let expNeg = false;
@@ -187,7 +212,14 @@ export function parseFloat64(buf: Uint8Array, s: number, e: number): number {
   } else if (mant === 0) {
     v = 0;
   } else {
-    v = Number(ascii(buf, negative || buf[s] === PLUS ? s + 1 : s, e));
+    const from = negative || buf[s] === PLUS ? s + 1 : s;
+    v = Number(ascii(buf, from, e));
+    // Rare path (an integer of 16+ significant digits): would the double change its digits?
+    if (integer && digits + scale > 15) {
+      let q = from;
+      while (q < e - 1 && buf[q] === ZERO) q++;
+      parsed.exact = keptByFloat64(buf, q, e);
+    }
   }
   return negative ? -v : v;
 }
@@ -255,13 +287,19 @@ export const UNIT_SCALE = { s: 1, ms: 1e3, us: 1e6, ns: 1e9 } as const;
 const UNIT_DIGITS = { s: 0, ms: 3, us: 6, ns: 9 } as const;
 export type Unit = keyof typeof UNIT_SCALE;
 
+/** Why a timestamp is refused by a column of a coarser unit. */
+export function finerThan(unit: Unit): string {
+  return ` (its fraction has digits finer than the column's unit, ${unit}, which would be cut; the column needs a finer unit or the value fewer digits)`;
+}
+
 
 /**
  * YYYY-MM-DD[T| ]HH:MM[:SS[.fraction (1-9 digits)]][Z|±HH:MM|±HHMM] into the i64 registers as `unit`
- * since the epoch, UTC (offsets applied; fraction digits beyond the unit truncated). False when the
- * text is not such a timestamp or does not fit int64.
+ * since the epoch, UTC (offsets applied). False when the text is not such a timestamp, does not fit
+ * int64, or has nonzero fraction digits finer than the unit (then `parsed.finer` is set).
  */
 export function parseTimestamp(buf: Uint8Array, s: number, e: number, unit: Unit): boolean {
+  parsed.finer = false;
   if (e - s < 16) return false;
   const days = datePrefix(buf, s, e);
   if (days !== days) return false;
@@ -288,6 +326,13 @@ export function parseTimestamp(buf: Uint8Array, s: number, e: number, unit: Unit
       const n = p - start;
       if (n === 0 || n > 9) return false;
       for (let k = n; k < keep; k++) frac *= 10;
+      // Digits finer than the unit are refused unless zeros: a timestamp is never cut silently.
+      for (let q = start + keep; q < p; q++) {
+        if (buf[q] !== ZERO) {
+          parsed.finer = true;
+          return false;
+        }
+      }
     }
   }
   let offset = 0;

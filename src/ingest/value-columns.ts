@@ -9,8 +9,10 @@ import { toArrowType } from '../format/arrow-types.js';
 import { NCFError } from '../format/errors.js';
 import type { DataType } from '../format/schema.js';
 import { i64, setI64, setScaled } from './int64.js';
+import { valueTooLarge } from './limits.js';
+import { JsonInteger, isExactValue, stringifyExact } from './json-exact.js';
 import type { ColumnPlan } from './schema-override.js';
-import { UNIT_SCALE, parseBool, parseDate, parseFloat64, parseInt64, parseSmallInt, parseTimestamp, parsed, type Unit } from './text-values.js';
+import { INEXACT, UNIT_SCALE, finerThan, parseBool, parseDate, parseFloat64, parseInt64, parseSmallInt, parseTimestamp, parsed, type Unit } from './text-values.js';
 
 /** How positions are named in errors: "NDJSON line 12", "Parquet row 7". */
 export interface Where {
@@ -43,9 +45,11 @@ function toScratch(s: string): number {
   return encoder.encodeInto(s, scratch).written;
 }
 
-/** The JSON text of a non-string value (strings stay as they are). */
+/** The JSON text of a non-string value (strings stay as they are; long integers keep their digits). */
 export function textOf(v: unknown): string {
   if (typeof v === 'string') return v;
+  if (v instanceof JsonInteger) return v.text;
+  if (typeof v === 'object' && v !== null && isExactValue(v)) return stringifyExact(v);
   if (typeof v === 'bigint') return v.toString();
   if (v instanceof Date) return v.toISOString();
   return JSON.stringify(v) ?? String(v);
@@ -75,6 +79,7 @@ export class ValueColumn {
   private readonly type: arrow.DataType;
   private readonly range: [number, number] | undefined;
   private readonly unit: Unit;
+  private readonly maxValue: number;
   private validity = new Uint8Array(0);
   private valid = 0;
   private fixed: Fixed = new Int32Array(0);
@@ -89,9 +94,10 @@ export class ValueColumn {
   private maxRows = 0;
   private lastRows = 0;
 
-  constructor(plan: ColumnPlan, where: Where) {
+  constructor(plan: ColumnPlan, where: Where, maxValueBytes = Number.MAX_SAFE_INTEGER) {
     this.plan = plan;
     this.where = where;
+    this.maxValue = maxValueBytes;
     this.type = toArrowType(plan);
     this.range = INT_RANGE[plan.type];
     this.unit = plan.unit ?? 'us';
@@ -168,9 +174,11 @@ export class ValueColumn {
         let x: number;
         if (typeof v === 'number') x = v;
         else if (typeof v === 'bigint') x = Number(v);
-        else if (typeof v === 'string') {
-          x = parseFloat64(scratch, 0, toScratch(v));
+        else if (typeof v === 'string' || v instanceof JsonInteger) {
+          const text = typeof v === 'string' ? v : v.text;
+          x = parseFloat64(scratch, 0, toScratch(text));
           if (!parsed.floatOk) throw this.fail(v, pos);
+          if (!parsed.exact) throw this.fail(v, pos, INEXACT);
         } else throw this.fail(v, pos);
         this.fixed[row] = x;
         break;
@@ -188,6 +196,7 @@ export class ValueColumn {
         if (typeof v === 'string') {
           const n = toScratch(v);
           ok = parseTimestamp(scratch, 0, n, this.unit);
+          if (!ok && parsed.finer) throw this.fail(v, pos, finerThan(this.unit));
           if (!ok) {
             const d = parseDate(scratch, 0, n);
             ok = d === d && setScaled(d * 86400, UNIT_SCALE[this.unit], 0);
@@ -203,6 +212,7 @@ export class ValueColumn {
         if (typeof v === 'number') x = v;
         else if (typeof v === 'bigint') x = Number(v);
         else if (typeof v === 'string') x = parseSmallInt(scratch, 0, toScratch(v));
+        else if (v instanceof JsonInteger) x = NaN; // 16+ digits: beyond every type here
         const [min, max] = this.range!;
         if (!Number.isInteger(x) || x < min || x > max) throw this.fail(v, pos);
         this.fixed[row] = x;
@@ -222,8 +232,8 @@ export class ValueColumn {
       if (unsigned ? v < 0n || v !== lo : BigInt.asIntN(64, v) !== v) throw this.fail(v, pos);
       i64.lo = Number(lo & 0xffffffffn) | 0;
       i64.hi = Number(lo >> 32n) | 0;
-    } else if (typeof v === 'string') {
-      if (!parseInt64(scratch, 0, toScratch(v), unsigned)) throw this.fail(v, pos);
+    } else if (typeof v === 'string' || v instanceof JsonInteger) {
+      if (!parseInt64(scratch, 0, toScratch(typeof v === 'string' ? v : v.text), unsigned)) throw this.fail(v, pos);
     } else throw this.fail(v, pos);
     this.pairs[2 * row] = i64.lo;
     this.pairs[2 * row + 1] = i64.hi;
@@ -235,6 +245,7 @@ export class ValueColumn {
     let at = this.dataLen;
     if (v instanceof Uint8Array) {
       if (this.plan.type === 'string') throw this.fail(v, pos, ' (binary data)');
+      if (v.length > this.maxValue) throw valueTooLarge(this.plan.name, v.length, this.maxValue, { label: this.where.label, unit: this.where.unit, pos });
       this.reserve(at + v.length);
       this.data.set(v, at);
       at += v.length;
@@ -244,8 +255,12 @@ export class ValueColumn {
           { [this.where.unit]: pos, column: this.plan.name });
       }
       const s = textOf(v);
+      // UTF-8 takes at least one byte per UTF-16 unit: refuse before encoding when even that is over.
+      if (s.length > this.maxValue) throw valueTooLarge(this.plan.name, s.length, this.maxValue, { label: this.where.label, unit: this.where.unit, pos });
       this.reserve(at + s.length * 3);
-      at += encoder.encodeInto(s, this.data.subarray(at)).written;
+      const n = encoder.encodeInto(s, this.data.subarray(at)).written;
+      if (n > this.maxValue) throw valueTooLarge(this.plan.name, n, this.maxValue, { label: this.where.label, unit: this.where.unit, pos });
+      at += n;
     }
     this.dataLen = at;
     offsets[row + 1] = at;

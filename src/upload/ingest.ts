@@ -7,11 +7,12 @@
 // Appends are read with the table's own column types as the schema override, so a CSV or JSON append
 // is parsed as the table's types (not re-inferred), and Arrow or Parquet inputs are converted to them.
 
+import { stat } from 'node:fs/promises';
 import type * as arrow from 'apache-arrow';
 import { NCFWriter } from '../format/writer.js';
 import { NCFError } from '../format/errors.js';
 import type { ColumnSchema } from '../format/schema.js';
-import { fileSource, readInput, type ColumnOverride, type Format, type SchemaOverride } from '../ingest/index.js';
+import { decodedBudget, fileSource, readInput, type ColumnOverride, type DecodeLimits, type Format, type SchemaOverride } from '../ingest/index.js';
 import { conflict, fromEngineError, type HttpProblem } from '../errors.js';
 import type { ServiceContext } from '../context.js';
 import type { IdempotencyClaim, Operation, TableVersion } from '../../storage/types.js';
@@ -76,6 +77,13 @@ async function inputColumnNames(format: Format, path: string): Promise<string[] 
   }
 }
 
+/** The decode bounds for an upload of the spooled file at `path` (docs/RELIABILITY.md, "decode bombs"). */
+async function uploadLimits(ctx: ServiceContext, path: string): Promise<DecodeLimits> {
+  const c = ctx.config;
+  const { size } = await stat(path);
+  return { maxValueBytes: c.maxValueBytes, maxBatchBytes: c.maxBatchBytes, maxDecodedBytes: decodedBudget(size, c.maxDecodedBytes, c.maxDecodedRatio) };
+}
+
 /** Writes and commits; returns the new version. Throws HttpProblem (or storage errors) on failure. */
 export async function ingestUpload(ctx: ServiceContext, req: IngestRequest): Promise<{ version: TableVersion; rows: number }> {
   const append = req.operation === 'append';
@@ -84,11 +92,12 @@ export async function ingestUpload(ctx: ServiceContext, req: IngestRequest): Pro
   const tableId = req.current !== null && req.operation !== 'create' ? req.current.tableId : ctx.catalog.newTableId();
   const key = newFileKey(tableId);
   const override = tableCols ? tableOverride(tableCols, req.schema) : req.schema;
+  const limits = await uploadLimits(ctx, req.path);
   const writer = await NCFWriter.open(await ctx.blobs.createSink(key), tableCols ? { schema: tableCols, tableName: req.table } : { tableName: req.table });
   let summary;
   try {
     let checked = false;
-    const batches = readInput(req.format, fileSource(req.path), override ? { schema: override } : {});
+    const batches = readInput(req.format, fileSource(req.path), override ? { schema: override, limits } : { limits });
     for await (const batch of batches) {
       if (tableCols && !checked) {
         checked = true;

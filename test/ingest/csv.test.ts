@@ -288,3 +288,11 @@ test('CSV: column arrays grow past their first size without losing values or nul
   assert.deepEqual(r.cols.t, ids.map((i) => (i % 6 === 0 ? null : micros(2020, 1, 1, 0, 0, i % 60))));
   assert.deepEqual(r.cols.f, ids.map((i) => (i % 7 === 0 ? null : i / 2)));
 });
+
+test('CSV: nanosecond timestamps infer timestamp[ns] and keep every digit; a coarser explicit unit refuses them', async () => {
+  const r = await read('csv', 't,u\n2024-01-02T03:04:05.123456789,2024-01-02T03:04:05.123456789\n2024-01-02T03:04:05,3000-01-01T00:00:00\n');
+  assert.deepEqual(r.types, { t: 'Timestamp<NANOSECOND>', u: 'Utf8' }); // 3000 is beyond int64 nanoseconds: text keeps both
+  assert.deepEqual(r.cols.t, [BigInt(Date.UTC(2024, 0, 2, 3, 4, 5)) * 1_000_000n + 123_456_789n, BigInt(Date.UTC(2024, 0, 2, 3, 4, 5)) * 1_000_000n]);
+  await rejectsWith(read('csv', 't\n2024-01-02T03:04:05.1\n2024-01-02T03:04:05.123456789\n', { schema: { t: { type: 'timestamp', unit: 'us' } } }),
+    'INPUT', /CSV line 3, column "t".*finer than the column's unit, us/);
+});

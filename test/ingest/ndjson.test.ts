@@ -23,10 +23,21 @@ test('NDJSON typing: keys in first-seen order, one type per key', async () => {
   assert.deepEqual(r.cols.late, [null, null, 'z']);
 });
 
-test('NDJSON: unsafe integers are float64; all-null keys are strings', async () => {
+test('NDJSON: integers beyond 2^53 stay exact int64; all-null keys are strings', async () => {
   const r = await read('ndjson', '{"a":9007199254740993,"n":null}\n{"a":1}\n');
-  assert.deepEqual(r.types, { a: 'Float64', n: 'Utf8' });
+  assert.deepEqual(r.types, { a: 'Int64', n: 'Utf8' });
+  assert.deepEqual(r.cols.a, [9007199254740993n, 1n]);
   assert.deepEqual(r.cols.n, [null, null]);
+});
+
+test('NDJSON: an integer float64 would round makes a float column string; beyond int64 too', async () => {
+  const r = await read('ndjson', '{"f":9007199254740993,"g":9007199254740992,"h":-9223372036854775809,"i":1e20,"s":"12345678901234567","x":{"y":[12345678901234567890]}}\n{"f":1.5,"g":1.5,"h":1,"i":1}\n');
+  assert.deepEqual(r.types, { f: 'Utf8', g: 'Float64', h: 'Utf8', i: 'Float64', s: 'Utf8', x: 'Utf8' });
+  assert.deepEqual(r.cols.f, ['9007199254740993', '1.5']);
+  assert.deepEqual(r.cols.g, [9007199254740992, 1.5]);
+  assert.deepEqual(r.cols.h, ['-9223372036854775809', '1']);
+  assert.deepEqual(r.cols.x, ['{"y":[12345678901234567890]}', null]);
+  await rejectsWith(read('ndjson', '{"f":9007199254740993}\n', { schema: { f: 'float64' } }), 'INPUT', /line 1, column "f".*float64 would round/);
 });
 
 test('NDJSON errors name the line', async () => {
