@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { ServiceContext } from '../src/context.js';
 import { conflict } from '../src/errors.js';
-import { describeTable, summarize, tableStats, versionEntry } from '../src/describe.js';
+import { describeCommitted, describeTable, summarize, tableStats, versionEntry } from '../src/describe.js';
 import { forgetReaders } from '../src/footer-cache.js';
 import { checkTableName, loadTable, tableNotFound, versionParam } from '../src/table-ref.js';
 import { ingestUpload } from '../src/upload/ingest.js';
@@ -91,7 +91,8 @@ export default async function tableRoutes(app: FastifyInstance, opts: { ctx: Ser
         reply.code(operation === 'append' ? 200 : created ? 201 : 200);
         reply.header('ncf-table-version', String(v.version));
         if (created) reply.header('location', `/v1/tables/${name}`);
-        const description = await describeTable(ctx, v);
+        // The rows are committed: a failure to read footers now must not answer 5xx (describeCommitted).
+        const description = await describeCommitted(ctx, v, (e) => req.log.warn({ err: e, table: name, version: v.version }, 'committed, but the description failed'));
         return { ...description, operation: v.operation, rowsAdded: v.rowsAdded };
       } catch (e) {
         ctx.metrics.upload(operation, format, 'error', bytes, 0);

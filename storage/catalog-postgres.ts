@@ -28,12 +28,12 @@
 import pg from 'pg';
 import type { ColumnSchema } from '../src/format/schema.js';
 import { checkCommit, checkCommitRequest, checkKeep } from './commit-checks.js';
-import { CatalogBusy, CatalogConflict, CatalogUnavailable, StorageError, closed } from './errors.js';
+import { CatalogBusy, CatalogConflict, CatalogUnavailable, FileCollected, StorageError, closed, invalidRequest } from './errors.js';
 import { newId, tableIdOfKey } from './keys.js';
 import { RETRYABLE, sqlState, unreachable } from './pg-errors.js';
 import { checkSchemaName, lockHash, migratePg } from './pg-migrations.js';
 import { type HistoryRow, type SnapshotRow, type StateRow, catalogStatements, toTableVersion, toVersionInfo } from './pg-queries.js';
-import type { Catalog, CommitRequest, ExpireResult, TableVersion, VersionInfo } from './types.js';
+import { TOMBSTONE_TTL_MS, type Catalog, type CommitRequest, type ExpireResult, type TableVersion, type VersionInfo } from './types.js';
 
 export interface PostgresCatalogOptions {
   /** PostgreSQL schema holding the catalog's tables (default "ncf"); created on open when missing. */
@@ -52,6 +52,9 @@ export interface PostgresCatalogOptions {
 
 /** First key of the two-int advisory lock a writer takes per table; the second hashes schema and name. */
 export const TABLE_LOCK_CLASS = 0x4e434602; // "NCF" 02
+/** First key of the advisory lock that orders commits (shared) against vacuum's dooming of keys
+ *  (exclusive); the second hashes the schema. */
+export const COLLECT_LOCK_CLASS = 0x4e434603; // "NCF" 03
 
 export class PostgresCatalog implements Catalog {
   private readonly sql: ReturnType<typeof catalogStatements>;
@@ -123,7 +126,7 @@ export class PostgresCatalog implements Catalog {
   async commit(req: CommitRequest): Promise<TableVersion> {
     const columns = checkCommitRequest(req);
     try {
-      return await this.writeLocked('commit', req.table, (client) => this.commitLocked(client, req, columns));
+      return await this.writeLocked('commit', req.table, (client) => this.commitLocked(client, req, columns), { collect: 'shared' });
     } catch (e) {
       if (!(e instanceof CatalogUnavailable && e.commitOutcome === 'unknown')) throw e;
       // The caller deletes the file of a failed commit: it must learn whether a version holds it.
@@ -145,6 +148,9 @@ export class PostgresCatalog implements Catalog {
       idOwner: state!.id_owner === null ? null : `table "${state!.id_owner}"`,
       newTableId: candidateId,
     });
+    // Under the shared collect lock: a vacuum dooming keys runs wholly before or after this commit.
+    const { rows: [pending] } = await client.query<{ doomed: boolean }>({ name: 'ncf_commit_pending', text: this.sql.pendingConsume, values: [file.key] });
+    if (pending!.doomed) throw new FileCollected(table, file.key);
     const now = state!.now;
     let version: number;
     if (current === null) {
@@ -196,6 +202,32 @@ export class PostgresCatalog implements Catalog {
     return newId();
   }
 
+  async registerPending(key: string, leaseMs: number, owner: string): Promise<void> {
+    const { rowCount } = await this.query('registerPending', this.sql.pendingRegister, [key, owner, Math.round(leaseMs)]);
+    if (rowCount !== 1) throw invalidRequest(`registerPending: key ${JSON.stringify(key)} is already known to the catalog; every write needs a new key`, { key });
+  }
+
+  async renewPending(key: string, leaseMs: number): Promise<boolean> {
+    const { rowCount } = await this.query('renewPending', this.sql.pendingRenew, [key, Math.round(leaseMs)]);
+    return rowCount === 1;
+  }
+
+  async releasePending(key: string): Promise<void> {
+    await this.query('releasePending', this.sql.pendingRelease, [key]);
+  }
+
+  async markForDeletion(keys: string[]): Promise<string[]> {
+    // The exclusive collect lock waits for every commit in flight and holds new ones back, so the
+    // statements after it see every committed file and no commit slips between check and doom.
+    const begin = `BEGIN; SELECT pg_advisory_xact_lock(${COLLECT_LOCK_CLASS}, ${lockHash(this.schema)})`;
+    return this.withClient('markForDeletion', async (client) => {
+      await client.query({ name: 'ncf_pending_forget', text: this.sql.pendingForget, values: [TOMBSTONE_TTL_MS] });
+      if (keys.length === 0) return [];
+      const { rows } = await client.query<{ key: string }>({ name: 'ncf_pending_mark', text: this.sql.pendingMark, values: [[...new Set(keys)]] });
+      return rows.map((r) => r.key);
+    }, { begin, committing: false });
+  }
+
   async referencedKeys(): Promise<Set<string>> {
     const { rows } = await this.query<{ key: string }>('referencedKeys', this.sql.keys, []);
     return new Set(rows.map((r) => r.key));
@@ -223,9 +255,11 @@ export class PostgresCatalog implements Catalog {
 
   /** Runs `fn` in a transaction holding table `name`'s writer lock; re-runs it on transient failures.
    *  A connection lost while COMMIT was under way is CatalogUnavailable with commitOutcome 'unknown'. */
-  private async writeLocked<T>(op: string, name: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    // Integers only, so the lock can ride in the same round trip as BEGIN without parameters.
-    const begin = `BEGIN; SELECT pg_advisory_xact_lock(${TABLE_LOCK_CLASS}, ${lockHash(`${this.schema}/${name}`)})`;
+  private async writeLocked<T>(op: string, name: string, fn: (client: pg.PoolClient) => Promise<T>, opts: { collect?: 'shared' } = {}): Promise<T> {
+    // Integers only, so the locks can ride in the same round trip as BEGIN without parameters. The
+    // collect lock first, always: vacuum takes only that one, so no two transactions wait in a cycle.
+    const collect = opts.collect === 'shared' ? `; SELECT pg_advisory_xact_lock_shared(${COLLECT_LOCK_CLASS}, ${lockHash(this.schema)})` : '';
+    const begin = `BEGIN${collect}; SELECT pg_advisory_xact_lock(${TABLE_LOCK_CLASS}, ${lockHash(`${this.schema}/${name}`)})`;
     for (let attempt = 1; ; attempt++) {
       const tx = { begin, committing: false };
       try {

@@ -10,6 +10,7 @@ export type StorageErrorCode =
   | 'CATALOG_CONFLICT'
   | 'CATALOG_BUSY'
   | 'CATALOG_UNAVAILABLE'
+  | 'FILE_COLLECTED'
   | 'BLOB_NOT_FOUND'
   | 'BLOB_EXISTS'
   | 'INVALID_KEY'
@@ -89,6 +90,15 @@ export class CatalogUnavailable extends StorageError {
     this.name = 'CatalogUnavailable';
     this.commitOutcome = options.commitOutcome;
     if (options.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/** A commit whose file vacuum doomed (its writer's registration expired, or it never registered and
+ *  the file was older than the grace period): nothing was committed; upload again. */
+export class FileCollected extends StorageError {
+  constructor(table: string, key: string) {
+    super('FILE_COLLECTED', 503, `the file written for this commit to table "${table}" was collected by vacuum before the commit (its writer took longer than its registration lasts); nothing was committed; retry the upload`, { table, key });
+    this.name = 'FileCollected';
   }
 }
 

@@ -61,6 +61,18 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE versions;
   ALTER TABLE versions_v2 RENAME TO versions;
   `,
+  // 3: pending files — a writer's registration of the file it is about to write (doomed_at NULL,
+  // live until expires_at), or vacuum's tombstone of a key whose file it deletes (doomed_at set).
+  // Times are ms since the epoch. See storage/types.ts Catalog.registerPending / markForDeletion.
+  `
+  CREATE TABLE pending_files (
+    key           TEXT PRIMARY KEY,
+    owner         TEXT NOT NULL,
+    registered_at INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    doomed_at     INTEGER
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Applies the migrations this database lacks, each in its own write transaction; two processes
