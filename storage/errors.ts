@@ -85,7 +85,7 @@ export class CatalogUnavailable extends StorageError {
 
   constructor(operation: string, reason: string, options: { cause?: unknown; commitOutcome?: 'unknown' | 'not applied' } = {}) {
     const outcome = options.commitOutcome === 'unknown' ? ', and whether the commit was applied is unknown: read the table before retrying' : '';
-    super('CATALOG_UNAVAILABLE', 503, `catalog is unavailable: ${operation} could not reach the catalog database (${reason})${outcome}; retry`,
+    super('CATALOG_UNAVAILABLE', 503, `catalog is unavailable: ${operation} could not use the catalog database (${reason})${outcome}; retry`,
       options.commitOutcome === undefined ? { operation, reason } : { operation, reason, commitOutcome: options.commitOutcome });
     this.name = 'CatalogUnavailable';
     this.commitOutcome = options.commitOutcome;
