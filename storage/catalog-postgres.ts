@@ -216,14 +216,17 @@ export class PostgresCatalog implements Catalog {
     await this.query('releasePending', this.sql.pendingRelease, [key]);
   }
 
-  async markForDeletion(keys: string[]): Promise<string[]> {
+  async markForDeletion(keys: string[], isGone: (owner: string) => boolean = () => false): Promise<string[]> {
     // The exclusive collect lock waits for every commit in flight and holds new ones back, so the
     // statements after it see every committed file and no commit slips between check and doom.
     const begin = `BEGIN; SELECT pg_advisory_xact_lock(${COLLECT_LOCK_CLASS}, ${lockHash(this.schema)})`;
     return this.withClient('markForDeletion', async (client) => {
       await client.query({ name: 'ncf_pending_forget', text: this.sql.pendingForget, values: [TOMBSTONE_TTL_MS] });
       if (keys.length === 0) return [];
-      const { rows } = await client.query<{ key: string }>({ name: 'ncf_pending_mark', text: this.sql.pendingMark, values: [[...new Set(keys)]] });
+      const distinct = [...new Set(keys)];
+      const owners = await client.query<{ owner: string }>({ name: 'ncf_pending_owners', text: this.sql.pendingOwners, values: [distinct] });
+      const gone = owners.rows.map((r) => r.owner).filter((o) => isGone(o));
+      const { rows } = await client.query<{ key: string }>({ name: 'ncf_pending_mark', text: this.sql.pendingMark, values: [distinct, gone] });
       return rows.map((r) => r.key);
     }, { begin, committing: false });
   }

@@ -177,7 +177,7 @@ export class SqliteCatalog implements Catalog {
     this.write('releasePending', () => this.stmt.pendingDelete.run(key));
   }
 
-  async markForDeletion(keys: string[]): Promise<string[]> {
+  async markForDeletion(keys: string[], isGone: (owner: string) => boolean = () => false): Promise<string[]> {
     // One write transaction: commits (also write transactions) run wholly before or after it.
     return this.write('markForDeletion', () => {
       const now = Date.now();
@@ -186,7 +186,7 @@ export class SqliteCatalog implements Catalog {
       for (const key of new Set(keys)) {
         if (this.stmt.keyOwner.get(key) !== undefined) continue;
         const p = this.stmt.pendingGet.get(key);
-        if (p !== undefined && p.doomed_at === null && p.expires_at > now) continue;
+        if (p !== undefined && p.doomed_at === null && p.expires_at > now && !isGone(p.owner)) continue;
         this.stmt.pendingDoom.run(key, now, now, now, now);
         out.push(key);
       }
@@ -327,7 +327,7 @@ function prepare(db: Database.Database) {
       'DELETE FROM files WHERE table_id = ? AND removed_version IS NOT NULL AND removed_version <= ?'),
     deleteExpiredVersions: db.prepare<[string, number], unknown>('DELETE FROM versions WHERE table_id = ? AND version < ?'),
     ping: db.prepare<[], number>('SELECT 1').pluck(),
-    pendingGet: db.prepare<[string], { expires_at: number; doomed_at: number | null }>('SELECT expires_at, doomed_at FROM pending_files WHERE key = ?'),
+    pendingGet: db.prepare<[string], { owner: string; expires_at: number; doomed_at: number | null }>('SELECT owner, expires_at, doomed_at FROM pending_files WHERE key = ?'),
     pendingInsert: db.prepare<[string, string, number, number], unknown>(
       'INSERT INTO pending_files (key, owner, registered_at, expires_at) VALUES (?, ?, ?, ?)'),
     pendingRenew: db.prepare<[number, string], unknown>('UPDATE pending_files SET expires_at = ? WHERE key = ? AND doomed_at IS NULL'),

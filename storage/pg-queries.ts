@@ -128,13 +128,14 @@ export function catalogStatements(s: string) {
       DELETE FROM ${s}.pending_files
       WHERE (doomed_at IS NOT NULL AND doomed_at < clock_timestamp() - $1::bigint * interval '1 millisecond')
          OR (doomed_at IS NULL AND expires_at < clock_timestamp() - $1::bigint * interval '1 millisecond')`,
-    // $1 distinct keys: dooms those no file row holds and no live registration protects.
+    pendingOwners: `SELECT DISTINCT owner FROM ${s}.pending_files WHERE key = ANY($1::text[]) AND doomed_at IS NULL`,
+    // $1 distinct keys, $2 owners known dead: dooms those no file row holds and no live registration protects.
     pendingMark: `
       INSERT INTO ${s}.pending_files AS p (key, owner, registered_at, expires_at, doomed_at)
       SELECT c.key, 'vacuum', clock_timestamp(), clock_timestamp(), clock_timestamp()
       FROM unnest($1::text[]) AS c(key)
       WHERE NOT EXISTS (SELECT 1 FROM ${s}.files f WHERE f.key = c.key)
-        AND NOT EXISTS (SELECT 1 FROM ${s}.pending_files q WHERE q.key = c.key AND q.doomed_at IS NULL AND q.expires_at > clock_timestamp())
+        AND NOT EXISTS (SELECT 1 FROM ${s}.pending_files q WHERE q.key = c.key AND q.doomed_at IS NULL AND q.expires_at > clock_timestamp() AND q.owner <> ALL($2::text[]))
       ON CONFLICT (key) DO UPDATE SET doomed_at = COALESCE(p.doomed_at, EXCLUDED.doomed_at)
       RETURNING key`,
   };

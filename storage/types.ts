@@ -109,8 +109,9 @@ export interface Catalog {
    *  delete), dooms those no version references and no live registration holds — an expired
    *  registration is doomed too — and returns them (already doomed ones included). Only returned
    *  keys may be deleted; a later commit of a doomed key fails with FileCollected (503, nothing
-   *  committed). Tombstones older than TOMBSTONE_TTL_MS are forgotten. */
-  markForDeletion(keys: string[]): Promise<string[]>;
+   *  committed). Tombstones older than TOMBSTONE_TTL_MS are forgotten. A live registration whose
+   *  owner `isGone` says has died (a process of this host that no longer exists) counts as lapsed. */
+  markForDeletion(keys: string[], isGone?: (owner: string) => boolean): Promise<string[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -13,7 +13,24 @@ export const PENDING_LEASE_MS = 10 * 60_000;
 /** Renewals per lease: a few missed ones (a busy catalog) do not let the lease lapse. */
 const RENEWALS_PER_LEASE = 4;
 
-const OWNER = `${hostname()}:${process.pid}`;
+const HOST = hostname();
+const OWNER = `${HOST}:${process.pid}`;
+
+/** Whether a registration's owner is a process of this host that no longer exists (killed, crashed):
+ *  its files need not wait for the lease. Owners elsewhere are never judged gone. A wrong "gone" (a
+ *  reused host name in another pid namespace) costs that writer a clean 503, never a broken table. */
+export function ownerIsGone(owner: string): boolean {
+  const i = owner.lastIndexOf(':');
+  if (i < 0 || owner.slice(0, i) !== HOST) return false;
+  const pid = Number(owner.slice(i + 1));
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
 
 export interface PendingFile {
   readonly key: string;

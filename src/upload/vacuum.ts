@@ -18,6 +18,7 @@
 import type { ServiceContext } from '../context.js';
 import { forgetReaders } from '../footer-cache.js';
 import { tableNotFound } from '../table-ref.js';
+import { ownerIsGone } from './pending.js';
 
 export interface VacuumOptions {
   retainVersions: number;
@@ -81,7 +82,7 @@ export async function vacuumTable(ctx: ServiceContext, name: string, opts: Vacuu
   }
   // The catalog dooms what no version references and no live writer registered, in one transaction
   // ordered with every commit; only those go. The others committed or are being written meanwhile.
-  const marked = new Set(candidates.length === 0 ? [] : await ctx.catalog.markForDeletion(candidates.map((b) => b.key)));
+  const marked = new Set(candidates.length === 0 ? [] : await ctx.catalog.markForDeletion(candidates.map((b) => b.key), ownerIsGone));
   let expiredFilesRemoved = 0;
   let orphansRemoved = 0;
   let strayFilesRemoved = 0;
@@ -102,7 +103,7 @@ export async function vacuumTable(ctx: ServiceContext, name: string, opts: Vacuu
   }
   // Temp files (local) or multipart uploads (S3) of writes whose process died mid-write: as old as an
   // orphan, and doomed by the catalog like one (a live writer's registration keeps its temp file).
-  await ctx.blobs.sweepTempFiles?.(new Date(cutoff), async (key) => (await ctx.catalog.markForDeletion([key])).includes(key));
+  await ctx.blobs.sweepTempFiles?.(new Date(cutoff), async (key) => (await ctx.catalog.markForDeletion([key], ownerIsGone)).includes(key));
   // Scans that already hold one of these readers may finish within the query timeout.
   forgetReaders(ctx, removed);
   return {

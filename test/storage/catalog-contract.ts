@@ -598,6 +598,14 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
         assert.equal(await c.renewPending(f.key, LEASE), false);
         assert.deepEqual(await c.markForDeletion([f.key]), [f.key]);
         assert.deepEqual(await c.markForDeletion([]), []);
+        // A live registration whose owner is known to have died counts as lapsed; others stay.
+        const dead = file(v1.tableId, 1);
+        const alive = file(v1.tableId, 1);
+        await c.registerPending(dead.key, LEASE, 'host:dead');
+        await c.registerPending(alive.key, LEASE, 'host:alive');
+        assert.deepEqual(await c.markForDeletion([dead.key, alive.key], (owner) => owner === 'host:dead'), [dead.key]);
+        await assert.rejects(c.commit({ table: 't', operation: 'append', columns: S_A, file: dead }), collected('t'));
+        assert.equal((await c.commit({ table: 't', operation: 'append', columns: S_A, file: alive })).version, 2);
       });
     });
 
