@@ -12,6 +12,11 @@
 // violations; those, deadlocks and serialization failures re-run the transaction a bounded number of
 // times, and the re-run reports the conflict properly.
 //
+// Pending files (storage/types.ts registerPending … markForDeletion): a commit also takes, first, a
+// shared advisory "collect" lock for the schema and, under it, refuses a key vacuum doomed and
+// consumes its registration; vacuum dooms keys under the same lock taken exclusively, so it waits for
+// the commits in flight and its statements see every one of them: no key is both committed and doomed.
+//
 // Compaction commits like a replace that keeps the table's columns and row count; expire (retention)
 // runs under the same writer lock, deleting old versions and the files only they held.
 //

@@ -2,6 +2,8 @@
 // synchronous=FULL makes a returned commit survive power loss; busy_timeout lets several processes
 // share the file. Every commit is one BEGIN IMMEDIATE transaction: it takes the write lock before
 // reading the current version, so two racing commits serialise and versions stay gap-free.
+// Vacuum's dooming of keys (markForDeletion) is a write transaction too, so it runs wholly before or
+// after each commit; a full or failing disk (SQLITE_FULL, SQLITE_IOERR, ...) is CatalogUnavailable (503).
 //
 // better-sqlite3 is synchronous: a transaction runs to completion inside one call and never spans an
 // await, so connections in the same process never wait on each other; a process waiting on another
