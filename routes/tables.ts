@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { ServiceContext } from '../src/context.js';
 import { conflict } from '../src/errors.js';
-import { describeTable, summarize, tableStats, versionEntry } from '../src/describe.js';
+import { describeCommitted, describeTable, summarize, tableStats, versionEntry } from '../src/describe.js';
 import { forgetReaders } from '../src/footer-cache.js';
 import { checkTableName, loadTable, tableNotFound, versionParam } from '../src/table-ref.js';
 import { ingestUpload } from '../src/upload/ingest.js';
@@ -91,7 +91,7 @@ export default async function tableRoutes(app: FastifyInstance, opts: { ctx: Ser
             ingest.idempotency = await keyed.claim(received);
             if (keyed.earlier !== null) {
               keyed.checkSame(keyed.earlier);
-              return await replay(ctx, reply, name, operation, keyed.earlier);
+              return await replay(ctx, req, reply, name, operation, keyed.earlier);
             }
           }
           try {
@@ -100,13 +100,13 @@ export default async function tableRoutes(app: FastifyInstance, opts: { ctx: Ser
             // A twin with the same key committed first (here or on another replica): answer its result.
             if (!(e instanceof IdempotencyKeyUsed) || keyed === null) throw e;
             keyed.checkSame(e.record);
-            return await replay(ctx, reply, name, operation, e.record);
+            return await replay(ctx, req, reply, name, operation, e.record);
           }
         } finally {
           await unlink(received.path).catch(() => {});
         }
         ctx.metrics.upload(operation, format, 'ok', bytes, result.rows);
-        return await answer(ctx, reply, operation, result.version);
+        return await answer(ctx, req, reply, operation, result.version);
       } catch (e) {
         ctx.metrics.upload(operation, format, 'error', bytes, 0);
         throw e;
@@ -122,22 +122,23 @@ export default async function tableRoutes(app: FastifyInstance, opts: { ctx: Ser
 }
 
 /** The answer of an upload that made version `v`: the version's description and what it did. */
-async function answer(ctx: ServiceContext, reply: FastifyReply, operation: Operation, v: TableVersion) {
+async function answer(ctx: ServiceContext, req: FastifyRequest, reply: FastifyReply, operation: Operation, v: TableVersion) {
   const created = operation === 'create' || v.version === 1 || v.operation === 'create';
   reply.code(operation === 'append' ? 200 : created ? 201 : 200);
   reply.header('ncf-table-version', String(v.version));
   if (created) reply.header('location', `/v1/tables/${v.table}`);
-  const description = await describeTable(ctx, v);
+  // The rows are committed: a failure to read footers now must not answer 5xx (describeCommitted).
+  const description = await describeCommitted(ctx, v, (e) => req.log.warn({ err: e, table: v.table, version: v.version }, 'committed, but the description failed'));
   return { ...description, operation: v.operation, rowsAdded: v.rowsAdded };
 }
 
 /** The first answer again, for a retry with the same Idempotency-Key: rebuilt from the version that
  *  request made. When vacuum's retention has forgotten that version, its description is gone: the
  *  answer keeps the status and says what the request did. */
-async function replay(ctx: ServiceContext, reply: FastifyReply, name: string, operation: Operation, rec: IdempotencyRecord) {
+async function replay(ctx: ServiceContext, req: FastifyRequest, reply: FastifyReply, name: string, operation: Operation, rec: IdempotencyRecord) {
   reply.header(REPLAYED_HEADER, 'true');
   const v = await ctx.catalog.getTable(name, rec.version);
-  if (v !== null && v.tableId === rec.tableId) return answer(ctx, reply, operation, v);
+  if (v !== null && v.tableId === rec.tableId) return answer(ctx, req, reply, operation, v);
   const created = rec.version === 1;
   reply.code(operation === 'append' ? 200 : created ? 201 : 200);
   reply.header('ncf-table-version', String(rec.version));

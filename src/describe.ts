@@ -31,7 +31,8 @@ export interface ColumnDescription {
   unit?: string;
   timezone?: string;
   description?: string;
-  stats: { min: Json; max: Json; nullCount: number; distinctCount?: number };
+  /** nullCount is null only in an upload's answer with statsUnavailable (describeCommitted). */
+  stats: { min: Json; max: Json; nullCount: number | null; distinctCount?: number };
 }
 
 export interface TableDescription {
@@ -110,6 +111,28 @@ export async function describeTable(ctx: ServiceContext, t: TableVersion): Promi
       return d;
     }),
   };
+}
+
+/** The answer to an upload whose version committed: the description, or — when the files' footers
+ *  cannot be read right now (storage briefly unavailable) — the columns without statistics and
+ *  `statsUnavailable: true`. Committed rows never turn into a 5xx answer. */
+export async function describeCommitted(ctx: ServiceContext, t: TableVersion, onError: (e: unknown) => void): Promise<TableDescription & { statsUnavailable?: true }> {
+  try {
+    return await describeTable(ctx, t);
+  } catch (e) {
+    onError(e);
+    return {
+      name: t.table, version: t.version, rowCount: t.rowCount, bytes: t.bytes, createdAt: t.createdAt, updatedAt: t.committedAt,
+      columns: t.columns.map((c) => {
+        const d: ColumnDescription = { name: c.name, type: c.type, semanticType: c.semanticType ?? null, nullable: c.nullable, stats: { min: null, max: null, nullCount: null } };
+        if (c.unit !== undefined) d.unit = c.unit;
+        if (c.timezone !== undefined) d.timezone = c.timezone;
+        if (c.description !== undefined) d.description = c.description;
+        return d;
+      }),
+      statsUnavailable: true,
+    };
+  }
 }
 
 /** An ADBC statistic: its value and whether it is exact or an approximation/bound. */

@@ -105,9 +105,10 @@ export class LocalBlobStore implements BlobStore {
     return entries.filter((e) => e.isDirectory() && isId(e.name)).map((e) => e.name);
   }
 
-  /** Removes temp files older than `olderThan`: leftovers of processes that died mid-write (a live
-   *  write's temp file is younger than any sane threshold). Returns how many were removed. */
-  async sweepTempFiles(olderThan: Date): Promise<number> {
+  /** Removes temp files older than `olderThan` (and, when `mayDelete` is given, whose key it
+   *  clears, asked after the file was seen): leftovers of processes that died mid-write. Returns how
+   *  many were removed. */
+  async sweepTempFiles(olderThan: Date, mayDelete?: (key: string) => Promise<boolean>): Promise<number> {
     if (!this.open) throw closed('blob store');
     let removed = 0;
     for (const tableId of await readdir(this.root)) {
@@ -122,6 +123,8 @@ export class LocalBlobStore implements BlobStore {
         const path = join(dir, name);
         const s = await stat(path).catch(() => null);
         if (s === null || s.mtime >= olderThan) continue;
+        // `.<fileId>.ncf.<hex>.tmp` is the temp file of key `<tableId>/<fileId>.ncf`.
+        if (mayDelete !== undefined && !(await mayDelete(`${tableId}/${name.slice(1, name.indexOf('.ncf.') + 4)}`))) continue;
         await unlink(path).then(() => removed++, () => {});
       }
     }

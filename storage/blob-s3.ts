@@ -172,7 +172,7 @@ export class S3BlobStore implements BlobStore {
   /** Aborts multipart uploads under the prefix started before `olderThan`: leftovers of processes
    *  that died mid-upload (the counterpart of LocalBlobStore.sweepTempFiles; a bucket lifecycle rule
    *  "AbortIncompleteMultipartUpload" does the same on AWS). Returns how many were aborted. */
-  async sweepTempFiles(olderThan: Date): Promise<number> {
+  async sweepTempFiles(olderThan: Date, mayDelete?: (key: string) => Promise<boolean>): Promise<number> {
     this.io.assertOpen();
     let removed = 0;
     let keyMarker: string | undefined, uploadIdMarker: string | undefined;
@@ -183,6 +183,8 @@ export class S3BlobStore implements BlobStore {
       for (const u of page.Uploads ?? []) {
         if (u.Key === undefined || u.UploadId === undefined || u.Initiated === undefined || u.Initiated >= olderThan) continue;
         const key = u.Key.slice(this.location.prefix.length);
+        // Asked after the upload was listed: a writer registers its key before it begins.
+        if (mayDelete !== undefined && !(await mayDelete(key))) continue;
         await call(this.io, 'AbortMultipartUpload', key, () => this.client.send(new AbortMultipartUploadCommand({
           Bucket: this.location.bucket, Key: u.Key, UploadId: u.UploadId,
         }))).then(() => removed++, () => {});

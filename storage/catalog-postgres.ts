@@ -12,6 +12,11 @@
 // violations; those, deadlocks and serialization failures re-run the transaction a bounded number of
 // times, and the re-run reports the conflict properly.
 //
+// Pending files (storage/types.ts registerPending … markForDeletion): a commit also takes, first, a
+// shared advisory "collect" lock for the schema and, under it, refuses a key vacuum doomed and
+// consumes its registration; vacuum dooms keys under the same lock taken exclusively, so it waits for
+// the commits in flight and its statements see every one of them: no key is both committed and doomed.
+//
 // Compaction commits like a replace that keeps the table's columns and row count; expire (retention)
 // runs under the same writer lock, deleting old versions and the files only they held.
 //
@@ -28,12 +33,12 @@
 import pg from 'pg';
 import type { ColumnSchema } from '../src/format/schema.js';
 import { checkCommit, checkCommitRequest, checkKeep } from './commit-checks.js';
-import { CatalogBusy, CatalogConflict, CatalogUnavailable, StorageError, closed } from './errors.js';
+import { CatalogBusy, CatalogConflict, CatalogUnavailable, FileCollected, StorageError, closed, invalidRequest } from './errors.js';
 import { newId, tableIdOfKey } from './keys.js';
 import { RETRYABLE, sqlState, unreachable } from './pg-errors.js';
 import { checkSchemaName, lockHash, migratePg } from './pg-migrations.js';
 import { type HistoryRow, type SnapshotRow, type StateRow, catalogStatements, toTableVersion, toVersionInfo } from './pg-queries.js';
-import type { Catalog, CommitRequest, ExpireResult, IdempotencyRecord, TableVersion, VersionInfo } from './types.js';
+import { TOMBSTONE_TTL_MS, type Catalog, type CommitRequest, type ExpireResult, type IdempotencyRecord, type TableVersion, type VersionInfo } from './types.js';
 import { IDEMPOTENCY_TTL_MS, type IdempotencyOptions } from './idempotency.js';
 import { findKey, idempotencyStatements, recordKey, refuseUsedKey } from './idempotency-pg.js';
 
@@ -54,6 +59,9 @@ export interface PostgresCatalogOptions extends IdempotencyOptions {
 
 /** First key of the two-int advisory lock a writer takes per table; the second hashes schema and name. */
 export const TABLE_LOCK_CLASS = 0x4e434602; // "NCF" 02
+/** First key of the advisory lock that orders commits (shared) against vacuum's dooming of keys
+ *  (exclusive); the second hashes the schema. */
+export const COLLECT_LOCK_CLASS = 0x4e434603; // "NCF" 03
 
 export class PostgresCatalog implements Catalog {
   private readonly sql: ReturnType<typeof catalogStatements>;
@@ -134,7 +142,7 @@ export class PostgresCatalog implements Catalog {
         const v = await this.commitLocked(client, req, columns);
         await recordKey(client, this.keySql, req, v, this.opts.idempotencyTtlMs);
         return v;
-      });
+      }, { collect: 'shared' });
     } catch (e) {
       if (!(e instanceof CatalogUnavailable && e.commitOutcome === 'unknown')) throw e;
       // The caller deletes the file of a failed commit: it must learn whether a version holds it.
@@ -156,6 +164,9 @@ export class PostgresCatalog implements Catalog {
       idOwner: state!.id_owner === null ? null : `table "${state!.id_owner}"`,
       newTableId: candidateId,
     });
+    // Under the shared collect lock: a vacuum dooming keys runs wholly before or after this commit.
+    const { rows: [pending] } = await client.query<{ doomed: boolean }>({ name: 'ncf_commit_pending', text: this.sql.pendingConsume, values: [file.key] });
+    if (pending!.doomed) throw new FileCollected(table, file.key);
     const now = state!.now;
     let version: number;
     if (current === null) {
@@ -216,6 +227,35 @@ export class PostgresCatalog implements Catalog {
     return newId();
   }
 
+  async registerPending(key: string, leaseMs: number, owner: string): Promise<void> {
+    const { rowCount } = await this.query('registerPending', this.sql.pendingRegister, [key, owner, Math.round(leaseMs)]);
+    if (rowCount !== 1) throw invalidRequest(`registerPending: key ${JSON.stringify(key)} is already known to the catalog; every write needs a new key`, { key });
+  }
+
+  async renewPending(key: string, leaseMs: number): Promise<boolean> {
+    const { rowCount } = await this.query('renewPending', this.sql.pendingRenew, [key, Math.round(leaseMs)]);
+    return rowCount === 1;
+  }
+
+  async releasePending(key: string): Promise<void> {
+    await this.query('releasePending', this.sql.pendingRelease, [key]);
+  }
+
+  async markForDeletion(keys: string[], isGone: (owner: string) => boolean = () => false): Promise<string[]> {
+    // The exclusive collect lock waits for every commit in flight and holds new ones back, so the
+    // statements after it see every committed file and no commit slips between check and doom.
+    const begin = `BEGIN; SELECT pg_advisory_xact_lock(${COLLECT_LOCK_CLASS}, ${lockHash(this.schema)})`;
+    return this.withClient('markForDeletion', async (client) => {
+      await client.query({ name: 'ncf_pending_forget', text: this.sql.pendingForget, values: [TOMBSTONE_TTL_MS] });
+      if (keys.length === 0) return [];
+      const distinct = [...new Set(keys)];
+      const owners = await client.query<{ owner: string }>({ name: 'ncf_pending_owners', text: this.sql.pendingOwners, values: [distinct] });
+      const gone = owners.rows.map((r) => r.owner).filter((o) => isGone(o));
+      const { rows } = await client.query<{ key: string }>({ name: 'ncf_pending_mark', text: this.sql.pendingMark, values: [distinct, gone] });
+      return rows.map((r) => r.key);
+    }, { begin, committing: false });
+  }
+
   async referencedKeys(): Promise<Set<string>> {
     const { rows } = await this.query<{ key: string }>('referencedKeys', this.sql.keys, []);
     return new Set(rows.map((r) => r.key));
@@ -243,9 +283,11 @@ export class PostgresCatalog implements Catalog {
 
   /** Runs `fn` in a transaction holding table `name`'s writer lock; re-runs it on transient failures.
    *  A connection lost while COMMIT was under way is CatalogUnavailable with commitOutcome 'unknown'. */
-  private async writeLocked<T>(op: string, name: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    // Integers only, so the lock can ride in the same round trip as BEGIN without parameters.
-    const begin = `BEGIN; SELECT pg_advisory_xact_lock(${TABLE_LOCK_CLASS}, ${lockHash(`${this.schema}/${name}`)})`;
+  private async writeLocked<T>(op: string, name: string, fn: (client: pg.PoolClient) => Promise<T>, opts: { collect?: 'shared' } = {}): Promise<T> {
+    // Integers only, so the locks can ride in the same round trip as BEGIN without parameters. The
+    // collect lock first, always: vacuum takes only that one, so no two transactions wait in a cycle.
+    const collect = opts.collect === 'shared' ? `; SELECT pg_advisory_xact_lock_shared(${COLLECT_LOCK_CLASS}, ${lockHash(this.schema)})` : '';
+    const begin = `BEGIN${collect}; SELECT pg_advisory_xact_lock(${TABLE_LOCK_CLASS}, ${lockHash(`${this.schema}/${name}`)})`;
     for (let attempt = 1; ; attempt++) {
       const tx = { begin, committing: false };
       try {

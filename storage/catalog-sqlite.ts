@@ -2,6 +2,8 @@
 // synchronous=FULL makes a returned commit survive power loss; busy_timeout lets several processes
 // share the file. Every commit is one BEGIN IMMEDIATE transaction: it takes the write lock before
 // reading the current version, so two racing commits serialise and versions stay gap-free.
+// Vacuum's dooming of keys (markForDeletion) is a write transaction too, so it runs wholly before or
+// after each commit; a full or failing disk (SQLITE_FULL, SQLITE_IOERR, ...) is CatalogUnavailable (503).
 //
 // better-sqlite3 is synchronous: a transaction runs to completion inside one call and never spans an
 // await, so connections in the same process never wait on each other; a process waiting on another
@@ -12,11 +14,11 @@ import Database from 'better-sqlite3';
 import type { ColumnSchema } from '../src/format/schema.js';
 import { NCFError } from '../src/format/errors.js';
 import { validateSchema } from '../src/format/schema.js';
-import { CatalogBusy, CatalogConflict, TableExists, TableNotFound, closed, invalidRequest } from './errors.js';
+import { CatalogBusy, CatalogConflict, CatalogUnavailable, FileCollected, TableExists, TableNotFound, closed, invalidRequest } from './errors.js';
 import { isId, newId, tableIdOfKey } from './keys.js';
 import { describeDifferences, diffColumns } from './schema-diff.js';
 import { migrate } from './sqlite-migrations.js';
-import type { Catalog, CommitRequest, DataFile, ExpireResult, Operation, TableVersion, VersionInfo } from './types.js';
+import { TOMBSTONE_TTL_MS, type Catalog, type CommitRequest, type DataFile, type ExpireResult, type Operation, type TableVersion, type VersionInfo } from './types.js';
 import { OPERATIONS, checkCommitRequest, checkKeep } from './commit-checks.js';
 import { IDEMPOTENCY_TTL_MS, type IdempotencyOptions } from './idempotency.js';
 import { findKey, forgetKeys, recordKey, refuseUsedKey } from './idempotency-sqlite.js';
@@ -127,6 +129,7 @@ export class SqliteCatalog implements Catalog {
       if (this.stmt.tableById.get(tableId) !== undefined) {
         throw new CatalogConflict(table, `table id ${tableId} already belongs to ${this.describeTableId(tableId)}; create the table with a new id`, { tableId });
       }
+      this.consumePending(table, file.key);
       this.stmt.insertTable.run(tableId, table, now);
       // A replace that finds no table records what it did: it created one.
       this.stmt.insertVersion.run(tableId, 1, 'create', file.rows, file.rows, file.bytes, JSON.stringify(columns), now);
@@ -148,6 +151,7 @@ export class SqliteCatalog implements Catalog {
       throw new CatalogConflict(table, `cannot compact table "${table}": the compacted file holds ${file.rows} rows, the table ${prev.row_count} at version ${prev.version}`,
         { expectedRows: prev.row_count, actualRows: file.rows });
     }
+    this.consumePending(table, file.key);
     if (operation === 'append') {
       // The table keeps its own column labels (descriptions, semantic types), not the file's.
       this.stmt.insertVersion.run(t.table_id, next, 'append', file.rows, prev.row_count + file.rows, prev.bytes + file.bytes, prev.columns_json, now);
@@ -162,6 +166,49 @@ export class SqliteCatalog implements Catalog {
     this.stmt.insertFile.run(t.table_id, ordinal, file.key, file.rows, file.bytes, next);
     this.stmt.setCurrent.run(next, t.table_id);
     return this.snapshot({ ...t, current_version: next }, next)!;
+  }
+
+  /** Inside the commit's transaction: a doomed key (vacuum deleted or is deleting its file) fails
+   *  the commit; a registration is consumed (the file is referenced from now on). */
+  private consumePending(table: string, key: string): void {
+    const p = this.stmt.pendingGet.get(key);
+    if (p !== undefined && p.doomed_at !== null) throw new FileCollected(table, key);
+    if (p !== undefined) this.stmt.pendingDelete.run(key);
+  }
+
+  async registerPending(key: string, leaseMs: number, owner: string): Promise<void> {
+    return this.write('registerPending', () => {
+      if (this.stmt.keyOwner.get(key) !== undefined || this.stmt.pendingGet.get(key) !== undefined) {
+        throw invalidRequest(`registerPending: key ${JSON.stringify(key)} is already known to the catalog; every write needs a new key`, { key });
+      }
+      const now = Date.now();
+      this.stmt.pendingInsert.run(key, owner, now, now + leaseMs);
+    });
+  }
+
+  async renewPending(key: string, leaseMs: number): Promise<boolean> {
+    return this.write('renewPending', () => this.stmt.pendingRenew.run(Date.now() + leaseMs, key).changes === 1);
+  }
+
+  async releasePending(key: string): Promise<void> {
+    this.write('releasePending', () => this.stmt.pendingDelete.run(key));
+  }
+
+  async markForDeletion(keys: string[], isGone: (owner: string) => boolean = () => false): Promise<string[]> {
+    // One write transaction: commits (also write transactions) run wholly before or after it.
+    return this.write('markForDeletion', () => {
+      const now = Date.now();
+      this.stmt.pendingForget.run(now - TOMBSTONE_TTL_MS, now - TOMBSTONE_TTL_MS);
+      const out: string[] = [];
+      for (const key of new Set(keys)) {
+        if (this.stmt.keyOwner.get(key) !== undefined) continue;
+        const p = this.stmt.pendingGet.get(key);
+        if (p !== undefined && p.doomed_at === null && p.expires_at > now && !isGone(p.owner)) continue;
+        this.stmt.pendingDoom.run(key, now, now, now, now);
+        out.push(key);
+      }
+      return out;
+    });
   }
 
   async drop(name: string): Promise<boolean> {
@@ -235,10 +282,20 @@ export class SqliteCatalog implements Catalog {
       if (e instanceof Database.SqliteError && typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) {
         throw new CatalogBusy(op, this.busyTimeoutMs);
       }
+      if (e instanceof Database.SqliteError && typeof code === 'string' && UNAVAILABLE.test(code)) {
+        // A full disk aborts the transaction whole (SQLite rolls it back): nothing was committed. An
+        // I/O error while committing may have left the WAL frames written: outcome unknown.
+        const outcome = op !== 'commit' ? undefined : code.startsWith('SQLITE_FULL') ? 'not applied' as const : 'unknown' as const;
+        throw new CatalogUnavailable(op, code, outcome === undefined ? { cause: e } : { cause: e, commitOutcome: outcome });
+      }
       throw e;
     }
   }
 }
+
+/** SQLite result codes that say "the disk cannot take this now" (full, failing, read-only, gone),
+ *  not "a bug": the documented 503 with Retry-After. */
+const UNAVAILABLE = /^SQLITE_(FULL|IOERR|CANTOPEN|READONLY|NOMEM)/;
 
 /** Opens (creating when missing) the catalog file at `path` and applies pending migrations. */
 export function openSqliteCatalog(path: string, opts: SqliteCatalogOptions = {}): SqliteCatalog {
@@ -288,6 +345,16 @@ function prepare(db: Database.Database) {
       'DELETE FROM files WHERE table_id = ? AND removed_version IS NOT NULL AND removed_version <= ?'),
     deleteExpiredVersions: db.prepare<[string, number], unknown>('DELETE FROM versions WHERE table_id = ? AND version < ?'),
     ping: db.prepare<[], number>('SELECT 1').pluck(),
+    pendingGet: db.prepare<[string], { owner: string; expires_at: number; doomed_at: number | null }>('SELECT owner, expires_at, doomed_at FROM pending_files WHERE key = ?'),
+    pendingInsert: db.prepare<[string, string, number, number], unknown>(
+      'INSERT INTO pending_files (key, owner, registered_at, expires_at) VALUES (?, ?, ?, ?)'),
+    pendingRenew: db.prepare<[number, string], unknown>('UPDATE pending_files SET expires_at = ? WHERE key = ? AND doomed_at IS NULL'),
+    pendingDelete: db.prepare<[string], unknown>('DELETE FROM pending_files WHERE key = ? AND doomed_at IS NULL'),
+    pendingDoom: db.prepare<[string, number, number, number, number], unknown>(
+      `INSERT INTO pending_files (key, owner, registered_at, expires_at, doomed_at) VALUES (?, 'vacuum', ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET doomed_at = COALESCE(doomed_at, ?)`),
+    pendingForget: db.prepare<[number, number], unknown>(
+      'DELETE FROM pending_files WHERE (doomed_at IS NOT NULL AND doomed_at < ?) OR (doomed_at IS NULL AND expires_at < ?)'),
   };
 }
 

@@ -10,6 +10,7 @@ export type StorageErrorCode =
   | 'CATALOG_CONFLICT'
   | 'CATALOG_BUSY'
   | 'CATALOG_UNAVAILABLE'
+  | 'FILE_COLLECTED'
   | 'BLOB_NOT_FOUND'
   | 'BLOB_EXISTS'
   | 'INVALID_KEY'
@@ -85,11 +86,20 @@ export class CatalogUnavailable extends StorageError {
 
   constructor(operation: string, reason: string, options: { cause?: unknown; commitOutcome?: 'unknown' | 'not applied' } = {}) {
     const outcome = options.commitOutcome === 'unknown' ? ', and whether the commit was applied is unknown: read the table before retrying' : '';
-    super('CATALOG_UNAVAILABLE', 503, `catalog is unavailable: ${operation} could not reach the catalog database (${reason})${outcome}; retry`,
+    super('CATALOG_UNAVAILABLE', 503, `catalog is unavailable: ${operation} could not use the catalog database (${reason})${outcome}; retry`,
       options.commitOutcome === undefined ? { operation, reason } : { operation, reason, commitOutcome: options.commitOutcome });
     this.name = 'CatalogUnavailable';
     this.commitOutcome = options.commitOutcome;
     if (options.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/** A commit whose file vacuum doomed (its writer's registration expired, or it never registered and
+ *  the file was older than the grace period): nothing was committed; upload again. */
+export class FileCollected extends StorageError {
+  constructor(table: string, key: string) {
+    super('FILE_COLLECTED', 503, `the file written for this commit to table "${table}" was collected by vacuum before the commit (its writer took longer than its registration lasts); nothing was committed; retry the upload`, { table, key });
+    this.name = 'FileCollected';
   }
 }
 

@@ -71,6 +71,17 @@ export const PG_MIGRATIONS: ReadonlyArray<(s: string) => string> = [
   );
   CREATE INDEX idempotency_keys_age ON ${s}.idempotency_keys (table_id, created_at);
   `,
+  // 4: pending files — a writer's registration of the file it is about to write (doomed_at NULL,
+  // live until expires_at), or vacuum's tombstone of a key whose file it deletes (doomed_at set).
+  (s) => `
+  CREATE TABLE ${s}.pending_files (
+    key           text COLLATE "C" PRIMARY KEY,
+    owner         text NOT NULL,
+    registered_at timestamptz NOT NULL,
+    expires_at    timestamptz NOT NULL,
+    doomed_at     timestamptz
+  );
+  `,
 ];
 
 /** First key of the two-int advisory locks the migrations take; the second is hashed from the schema. */

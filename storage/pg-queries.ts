@@ -109,6 +109,35 @@ export function catalogStatements(s: string) {
       RETURNING key, rows, bytes`,
     expireVersions: `DELETE FROM ${s}.versions WHERE table_id = $1 AND version < $2::integer`,
     drop: `DELETE FROM ${s}.tables WHERE name = $1`,
+    // Pending files (storage/types.ts registerPending … markForDeletion); times from the server's clock.
+    // $1 key, $2 owner, $3 lease ms: refused (no row) when the key is known already.
+    pendingRegister: `
+      INSERT INTO ${s}.pending_files (key, owner, registered_at, expires_at)
+      SELECT $1, $2, clock_timestamp(), clock_timestamp() + $3::bigint * interval '1 millisecond'
+      WHERE NOT EXISTS (SELECT 1 FROM ${s}.files WHERE key = $1)
+      ON CONFLICT (key) DO NOTHING RETURNING key`,
+    pendingRenew: `UPDATE ${s}.pending_files SET expires_at = clock_timestamp() + $2::bigint * interval '1 millisecond' WHERE key = $1 AND doomed_at IS NULL`,
+    pendingRelease: `DELETE FROM ${s}.pending_files WHERE key = $1 AND doomed_at IS NULL`,
+    // In a commit, under the writer locks: consumes the registration, says whether the key is doomed
+    // (the DELETE touches only live rows, so the SELECT beside it reads the same tombstone either way).
+    pendingConsume: `
+      WITH gone AS (DELETE FROM ${s}.pending_files WHERE key = $1 AND doomed_at IS NULL)
+      SELECT EXISTS (SELECT 1 FROM ${s}.pending_files WHERE key = $1 AND doomed_at IS NOT NULL) AS doomed`,
+    // $1 ttl ms: tombstones and lapsed registrations older than it.
+    pendingForget: `
+      DELETE FROM ${s}.pending_files
+      WHERE (doomed_at IS NOT NULL AND doomed_at < clock_timestamp() - $1::bigint * interval '1 millisecond')
+         OR (doomed_at IS NULL AND expires_at < clock_timestamp() - $1::bigint * interval '1 millisecond')`,
+    pendingOwners: `SELECT DISTINCT owner FROM ${s}.pending_files WHERE key = ANY($1::text[]) AND doomed_at IS NULL`,
+    // $1 distinct keys, $2 owners known dead: dooms those no file row holds and no live registration protects.
+    pendingMark: `
+      INSERT INTO ${s}.pending_files AS p (key, owner, registered_at, expires_at, doomed_at)
+      SELECT c.key, 'vacuum', clock_timestamp(), clock_timestamp(), clock_timestamp()
+      FROM unnest($1::text[]) AS c(key)
+      WHERE NOT EXISTS (SELECT 1 FROM ${s}.files f WHERE f.key = c.key)
+        AND NOT EXISTS (SELECT 1 FROM ${s}.pending_files q WHERE q.key = c.key AND q.doomed_at IS NULL AND q.expires_at > clock_timestamp() AND q.owner <> ALL($2::text[]))
+      ON CONFLICT (key) DO UPDATE SET doomed_at = COALESCE(p.doomed_at, EXCLUDED.doomed_at)
+      RETURNING key`,
   };
 }
 

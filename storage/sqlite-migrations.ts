@@ -75,6 +75,18 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX idempotency_keys_age ON idempotency_keys (table_id, created_at);
   `,
+  // 4: pending files — a writer's registration of the file it is about to write (doomed_at NULL,
+  // live until expires_at), or vacuum's tombstone of a key whose file it deletes (doomed_at set).
+  // Times are ms since the epoch. See storage/types.ts Catalog.registerPending / markForDeletion.
+  `
+  CREATE TABLE pending_files (
+    key           TEXT PRIMARY KEY,
+    owner         TEXT NOT NULL,
+    registered_at INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    doomed_at     INTEGER
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** Applies the migrations this database lacks, each in its own write transaction; two processes

@@ -18,8 +18,10 @@ export interface BlobStore {
    *  can find folders of tables the catalog does not know without listing every file. */
   tableIds(): Promise<string[]>;
   /** Removes temp files (or multipart uploads) of writes begun before `olderThan` that never
-   *  finished: leftovers of a process that died mid-write (vacuum). Returns how many. */
-  sweepTempFiles?(olderThan: Date): Promise<number>;
+   *  finished: leftovers of a process that died mid-write (vacuum). When `mayDelete` is given, a
+   *  temp file of key K is removed only if `mayDelete(K)` resolves true, asked after the temp file
+   *  was seen (vacuum asks the catalog: no live pending registration). Returns how many. */
+  sweepTempFiles?(olderThan: Date, mayDelete?: (key: string) => Promise<boolean>): Promise<number>;
   /** Throws when the store is unreachable (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -105,7 +107,8 @@ export interface Catalog {
   /** The current version, or the given one (time travel); null when the table (or version) does not exist. */
   getTable(name: string, version?: number): Promise<TableVersion | null>;
   versions(name: string): Promise<VersionInfo[] | null>;
-  /** Commits atomically; throws CatalogConflict (→ 409) or TableNotFound (→ 404). */
+  /** Commits atomically; throws CatalogConflict (→ 409) or TableNotFound (→ 404), FileCollected
+   *  (→ 503) when vacuum doomed the file's key. Consumes the key's pending registration. */
   commit(req: CommitRequest): Promise<TableVersion>;
   /** Deletes the table and its history; returns false when it did not exist. */
   drop(name: string): Promise<boolean>;
@@ -120,9 +123,29 @@ export interface Catalog {
   /** The record of `key` on the current incarnation of table `name`, or null (no such table or key).
    *  Keys are kept at least IDEMPOTENCY_TTL_MS (storage/idempotency.ts) and go with their table. */
   idempotencyRecord(name: string, key: string): Promise<IdempotencyRecord | null>;
+  /** Pending files (the rule that no commit references a deleted file; docs/ARCHITECTURE.md "Commit
+   *  protocol"): a writer registers its file's key before writing its first byte. The registration
+   *  is a lease of `leaseMs` (from the catalog's clock), renewed while the writer works; vacuum never
+   *  deletes a file whose registration is live. `owner` names the writer (host:pid) for operators. */
+  registerPending(key: string, leaseMs: number, owner: string): Promise<void>;
+  /** Extends a live registration; false when it is gone or doomed (the writer's commit would fail). */
+  renewPending(key: string, leaseMs: number): Promise<boolean>;
+  /** The writer gave up and deleted its file: forgets its registration (a tombstone stays). */
+  releasePending(key: string): Promise<void>;
+  /** Vacuum, in one transaction serialised with every commit: of `keys` (files vacuum wants to
+   *  delete), dooms those no version references and no live registration holds — an expired
+   *  registration is doomed too — and returns them (already doomed ones included). Only returned
+   *  keys may be deleted; a later commit of a doomed key fails with FileCollected (503, nothing
+   *  committed). Tombstones older than TOMBSTONE_TTL_MS are forgotten. A live registration whose
+   *  owner `isGone` says has died (a process of this host that no longer exists) counts as lapsed. */
+  markForDeletion(keys: string[], isGone?: (owner: string) => boolean): Promise<string[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** How long a doomed key's tombstone is kept: far beyond any writer's life between writing its
+ *  file and committing it (uploads are bounded by the request timeout, catalog calls by the guard). */
+export const TOMBSTONE_TTL_MS = 7 * 24 * 3600_000;
 
 export interface ExpireResult {
   /** The oldest version still retained. */

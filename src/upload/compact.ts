@@ -14,6 +14,7 @@ import { tableNotFound } from '../table-ref.js';
 import { CatalogUnavailable } from '../../storage/errors.js';
 import { newFileKey } from '../../storage/keys.js';
 import type { TableVersion } from '../../storage/types.js';
+import { registerPending } from './pending.js';
 
 export interface CompactResult {
   table: string;
@@ -47,7 +48,15 @@ async function compactWith(ctx: ServiceContext, lease: ReaderLease, name: string
     return { result: { ...base, compacted: false, version: current.version, filesAfter: current.files.length, bytesAfter: current.bytes, rowGroupsAfter: rowGroupsBefore }, version: current };
   }
   const key = newFileKey(current.tableId);
-  const writer = await NCFWriter.open(await ctx.blobs.createSink(key), { schema: current.columns, tableName: name });
+  // Registered before its first byte, so vacuum leaves the file alone until the commit (pending.ts).
+  const pending = await registerPending(ctx, key);
+  let writer: NCFWriter;
+  try {
+    writer = await NCFWriter.open(await ctx.blobs.createSink(key), { schema: current.columns, tableName: name });
+  } catch (e) {
+    await pending.release();
+    throw e;
+  }
   let summary;
   try {
     for (const f of current.files) {
@@ -57,6 +66,7 @@ async function compactWith(ctx: ServiceContext, lease: ReaderLease, name: string
     summary = await writer.close();
   } catch (e) {
     await writer.abort();
+    await pending.release();
     if (e instanceof NCFError) throw fromEngineError(e, 'stored');
     throw e;
   }
@@ -69,8 +79,10 @@ async function compactWith(ctx: ServiceContext, lease: ReaderLease, name: string
   } catch (e) {
     // As for uploads: a commit of unknown outcome keeps its file (vacuum collects it if unused).
     if (!(e instanceof CatalogUnavailable && e.commitOutcome === 'unknown')) await ctx.blobs.delete(key).catch(() => {});
+    await pending.release();
     throw e;
   }
+  pending.stop();
   return {
     result: { ...base, compacted: true, version: version.version, filesAfter: version.files.length, bytesAfter: version.bytes, rowGroupsAfter: summary.rowGroups },
     version,

@@ -4,6 +4,8 @@
 // the written blob, so a failed upload leaves no trace — except when the catalog lost its connection
 // mid-commit and cannot tell whether the version landed: that file is kept (a version may reference
 // it), the client gets 503 with Retry-After, and vacuum removes the file later if no version holds it.
+// The file's key is registered as pending in the catalog before its first byte (pending.ts), so
+// vacuum cannot delete it before the commit, and the commit refuses a key vacuum doomed.
 // Appends are read with the table's own column types as the schema override, so a CSV or JSON append
 // is parsed as the table's types (not re-inferred), and Arrow or Parquet inputs are converted to them.
 
@@ -19,6 +21,7 @@ import type { IdempotencyClaim, Operation, TableVersion } from '../../storage/ty
 import { newFileKey } from '../../storage/keys.js';
 import { CatalogUnavailable } from '../../storage/errors.js';
 import { typeLabel, describeDifferences, type ColumnDifference } from '../../storage/schema-diff.js';
+import { registerPending } from './pending.js';
 
 export interface IngestRequest {
   table: string;
@@ -93,7 +96,14 @@ export async function ingestUpload(ctx: ServiceContext, req: IngestRequest): Pro
   const key = newFileKey(tableId);
   const override = tableCols ? tableOverride(tableCols, req.schema) : req.schema;
   const limits = await uploadLimits(ctx, req.path);
-  const writer = await NCFWriter.open(await ctx.blobs.createSink(key), tableCols ? { schema: tableCols, tableName: req.table } : { tableName: req.table });
+  const pending = await registerPending(ctx, key);
+  let writer: NCFWriter;
+  try {
+    writer = await NCFWriter.open(await ctx.blobs.createSink(key), tableCols ? { schema: tableCols, tableName: req.table } : { tableName: req.table });
+  } catch (e) {
+    await pending.release();
+    throw e;
+  }
   let summary;
   try {
     let checked = false;
@@ -109,6 +119,7 @@ export async function ingestUpload(ctx: ServiceContext, req: IngestRequest): Pro
     summary = await writer.close();
   } catch (e) {
     await writer.abort();
+    await pending.release();
     if (append && e instanceof NCFError && e.code === 'SCHEMA' && typeof e.details.column === 'string') {
       // The override built from the table names a column the input lacks, or a value cannot take
       // the table's type: either way the upload does not fit the table's columns.
@@ -138,12 +149,18 @@ export async function ingestUpload(ctx: ServiceContext, req: IngestRequest): Pro
       ...(req.idempotency ? { idempotency: req.idempotency } : {}),
     };
     const version = await ctx.catalog.commit(commit);
+    pending.stop();
     return { version, rows: summary.rows };
   } catch (e) {
-    // The error is a 503 with Retry-After either way (src/problem.ts); an unknown outcome keeps the file.
-    if (e instanceof CatalogUnavailable && e.commitOutcome === 'unknown') throw e;
-    // Not referenced by any version: remove it so the failed commit leaves nothing behind.
-    await ctx.blobs.delete(key).catch(() => {});
+    // The error is a 503 with Retry-After either way (src/problem.ts). An unknown outcome keeps the
+    // file: if the commit lands after all, its key is referenced and vacuum's marking (ordered with
+    // commits) never dooms it; if not, vacuum removes it once it is older than the grace period.
+    // Either way the registration goes: this writer will not commit again.
+    if (!(e instanceof CatalogUnavailable && e.commitOutcome === 'unknown')) {
+      // Not referenced by any version: remove it so the failed commit leaves nothing behind.
+      await ctx.blobs.delete(key).catch(() => {});
+    }
+    await pending.release();
     throw e;
   }
 }

@@ -4,18 +4,21 @@
 // whose outcome was unknown and did not land, crashes between write and commit) — and (c) strays —
 // files of table ids the catalog does not know at all (a first upload whose commit never landed, a
 // dropped table whose files could not all be deleted) — (b) and (c) only when their modified time is
-// older than the grace period. The grace period protects files of writes in flight: such a file is
-// unreferenced (and, for a new table, of an unknown table id) until its commit, and is always younger
-// than any sane grace. To narrow the window further, the table ids seen before the listing are read
-// again after it, and a stray whose table was committed meanwhile is kept. Only the table's own folder
-// and the folders of unknown table ids are listed file by file (BlobStore.list with a prefix).
-// The current version's files are always referenced, so readers of the current version (and of any
-// retained one) are never disturbed. One blob store prefix belongs to one catalog: files there that
-// the catalog does not know are strays.
+// older than the grace period.
+// No file is deleted before the catalog doomed its key (Catalog.markForDeletion), in a transaction
+// serialised with every commit: a key some version references, or that a live writer registered as
+// pending (src/upload/pending.ts), is never doomed, and a commit of a doomed key fails cleanly. So a
+// commit can never reference a deleted file, whatever the grace period (NCF_ORPHAN_GRACE=0 included)
+// and however slow the upload; the grace period is only a margin for writers that do not register.
+// Only the table's own folder and the folders of unknown table ids are listed file by file
+// (BlobStore.list with a prefix). The current version's files are always referenced, so readers of
+// the current version (and of any retained one) are never disturbed. One blob store prefix belongs to
+// one catalog: files there that the catalog does not know are strays.
 
 import type { ServiceContext } from '../context.js';
 import { forgetReaders } from '../footer-cache.js';
 import { tableNotFound } from '../table-ref.js';
+import { ownerIsGone } from './pending.js';
 
 export interface VacuumOptions {
   retainVersions: number;
@@ -58,55 +61,51 @@ export async function vacuumTable(ctx: ServiceContext, name: string, opts: Vacuu
   const known = await tableIds(ctx);
   const forgotten = new Set(expired.removedFiles.map((f) => f.key));
   const cutoff = now - opts.orphanGraceMs;
-  const doomed: { key: string; size: number }[] = [];
-  const strays: { key: string; size: number; tableId: string }[] = [];
+  const candidates: { key: string; size: number; kind: 'expired' | 'orphan' | 'stray' }[] = [];
   let filesBefore = 0;
-  let expiredFilesRemoved = 0;
-  let orphansRemoved = 0;
   let orphansKept = 0;
   let strayFilesKept = 0;
   for await (const blob of ctx.blobs.list(`${current.tableId}/`)) {
     filesBefore++;
     if (referenced.has(blob.key)) continue;
-    if (forgotten.has(blob.key)) {
-      expiredFilesRemoved++;
-      doomed.push(blob);
-    } else if (blob.modified.getTime() < cutoff) {
-      orphansRemoved++;
-      doomed.push(blob);
-    } else {
-      orphansKept++;
-    }
+    if (forgotten.has(blob.key) || blob.modified.getTime() < cutoff) candidates.push({ ...blob, kind: forgotten.has(blob.key) ? 'expired' : 'orphan' });
+    else orphansKept++;
   }
   // Folders of table ids the catalog does not have: only those are listed file by file.
   for (const tableId of await ctx.blobs.tableIds()) {
     if (tableId === current.tableId || known.has(tableId)) continue;
     for await (const blob of ctx.blobs.list(`${tableId}/`)) {
       if (referenced.has(blob.key)) continue;
-      if (blob.modified.getTime() < cutoff) strays.push({ key: blob.key, size: blob.size, tableId });
+      if (blob.modified.getTime() < cutoff) candidates.push({ ...blob, kind: 'stray' });
       else strayFilesKept++;
     }
   }
-  // A first upload may have committed between the reads above and the listing: its table is known now.
-  const knownNow = strays.length === 0 ? known : await tableIds(ctx);
+  // The catalog dooms what no version references and no live writer registered, in one transaction
+  // ordered with every commit; only those go. The others committed or are being written meanwhile.
+  const marked = new Set(candidates.length === 0 ? [] : await ctx.catalog.markForDeletion(candidates.map((b) => b.key), ownerIsGone));
+  let expiredFilesRemoved = 0;
+  let orphansRemoved = 0;
   let strayFilesRemoved = 0;
-  for (const s of strays) {
-    if (knownNow.has(s.tableId)) {
-      strayFilesKept++;
-    } else {
-      strayFilesRemoved++;
-      doomed.push(s);
-    }
-  }
   let bytesRemoved = 0;
-  for (const blob of doomed) {
+  const removed: string[] = [];
+  for (const blob of candidates) {
+    if (!marked.has(blob.key)) {
+      if (blob.kind === 'stray') strayFilesKept++;
+      else if (blob.kind === 'orphan') orphansKept++;
+      continue;
+    }
     await ctx.blobs.delete(blob.key);
+    removed.push(blob.key);
     bytesRemoved += blob.size;
+    if (blob.kind === 'expired') expiredFilesRemoved++;
+    else if (blob.kind === 'orphan') orphansRemoved++;
+    else strayFilesRemoved++;
   }
-  // Temp files (local) or multipart uploads (S3) of writes whose process died mid-write: as old as an orphan.
-  await ctx.blobs.sweepTempFiles?.(new Date(cutoff));
+  // Temp files (local) or multipart uploads (S3) of writes whose process died mid-write: as old as an
+  // orphan, and doomed by the catalog like one (a live writer's registration keeps its temp file).
+  await ctx.blobs.sweepTempFiles?.(new Date(cutoff), async (key) => (await ctx.catalog.markForDeletion([key], ownerIsGone)).includes(key));
   // Scans that already hold one of these readers may finish within the query timeout.
-  forgetReaders(ctx, doomed.map((b) => b.key));
+  forgetReaders(ctx, removed);
   return {
     table: name,
     version: current.version,

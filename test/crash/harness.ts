@@ -1,8 +1,9 @@
 // The crash harness: starts the built service (dist/src/server.js) as a child process on one data
-// directory, fires a few concurrent writes at it (appends as CSV and as slowly streamed NDJSON,
-// replaces, compactions), kills it with SIGKILL after a random delay, checks the data directory
-// offline, restarts it on the same directory and checks what it serves — N times. At the end it
-// restarts with NCF_ORPHAN_GRACE=0, vacuums, and checks that only referenced files remain.
+// directory, with the SQLite catalog or a PostgreSQL one, fires a few concurrent writes at it (appends
+// as CSV and as slowly streamed NDJSON, replaces, compactions) and vacuums racing them with
+// NCF_ORPHAN_GRACE=0, kills it with SIGKILL after a random delay, checks the data directory and the
+// catalog offline, restarts it on the same directory and checks what it serves — N times. At the end
+// it vacuums once more and checks that only referenced files remain.
 //
 // Every uploaded row carries its request's id (`req`) and its position (`seq`), so each version's
 // content can be explained: an append adds exactly one request's rows, complete; a replace holds
@@ -11,7 +12,9 @@
 //   - a write that got a definite non-2xx never landed; one that got no answer landed whole or not at all;
 //   - versions are 1..current with no gap, and versions already seen did not change;
 //   - every file of every new version validates (footer, SHA-256, every chunk decoded), read offline
-//     from the catalog the killed process left;
+//     from the catalog the killed process left, and every file any retained version references exists
+//     (vacuum never deleted a file a commit then referenced);
+//   - the table describes, its stats and current rows read (200), and no answer was a 500;
 //   - the upload spool (<dataDir>/tmp) is empty after the restart.
 // Everything random comes from one seeded PRNG; a failure names the seed and the iteration (timing
 // still varies between runs, so a replay takes the same decisions, not the same interleavings).
@@ -23,7 +26,9 @@ import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NCFReader } from '../../src/format/reader.js';
+import { openPostgresCatalog } from '../../storage/catalog-postgres.js';
 import { SqliteCatalog } from '../../storage/catalog-sqlite.js';
+import type { Catalog } from '../../storage/types.js';
 import { SERVER_JS } from '../e2e/server.js';
 
 const WARM_START = fileURLToPath(new URL('./warm-start.mjs', import.meta.url));
@@ -83,6 +88,8 @@ export interface CrashOptions {
   distDir?: string;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
+  /** postgres:// URL of an empty database for the catalog (default: SQLite under dataDir). */
+  catalogUrl?: string;
 }
 
 export interface CrashReport {
@@ -103,6 +110,9 @@ export interface CrashReport {
   orphansSeen: number;
   tempFilesSeen: number;
   vacuum: { orphansRemoved: number; strayFilesRemoved: number; filesAfter: number; referenced: number };
+  /** Vacuums sent during the rounds, racing the writes, and how many answered 200. */
+  racingVacuums: number;
+  racingVacuumsDone: number;
   /** Acknowledged rows missing at the end: the figure that must be 0. */
   lostRows: number;
   ms: number;
@@ -129,7 +139,7 @@ export function prng(seed: number): () => number {
   };
 }
 
-type Op = 'create' | 'append' | 'replace' | 'compact';
+type Op = 'create' | 'append' | 'replace' | 'compact' | 'vacuum';
 
 interface Request {
   id: number;
@@ -140,6 +150,8 @@ interface Request {
   /** ncf-table-version of a 2xx answer. */
   version: number | null;
   iteration: number;
+  /** A vacuum sent before the table was seen to exist (404 is then a fine answer). */
+  beforeTable?: boolean;
 }
 
 /** What one version holds: rows per request id. */
@@ -183,8 +195,8 @@ async function send(url: string, r: Request, rnd: () => number): Promise<void> {
   const path = `/v1/tables/${TABLE}`;
   let init: RequestInit & { duplex?: 'half' };
   let target: string;
-  if (r.op === 'compact') {
-    target = `${url}${path}/compact`;
+  if (r.op === 'compact' || r.op === 'vacuum') {
+    target = `${url}${path}/${r.op}`;
     init = { method: 'POST' };
   } else {
     target = `${url}${path}${r.op === 'append' ? '/rows' : ''}`;
@@ -285,7 +297,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
   const report: CrashReport = {
     seed: opts.seed, iterations: opts.iterations, kills: 0, requests: 0, acknowledged: 0, acknowledgedRows: 0,
     unanswered: 0, unansweredLanded: 0, refused: 0, versions: 0, filesValidated: 0, orphansSeen: 0, tempFilesSeen: 0,
-    vacuum: { orphansRemoved: 0, strayFilesRemoved: 0, filesAfter: 0, referenced: 0 }, lostRows: 0, ms: 0,
+    vacuum: { orphansRemoved: 0, strayFilesRemoved: 0, filesAfter: 0, referenced: 0 }, racingVacuums: 0, racingVacuumsDone: 0, lostRows: 0, ms: 0,
     phases: { start: 0, online: 0, writes: 0, offline: 0 },
   };
   const phase = async <T>(name: keyof CrashReport['phases'], fn: () => Promise<T>): Promise<T> => {
@@ -300,16 +312,21 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
   const distDir = opts.distDir ?? dirname(dirname(SERVER_JS));
   assert.ok(existsSync(join(distDir, 'src/server.js')), `${join(distDir, 'src/server.js')} is missing: run npm run build first`);
   let server: Spare | null = null;
-  /** Processes loading their modules ahead of time, in start order (the last one, for the final
-   *  round, with NCF_ORPHAN_GRACE=0). Two ahead keep a warm one ready on a loaded 2-core machine. */
+  /** Processes loading their modules ahead of time, in start order. Two ahead keep a warm one
+   *  ready on a loaded 2-core machine. Every one vacuums with no grace period: only the catalog's
+   *  pending-file rule keeps vacuum from deleting a file a commit is about to reference. */
   const spares: Spare[] = [];
   let spawned = 0;
+  const env: Record<string, string> = { NCF_ORPHAN_GRACE: '0', ...(opts.catalogUrl ? { NCF_CATALOG_URL: opts.catalogUrl } : {}) };
   const fill = () => {
     while (spares.length < 2 && spawned <= opts.iterations) {
-      spares.push(spawnSpare(distDir, opts.dataDir, spawned === opts.iterations ? { NCF_ORPHAN_GRACE: '0' } : {}));
+      spares.push(spawnSpare(distDir, opts.dataDir, env));
       spawned++;
     }
   };
+  /** The catalog the service uses, opened from outside (while no service runs, or read-only use). */
+  const openCatalog = async (): Promise<Catalog> =>
+    opts.catalogUrl ? openPostgresCatalog(opts.catalogUrl, { maxConnections: 2 }) : new SqliteCatalog(join(opts.dataDir, 'catalog.sqlite'));
   /** The next process, let go right after the previous one died. */
   const restart = async (): Promise<string> => {
     fill();
@@ -321,7 +338,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
 
   /** Offline, between kill and restart: the catalog the dead process left, and its files. */
   const checkOffline = async () => {
-    const catalog = new SqliteCatalog(join(opts.dataDir, 'catalog.sqlite'));
+    const catalog = await openCatalog();
     try {
       const current = await catalog.getTable(TABLE);
       const referenced = await catalog.referencedKeys();
@@ -362,7 +379,18 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
       assert.equal(r.status, 200, `GET versions: ${r.status}`);
       listed = r.body.versions;
     }
-    listed.forEach((v, i) => assert.equal(v.version, i + 1, `versions are not gap-free: ${listed.map((x) => x.version).join(',')}`));
+    // Vacuum forgets all but the newest versions: the list starts later, but has no gap, and never
+    // past a version this check has not seen yet.
+    listed.forEach((v, i) => assert.equal(v.version, listed[0]!.version + i, `versions are not gap-free: ${listed.map((x) => x.version).join(',')}`));
+    if (listed.length > 0) assert.ok(listed[0]!.version <= Math.max(0, ...facts.keys()) + 1, `vacuum forgot versions never seen: the list starts at ${listed[0]!.version}`);
+    if (listed.length > 0) {
+      // Every read path of the table answers (a version referencing a deleted file made them 500).
+      for (const path of ['', '/stats']) {
+        const d = await fetch(`${url}/v1/tables/${TABLE}${path}`);
+        assert.equal(d.status, 200, `GET /v1/tables/${TABLE}${path}: ${d.status} ${await d.clone().text()}`);
+        await d.arrayBuffer();
+      }
+    }
     for (const v of listed) {
       const known = facts.get(v.version);
       if (known !== undefined) {
@@ -400,6 +428,11 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     const landed = new Map<number, number>();
     for (const [n, f] of facts) if (f.owner !== null) landed.set(f.owner, n);
     for (const req of requests) {
+      assert.ok(req.status === null || req.status < 500 || req.status === 503, `request ${req.id} (${req.op}) answered ${req.status}`);
+      if (req.op === 'vacuum') {
+        assert.ok(req.status === null || req.status === 200 || (req.status === 404 && req.beforeTable === true), `vacuum request ${req.id} answered ${req.status}`);
+        continue;
+      }
       if (req.status !== null && req.status >= 200 && req.status < 300) {
         if (req.op === 'compact') {
           const f = req.version === null ? undefined : facts.get(req.version);
@@ -431,6 +464,12 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         const req: Request = { id: nextId++, op, rows, status: null, version: null, iteration };
         requests.push(req);
         batch.push(req);
+      }
+      // A vacuum races the writes in most rounds, sent at a random point among them.
+      if (rnd() < 0.8) {
+        const v: Request = { id: nextId++, op: 'vacuum', rows: 0, status: null, version: null, iteration, beforeTable: !exists };
+        requests.push(v);
+        batch.splice(Math.floor(rnd() * (batch.length + 1)), 0, v);
       }
       const live: Spare = server!;
       await phase('writes', async () => {
@@ -467,7 +506,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     last.proc.kill('SIGTERM');
     await last.exited;
     server = null;
-    const catalog = new SqliteCatalog(join(opts.dataDir, 'catalog.sqlite'));
+    const catalog = await openCatalog();
     let referenced: Set<string>;
     try {
       referenced = await catalog.referencedKeys();
@@ -490,6 +529,11 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
   // A row is lost when its request was acknowledged and a later version should still hold it.
   const lastReplace = Math.max(0, ...[...facts].filter(([, f]) => f.operation !== 'append' && f.operation !== 'compact').map(([n]) => n));
   for (const req of requests) {
+    if (req.op === 'vacuum') {
+      report.racingVacuums++;
+      if (req.status === 200) report.racingVacuumsDone++;
+      continue;
+    }
     report.requests++;
     const ok = req.status !== null && req.status >= 200 && req.status < 300;
     if (ok) {

@@ -292,7 +292,8 @@ for (const setup of SETUPS) {
         const lateKeys = (await storage.catalog.getTable('late'))!.files.map((f) => f.key);
         const before = await blobKeys(storage);
         await new Promise((res) => setTimeout(res, 20));
-        // The first look at the catalog misses 'late' (its commit had not landed yet); the second sees it.
+        // Vacuum's reads of the catalog miss 'late' (its commit had not landed yet); the catalog's marking,
+        // ordered with commits, sees it and keeps its files.
         let calls = 0;
         const racing = await withApp({ NCF_ORPHAN_GRACE: '0s' }, {
           listTables: async () => {
@@ -306,7 +307,7 @@ for (const setup of SETUPS) {
           },
         });
         const v = (await racing.inject({ method: 'POST', url: '/v1/tables/a/vacuum' })).json() as Record<string, number>;
-        assert.equal(calls, 2);
+        assert.ok(calls >= 1);
         assert.deepEqual([v.strayFilesRemoved, v.strayFilesKept], [0, lateKeys.length]);
         assert.deepEqual(await blobKeys(storage), before);
         assert.equal((await readAll(app, 'late')).trim().split('\n').length, 30);

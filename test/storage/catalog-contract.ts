@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { ColumnSchema } from '../../src/format/schema.js';
-import { CatalogConflict, StorageError, TableExists, TableNotFound } from '../../storage/errors.js';
+import { CatalogConflict, FileCollected, StorageError, TableExists, TableNotFound } from '../../storage/errors.js';
 import { isId, newId } from '../../storage/keys.js';
 import type { ColumnDifference } from '../../storage/schema-diff.js';
 import type { Catalog, CommitRequest, DataFile, Operation, TableVersion } from '../../storage/types.js';
@@ -511,6 +511,142 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
           assert.ok(lost[0]!.reason instanceof CatalogConflict);
           assert.equal((await c2.getTable('race'))!.version, round + 1);
         }
+      });
+    });
+
+    // Pending files: the rule that no commit references a file vacuum deleted. Vacuum deletes only
+    // what markForDeletion returned; each interleaving of commit and mark must leave the key either
+    // committed (never returned) or returned (never committed), whichever ran first.
+    const LEASE = 60_000;
+    const collected = (table: string) => isStorageError(FileCollected, 503, (e: FileCollected) => {
+      assert.equal(e.code, 'FILE_COLLECTED');
+      assert.match(e.message, new RegExp(`"${table}"`));
+    });
+
+    it('a registered pending file is never marked for deletion; its commit consumes the registration', async () => {
+      await withCatalog(async (c, fx) => {
+        const other = await fx.open();
+        const v1 = await create(c, 't');
+        const f = file(v1.tableId, 3);
+        await c.registerPending(f.key, LEASE, 'writer-a');
+        // Mark first (another instance: another replica's vacuum): kept, as often as asked.
+        assert.deepEqual(await other.markForDeletion([f.key]), []);
+        assert.deepEqual(await c.markForDeletion([f.key]), []);
+        const v2 = await c.commit({ table: 't', operation: 'append', columns: S_A, file: f });
+        assert.equal(v2.version, 2);
+        // Committed: referenced, never marked, and no registration is left to renew.
+        assert.deepEqual(await other.markForDeletion([f.key]), []);
+        assert.equal(await c.renewPending(f.key, LEASE), false);
+        assert.deepEqual((await c.getTable('t'))!.files.map((x) => x.key), [v1.files[0]!.key, f.key]);
+      });
+    });
+
+    it('commit after mark: a doomed key fails with FileCollected (503) and nothing is committed', async () => {
+      await withCatalog(async (c, fx) => {
+        const other = await fx.open();
+        const v1 = await create(c, 't');
+        // Unregistered (a writer of an older build, a file older than the grace period).
+        const unregistered = file(v1.tableId, 4);
+        assert.deepEqual(await other.markForDeletion([unregistered.key]), [unregistered.key]);
+        await assert.rejects(c.commit({ table: 't', operation: 'append', columns: S_A, file: unregistered }), collected('t'));
+        // A registration that lapsed (leaseMs 0: its writer stopped renewing) is doomed too.
+        const lapsed = file(v1.tableId, 5);
+        await c.registerPending(lapsed.key, 0, 'writer-b');
+        await new Promise((r) => setTimeout(r, 5));
+        assert.deepEqual(await other.markForDeletion([lapsed.key, lapsed.key]), [lapsed.key]);
+        assert.equal(await c.renewPending(lapsed.key, LEASE), false, 'a doomed registration cannot be renewed');
+        await assert.rejects(c.commit({ table: 't', operation: 'append', columns: S_A, file: lapsed }), collected('t'));
+        // Every operation, a new table included: refused the same way, nothing lands.
+        const newId1 = c.newTableId();
+        const fresh = file(newId1, 2);
+        assert.deepEqual(await c.markForDeletion([fresh.key]), [fresh.key]);
+        await assert.rejects(c.commit({ table: 'n', operation: 'create', columns: S_A, file: fresh, tableId: newId1 }), collected('n'));
+        assert.equal(await c.getTable('n'), null);
+        const replaced = file(v1.tableId, 9);
+        assert.deepEqual(await c.markForDeletion([replaced.key]), [replaced.key]);
+        await assert.rejects(c.commit({ table: 't', operation: 'replace', columns: S_A, file: replaced }), collected('t'));
+        assert.deepEqual(await c.getTable('t'), v1);
+        assert.deepEqual((await c.versions('t'))!.map((x) => x.version), [1]);
+        // Marking is idempotent: a doomed key stays doomed (vacuum re-run after a crash deletes it).
+        assert.deepEqual(new Set(await c.markForDeletion([unregistered.key, lapsed.key])), new Set([unregistered.key, lapsed.key]));
+      });
+    });
+
+    it('mark never dooms a referenced key, of any retained version or table', async () => {
+      await withCatalog(async (c) => {
+        const v1 = await create(c, 't');
+        const v2 = await c.commit({ table: 't', operation: 'replace', columns: S_A, file: file(v1.tableId, 2) });
+        const u = await create(c, 'u', S_B);
+        const keys = [v1.files[0]!.key, v2.files[0]!.key, u.files[0]!.key];
+        assert.deepEqual(await c.markForDeletion(keys), []);
+        // Forgotten by retention: now unreferenced, so doomed.
+        const expired = await c.expire('t', 1);
+        assert.deepEqual(expired!.removedFiles.map((f) => f.key), [v1.files[0]!.key]);
+        assert.deepEqual(await c.markForDeletion(keys), [v1.files[0]!.key]);
+        assert.deepEqual(await c.getTable('t'), v2);
+      });
+    });
+
+    it('a released registration no longer protects its key; register refuses a known key', async () => {
+      await withCatalog(async (c) => {
+        const v1 = await create(c, 't');
+        const f = file(v1.tableId, 1);
+        await c.registerPending(f.key, LEASE, 'w');
+        assert.equal(await c.renewPending(f.key, LEASE), true);
+        await assert.rejects(c.registerPending(f.key, LEASE, 'w2'), (e: unknown) => e instanceof StorageError);
+        await assert.rejects(c.registerPending(v1.files[0]!.key, LEASE, 'w3'), (e: unknown) => e instanceof StorageError);
+        await c.releasePending(f.key);
+        assert.equal(await c.renewPending(f.key, LEASE), false);
+        assert.deepEqual(await c.markForDeletion([f.key]), [f.key]);
+        assert.deepEqual(await c.markForDeletion([]), []);
+        // A live registration whose owner is known to have died counts as lapsed; others stay.
+        const dead = file(v1.tableId, 1);
+        const alive = file(v1.tableId, 1);
+        await c.registerPending(dead.key, LEASE, 'host:dead');
+        await c.registerPending(alive.key, LEASE, 'host:alive');
+        assert.deepEqual(await c.markForDeletion([dead.key, alive.key], (owner) => owner === 'host:dead'), [dead.key]);
+        await assert.rejects(c.commit({ table: 't', operation: 'append', columns: S_A, file: dead }), collected('t'));
+        assert.equal((await c.commit({ table: 't', operation: 'append', columns: S_A, file: alive })).version, 2);
+      });
+    });
+
+    it('commits racing marks from another instance: no key is both committed and marked', async () => {
+      await withCatalog(async (c1, fx) => {
+        const c2 = await fx.open();
+        const v1 = await create(c1, 't', S_A, 1);
+        let committed = 0;
+        let refused = 0;
+        for (let round = 0; round < 20; round++) {
+          // Half the writers registered (the service's way), half did not (only the tombstone
+          // protects them); the mark runs at once from the other instance.
+          const files = Array.from({ length: 4 }, () => file(v1.tableId, 1 + round));
+          await Promise.all(files.map((f, i) => (i % 2 === 0 ? c1.registerPending(f.key, LEASE, 'w') : Promise.resolve())));
+          const [commits, marked] = await Promise.all([
+            Promise.allSettled(files.map((f) => c1.commit({ table: 't', operation: 'append', columns: S_A, file: f }))),
+            c2.markForDeletion(files.map((f) => f.key)),
+          ]);
+          const head = (await c2.getTable('t'))!;
+          const live = new Set(head.files.map((f) => f.key));
+          files.forEach((f, i) => {
+            const o = commits[i]!;
+            if (o.status === 'fulfilled') {
+              committed++;
+              assert.ok(live.has(f.key));
+              assert.ok(!marked.includes(f.key), `round ${round}: ${f.key} was committed and marked for deletion`);
+            } else {
+              refused++;
+              assert.ok(o.reason instanceof FileCollected, `round ${round}: ${String(o.reason)}`);
+              assert.ok(!live.has(f.key));
+              assert.ok(marked.includes(f.key), `round ${round}: a commit failed though ${f.key} was not marked`);
+              assert.ok(i % 2 === 1, 'a live registration was doomed');
+            }
+          });
+        }
+        assert.equal(committed + refused, 80);
+        assert.ok(committed >= 40, 'every registered file must commit');
+        const history = (await c1.versions('t'))!;
+        assert.deepEqual(history.map((v) => v.version), Array.from({ length: history.length }, (_, i) => i + 1));
+        assert.equal(history.length, 1 + committed);
       });
     });
 

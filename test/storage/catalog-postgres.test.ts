@@ -113,7 +113,7 @@ describe('PostgresCatalog', () => {
       assert.deepEqual(applied.map((r) => r.version), PG_MIGRATIONS.map((_, i) => i + 1));
       const tables = await sql<{ table_name: string }>(db.url,
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'ncf' ORDER BY table_name");
-      assert.deepEqual(tables.map((r) => r.table_name), ['files', 'idempotency_keys', 'schema_migrations', 'tables', 'versions']);
+      assert.deepEqual(tables.map((r) => r.table_name), ['files', 'idempotency_keys', 'pending_files', 'schema_migrations', 'tables', 'versions']);
       // Each sees the others' commits at once: no per-instance caching.
       const v1 = await createTable(catalogs[0]!, 't');
       for (const c of catalogs) assert.deepEqual(await c.getTable('t'), v1);

@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { SqliteCatalog } from '../../storage/catalog-sqlite.js';
-import { CatalogBusy } from '../../storage/errors.js';
+import { CatalogBusy, CatalogUnavailable } from '../../storage/errors.js';
 import { newId } from '../../storage/keys.js';
 import { MIGRATIONS } from '../../storage/sqlite-migrations.js';
 import { catalogContract } from './catalog-contract.js';
@@ -89,6 +89,34 @@ describe('SqliteCatalog', () => {
       raw.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(MIGRATIONS.length + 1, 'later');
       raw.close();
       assert.throws(() => new SqliteCatalog(path), new RegExp(`migration ${MIGRATIONS.length + 1}, this build knows ${MIGRATIONS.length}`));
+    });
+  });
+
+  it('a full database (SQLITE_FULL) is CatalogUnavailable (503), the commit "not applied", and nothing half-committed', async () => {
+    await withDir(async (dir) => {
+      const catalog = new SqliteCatalog(join(dir, 'catalog.sqlite'));
+      try {
+        // max_page_count caps the file on this connection: SQLite then fails as on a full disk.
+        const db = (catalog as unknown as { db: Database.Database }).db;
+        const tableId = catalog.newTableId();
+        let last = await catalog.commit({ table: 't', operation: 'create', columns: COLUMNS, file: { key: `${tableId}/${newId()}.ncf`, rows: 1, bytes: 1 }, tableId });
+        db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true }))}`);
+        let failure: unknown;
+        for (let i = 0; i < 10_000 && failure === undefined; i++) {
+          try {
+            last = await catalog.commit({ table: 't', operation: 'append', columns: COLUMNS, file: { key: `${tableId}/${newId()}.ncf`, rows: 1, bytes: 1 } });
+          } catch (e) {
+            failure = e;
+          }
+        }
+        assert.ok(failure instanceof CatalogUnavailable, `expected CatalogUnavailable, got ${String(failure)}`);
+        assert.equal(failure.httpStatus, 503);
+        assert.equal(failure.details.reason, 'SQLITE_FULL');
+        assert.equal(failure.commitOutcome, 'not applied');
+        assert.deepEqual(await catalog.getTable('t'), last);
+      } finally {
+        await catalog.close();
+      }
     });
   });
 
