@@ -12,7 +12,7 @@
 // paused, not destroyed, so the server can still answer (413) on the same connection.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Transform, Writable, finished, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -29,6 +29,21 @@ export interface Spooled {
 export interface SpoolOptions {
   /** Decodes the body before it is written (see decode.ts); it must raise HttpProblems (400) for bad input. */
   decoder?: Transform | null;
+}
+
+/** Deletes what is in <dataDir>/tmp (temp files of uploads a previous process never finished:
+ *  nothing references them), keeping the folder itself, which may be a mount point (a dedicated
+ *  filesystem for upload spooling). */
+export async function clearTemp(dataDir: string): Promise<void> {
+  const dir = join(dataDir, TMP_DIR);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (e) {
+    if ((e as { code?: unknown }).code === 'ENOENT') return;
+    throw e;
+  }
+  await Promise.all(names.map((n) => rm(join(dir, n), { recursive: true, force: true })));
 }
 
 /** A fresh temp path under <dataDir>/tmp (created on demand). */
