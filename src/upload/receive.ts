@@ -171,8 +171,8 @@ export async function receiveUpload(req: FastifyRequest, dataDir: string, limit:
   let formatField: string | undefined;
   let schemaField: unknown;
   let sawPart = false;
+  const parts = (decoder ? decodedRequest(req, decoder, limit) : req).parts(PART_OPTIONS) as AsyncIterableIterator<Multipart>;
   try {
-    const parts = (decoder ? decodedRequest(req, decoder, limit) : req).parts(PART_OPTIONS) as AsyncIterableIterator<Multipart>;
     for (;;) {
       let step: IteratorResult<Multipart>;
       try {
@@ -216,6 +216,8 @@ export async function receiveUpload(req: FastifyRequest, dataDir: string, limit:
     }
   } catch (e) {
     if (received) await unlink(received.path).catch(() => {});
+    // End the parts generator, as a for-await loop left by a throw would.
+    await parts.return?.(undefined).catch(() => {});
     throw e;
   }
   if (received === null) {
