@@ -46,9 +46,27 @@ const TOKENS = [`--${B}`, `\r\n--${B}`, `--${B}--`, '\r\n', '\r\n\r\n', 'Content
 interface Service { app: FastifyInstance; dataDir: string }
 let service: Promise<Service> | null = null;
 
+const PREFIX = 'ncf-fuzz-upload-';
+
+/** Data folders of fuzz processes that are gone (a worker stopped by the harness never runs its
+ *  exit handlers): named after their process id. */
+function removeStale(parent: string): void {
+  for (const name of readdirSync(parent)) {
+    const pid = Number(name.slice(PREFIX.length).split('-', 1)[0]);
+    if (!name.startsWith(PREFIX) || !Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      if ((e as { code?: unknown }).code === 'ESRCH') rmSync(join(parent, name), { recursive: true, force: true });
+    }
+  }
+}
+
 async function start(): Promise<Service> {
   // On a memory filesystem where there is one: the fsyncs of every upload and commit are the cost.
-  const dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'ncf-fuzz-upload-'));
+  const parent = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  removeStale(parent);
+  const dataDir = mkdtempSync(join(parent, `${PREFIX}${process.pid}-`));
   process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   const config = loadConfig({ NCF_DATA_DIR: dataDir, NCF_API_KEYS: '', NCF_AUTH: '', NCF_MAX_UPLOAD_BYTES: '256K' });
   const app = await buildApp(config, { logger: false });
