@@ -3,12 +3,10 @@
 // listens, and logs one line with the URL. On SIGTERM or SIGINT it stops accepting connections,
 // lets in-flight requests finish (aborting them after a grace period), then closes the catalog.
 
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { dataDirError, StorageOpenError } from '../storage/open.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { TMP_DIR } from './upload/spool.js';
+import { clearTemp } from './upload/spool.js';
 
 /** How long in-flight requests may run after a shutdown signal before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -26,8 +24,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   }
   let app: Awaited<ReturnType<typeof buildApp>>;
   try {
-    // Temp files of uploads a previous process never finished: nothing references them.
-    await rm(join(config.dataDir, TMP_DIR), { recursive: true, force: true }).catch((e: unknown) => {
+    await clearTemp(config.dataDir).catch((e: unknown) => {
       throw dataDirError(config.dataDir, e);
     });
     app = await buildApp(config);

@@ -15,7 +15,7 @@ import type { WorkerInput, WorkerMessage } from './worker.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const CORPUS_DIR = resolve(HERE, '../corpus');
-export const TARGET_NAMES = ['ncf-reader', 'ncf-reader-repaired', 'chunk', 'footer', 'csv', 'ndjson', 'json', 'query-string', 'query-body'] as const;
+export const TARGET_NAMES = ['ncf-reader', 'ncf-reader-repaired', 'chunk', 'footer', 'csv', 'ndjson', 'json', 'query-string', 'query-body', 'upload-body'] as const;
 
 /** The bounds an input must stay within; the same figures are stated in docs/RELIABILITY.md. */
 export const BOUNDS = {

@@ -21,6 +21,7 @@ import { bufferSource, readInput, type Format } from '../../src/ingest/index.js'
 import { checkColumns, parseQueryBody, parseRowsQuery, type QueryRequest } from '../../src/query/params.js';
 import { csvBatch, ndjsonBatch } from '../../src/query/output/text.js';
 import type * as arrow from 'apache-arrow';
+import { uploadBodyTarget } from './upload-target.js';
 
 export interface Target {
   name: string;
@@ -436,5 +437,6 @@ export async function makeTargets(): Promise<Target[]> {
       },
       expected: clientRefusal('query'),
     },
+    uploadBodyTarget(),
   ];
 }
