@@ -6,16 +6,19 @@
 // parquet-wasm yields Utf8/Binary (not the view types), Timestamp in the file's unit with its zone,
 // Date32, and Decimal for DECIMAL columns, which NCF refuses (UNSUPPORTED naming the column);
 // Dictionary and the other pass-through types are converted by the writer (see arrow-batches.ts).
-// Decode bounds (limits.ts): each WebAssembly batch is measured before it is copied out, refused when
-// it alone passes the upload's budget, and copied in slices of about NCF_MAX_BATCH_BYTES. Not yet
-// bounded: the WebAssembly batch itself (batchRows rows, decoded inside parquet-wasm before we can
-// measure it); bounding it needs the dictionary pages' sizes, which parquet-wasm does not expose.
+// Decode bounds (limits.ts): the rows of each WebAssembly batch are planned per row group from the
+// file's dictionary page headers (parquet-pages.ts) so one batch decodes to about NCF_MAX_BATCH_BYTES
+// however often a large dictionary entry is referenced; each batch is then measured before it is
+// copied out, refused when it passes the upload's budget, and copied in slices of about
+// NCF_MAX_BATCH_BYTES. Not bounded: parquet-wasm's expansion of a whole row group's column chunk,
+// before the first batch (see parquet-pages.ts).
 
 import { openAsBlob } from 'node:fs';
 import * as arrow from 'apache-arrow';
 import { NCFError } from '../format/errors.js';
 import { conformer, emptyBatch } from './arrow-batches.js';
 import { checkBatchRows } from './options.js';
+import { planBatches, type RowGroupPlan } from './parquet-pages.js';
 import { DEFAULT_DECODE_LIMITS, uploadTooLarge, type DecodeLimits } from './limits.js';
 import type { SchemaOverride } from './schema-override.js';
 import { readAllBytes, sourceOrigin, type ByteSource } from './source.js';
@@ -74,45 +77,55 @@ export async function* readParquet(src: ByteSource, opts: { schema?: SchemaOverr
   const pw = await parquetWasm();
   let file: ParquetFile;
   let schema: arrow.Schema;
+  let blob: Blob;
   try {
-    file = await pw.ParquetFile.fromFile(await blobOf(src));
+    blob = await blobOf(src);
+    file = await pw.ParquetFile.fromFile(blob);
     schema = ipcBatches(file.schema().intoIPCStream()).schema;
   } catch (e) {
     throw inputError(e);
   }
   try {
     const conform = conformer(schema, opts.schema, { label: 'Parquet', unit: 'row' });
-    let rows = 0;
-    let decoded = 0; // IPC bytes handed over so far: about the decoded bytes
-    let any = false;
-    let stream: AsyncIterable<WasmBatch>;
+    let plans: RowGroupPlan[];
     try {
-      stream = (await file.stream({ batchSize: batchRows })) as unknown as AsyncIterable<WasmBatch>;
+      plans = await planBatches(blob, limits, batchRows);
     } catch (e) {
       throw inputError(e);
     }
-    const it = stream[Symbol.asyncIterator]();
-    try {
-      for (;;) {
-        let r: IteratorResult<WasmBatch>;
-        try {
-          r = await it.next();
-        } catch (e) {
-          throw inputError(e);
-        }
-        if (r.done) break;
-        for (const ipc of slicedIpc(r.value, limits, decoded)) {
-          for (const batch of ipcBatches(ipc).batches) {
-            const out = conform.convert(batch, rows);
-            rows += batch.numRows;
-            decoded += ipc.length;
-            any = true;
-            yield out;
+    let rows = 0;
+    let decoded = 0; // IPC bytes handed over so far: about the decoded bytes
+    let any = false;
+    for (const plan of plans) {
+      let stream: AsyncIterable<WasmBatch>;
+      try {
+        stream = (await file.stream({ batchSize: plan.batchRows, rowGroups: plan.rowGroups })) as unknown as AsyncIterable<WasmBatch>;
+      } catch (e) {
+        throw inputError(e);
+      }
+      const it = stream[Symbol.asyncIterator]();
+      try {
+        for (;;) {
+          let r: IteratorResult<WasmBatch>;
+          try {
+            r = await it.next();
+          } catch (e) {
+            throw inputError(e);
+          }
+          if (r.done) break;
+          for (const ipc of slicedIpc(r.value, limits, decoded)) {
+            for (const batch of ipcBatches(ipc).batches) {
+              const out = conform.convert(batch, rows);
+              rows += batch.numRows;
+              decoded += ipc.length;
+              any = true;
+              yield out;
+            }
           }
         }
+      } finally {
+        await it.return?.().catch(() => undefined);
       }
-    } finally {
-      await it.return?.().catch(() => undefined);
     }
     if (!any) yield emptyBatch(conform.schema);
   } finally {
