@@ -5,8 +5,9 @@ import type { FastifyRequest } from 'fastify';
 import { badRequest, notFound } from './errors.js';
 import type { ServiceContext } from './context.js';
 import type { TableVersion } from '../storage/types.js';
+import { TABLE_NAME } from './table-name.js';
 
-export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+export { TABLE_NAME };
 
 /** The table name, or 400 naming the rule. */
 export function checkTableName(raw: unknown): string {

@@ -7,6 +7,7 @@
 
 import * as arrow from 'apache-arrow';
 import type { TableDescription, TableSummary } from '../describe.js';
+import { checkName, checkOptions, checkQuery, checkSignal, checkUpload, checkVersion } from './check.js';
 import { isAbort, NCFNetworkError, NCFRequestError, NCFUsageError } from './errors.js';
 import { json, segment, send, type HttpOptions } from './http.js';
 import { queryExchange, type QueryOptions } from './query.js';
@@ -72,6 +73,10 @@ export class NCFClient {
     }
     const f = opts.fetch ?? globalThis.fetch;
     if (typeof f !== 'function') throw new NCFUsageError('no fetch: run on Node 20+ or a browser, or pass options.fetch');
+    if (opts.apiKey !== undefined && typeof opts.apiKey !== 'string') throw new NCFUsageError(`apiKey: expected a string, got ${typeof opts.apiKey}`);
+    if (opts.headers !== undefined && (opts.headers === null || typeof opts.headers !== 'object' || Object.values(opts.headers).some((v) => typeof v !== 'string'))) {
+      throw new NCFUsageError('headers: expected an object of header names to string values');
+    }
     this.http = { baseUrl: opts.baseUrl, fetch: f.bind(globalThis) };
     if (opts.apiKey !== undefined) this.http.apiKey = opts.apiKey;
     if (opts.headers !== undefined) this.http.headers = opts.headers;
@@ -79,12 +84,18 @@ export class NCFClient {
 
   /** Every table's summary, by name. */
   async list(opts: { signal?: AbortSignal } = {}): Promise<TableSummary[]> {
+    opts = checkOptions('list', opts);
+    checkSignal('list', opts.signal);
     const res = await send(this.http, { method: 'GET', path: '/v1/tables', signal: opts.signal });
     return (await json<{ tables: TableSummary[] }>(res, 'GET /v1/tables', opts.signal)).tables;
   }
 
   /** A table's columns, types and statistics (of the current version, or `version`). */
   async describe(name: string, opts: DescribeOptions = {}): Promise<TableDescription> {
+    checkName('describe', name);
+    opts = checkOptions('describe', opts);
+    checkVersion('describe', opts.version);
+    checkSignal('describe', opts.signal);
     const q = opts.version === undefined ? '' : `?version=${encodeURIComponent(String(opts.version))}`;
     const path = `/v1/tables/${segment(name)}`;
     const res = await send(this.http, { method: 'GET', path: path + q, signal: opts.signal });
@@ -93,27 +104,31 @@ export class NCFClient {
 
   /** Creates a table (409 when it exists). */
   create(name: string, data: UploadData, opts: UploadOptions = {}): Promise<UploadResult> {
-    return this.upload('POST', `/v1/tables/${segment(name)}`, data, opts);
+    return this.upload('create', 'POST', name, '', data, opts);
   }
 
   /** Creates or replaces a table (needs an admin key). */
   replace(name: string, data: UploadData, opts: UploadOptions = {}): Promise<UploadResult> {
-    return this.upload('PUT', `/v1/tables/${segment(name)}`, data, opts);
+    return this.upload('replace', 'PUT', name, '', data, opts);
   }
 
   /** Appends rows to a table (404 when it does not exist). */
   append(name: string, data: UploadData, opts: UploadOptions = {}): Promise<UploadResult> {
-    return this.upload('POST', `/v1/tables/${segment(name)}/rows`, data, opts);
+    return this.upload('append', 'POST', name, '/rows', data, opts);
   }
 
   /** Deletes a table and its history (needs an admin key). */
   async delete(name: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    checkName('delete', name);
+    opts = checkOptions('delete', opts);
+    checkSignal('delete', opts.signal);
     const res = await send(this.http, { method: 'DELETE', path: `/v1/tables/${segment(name)}`, signal: opts.signal });
     await res.body?.cancel();
   }
 
   /** The query's rows as an apache-arrow Table (all of them up to `limit`, in one request). */
   async query(name: string, opts: QueryOptions = {}): Promise<arrow.Table> {
+    opts = checkQueryCall('query', name, opts);
     const x = queryExchange(name, opts, ARROW_STREAM);
     const res = await send(this.http, x);
     let bytes: ArrayBuffer;
@@ -129,6 +144,7 @@ export class NCFClient {
   /** The query's rows as RecordBatches, read from the answer as it streams in (one per row group
    *  scanned). Stopping early (break) closes the connection and stops the server's scan. */
   async *scan(name: string, opts: QueryOptions = {}): AsyncGenerator<arrow.RecordBatch, void, undefined> {
+    opts = checkQueryCall('scan', name, opts);
     const x = queryExchange(name, opts, ARROW_STREAM);
     const request = `${x.method} ${x.path.split('?', 1)[0]}`;
     const res = await send(this.http, x);
@@ -163,18 +179,23 @@ export class NCFClient {
   /** The query's answer in `format` (e.g. Parquet for DuckDB, pandas or a download link), as the
    *  fetch Response: stream `res.body` or `await res.arrayBuffer()`. */
   async download(name: string, opts: DownloadOptions): Promise<Response> {
-    const { format, ...query } = opts;
+    checkName('download', name);
+    if (opts === undefined) throw new NCFUsageError("download: options: expected an object with format ({ format: 'parquet' }), got undefined");
+    const { format, ...query } = checkQueryCall('download', name, opts);
     if (!['arrow', 'parquet', 'csv', 'ndjson', 'json'].includes(format)) {
-      throw new NCFUsageError(`format: ${JSON.stringify(format)} is not one of arrow, parquet, csv, ndjson, json`);
+      throw new NCFUsageError(`download: format: ${JSON.stringify(format)} is not one of arrow, parquet, csv, ndjson, json`);
     }
     const x = queryExchange(name, query, '*/*');
     x.path += `${x.path.includes('?') ? '&' : '?'}format=${format}`;
     return send(this.http, x);
   }
 
-  private async upload(method: 'POST' | 'PUT', path: string, data: UploadData, opts: UploadOptions): Promise<UploadResult> {
+  private async upload(call: string, method: 'POST' | 'PUT', name: string, suffix: string, data: UploadData, opts: UploadOptions): Promise<UploadResult> {
+    const path = `/v1/tables/${segment(checkName(call, name))}${suffix}`;
+    opts = checkOptions(call, opts);
+    checkUpload(call, opts as Record<string, unknown>);
+    if (data === undefined || data === null) throw new NCFUsageError(`${call}: data: expected the table's data (a string, bytes, a Blob, a stream or an apache-arrow Table), got ${String(data)}`);
     const retries = opts.retries ?? 0;
-    if (!Number.isSafeInteger(retries) || retries < 0) throw new NCFUsageError(`retries: expected a whole number >= 0, got ${String(opts.retries)}`);
     const resendable = typeof data === 'string' || data instanceof Uint8Array || data instanceof ArrayBuffer || (typeof Blob !== 'undefined' && data instanceof Blob);
     if (retries > 0 && !resendable) throw new NCFUsageError('retries: only a string, bytes or a Blob can be sent again; read a stream into one, or retry the call yourself with the same idempotencyKey');
     const key = opts.idempotencyKey ?? (retries > 0 ? globalThis.crypto.randomUUID() : undefined);
@@ -194,6 +215,14 @@ export class NCFClient {
       }
     }
   }
+}
+
+/** Checks a query call's name and options (before any request); returns the options, `{}` when absent. */
+function checkQueryCall<T extends QueryOptions>(method: string, name: string, opts: T | undefined): T {
+  checkName(method, name);
+  const o = checkOptions(method, opts);
+  checkQuery(method, o as Record<string, unknown>);
+  return o;
 }
 
 /** How long to wait before resending after `e`, or null when resending cannot help. */
