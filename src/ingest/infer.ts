@@ -31,8 +31,8 @@ export function classify(buf: Uint8Array, s: number, e: number): number {
   const c = buf[s]!;
   if (c >= 48 && c <= 57) {
     const sep = buf[s + 4];
-    // YYYY-MM-DD, YYYY/MM/DD or YYYY.MM.DD (no number has two dots, so '.' steals no float).
-    if (e - s >= 10 && (sep === 45 || sep === 47 || sep === 46) && buf[s + 7] === sep) {
+    // YYYY-MM-DD or YYYY/MM/DD.
+    if (e - s >= 10 && (sep === 45 || sep === 47) && buf[s + 7] === sep) {
       // A bare date also fits a timestamp column (as midnight) without voting on the zone.
       if (e - s === 10) return parseDate(buf, s, e) === parseDate(buf, s, e) ? T_DATE | T_TS : 0;
       if (parseTimestamp(buf, s, e, 'us')) {

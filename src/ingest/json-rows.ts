@@ -42,7 +42,7 @@ function temporalBits(v: string): number {
   const n = v.length;
   if (n < 10 || n > 64) return 0;
   const c = v.charCodeAt(0), sep = v.charCodeAt(4);
-  if (c < 48 || c > 57 || (sep !== 45 && sep !== 47 && sep !== 46) || v.charCodeAt(7) !== sep) return 0;
+  if (c < 48 || c > 57 || (sep !== 45 && sep !== 47) || v.charCodeAt(7) !== sep) return 0;
   const b = classify(digits, 0, encoder.encodeInto(v, digits).written);
   return b & T_TS ? b : 0;
 }

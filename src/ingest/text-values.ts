@@ -268,13 +268,13 @@ const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 const SLASH = 47;
 
-/** Whether c separates a date's fields: '-' (ISO), '/' or '.' (the year-first layouts DuckDB's CSV
- *  sniffer also reads as dates; docs/INGEST.md). */
+/** Whether c separates a date's fields: '-' (ISO) or '/' (YYYY/MM/DD, which DuckDB's CSV sniffer
+ *  also reads as a date; docs/INGEST.md). */
 function isDateSep(c: number | undefined): boolean {
-  return c === MINUS || c === SLASH || c === DOT;
+  return c === MINUS || c === SLASH;
 }
 
-/** Days since the epoch for YYYY-MM-DD, YYYY/MM/DD or YYYY.MM.DD (one separator throughout) at buf[s]
+/** Days since the epoch for YYYY-MM-DD or YYYY/MM/DD (one separator throughout) at buf[s]
  *  (10 bytes read, not checked for what follows); NaN if invalid. */
 function datePrefix(buf: Uint8Array, s: number, e: number): number {
   const sep = buf[s + 4];
@@ -287,7 +287,7 @@ function datePrefix(buf: Uint8Array, s: number, e: number): number {
   return daysFromCivil(y, m, d);
 }
 
-/** YYYY-MM-DD (or YYYY/MM/DD, YYYY.MM.DD; a valid calendar date) as days since 1970-01-01; NaN when not one. */
+/** YYYY-MM-DD (or YYYY/MM/DD; a valid calendar date) as days since 1970-01-01; NaN when not one. */
 export function parseDate(buf: Uint8Array, s: number, e: number): number {
   return e - s === 10 ? datePrefix(buf, s, e) : NaN;
 }
@@ -304,8 +304,8 @@ export function finerThan(unit: Unit): string {
 
 
 /**
- * YYYY-MM-DD[T| ]HH:MM[:SS[.fraction (1-9 digits)]][Z|±HH:MM|±HHMM] (the date also as YYYY/MM/DD or
- * YYYY.MM.DD) into the i64 registers as `unit`
+ * YYYY-MM-DD[T| ]HH:MM[:SS[.fraction (1-9 digits)]][Z|±HH:MM|±HHMM] (the date also as YYYY/MM/DD)
+ * into the i64 registers as `unit`
  * since the epoch, UTC (offsets applied). False when the text is not such a timestamp, does not fit
  * int64, or has nonzero fraction digits finer than the unit (then `parsed.finer` is set).
  */
