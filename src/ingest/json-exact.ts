@@ -32,41 +32,42 @@ const MAX_DEPTH = 1000;
 
 export function parseJson(text: string): unknown {
   const fast = JSON.parse(text) as unknown;
-  const v = LONG_DIGITS.test(text) ? new ExactParser(text).value(0) : fast;
-  if (INTEGER_KEY.test(text) && v !== null && typeof v === 'object' && !Array.isArray(v)) sourceOrder.set(v, topLevelKeys(text));
-  return v;
+  if (!LONG_DIGITS.test(text)) return fast;
+  return new ExactParser(text).value(0);
 }
 
 // Key order. A JavaScript object lists integer-like keys ("2020", "7") first, in numeric order,
 // whatever order the text had, so {"name":"a","2020":1} would give columns 2020, name. Columns
-// follow the order of first appearance (as CSV and DuckDB do), so when a key may be integer-like
-// (a quoted run of digits before a colon, or a \u0030-\u0039 escape that could spell one) the
-// object's keys are read again from the text, in order. Other text pays one regex test.
+// follow the order of first appearance (as CSV and DuckDB do), so the readers keep the text of a
+// row whose keys may be integer-like (a quoted run of digits before a colon, or a \u0030-\u0039
+// escape that could spell one), and the typer (json-rows.ts) reads its keys again from the text,
+// in order, when the row brings a key not seen before. Other rows pay one regex test.
 const INTEGER_KEY = /"\d+"\s*:|\\u003\d/;
 
-/** Keys of top-level objects in the order the text wrote them, for objects whose JS order may differ. */
-const sourceOrder = new WeakMap<object, readonly string[]>();
-
-/** The keys of an object from parseJson in source order, when JS order may differ; else undefined. */
-export function keysInSourceOrder(v: object): readonly string[] | undefined {
-  return sourceOrder.get(v);
+/** Whether JavaScript's key order of the object parsed from `text` may differ from the text's. */
+export function mayReorderKeys(text: string): boolean {
+  return INTEGER_KEY.test(text);
 }
 
 /** The keys of the top-level object in `text` (which JSON.parse accepted), first appearance first. */
-function topLevelKeys(text: string): string[] {
+export function topLevelKeys(text: string): string[] {
   const keys = new Set<string>();
   let depth = 0;
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 34) {
-      let j = i + 1;
-      let escaped = false;
-      for (let d = text.charCodeAt(j); d !== 34; d = text.charCodeAt(j)) {
-        if (d === 92) { escaped = true; j += 2; } else j++;
+      // The closing quote: the next '"' not preceded by an odd run of backslashes.
+      let j = text.indexOf('"', i + 1);
+      for (;;) {
+        let b = j - 1;
+        while (text.charCodeAt(b) === 92) b--;
+        if ((j - 1 - b) % 2 === 0) break;
+        j = text.indexOf('"', j + 1);
       }
       if (depth === 1 && expectKey) {
-        keys.add(escaped ? JSON.parse(text.slice(i, j + 1)) as string : text.slice(i + 1, j));
+        const raw = text.slice(i + 1, j);
+        keys.add(raw.includes('\\') ? JSON.parse(text.slice(i, j + 1)) as string : raw);
         expectKey = false;
       }
       i = j;

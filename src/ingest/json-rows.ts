@@ -15,14 +15,16 @@ import { arrowSchema, planColumn, resolveOverrides, type ColumnPlan, type Schema
 import { checkColumnCount } from './options.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './limits.js';
 import { ValueColumn, type Where } from './value-columns.js';
-import { JsonInteger, keysInSourceOrder } from './json-exact.js';
+import { JsonInteger, topLevelKeys } from './json-exact.js';
 import { T_DATE, T_TS, classify, timestampType, valueZone, type ValueZone } from './infer.js';
 import { NUM_INT32, NUM_INT64, NUM_LOSSY, classifyNumber } from './text-values.js';
 
-/** Parsed rows of one input chunk, with the 1-based line where each starts. */
+/** Parsed rows of one input chunk, with the 1-based line where each starts, and the text of each
+ *  row whose key order JavaScript may have changed (else null; json-exact.ts mayReorderKeys). */
 export interface RowChunk {
   rows: Record<string, unknown>[];
   lines: number[];
+  texts: (string | null)[];
 }
 
 const S_BOOL = 1;
@@ -91,10 +93,19 @@ export class RowTyper {
   /** infer.ts's flags of the date and timestamp strings seen under each key (zone, unit). */
   readonly temporal: number[] = [];
 
-  add(row: Record<string, unknown>): void {
-    const order = keysInSourceOrder(row);
-    if (order) for (const k of order) this.addValue(k, row[k]);
-    else for (const k in row) this.addValue(k, row[k]);
+  /** Adds a row; `text` (its JSON text) is given when JS may have reordered its keys, and is read
+   *  only when the row brings a key not seen before (key order matters only then). */
+  add(row: Record<string, unknown>, text: string | null = null): void {
+    if (text !== null && this.hasNewKey(row)) {
+      for (const k of topLevelKeys(text)) this.addValue(k, row[k]);
+      return;
+    }
+    for (const k in row) this.addValue(k, row[k]);
+  }
+
+  private hasNewKey(row: Record<string, unknown>): boolean {
+    for (const k in row) if (!this.index.has(k)) return true;
+    return false;
   }
 
   private addValue(k: string, v: unknown): void {
@@ -149,7 +160,10 @@ export async function* readRows(
 ): AsyncGenerator<arrow.RecordBatch> {
   const limits = opts.limits ?? DEFAULT_DECODE_LIMITS;
   const typer = new RowTyper();
-  for await (const chunk of rows()) for (const r of chunk.rows) typer.add(r);
+  for await (const chunk of rows()) {
+    const { rows: list, texts } = chunk;
+    for (let i = 0; i < list.length; i++) typer.add(list[i]!, texts[i]!);
+  }
   const names = typer.names();
   if (names.length === 0) {
     throw new NCFError('INPUT', `ncf: the ${where.label} input has no keys in any object, so it has no columns to store`);

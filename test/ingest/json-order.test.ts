@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { parseJson, keysInSourceOrder } from '../../src/ingest/json-exact.js';
+import { mayReorderKeys, parseJson, topLevelKeys } from '../../src/ingest/json-exact.js';
 import { chunkedSource, read, utf8 } from './util.js';
 
 const names = (r: { schema: { fields: { name: string }[] } }): string[] => r.schema.fields.map((f) => f.name);
@@ -47,6 +47,7 @@ test('source order equals the order of first appearance for random objects (prop
     const text = `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`;
     const v = parseJson(text) as object;
     const expected = [...new Set(pairs.map(([k]) => k))];
-    assert.deepEqual(keysInSourceOrder(v) ?? Object.keys(v), expected);
+    // The text's order is read whenever JS's may differ; otherwise JS's is already the text's.
+    assert.deepEqual(mayReorderKeys(text) ? topLevelKeys(text) : Object.keys(v), expected);
   }), { numRuns: 300 });
 });
