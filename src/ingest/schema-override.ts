@@ -15,8 +15,10 @@ export interface ColumnOverride {
   nullable?: boolean;
   /** timestamp only; default 'us'. */
   unit?: TimeUnit;
-  /** timestamp only; zone-less values are taken as UTC when a timezone is given. */
-  timezone?: string;
+  /** timestamp only; zone-less values are taken as UTC when a timezone is given. Absent: the values'
+   *  zone decides (planColumn). null (not accepted from users; appends to a zone-less table):
+   *  zone-less whatever the values carry, zoned values taken at their UTC instant. */
+  timezone?: string | null;
   description?: string;
 }
 
@@ -137,15 +139,15 @@ export function planColumn(
     // inferred zone and unit stay unless overridden.
     const explicit = ov?.type === 'timestamp';
     plan.unit = ov?.unit ?? (explicit ? 'us' : inferred.unit ?? 'us');
-    let tz = ov?.timezone ?? (explicit ? undefined : inferred.timezone);
-    if (explicit && tz === undefined) {
+    let tz = ov?.timezone === null ? undefined : ov?.timezone ?? (explicit ? undefined : inferred.timezone);
+    if (explicit && ov?.timezone === undefined) {
       if (inferred.zone === 'mixed') {
         throw new NCFError('INPUT', `ncf: column "${name}": some timestamps carry a zone (Z or an offset) and some do not, so the column cannot be one timestamp type; give the override a "timezone" (zone-less values are then read as UTC) or declare the column string`, { column: name });
       }
       if (inferred.zone === 'zoned') tz = 'UTC';
     }
     if (tz !== undefined) plan.timezone = tz;
-  } else if (ov?.unit !== undefined || ov?.timezone !== undefined) {
+  } else if (ov?.unit !== undefined || (ov?.timezone !== undefined && ov.timezone !== null)) {
     throw schemaError(`column "${name}": unit and timezone apply to timestamp columns, but the column is ${type}`, { column: name });
   }
   if (ov?.semanticType !== undefined) plan.semanticType = ov.semanticType;

@@ -152,6 +152,26 @@ describe('item 3: a timestamp override keeps the values\' zone', () => {
     });
   }
 
+  test('appends follow the table\'s zone whatever the appended values carry', async () => {
+    const append = async (name: string, format: Fmt, text: string) => {
+      const file = join(dir, `${name}-append.${format}`);
+      await writeFile(file, text);
+      return api(server, 'POST', `/v1/tables/${name}/rows`, ['--data-binary', `@${file}`, '-H', `Content-Type: ${MEDIA[format]}`]);
+    };
+    let r = await upload('tz_append_naive', 'csv', 't\n2000-01-01 08:00:00\n');
+    assert.equal(r.status, 201, r.text);
+    r = await append('tz_append_naive', 'ndjson', body('ndjson', [...zoned, ...naive]));
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual((await columns('tz_append_naive')).map((c) => [c.type, c.timezone]), [['timestamp', undefined]]);
+
+    r = await upload('tz_append_utc', 'json', body('json', zoned));
+    assert.equal(r.status, 201, r.text);
+    r = await append('tz_append_utc', 'csv', body('csv', naive));
+    assert.equal(r.status, 200, r.text);
+    assert.deepEqual((await columns('tz_append_utc')).map((c) => [c.type, c.timezone]), [['timestamp', 'UTC']]);
+    assert.equal((await firstValues('tz_append_utc', 't')).length, 4);
+  });
+
   test('without an override the same mix is inferred as string in every format', async () => {
     for (const format of ['json', 'ndjson', 'csv'] as const) {
       const r = await upload(`tz_infer_${format}`, format, body(format, [...zoned, ...naive]));
