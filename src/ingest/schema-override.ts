@@ -135,7 +135,8 @@ export function planColumn(
     // An explicit timestamp override takes its unit as given (default us) and its zone as given,
     // else from the values, as inference does: UTC when they carry Z or an offset, none when they
     // do not; a mix cannot be stored as one timestamp column without inventing a zone, so it is
-    // refused (inference makes such a column string instead). Without an explicit type the
+    // refused (inference makes such a column string instead); a typed source's own zone stays.
+    // Without an explicit type the
     // inferred zone and unit stay unless overridden.
     const explicit = ov?.type === 'timestamp';
     plan.unit = ov?.unit ?? (explicit ? 'us' : inferred.unit ?? 'us');
@@ -145,6 +146,8 @@ export function planColumn(
         throw new NCFError('INPUT', `ncf: column "${name}": some timestamps carry a zone (Z or an offset) and some do not, so the column cannot be one timestamp type; give the override a "timezone" (zone-less values are then read as UTC) or declare the column string`, { column: name });
       }
       if (inferred.zone === 'zoned') tz = 'UTC';
+      // A typed source (Arrow, Parquet) says its zone itself: a zoned column keeps it.
+      if (inferred.zone === undefined && inferred.type === 'timestamp') tz = inferred.timezone;
     }
     if (tz !== undefined) plan.timezone = tz;
   } else if (ov?.unit !== undefined || (ov?.timezone !== undefined && ov.timezone !== null)) {

@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import * as arrow from 'apache-arrow';
 import { days, micros, read, rejectsWith } from './util.js';
 
 const rowsJson = (col: string, values: unknown[]): string => JSON.stringify(values.map((v) => ({ [col]: v })));
@@ -92,4 +93,13 @@ test('a date override reads YYYY/MM/DD too', async () => {
   const r = await read('csv', 'd\n2024/02/29\n2024-03-01\n', { schema: { d: 'date' } });
   assert.deepEqual(r.cols.d, [days(2024, 2, 29), days(2024, 3, 1)]);
   await rejectsWith(read('csv', 'd\n2024/02-29\n', { schema: { d: 'date' } }), 'INPUT', /expected date/);
+});
+
+test('a timestamp override on a zoned Arrow column keeps the zone; a zone-less one stays zone-less', async () => {
+  const col = (type: arrow.DataType) => arrow.makeVector(arrow.makeData({ type, length: 2, data: BigInt64Array.from([0n, 1000n]) }));
+  const t = new arrow.Table({ z: col(new arrow.TimestampMillisecond('UTC')), n: col(new arrow.TimestampMillisecond()) });
+  const ms = { type: 'timestamp', unit: 'ms' } as const;
+  const r = await read('arrow', arrow.tableToIPC(t, 'stream'), { schema: { z: ms, n: ms } });
+  assert.deepEqual(r.types, { z: 'Timestamp<MILLISECOND, UTC>', n: 'Timestamp<MILLISECOND>' });
+  assert.deepEqual(r.cols.z, [0n, 1000n]);
 });
