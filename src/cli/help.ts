@@ -27,8 +27,10 @@ Options:
   --row-group-rows <n>     rows per row group (default 131072)
   --compression-level <n>  zstd level (default 3)
 
-CSV inference: int32/int64, float64, bool, date (YYYY-MM-DD), timestamp (ISO 8601), else string.
-Numbers with leading zeros ("01234") stay strings; an empty field is null.
+CSV and JSON inference: int32/int64, float64, bool, date (YYYY-MM-DD, YYYY/MM/DD), timestamp
+(ISO 8601 with T or a space, or YYYY/MM/DD HH:MM:SS; UTC when every value has a zone), else string.
+Numbers with leading zeros ("01234") stay strings; an empty field is null. Columns keep the order of
+the input. Rules: docs/INGEST.md.
 `;
 
 export const INSPECT_HELP = `Usage: ncf inspect <file.ncf> [--json]

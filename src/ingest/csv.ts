@@ -72,14 +72,21 @@ export async function* readCsv(src: ByteSource, opts: CsvOptions = {}): AsyncGen
     const header = await scan.header(delimiterByte(opts.delimiter));
     checkColumnCount(header.names.length, 'CSV');
     const overrides = resolveOverrides(opts.schema, header.names);
-    const infer = header.names.map((_, i) => (overrides[i]?.type ? null : new ColumnInference()));
+    // Inferred columns, and timestamp overrides without a timezone (whose zone the values tell).
+    const infer = header.names.map((_, i) => {
+      const ov = overrides[i];
+      return !ov?.type || (ov.type === 'timestamp' && ov.timezone === undefined) ? new ColumnInference() : null;
+    });
     if (infer.some((x) => x !== null)) {
       await inferTypes(scan, header, infer);
       await scan.close();
       scan = new CsvScanner(src, true, maxRecord);
       await scan.header(header.delimiter);
     }
-    const plans: ColumnPlan[] = header.names.map((name, i) => planColumn(name, infer[i]?.result() ?? { type: 'string' }, overrides[i]));
+    const plans: ColumnPlan[] = header.names.map((name, i) => {
+      const inf = infer[i];
+      return planColumn(name, inf ? { ...inf.result(), zone: inf.zone() } : { type: 'string' }, overrides[i]);
+    });
     yield* parseRecords(scan, header, plans, batchRows, limits);
   } finally {
     await scan.close();

@@ -18,11 +18,11 @@ export const T_DATE = 16;
 export const T_TS = 32;
 export const T_ALL = 63;
 const F_LOSSY = 64;
-const F_ZONED = 128;
-const F_NAIVE = 256;
+export const F_ZONED = 128;
+export const F_NAIVE = 256;
 /** A timestamp with nonzero digits below the microsecond, and one outside the nanosecond range. */
-const F_NS = 512;
-const F_NOT_NS = 1024;
+export const F_NS = 512;
+export const F_NOT_NS = 1024;
 /** Microseconds int64 nanoseconds reach either side of the epoch (about 292 years), a little less. */
 const NS_SPAN_US = 9_223_372_036_854_000;
 
@@ -30,7 +30,9 @@ const NS_SPAN_US = 9_223_372_036_854_000;
 export function classify(buf: Uint8Array, s: number, e: number): number {
   const c = buf[s]!;
   if (c >= 48 && c <= 57) {
-    if (e - s >= 10 && buf[s + 4] === 45) {
+    const sep = buf[s + 4];
+    // YYYY-MM-DD or YYYY/MM/DD.
+    if (e - s >= 10 && (sep === 45 || sep === 47) && buf[s + 7] === sep) {
       // A bare date also fits a timestamp column (as midnight) without voting on the zone.
       if (e - s === 10) return parseDate(buf, s, e) === parseDate(buf, s, e) ? T_DATE | T_TS : 0;
       if (parseTimestamp(buf, s, e, 'us')) {
@@ -81,13 +83,33 @@ export class ColumnInference {
     if (c & T_INT64) return { type: 'int64' };
     if (c & T_FLOAT) return this.flags & F_LOSSY ? { type: 'string' } : { type: 'float64' };
     if (c & T_DATE) return { type: 'date' };
-    const zoned = (this.flags & F_ZONED) !== 0;
-    if (zoned && (this.flags & F_NAIVE) !== 0) return { type: 'string' };
-    // Nanoseconds when some value needs them, unless another lies outside their range: then the
-    // column stays text rather than losing digits or dates.
-    const ns = (this.flags & F_NS) !== 0;
-    if (ns && (this.flags & F_NOT_NS) !== 0) return { type: 'string' };
-    const unit = ns ? 'ns' as const : 'us' as const;
-    return zoned ? { type: 'timestamp', unit, timezone: 'UTC' } : { type: 'timestamp', unit };
+    return timestampType(this.flags);
   }
+
+  /** Whether the timestamps seen carried a zone (for a column typed timestamp by an override). */
+  zone(): ValueZone {
+    return valueZone(this.flags);
+  }
+}
+
+/** What the timestamp values of a column said about their zone: all had one (Z or an offset), none
+ *  did, both kinds occurred, or no value voted (only bare dates, or no value at all). */
+export type ValueZone = 'zoned' | 'naive' | 'mixed' | 'none';
+
+export function valueZone(flags: number): ValueZone {
+  const zoned = (flags & F_ZONED) !== 0, naive = (flags & F_NAIVE) !== 0;
+  return zoned ? (naive ? 'mixed' : 'zoned') : naive ? 'naive' : 'none';
+}
+
+/** The type of a column whose values are all timestamps (or bare dates, as midnight), from their
+ *  flags: UTC-zoned when every timestamp had a zone, zone-less when none did, string when mixed. */
+export function timestampType(flags: number): { type: DataType; unit?: TimeUnit; timezone?: string } {
+  const zone = valueZone(flags);
+  if (zone === 'mixed') return { type: 'string' };
+  // Nanoseconds when some value needs them, unless another lies outside their range: then the
+  // column stays text rather than losing digits or dates.
+  const ns = (flags & F_NS) !== 0;
+  if (ns && (flags & F_NOT_NS) !== 0) return { type: 'string' };
+  const unit = ns ? 'ns' as const : 'us' as const;
+  return zone === 'zoned' ? { type: 'timestamp', unit, timezone: 'UTC' } : { type: 'timestamp', unit };
 }

@@ -36,6 +36,49 @@ export function parseJson(text: string): unknown {
   return new ExactParser(text).value(0);
 }
 
+// Key order. A JavaScript object lists integer-like keys ("2020", "7") first, in numeric order,
+// whatever order the text had, so {"name":"a","2020":1} would give columns 2020, name. Columns
+// follow the order of first appearance (as CSV and DuckDB do), so the readers keep the text of a
+// row whose keys may be integer-like (a quoted run of digits before a colon, or a \u0030-\u0039
+// escape that could spell one), and the typer (json-rows.ts) reads its keys again from the text,
+// in order, when the row brings a key not seen before. Other rows pay one regex test.
+const INTEGER_KEY = /"\d+"\s*:|\\u003\d/;
+
+/** Whether JavaScript's key order of the object parsed from `text` may differ from the text's. */
+export function mayReorderKeys(text: string): boolean {
+  return INTEGER_KEY.test(text);
+}
+
+/** The keys of the top-level object in `text` (which JSON.parse accepted), first appearance first. */
+export function topLevelKeys(text: string): string[] {
+  const keys = new Set<string>();
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // The closing quote: the next '"' not preceded by an odd run of backslashes.
+      let j = text.indexOf('"', i + 1);
+      for (;;) {
+        let b = j - 1;
+        while (text.charCodeAt(b) === 92) b--;
+        if ((j - 1 - b) % 2 === 0) break;
+        j = text.indexOf('"', j + 1);
+      }
+      if (depth === 1 && expectKey) {
+        const raw = text.slice(i + 1, j);
+        keys.add(raw.includes('\\') ? JSON.parse(text.slice(i, j + 1)) as string : raw);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === 123 || c === 91) {
+      if (++depth === 1) expectKey = true;
+    } else if (c === 125 || c === 93) depth--;
+    else if (c === 44 && depth === 1) expectKey = true;
+  }
+  return [...keys];
+}
+
 /** A recursive-descent parser for text JSON.parse has accepted (so it checks nothing but depth). */
 class ExactParser {
   private p = 0;

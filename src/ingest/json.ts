@@ -6,7 +6,7 @@ import type * as arrow from 'apache-arrow';
 import { NCFError } from '../format/errors.js';
 import { readRows, type RowChunk } from './json-rows.js';
 import { checkBatchRows } from './options.js';
-import { parseJson } from './json-exact.js';
+import { mayReorderKeys, parseJson } from './json-exact.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './limits.js';
 import type { SchemaOverride } from './schema-override.js';
 import type { ByteSource } from './source.js';
@@ -72,10 +72,11 @@ export async function* jsonArrayRows(src: ByteSource, maxElement = Number.MAX_SA
     }
     out.rows.push(v as Record<string, unknown>);
     out.lines.push(elemLine);
+    out.texts.push(mayReorderKeys(text) ? text : null);
   };
 
   const scan = (text: string): RowChunk => {
-    const out: RowChunk = { rows: [], lines: [] };
+    const out: RowChunk = { rows: [], lines: [], texts: [] };
     let elemStart = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);

@@ -4,7 +4,7 @@
 import type * as arrow from 'apache-arrow';
 import { NCFError } from '../format/errors.js';
 import { checkBatchRows } from './options.js';
-import { parseJson } from './json-exact.js';
+import { mayReorderKeys, parseJson } from './json-exact.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './limits.js';
 import { readRows, type RowChunk } from './json-rows.js';
 import type { SchemaOverride } from './schema-override.js';
@@ -31,6 +31,7 @@ function parseLine(text: string, line: number, out: RowChunk): void {
   }
   out.rows.push(v as Record<string, unknown>);
   out.lines.push(line);
+  out.texts.push(mayReorderKeys(text) ? text : null);
 }
 
 /** Whether a line has only JSON whitespace (blank lines are skipped). */
@@ -57,7 +58,7 @@ export async function* ndjsonRows(src: ByteSource, maxLine = Number.MAX_SAFE_INT
   };
   for await (const chunk of src()) {
     const text = rest + decode(chunk);
-    const out: RowChunk = { rows: [], lines: [] };
+    const out: RowChunk = { rows: [], lines: [], texts: [] };
     let start = 0;
     for (;;) {
       const nl = text.indexOf('\n', start);
@@ -73,7 +74,7 @@ export async function* ndjsonRows(src: ByteSource, maxLine = Number.MAX_SAFE_INT
     }
     if (out.rows.length > 0) yield out;
   }
-  const out: RowChunk = { rows: [], lines: [] };
+  const out: RowChunk = { rows: [], lines: [], texts: [] };
   const last = rest + decode();
   if (!isBlank(last)) parseLine(last, line, out);
   if (out.rows.length > 0) yield out;

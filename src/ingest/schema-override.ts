@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { toArrowType } from '../format/arrow-types.js';
 import { NCFError } from '../format/errors.js';
 import { DATA_TYPES, TIME_UNITS, isDataType, type DataType, type TimeUnit } from '../format/schema.js';
+import type { ValueZone } from './infer.js';
 
 export interface ColumnOverride {
   type?: DataType;
@@ -14,8 +15,10 @@ export interface ColumnOverride {
   nullable?: boolean;
   /** timestamp only; default 'us'. */
   unit?: TimeUnit;
-  /** timestamp only; zone-less values are taken as UTC when a timezone is given. */
-  timezone?: string;
+  /** timestamp only; zone-less values are taken as UTC when a timezone is given. Absent: the values'
+   *  zone decides (planColumn). null (not accepted from users; appends to a zone-less table):
+   *  zone-less whatever the values carry, zoned values taken at their UTC instant. */
+  timezone?: string | null;
   description?: string;
 }
 
@@ -119,22 +122,35 @@ export interface ColumnPlan {
   description?: string;
 }
 
-/** Combines an inferred (or source) type with the column's override. */
+/** Combines an inferred (or source) type with the column's override. `inferred.zone` (text inputs)
+ *  tells what the column's timestamp values said about their zone. */
 export function planColumn(
   name: string,
-  inferred: { type: DataType; unit?: TimeUnit; timezone?: string },
+  inferred: { type: DataType; unit?: TimeUnit; timezone?: string; zone?: ValueZone },
   ov: ColumnOverride | undefined,
 ): ColumnPlan {
   const type = ov?.type ?? inferred.type;
   const plan: ColumnPlan = { name, type, nullable: ov?.nullable !== false, typeFromOverride: ov?.type !== undefined };
   if (type === 'timestamp') {
-    // An explicit timestamp override means exactly what it says (no zone unless given);
-    // otherwise the inferred zone and unit stay unless overridden.
+    // An explicit timestamp override takes its unit as given (default us) and its zone as given,
+    // else from the values, as inference does: UTC when they carry Z or an offset, none when they
+    // do not; a mix cannot be stored as one timestamp column without inventing a zone, so it is
+    // refused (inference makes such a column string instead); a typed source's own zone stays.
+    // Without an explicit type the
+    // inferred zone and unit stay unless overridden.
     const explicit = ov?.type === 'timestamp';
     plan.unit = ov?.unit ?? (explicit ? 'us' : inferred.unit ?? 'us');
-    const tz = ov?.timezone ?? (explicit ? undefined : inferred.timezone);
+    let tz = ov?.timezone === null ? undefined : ov?.timezone ?? (explicit ? undefined : inferred.timezone);
+    if (explicit && ov?.timezone === undefined) {
+      if (inferred.zone === 'mixed') {
+        throw new NCFError('INPUT', `ncf: column "${name}": some timestamps carry a zone (Z or an offset) and some do not, so the column cannot be one timestamp type; give the override a "timezone" (zone-less values are then read as UTC) or declare the column string`, { column: name });
+      }
+      if (inferred.zone === 'zoned') tz = 'UTC';
+      // A typed source (Arrow, Parquet) says its zone itself: a zoned column keeps it.
+      if (inferred.zone === undefined && inferred.type === 'timestamp') tz = inferred.timezone;
+    }
     if (tz !== undefined) plan.timezone = tz;
-  } else if (ov?.unit !== undefined || ov?.timezone !== undefined) {
+  } else if (ov?.unit !== undefined || (ov?.timezone !== undefined && ov.timezone !== null)) {
     throw schemaError(`column "${name}": unit and timezone apply to timestamp columns, but the column is ${type}`, { column: name });
   }
   if (ov?.semanticType !== undefined) plan.semanticType = ov.semanticType;

@@ -266,9 +266,19 @@ function two(buf: Uint8Array, p: number): number {
 
 const MONTH_DAYS = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** Days since the epoch for YYYY-MM-DD at buf[s] (10 bytes read, not checked for what follows); NaN if invalid. */
+const SLASH = 47;
+
+/** Whether c separates a date's fields: '-' (ISO) or '/' (YYYY/MM/DD, which DuckDB's CSV sniffer
+ *  also reads as a date; docs/INGEST.md). */
+function isDateSep(c: number | undefined): boolean {
+  return c === MINUS || c === SLASH;
+}
+
+/** Days since the epoch for YYYY-MM-DD or YYYY/MM/DD (one separator throughout) at buf[s]
+ *  (10 bytes read, not checked for what follows); NaN if invalid. */
 function datePrefix(buf: Uint8Array, s: number, e: number): number {
-  if (e - s < 10 || buf[s + 4] !== MINUS || buf[s + 7] !== MINUS) return NaN;
+  const sep = buf[s + 4];
+  if (e - s < 10 || !isDateSep(sep) || buf[s + 7] !== sep) return NaN;
   const y1 = two(buf, s), y2 = two(buf, s + 2), m = two(buf, s + 5), d = two(buf, s + 8);
   if (y1 < 0 || y2 < 0 || m < 1 || m > 12 || d < 1) return NaN;
   const y = y1 * 100 + y2;
@@ -277,7 +287,7 @@ function datePrefix(buf: Uint8Array, s: number, e: number): number {
   return daysFromCivil(y, m, d);
 }
 
-/** YYYY-MM-DD (a valid calendar date) as days since 1970-01-01; NaN when not one. */
+/** YYYY-MM-DD (or YYYY/MM/DD; a valid calendar date) as days since 1970-01-01; NaN when not one. */
 export function parseDate(buf: Uint8Array, s: number, e: number): number {
   return e - s === 10 ? datePrefix(buf, s, e) : NaN;
 }
@@ -294,7 +304,8 @@ export function finerThan(unit: Unit): string {
 
 
 /**
- * YYYY-MM-DD[T| ]HH:MM[:SS[.fraction (1-9 digits)]][Z|±HH:MM|±HHMM] into the i64 registers as `unit`
+ * YYYY-MM-DD[T| ]HH:MM[:SS[.fraction (1-9 digits)]][Z|±HH:MM|±HHMM] (the date also as YYYY/MM/DD)
+ * into the i64 registers as `unit`
  * since the epoch, UTC (offsets applied). False when the text is not such a timestamp, does not fit
  * int64, or has nonzero fraction digits finer than the unit (then `parsed.finer` is set).
  */

@@ -42,7 +42,8 @@ function tableOverride(columns: readonly ColumnSchema[], user: SchemaOverride | 
     const o: ColumnOverride = { type: c.type, nullable: c.nullable };
     if (c.type === 'timestamp') {
       o.unit = c.unit ?? 'us';
-      if (c.timezone !== undefined) o.timezone = c.timezone;
+      // A zone-less table stays zone-less whatever zone the appended values carry (null: see ColumnOverride).
+      o.timezone = c.timezone ?? null;
     }
     if (c.semanticType !== undefined) o.semanticType = c.semanticType;
     if (c.description !== undefined) o.description = c.description;
