@@ -49,7 +49,7 @@ export interface Histogram {
 export function checkHistogramColumn(col: ColumnSchema): void {
   if (!NUMERIC.has(col.type)) {
     throw badQuery(`histogram: column ${JSON.stringify(col.name)} is ${col.type}; histograms need a numeric, date or timestamp column (use /distinct for the most frequent values)`,
-      { parameter: 'column', column: col.name, type: col.type });
+      { parameter: 'column', column: col.name, columnType: col.type });
   }
 }
 

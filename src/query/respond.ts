@@ -18,10 +18,8 @@ import type { QueryPlan } from './plan.js';
 import type { SortLimits } from './order.js';
 import { arrowChunks } from './output/arrow.js';
 import { parquetChunks } from './output/parquet.js';
-import { csvBatch, csvHeader, jsonClose, jsonOpen, jsonRows, ndjsonBatch } from './output/text.js';
+import { csvChunks, csvHeader, jsonClose, jsonOpen, jsonRowChunks, ndjsonChunks } from './output/text.js';
 
-/** Rows rendered into one text chunk: bounds the size of one string. */
-const TEXT_SLICE_ROWS = 8192;
 /** Body stream buffer: the scan runs at most about this far ahead of the socket (plus one batch), so
  *  decoding the next batch overlaps sending this one while a slow client still holds little. */
 const HIGH_WATER_MARK = 4 * 1024 * 1024;
@@ -149,23 +147,15 @@ function encode(format: Format, opts: AnswerOptions, batches: AsyncGenerator<arr
   switch (format) {
     case 'arrow': return arrowChunks(opts.plan.schema, batches);
     case 'parquet': return parquetChunks(opts.plan.schema, batches);
-    case 'ndjson': return textChunks(batches, '', (b) => ndjsonBatch(b), () => '');
-    case 'csv': return textChunks(batches, csvHeader(opts.plan.schema), (b) => csvBatch(b, opts.csvSafe), () => '');
+    case 'ndjson': return textChunks(batches, '', (b) => ndjsonChunks(b));
+    case 'csv': return textChunks(batches, csvHeader(opts.plan.schema, opts.csvSafe), (b) => csvChunks(b, opts.csvSafe));
     case 'json': return jsonChunks(opts, batches);
   }
 }
 
-async function* textChunks(batches: AsyncIterable<arrow.RecordBatch>, head: string, render: (b: arrow.RecordBatch) => string,
-  tail: () => string): AsyncGenerator<Buffer> {
+async function* textChunks(batches: AsyncIterable<arrow.RecordBatch>, head: string, render: (b: arrow.RecordBatch) => Iterable<Buffer>): AsyncGenerator<Buffer> {
   if (head) yield Buffer.from(head);
-  for await (const batch of batches) {
-    for (let p = 0; p < batch.numRows; p += TEXT_SLICE_ROWS) {
-      const part = p === 0 && batch.numRows <= TEXT_SLICE_ROWS ? batch : batch.slice(p, Math.min(batch.numRows, p + TEXT_SLICE_ROWS));
-      yield Buffer.from(render(part));
-    }
-  }
-  const t = tail();
-  if (t) yield Buffer.from(t);
+  for await (const batch of batches) yield* render(batch);
 }
 
 async function* jsonChunks(opts: AnswerOptions, batches: AsyncGenerator<arrow.RecordBatch>): AsyncGenerator<Buffer> {
@@ -180,12 +170,8 @@ async function* jsonChunks(opts: AnswerOptions, batches: AsyncGenerator<arrow.Re
       more = true;
       batch = batch.slice(0, page - shown);
     }
-    for (let p = 0; p < batch.numRows; p += TEXT_SLICE_ROWS) {
-      const part = batch.slice(p, Math.min(batch.numRows, p + TEXT_SLICE_ROWS));
-      const text = jsonRows(part, shown === 0);
-      shown += part.numRows;
-      yield Buffer.from(text);
-    }
+    yield* jsonRowChunks(batch, shown === 0);
+    shown += batch.numRows;
     if (more) break;
   }
   yield Buffer.from(jsonClose(shown, more ? opts.nextLink(shown) : null));
