@@ -20,9 +20,13 @@ import { arrowChunks } from './output/arrow.js';
 import { parquetChunks } from './output/parquet.js';
 import { csvChunks, csvHeader, jsonClose, jsonOpen, jsonRowChunks, ndjsonChunks } from './output/text.js';
 
-/** Body stream buffer: the scan runs at most about this far ahead of the socket (plus one batch), so
- *  decoding the next batch overlaps sending this one while a slow client still holds little. */
-const HIGH_WATER_MARK = 4 * 1024 * 1024;
+/** Body stream buffer: encoded bytes waiting for the socket (or the compressor). Small, because a
+ *  stalled client holds it: the answer is produced only as fast as the socket drains, and the
+ *  overlap of decoding and sending comes from the scan's read-ahead (STREAM_READ_AHEAD), not here. */
+const HIGH_WATER_MARK = 64 * 1024;
+/** Row groups the scan decodes ahead of the one being sent: one overlaps decoding with sending; each
+ *  more would be held by every stalled reader. */
+const STREAM_READ_AHEAD = 1;
 
 /** The limit to plan with: a JSON page reads one row more than it shows, to know whether to link on. */
 export function planLimit(spec: QuerySpec, format: Format, maxResponseRows: number): number | null {
@@ -76,6 +80,14 @@ export interface AnswerOptions {
   batches?: (opts: { signal: AbortSignal; metrics?: ScanMetrics; limit: number | null }) => AsyncGenerator<arrow.RecordBatch>;
   /** The `next` link for a JSON page that showed `shown` rows of the query. */
   nextLink(shown: number): string;
+  /** The request's logger: a failure after the first byte (the status is sent; the connection is
+   *  cut) is logged here, under the request id. */
+  log?: AnswerLog;
+}
+
+export interface AnswerLog {
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
 }
 
 export interface Answer {
@@ -89,7 +101,7 @@ export async function answerQuery(opts: AnswerOptions): Promise<Answer> {
   const { plan, format, signal } = opts;
   const limit = planLimit(opts.spec, format, opts.maxResponseRows);
   const batches = opts.batches !== undefined ? opts.batches({ signal, metrics: opts.metrics, limit })
-    : executePlan(plan, { signal, metrics: opts.metrics, limit, sort: opts.sortLimits });
+    : executePlan(plan, { signal, metrics: opts.metrics, limit, sort: opts.sortLimits, readAhead: STREAM_READ_AHEAD });
   let first: IteratorResult<arrow.RecordBatch>;
   try {
     first = await batches.next();
@@ -106,6 +118,13 @@ export async function answerQuery(opts: AnswerOptions): Promise<Answer> {
   if (signal.aborted) stop();
   else signal.addEventListener('abort', stop, { once: true });
   body.once('close', () => signal.removeEventListener('abort', stop));
+  // Fastify logs a stream's failure only with request logging on (this service writes its own one
+  // line per request instead): without this, an answer cut half way would leave no trace.
+  body.once('error', (e) => {
+    const timeout = signal.aborted && (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
+    if (timeout) opts.log?.warn({ format }, 'query answer cut: the query ran past NCF_QUERY_TIMEOUT_MS while streaming');
+    else if (!signal.aborted) opts.log?.error({ err: e, format }, 'query answer failed while streaming; the connection is cut');
+  });
   const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format] };
   if (encoding !== 'identity') headers['Content-Encoding'] = encoding;
   return { headers, body };
@@ -181,7 +200,10 @@ function compress(source: Readable, encoding: Encoding): Readable {
   if (encoding === 'identity') return source;
   const z = encoding === 'gzip'
     ? zlib.createGzip({ level: 5 })
-    // zlib's brotli default (quality 11) is far too slow for streaming; 4 is near gzip's ratio at its speed.
-    : zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } });
+    // zlib's brotli default (quality 11) is far too slow for streaming; 4 is near gzip's ratio at its
+    // speed. The default window (4 MiB) lets the encoder take in about 2 MB and hold some 10 MB
+    // before it emits a byte, past the socket's backpressure: a 256 KiB window holds about 4 MB and
+    // compresses text answers as well.
+    : zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_LGWIN]: 18 } });
   return pipeline(source, z, () => {});
 }
