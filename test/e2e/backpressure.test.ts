@@ -1,9 +1,10 @@
 // Stalled readers hold little (issue #10, case 12): a client that reads a few KB of a large answer and
 // then stops reading must cost the server a bounded amount of memory, in every answer format, with and
-// without response compression. Against the real server process: N clients stall on a table of a few
-// million rows; the server's resident memory (/proc/<pid>/status VmRSS) may grow by at most
-// PER_READER_BYTES per stalled reader. Then two readers resume and their answers must be complete and
-// right (compared with the generating formula), and the others hang up.
+// without response compression. Against the real server process: N clients stall on a table of half a
+// million rows (BACKPRESSURE_ROWS; the figures in docs/RELIABILITY.md were taken with more); the
+// server's resident memory (/proc/<pid>/status VmRSS) may grow by at most PER_READER_BYTES per
+// stalled reader. Then one reader resumes and its answer must be complete and right (compared with
+// the generating formula), and the others hang up. BACKPRESSURE_CASES=csv/br,... runs some cases.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import * as arrow from 'apache-arrow';
 import { parquetWasm } from '../../src/parquet-wasm.js';
 import { startServer, type Server } from './server.js';
 
-const ROWS = Number(process.env.BACKPRESSURE_ROWS ?? 1_000_000);
+const ROWS = Number(process.env.BACKPRESSURE_ROWS ?? 500_000);
 const READERS = Number(process.env.BACKPRESSURE_READERS ?? 8);
 /** Generous: the fixed parts (the piece being encoded, the compressor's window, stream buffers) are
  *  a few MB; read-ahead of the answer is what this catches. A Parquet answer also holds the writer's
@@ -147,12 +148,8 @@ const CASES: Array<{ format: string; encoding: string }> = [
   { format: 'arrow', encoding: 'identity' },
   { format: 'parquet', encoding: 'identity' },
   { format: 'ndjson', encoding: 'identity' },
-  { format: 'csv', encoding: 'identity' },
-  { format: 'json', encoding: 'identity' },
   { format: 'csv', encoding: 'br' },
-  { format: 'ndjson', encoding: 'gzip' },
-  { format: 'json', encoding: 'br' },
-  { format: 'arrow', encoding: 'gzip' },
+  { format: 'json', encoding: 'gzip' },
 ];
 
 describe('stalled readers hold a bounded amount of memory (issue #10, 12)', { timeout: 300_000 }, () => {
