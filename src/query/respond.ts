@@ -109,7 +109,7 @@ export async function answerQuery(opts: AnswerOptions): Promise<Answer> {
     await batches.return(undefined).catch(() => {});
     throw abortProblem(signal, e);
   }
-  const chunks = encode(format, opts, prepend(first, batches));
+  const chunks = takingTurns(encode(format, opts, prepend(first, batches)));
   const source = Readable.from(chunks, { objectMode: false, highWaterMark: HIGH_WATER_MARK });
   // Parquet pages are zstd-compressed already: a second compression would cost time and save nothing.
   const encoding = format === 'parquet' ? 'identity' : opts.encoding;
@@ -150,6 +150,24 @@ export function abortProblem(signal: AbortSignal, e: unknown): unknown {
     return gatewayTimeout('The query took longer than the server allows (NCF_QUERY_TIMEOUT_MS); add a filter or a limit.');
   }
   return e;
+}
+
+/** Longest run of encoding without a turn of the event loop. */
+const TURN_MS = 20;
+
+/** `chunks`, with a pause for the event loop every TURN_MS. While the socket takes bytes as fast as
+ *  they come (a reader with room in its buffers, chunks from the cache), producing the answer is a
+ *  chain of promise jobs that never returns to the event loop: no timer (the query timeout) and no
+ *  other request would run until the whole answer is out. */
+async function* takingTurns(chunks: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  let since = performance.now();
+  for await (const c of chunks) {
+    yield c;
+    if (performance.now() - since >= TURN_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
+  }
 }
 
 async function* prepend(first: IteratorResult<arrow.RecordBatch>, rest: AsyncGenerator<arrow.RecordBatch>): AsyncGenerator<arrow.RecordBatch> {

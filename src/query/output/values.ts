@@ -124,6 +124,17 @@ function* base64Pieces(buf: Buffer, a: number, b: number): Generator<string> {
   for (; a < b; a += step) yield buf.toString('base64', a, Math.min(b, a + step));
 }
 
+function* quotedPieces(pieces: Iterable<string>): Generator<string> {
+  yield '"';
+  yield* pieces;
+  yield '"';
+}
+
+function* guardedPieces(guard: boolean, pieces: Iterable<string>): Generator<string> {
+  if (guard) yield "'";
+  yield* pieces;
+}
+
 function* jsonStringPieces(text: Iterable<string>): Generator<string> {
   yield '"';
   for (const t of text) yield JSON.stringify(t).slice(1, -1);
@@ -142,7 +153,7 @@ export function jsonCells(data: arrow.Data): Cells {
     pieces: (i) => {
       const a = offsets[i]!, b = offsets[i + 1]!;
       if (b - a <= LARGE_VALUE_BYTES || isNull(data, i)) return null;
-      return text ? jsonStringPieces(utf8Pieces(buf, a, b)) : ['"', ...base64Pieces(buf, a, b), '"'];
+      return text ? jsonStringPieces(utf8Pieces(buf, a, b)) : quotedPieces(base64Pieces(buf, a, b));
     },
   };
 }
@@ -161,7 +172,7 @@ export function csvCells(data: arrow.Data, safe = false): Cells {
       const a = offsets[i]!, b = offsets[i + 1]!;
       if (b - a <= LARGE_VALUE_BYTES || isNull(data, i)) return null;
       // Base64 holds no quote, comma or blank; its first character may be + (a formula to a spreadsheet).
-      if (!text) return [...(safe && buf[a]! >> 2 === 62 ? ["'"] : []), ...base64Pieces(buf, a, b)];
+      if (!text) return guardedPieces(safe && buf[a]! >> 2 === 62, base64Pieces(buf, a, b));
       return csvTextPieces(buf, a, b, safe);
     },
   };
