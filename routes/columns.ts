@@ -14,6 +14,7 @@ import { checkHistogramColumn, computeHistogram, DEFAULT_BINS, MAX_BINS } from '
 import { checkQueryLimits } from '../src/query/limits.js';
 import { parseVersion, queryProblem } from '../src/query/params.js';
 import { planColumn, type QueryPlan } from '../src/query/plan.js';
+import { JSON_ONLY } from '../src/query/negotiate.js';
 import { abortProblem, etagOf, matchesETag, queryHeaders, requestSignal } from '../src/query/respond.js';
 import { checkTableName, loadTable } from '../src/table-ref.js';
 import { rawSearch, type QueryRoutesOptions } from './rows.js';
@@ -84,10 +85,13 @@ async function answer(ctx: ServiceContext, req: FastifyRequest, reply: FastifyRe
   return reply.code(200).headers({ ...headers, 'Content-Type': 'application/json; charset=utf-8' }).send(JSON.stringify(body));
 }
 
+/** Both answer JSON only; their statuses for the contract test. */
+const COLUMN_ROUTE = { statuses: [200, 304, 400, 404, 406, 504], produces: JSON_ONLY };
+
 export async function columnRoutes(app: FastifyInstance, opts: QueryRoutesOptions): Promise<void> {
   const { ctx } = opts;
 
-  app.get('/v1/tables/:name/columns/:column/histogram', async (req, reply) => {
+  app.get('/v1/tables/:name/columns/:column/histogram', { config: COLUMN_ROUTE }, async (req, reply) => {
     const r = parseRequest(req, 'bins', DEFAULT_BINS, MAX_BINS);
     const p = await plan(ctx, r, reply);
     checkHistogramColumn(p.columns[0]!);
@@ -95,7 +99,7 @@ export async function columnRoutes(app: FastifyInstance, opts: QueryRoutesOption
       (signal) => computeHistogram(p, { bins: r.size, signal, metrics: ctx.metrics }));
   });
 
-  app.get('/v1/tables/:name/columns/:column/distinct', async (req, reply) => {
+  app.get('/v1/tables/:name/columns/:column/distinct', { config: COLUMN_ROUTE }, async (req, reply) => {
     const r = parseRequest(req, 'limit', DEFAULT_DISTINCT_LIMIT, MAX_DISTINCT_LIMIT);
     const p = await plan(ctx, r, reply);
     return answer(ctx, req, reply, p, ['distinct', r.column, JSON.stringify(r.where), String(r.size)],

@@ -12,6 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import type { ServiceContext } from '../src/context.js';
 import { notFound, serviceUnavailable } from '../src/errors.js';
 import { pageCsp, setPageHeaders } from '../src/security-headers.js';
+import { JSON_ONLY } from '../src/query/negotiate.js';
 
 /** How long a readiness probe waits for each dependency. */
 const PING_TIMEOUT_MS = 2000;
@@ -90,9 +91,9 @@ export default async function opsRoutes(app: FastifyInstance, opts: { ctx: Servi
   const { ctx } = opts;
   const swaggerDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
-  app.get('/healthz', { config: { public: true, statuses: [200] } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { config: { public: true, statuses: [200, 406], produces: JSON_ONLY } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { config: { public: true, statuses: [200, 503] } }, async (req) => {
+  app.get('/readyz', { config: { public: true, statuses: [200, 406, 503], produces: JSON_ONLY } }, async (req) => {
     const [catalog, storage] = await Promise.all([withTimeout('catalog', ctx.catalog.ping()), withTimeout('storage', ctx.blobs.ping())]);
     const failing = [catalog, storage].filter((x): x is string => x !== null);
     if (failing.length > 0) {
@@ -104,12 +105,12 @@ export default async function opsRoutes(app: FastifyInstance, opts: { ctx: Servi
     return { status: 'ready', checks: { catalog: 'ok', storage: 'ok' } };
   });
 
-  app.get('/metrics', { config: { public: true, statuses: [200] } }, async (_req, reply) => {
+  app.get('/metrics', { config: { public: true, statuses: [200, 406], produces: ['text/plain'] } }, async (_req, reply) => {
     reply.type('text/plain; version=0.0.4; charset=utf-8');
     return ctx.metrics.render();
   });
 
-  app.get('/openapi.json', { config: { public: true, statuses: [200] } }, async (_req, reply) => {
+  app.get('/openapi.json', { config: { public: true, statuses: [200, 406], produces: JSON_ONLY } }, async (_req, reply) => {
     reply.type('application/json; charset=utf-8');
     return openapiDocument();
   });

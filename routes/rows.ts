@@ -80,7 +80,7 @@ async function runQuery(ctx: ServiceContext, req: FastifyRequest, reply: Fastify
   try {
     answer = await answerQuery({
       plan, spec: q.spec, format, csvSafe: q.csvSafe, encoding, maxResponseRows: max, signal, metrics: ctx.metrics,
-      nextLink: nextLinkFor(path, rawSearch(req.url), q, version.version, paging), batches: aggregate?.batches,
+      nextLink: nextLinkFor(path, rawSearch(req.url), q, version.version, paging), batches: aggregate?.batches, log: req.log,
     });
   } catch (e) {
     throw mapError(abortProblem(signal, e));

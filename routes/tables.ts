@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { ServiceContext } from '../src/context.js';
 import { conflict } from '../src/errors.js';
+import { JSON_ONLY } from '../src/query/negotiate.js';
 import { describeCommitted, describeTable, summarize, tableStats, versionEntry } from '../src/describe.js';
 import { forgetReaders } from '../src/footer-cache.js';
 import { checkTableName, loadTable, tableNotFound, versionParam } from '../src/table-ref.js';
@@ -21,24 +22,24 @@ interface NameParams { name: string }
 export default async function tableRoutes(app: FastifyInstance, opts: { ctx: ServiceContext }): Promise<void> {
   const { ctx } = opts;
 
-  app.get('/v1/tables', { config: { statuses: [200] } }, async () => {
+  app.get('/v1/tables', { config: { statuses: [200, 406], produces: JSON_ONLY } }, async () => {
     const tables = await ctx.catalog.listTables();
     return { tables: tables.map(summarize).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
   });
 
-  app.get<{ Params: NameParams }>('/v1/tables/:name', { config: { statuses: [200, 400, 404] } }, async (req, reply) => {
+  app.get<{ Params: NameParams }>('/v1/tables/:name', { config: { statuses: [200, 400, 404, 406], produces: JSON_ONLY } }, async (req, reply) => {
     const t = await loadTable(ctx, checkTableName(req.params.name), versionParam(req));
     reply.header('ncf-table-version', String(t.version));
     return describeTable(ctx, t);
   });
 
-  app.get<{ Params: NameParams }>('/v1/tables/:name/stats', { config: { statuses: [200, 400, 404] } }, async (req, reply) => {
+  app.get<{ Params: NameParams }>('/v1/tables/:name/stats', { config: { statuses: [200, 400, 404, 406], produces: JSON_ONLY } }, async (req, reply) => {
     const t = await loadTable(ctx, checkTableName(req.params.name), versionParam(req));
     reply.header('ncf-table-version', String(t.version));
     return tableStats(ctx, t);
   });
 
-  app.get<{ Params: NameParams }>('/v1/tables/:name/versions', { config: { statuses: [200, 400, 404] } }, async (req) => {
+  app.get<{ Params: NameParams }>('/v1/tables/:name/versions', { config: { statuses: [200, 400, 404, 406], produces: JSON_ONLY } }, async (req) => {
     const name = checkTableName(req.params.name);
     const upTo = versionParam(req);
     if (upTo !== undefined) await loadTable(ctx, name, upTo);
@@ -115,9 +116,9 @@ export default async function tableRoutes(app: FastifyInstance, opts: { ctx: Ser
       }
     };
 
-    uploads.post<{ Params: NameParams }>('/v1/tables/:name', { config: { statuses: [201, 400, 409, 413, 415, 422] } }, upload('create'));
-    uploads.put<{ Params: NameParams }>('/v1/tables/:name', { config: { statuses: [200, 201, 400, 409, 413, 415, 422] } }, upload('replace'));
-    uploads.post<{ Params: NameParams }>('/v1/tables/:name/rows', { config: { statuses: [200, 400, 404, 409, 413, 415, 422] } }, upload('append'));
+    uploads.post<{ Params: NameParams }>('/v1/tables/:name', { config: { statuses: [201, 400, 406, 409, 413, 415, 422], produces: JSON_ONLY } }, upload('create'));
+    uploads.put<{ Params: NameParams }>('/v1/tables/:name', { config: { statuses: [200, 201, 400, 406, 409, 413, 415, 422], produces: JSON_ONLY } }, upload('replace'));
+    uploads.post<{ Params: NameParams }>('/v1/tables/:name/rows', { config: { statuses: [200, 400, 404, 406, 409, 413, 415, 422], produces: JSON_ONLY } }, upload('append'));
   });
 }
 

@@ -16,6 +16,7 @@ import { createMetrics } from './metrics.js';
 import { frameworkProblem, installErrorHandling } from './problem.js';
 import { installRateLimit } from './rate-limit.js';
 import { installSecurityHeaders } from './security-headers.js';
+import { installAcceptCheck } from './query/negotiate.js';
 import { installIdleTimeout, serverTimeoutOptions } from './timeouts.js';
 import { openStorage } from '../storage/open.js';
 import opsRoutes from '../routes/ops.js';
@@ -144,6 +145,7 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
   installAuth(app, ctx.config.apiKeys);
   installIdleTimeout(app, ctx.config.idleTimeoutMs);
   await installRateLimit(app, ctx.config);
+  installAcceptCheck(app);
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';

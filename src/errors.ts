@@ -12,6 +12,9 @@ export interface ProblemBody {
   [extra: string]: unknown;
 }
 
+/** RFC 9457 §3.1: members whose meaning the RFC fixes. */
+export const STANDARD_MEMBERS: ReadonlySet<string> = new Set(['type', 'title', 'status', 'detail', 'instance']);
+
 export class HttpProblem extends Error {
   readonly status: number;
   readonly title: string;
@@ -28,8 +31,13 @@ export class HttpProblem extends Error {
     this.headers = headers;
   }
 
+  /** The RFC 9457 body. The standard members always come from the catalogue: an extension member
+   *  with a standard name (a column's `type`, say) never overwrites them; it is left out, and callers
+   *  name such members otherwise (`columnType`). */
   body(): ProblemBody {
-    return { type: `https://ncf.dev/problems/${this.slug}`, title: this.title, status: this.status, detail: this.message, ...this.extra };
+    const out: ProblemBody = { type: `https://ncf.dev/problems/${this.slug}`, title: this.title, status: this.status, detail: this.message };
+    for (const [k, v] of Object.entries(this.extra)) if (!STANDARD_MEMBERS.has(k)) out[k] = v;
+    return out;
   }
 }
 

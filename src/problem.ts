@@ -9,7 +9,8 @@ import { fromEngineError, HttpProblem, internalError, notFound, serviceUnavailab
 import { NCFError } from './format/errors.js';
 import { unavailableCode } from '../storage/guard.js';
 
-const TITLES: Record<number, [string, string]> = {
+/** Problems by status for errors that carry only a status (Fastify's, the multipart parser's): slug and title. */
+export const TITLES: Readonly<Record<number, [string, string]>> = {
   400: ['bad-request', 'Bad request'],
   401: ['unauthorized', 'Unauthorized'],
   403: ['forbidden', 'Forbidden'],

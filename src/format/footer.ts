@@ -97,7 +97,7 @@ export function decodeFooter(buf: Uint8Array, dataEnd: number, limits: FooterLim
   }
   const columns: ColumnSchema[] = f.columns.map((c) => {
     if (!(DATA_TYPES as readonly string[]).includes(c.type)) {
-      throw unsupported(`column "${c.name}" has type "${c.type}", which this reader does not know`, { column: c.name, type: c.type });
+      throw unsupported(`column "${c.name}" has type "${c.type}", which this reader does not know`, { column: c.name, columnType: c.type });
     }
     const col: ColumnSchema = { name: c.name, type: c.type as ColumnSchema['type'], nullable: c.nullable };
     if (c.semanticType !== undefined) col.semanticType = c.semanticType;

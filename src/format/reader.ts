@@ -44,6 +44,10 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** Only these row groups (e.g. from plan()); default all. */
   rowGroups?: readonly number[];
+  /** Row groups loaded and decoded ahead of the consumer (default 3, at least 1). Each is held in
+   *  memory until consumed: a consumer that may stall (an answer streamed to a slow client) asks
+   *  for 1, so that it holds the group being sent and the next one only. */
+  readAhead?: number;
 }
 
 export interface ScanInfo {
@@ -206,9 +210,10 @@ export class NCFReader {
     // Loads run PREFETCH groups ahead, so the worker pool always has chunks to decode; memory stays
     // bounded by that many decoded row groups.
     const ahead: Promise<Map<number, ColumnData>>[] = [];
+    const readAhead = Math.max(1, Math.floor(opts.readAhead ?? PREFETCH));
     let queued = 0;
     const fill = (): void => {
-      while (queued < groups.length && ahead.length < PREFETCH) {
+      while (queued < groups.length && ahead.length < readAhead) {
         const p = this.load(groups[queued++]!, firstCols, info);
         p.catch(() => {});
         ahead.push(p);

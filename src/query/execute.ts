@@ -21,6 +21,8 @@ export interface ExecuteOptions {
   /** Overrides plan.limit (the JSON answer asks for one row more than it shows, to know if more exist). */
   limit?: number | null;
   sort?: Partial<SortLimits>;
+  /** Row groups decoded ahead of the consumer (ReadOptions.readAhead); unordered scans only. */
+  readAhead?: number;
 }
 
 /** The query's rows as record batches of plan.schema, in order. */
@@ -55,7 +57,9 @@ export async function* executePlan(plan: QueryPlan, opts: ExecuteOptions = {}): 
 
 /** Every matching row of every file (for sorting), batches carrying the scan columns. */
 async function* scanAll(plan: QueryPlan, opts: ExecuteOptions, names: string[]): AsyncGenerator<arrow.RecordBatch> {
-  for (const f of plan.files) yield* scanFile(f, names, plan, Infinity, opts);
+  // A sort takes every row before it answers: the read-ahead of the answer does not apply here.
+  const all = { ...opts, readAhead: undefined };
+  for (const f of plan.files) yield* scanFile(f, names, plan, Infinity, all);
 }
 
 /** One file's planned row groups; reports the rows and bytes it read, even when stopped early. */
@@ -65,7 +69,7 @@ async function* scanFile(f: FilePlan, columns: string[], plan: QueryPlan, limit:
   opts.signal?.throwIfAborted();
   const gen = f.reader.scan({
     columns, where: plan.where, rowGroups: f.rowGroups, signal: opts.signal,
-    limit: Number.isFinite(limit) ? limit : undefined,
+    limit: Number.isFinite(limit) ? limit : undefined, readAhead: opts.readAhead,
   });
   // Readers are shared between requests: lastScan is this scan's own record only right after the
   // generator's first step starts (it is assigned before the first await).

@@ -2,7 +2,8 @@
 // from the chunk statistics of the row groups the filter keeps (no extra scan), then that one column
 // is scanned and each value counted into its bin with typed-array loops. Integer-valued columns
 // (ints, dates, timestamps) get whole-number bin widths, so a bin never splits a value; floats get
-// (max − min) / bins. NaN, ±Infinity and nulls are counted apart.
+// (max − min) / bins, computed so that edges stay finite over any finite range (floatEdges) and each
+// value is counted in the bin its edges say. NaN, ±Infinity and nulls are counted apart.
 
 import { badQuery } from '../errors.js';
 import { arrowDataToColumn } from '../format/arrow.js';
@@ -49,7 +50,7 @@ export interface Histogram {
 export function checkHistogramColumn(col: ColumnSchema): void {
   if (!NUMERIC.has(col.type)) {
     throw badQuery(`histogram: column ${JSON.stringify(col.name)} is ${col.type}; histograms need a numeric, date or timestamp column (use /distinct for the most frequent values)`,
-      { parameter: 'column', column: col.name, type: col.type });
+      { parameter: 'column', column: col.name, columnType: col.type });
   }
 }
 
@@ -73,8 +74,9 @@ function statsRange(plan: QueryPlan, col: ColumnSchema): { min: StatValue | unde
   return { min, max };
 }
 
-/** Bin k of a value x is floor((x − lo) / width), clamped to [0, bins). 64-bit columns bin x − min
- *  computed from 32-bit halves and keep lo = 0. */
+/** Bin k of an integer value x is floor((x − lo) / width), clamped to [0, bins). 64-bit columns bin
+ *  x − min computed from 32-bit halves and keep lo = 0 (in BigInt when the range reaches 2^53).
+ *  Float columns bin against their edges (floatBin). */
 interface Binner {
   lo: number;
   width: number;
@@ -105,17 +107,17 @@ export async function computeHistogram(plan: QueryPlan, opts: HistogramOptions):
   if (float) { out.nans = 0; out.negativeInfinity = 0; out.positiveInfinity = 0; }
 
   let binner: Binner | null = null;
+  let floatEdgeList: Float64Array | null = null;
+  let exactWide: { lo: bigint; width: bigint } | null = null;
   let lowerEdges: HeldValue[] = [], upperEdges: HeldValue[] = [];
   if (min !== undefined && max !== undefined) {
     if (float) {
       const lo = min as number, hi = max as number;
       const bins = lo === hi ? 1 : opts.bins;
-      const width = lo === hi ? 1 : (hi - lo) / bins;
-      binner = { lo, width, bins };
-      for (let i = 0; i < bins; i++) {
-        lowerEdges.push(lo + i * width);
-        upperEdges.push(i === bins - 1 ? hi : lo + (i + 1) * width);
-      }
+      const edges = floatEdges(lo, hi, bins, col.type === 'float32');
+      floatEdgeList = edges;
+      binner = { lo, width: 0, bins };
+      for (let i = 0; i < bins; i++) { lowerEdges.push(edges[i]!); upperEdges.push(edges[i + 1]!); }
     } else if (wide) {
       const lo = BigInt(min as bigint), hi = BigInt(max as bigint);
       const range = hi - lo + 1n;
@@ -123,6 +125,7 @@ export async function computeHistogram(plan: QueryPlan, opts: HistogramOptions):
       if (width < 1n) width = 1n;
       const bins = Number((range + width - 1n) / width);
       binner = { lo: 0, width: Number(width), bins };
+      if (range >= 2n ** 53n) exactWide = { lo, width };
       lowerEdges = Array.from({ length: bins }, (_, i) => lo + BigInt(i) * width);
       upperEdges = Array.from({ length: bins }, (_, i) => lo + BigInt(i + 1) * width);
       // Edges past the type's range cannot be held in it; clamp the last upper edge to the maximum + 1 when needed.
@@ -152,7 +155,17 @@ export async function computeHistogram(plan: QueryPlan, opts: HistogramOptions):
     // Without a finite range there is nothing to bin, but floats still count NaN and ±Infinity.
     const { lo, width, bins } = binner ?? { lo: 0, width: 1, bins: 0 };
     if (bins === 0 && !float) continue;
-    if (wide) {
+    if (wide && exactWide !== null) {
+      // A range of 2^53 or more: value − min is not exact as a double, so bins are found in BigInt.
+      const { lo: lo64, width: w64 } = exactWide;
+      const big = v as BigInt64Array | BigUint64Array;
+      for (let i = 0; i < n; i++) {
+        if (validity !== null && (validity[i >>> 3]! & (1 << (i & 7))) === 0) continue;
+        let k = Number((BigInt(big[i]!) - lo64) / w64);
+        if (k >= bins) k = bins - 1; else if (k < 0) k = 0;
+        counts[k]!++;
+      }
+    } else if (wide) {
       const w = words64(v as BigInt64Array);
       const unsigned = col.type === 'uint64';
       const loLo = loWords![0]! >>> 0, loHi = unsigned ? loWords![1]! >>> 0 : loWords![1]!;
@@ -173,6 +186,7 @@ export async function computeHistogram(plan: QueryPlan, opts: HistogramOptions):
         if (x === Infinity) { out.positiveInfinity! += 1; continue; }
         if (x === -Infinity) { out.negativeInfinity! += 1; continue; }
         if (bins === 0) continue;
+        if (floatEdgeList !== null) { counts[floatBin(floatEdgeList, x)]!++; continue; }
         let k = Math.floor((x - lo) / width);
         if (k >= bins) k = bins - 1; else if (k < 0) k = 0;
         counts[k]!++;
@@ -185,6 +199,38 @@ export async function computeHistogram(plan: QueryPlan, opts: HistogramOptions):
     out.count += counts[i]!;
   }
   return out;
+}
+
+/** The bins + 1 edges of equal-width float bins from `lo` to `hi`, all finite and non-decreasing,
+ *  the first `lo` and the last `hi`. hi − lo overflows to Infinity when the values span more than
+ *  the largest double (±1.8e308), so such ranges are computed halved. float32 edges are rounded to
+ *  float32 (as they are rendered), and values are binned against these same edges. */
+export function floatEdges(lo: number, hi: number, bins: number, float32: boolean): Float64Array {
+  const edges = new Float64Array(bins + 1);
+  const scale = Number.isFinite(hi - lo) ? 1 : 0.5;
+  const l = lo * scale, span = hi * scale - lo * scale;
+  edges[0] = lo;
+  for (let i = 1; i < bins; i++) {
+    let e = (l + span * (i / bins)) / scale;
+    if (float32) e = Math.fround(e);
+    // Rounding may step past a neighbour or an end: keep edges ordered and within [lo, hi].
+    edges[i] = Math.min(hi, Math.max(edges[i - 1]!, e));
+  }
+  edges[bins] = hi;
+  return edges;
+}
+
+/** The bin of finite `x` in [edges[0], edges[last]]: the last k with edges[k] <= x (bin k is
+ *  [edges[k], edges[k + 1]), the last bin also holding its upper edge). */
+export function floatBin(edges: Float64Array, x: number): number {
+  // Edges may repeat (a range of a few subnormals split in many bins): empty bins are skipped.
+  // Invariant: edges[a] <= x (or a = 0), and the bin is below b.
+  let a = 0, b = edges.length - 1;
+  while (b - a > 1) {
+    const m = (a + b) >>> 1;
+    if (edges[m]! <= x) a = m; else b = m;
+  }
+  return a;
 }
 
 /** Finite min and max of a float column over the plan (NaN and ±Infinity skipped). */

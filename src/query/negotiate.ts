@@ -2,6 +2,7 @@
 // media ranges with q-values, the most specific range deciding each offer's q), else JSON. Also
 // picks the HTTP Content-Encoding from Accept-Encoding (br, gzip or none).
 
+import type { FastifyInstance } from 'fastify';
 import { notAcceptable } from '../errors.js';
 import { MEDIA_TYPES, type TableFormat } from '../media-types.js';
 
@@ -77,6 +78,50 @@ export function negotiateFormat(accept: string | undefined, format: string | nul
   }
   return best;
 }
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The media types this route answers with (one representation each): a request whose Accept
+     *  admits none of them is a 406 (checkAccept). Routes that negotiate among formats themselves
+     *  (rows, query) or answer without a body leave it unset. */
+    produces?: readonly string[];
+  }
+}
+
+/** The q a request's Accept gives `mediaType` (the most specific matching range decides); 1 when
+ *  Accept is missing or empty. */
+function acceptQ(ranges: Range[], mediaType: string): number {
+  const [type, subtype] = mediaType.split('/') as [string, string];
+  let q = 0, spec = -1;
+  for (const r of ranges) {
+    const s = r.type === type && r.subtype === subtype ? 2 : r.type === type && r.subtype === '*' ? 1 : r.type === '*' ? 0 : -1;
+    if (s > spec || (s === spec && s >= 0 && r.q > q)) { spec = s; q = r.q; }
+  }
+  return spec < 0 ? 0 : q;
+}
+
+/** 406 listing `offered` unless the Accept header admits one of them (RFC 9110 §12.5.1: media
+ *  ranges with wildcards (all types, or type/any), q-values, q=0 refusing). */
+export function checkAccept(accept: string | undefined, offered: readonly string[]): void {
+  if (accept === undefined || accept.trim() === '') return;
+  const ranges = parseRanges(accept);
+  if (ranges.length === 0) return;
+  if (offered.some((m) => acceptQ(ranges, m) > 0)) return;
+  throw notAcceptable(`Accept: none of ${JSON.stringify(accept.length > 200 ? `${accept.slice(0, 200)}…` : accept)} is offered; this endpoint answers ${offered.join(', ')}`,
+    { offered: [...offered] });
+}
+
+/** Checks every request of a route that declares `config.produces` against its Accept header, after
+ *  authentication (a client without a key learns nothing from a 406). */
+export function installAcceptCheck(app: FastifyInstance): void {
+  app.addHook('preHandler', async (req) => {
+    const produces = req.routeOptions.config?.produces;
+    if (produces !== undefined) checkAccept(req.headers.accept, produces);
+  });
+}
+
+/** The one representation of JSON-only routes. */
+export const JSON_ONLY: readonly string[] = ['application/json'];
 
 export type Encoding = 'br' | 'gzip' | 'identity';
 

@@ -18,13 +18,15 @@ import type { QueryPlan } from './plan.js';
 import type { SortLimits } from './order.js';
 import { arrowChunks } from './output/arrow.js';
 import { parquetChunks } from './output/parquet.js';
-import { csvBatch, csvHeader, jsonClose, jsonOpen, jsonRows, ndjsonBatch } from './output/text.js';
+import { csvChunks, csvHeader, jsonClose, jsonOpen, jsonRowChunks, ndjsonChunks } from './output/text.js';
 
-/** Rows rendered into one text chunk: bounds the size of one string. */
-const TEXT_SLICE_ROWS = 8192;
-/** Body stream buffer: the scan runs at most about this far ahead of the socket (plus one batch), so
- *  decoding the next batch overlaps sending this one while a slow client still holds little. */
-const HIGH_WATER_MARK = 4 * 1024 * 1024;
+/** Body stream buffer: encoded bytes waiting for the socket (or the compressor). Small, because a
+ *  stalled client holds it: the answer is produced only as fast as the socket drains, and the
+ *  overlap of decoding and sending comes from the scan's read-ahead (STREAM_READ_AHEAD), not here. */
+const HIGH_WATER_MARK = 64 * 1024;
+/** Row groups the scan decodes ahead of the one being sent: one overlaps decoding with sending; each
+ *  more would be held by every stalled reader. */
+const STREAM_READ_AHEAD = 1;
 
 /** The limit to plan with: a JSON page reads one row more than it shows, to know whether to link on. */
 export function planLimit(spec: QuerySpec, format: Format, maxResponseRows: number): number | null {
@@ -78,6 +80,14 @@ export interface AnswerOptions {
   batches?: (opts: { signal: AbortSignal; metrics?: ScanMetrics; limit: number | null }) => AsyncGenerator<arrow.RecordBatch>;
   /** The `next` link for a JSON page that showed `shown` rows of the query. */
   nextLink(shown: number): string;
+  /** The request's logger: a failure after the first byte (the status is sent; the connection is
+   *  cut) is logged here, under the request id. */
+  log?: AnswerLog;
+}
+
+export interface AnswerLog {
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
 }
 
 export interface Answer {
@@ -91,7 +101,7 @@ export async function answerQuery(opts: AnswerOptions): Promise<Answer> {
   const { plan, format, signal } = opts;
   const limit = planLimit(opts.spec, format, opts.maxResponseRows);
   const batches = opts.batches !== undefined ? opts.batches({ signal, metrics: opts.metrics, limit })
-    : executePlan(plan, { signal, metrics: opts.metrics, limit, sort: opts.sortLimits });
+    : executePlan(plan, { signal, metrics: opts.metrics, limit, sort: opts.sortLimits, readAhead: STREAM_READ_AHEAD });
   let first: IteratorResult<arrow.RecordBatch>;
   try {
     first = await batches.next();
@@ -99,7 +109,7 @@ export async function answerQuery(opts: AnswerOptions): Promise<Answer> {
     await batches.return(undefined).catch(() => {});
     throw abortProblem(signal, e);
   }
-  const chunks = encode(format, opts, prepend(first, batches));
+  const chunks = takingTurns(encode(format, opts, prepend(first, batches)));
   const source = Readable.from(chunks, { objectMode: false, highWaterMark: HIGH_WATER_MARK });
   // Parquet pages are zstd-compressed already: a second compression would cost time and save nothing.
   const encoding = format === 'parquet' ? 'identity' : opts.encoding;
@@ -108,6 +118,13 @@ export async function answerQuery(opts: AnswerOptions): Promise<Answer> {
   if (signal.aborted) stop();
   else signal.addEventListener('abort', stop, { once: true });
   body.once('close', () => signal.removeEventListener('abort', stop));
+  // Fastify logs a stream's failure only with request logging on (this service writes its own one
+  // line per request instead): without this, an answer cut half way would leave no trace.
+  body.once('error', (e) => {
+    const timeout = signal.aborted && (signal.reason as { name?: unknown } | undefined)?.name === 'TimeoutError';
+    if (timeout) opts.log?.warn({ format }, 'query answer cut: the query ran past NCF_QUERY_TIMEOUT_MS while streaming');
+    else if (!signal.aborted) opts.log?.error({ err: e, format }, 'query answer failed while streaming; the connection is cut');
+  });
   const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format] };
   if (encoding !== 'identity') headers['Content-Encoding'] = encoding;
   return { headers, body };
@@ -135,6 +152,24 @@ export function abortProblem(signal: AbortSignal, e: unknown): unknown {
   return e;
 }
 
+/** Longest run of encoding without a turn of the event loop. */
+const TURN_MS = 20;
+
+/** `chunks`, with a pause for the event loop every TURN_MS. While the socket takes bytes as fast as
+ *  they come (a reader with room in its buffers, chunks from the cache), producing the answer is a
+ *  chain of promise jobs that never returns to the event loop: no timer (the query timeout) and no
+ *  other request would run until the whole answer is out. */
+async function* takingTurns(chunks: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  let since = performance.now();
+  for await (const c of chunks) {
+    yield c;
+    if (performance.now() - since >= TURN_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
+  }
+}
+
 async function* prepend(first: IteratorResult<arrow.RecordBatch>, rest: AsyncGenerator<arrow.RecordBatch>): AsyncGenerator<arrow.RecordBatch> {
   try {
     if (first.done) return;
@@ -149,23 +184,15 @@ function encode(format: Format, opts: AnswerOptions, batches: AsyncGenerator<arr
   switch (format) {
     case 'arrow': return arrowChunks(opts.plan.schema, batches);
     case 'parquet': return parquetChunks(opts.plan.schema, batches);
-    case 'ndjson': return textChunks(batches, '', (b) => ndjsonBatch(b), () => '');
-    case 'csv': return textChunks(batches, csvHeader(opts.plan.schema), (b) => csvBatch(b, opts.csvSafe), () => '');
+    case 'ndjson': return textChunks(batches, '', (b) => ndjsonChunks(b));
+    case 'csv': return textChunks(batches, csvHeader(opts.plan.schema, opts.csvSafe), (b) => csvChunks(b, opts.csvSafe));
     case 'json': return jsonChunks(opts, batches);
   }
 }
 
-async function* textChunks(batches: AsyncIterable<arrow.RecordBatch>, head: string, render: (b: arrow.RecordBatch) => string,
-  tail: () => string): AsyncGenerator<Buffer> {
+async function* textChunks(batches: AsyncIterable<arrow.RecordBatch>, head: string, render: (b: arrow.RecordBatch) => Iterable<Buffer>): AsyncGenerator<Buffer> {
   if (head) yield Buffer.from(head);
-  for await (const batch of batches) {
-    for (let p = 0; p < batch.numRows; p += TEXT_SLICE_ROWS) {
-      const part = p === 0 && batch.numRows <= TEXT_SLICE_ROWS ? batch : batch.slice(p, Math.min(batch.numRows, p + TEXT_SLICE_ROWS));
-      yield Buffer.from(render(part));
-    }
-  }
-  const t = tail();
-  if (t) yield Buffer.from(t);
+  for await (const batch of batches) yield* render(batch);
 }
 
 async function* jsonChunks(opts: AnswerOptions, batches: AsyncGenerator<arrow.RecordBatch>): AsyncGenerator<Buffer> {
@@ -180,12 +207,8 @@ async function* jsonChunks(opts: AnswerOptions, batches: AsyncGenerator<arrow.Re
       more = true;
       batch = batch.slice(0, page - shown);
     }
-    for (let p = 0; p < batch.numRows; p += TEXT_SLICE_ROWS) {
-      const part = batch.slice(p, Math.min(batch.numRows, p + TEXT_SLICE_ROWS));
-      const text = jsonRows(part, shown === 0);
-      shown += part.numRows;
-      yield Buffer.from(text);
-    }
+    yield* jsonRowChunks(batch, shown === 0);
+    shown += batch.numRows;
     if (more) break;
   }
   yield Buffer.from(jsonClose(shown, more ? opts.nextLink(shown) : null));
@@ -195,7 +218,10 @@ function compress(source: Readable, encoding: Encoding): Readable {
   if (encoding === 'identity') return source;
   const z = encoding === 'gzip'
     ? zlib.createGzip({ level: 5 })
-    // zlib's brotli default (quality 11) is far too slow for streaming; 4 is near gzip's ratio at its speed.
-    : zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } });
+    // zlib's brotli default (quality 11) is far too slow for streaming; 4 is near gzip's ratio at its
+    // speed. The default window (4 MiB) lets the encoder take in about 2 MB and hold some 10 MB
+    // before it emits a byte, past the socket's backpressure: a 256 KiB window holds about 4 MB and
+    // compresses text answers as well.
+    : zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_LGWIN]: 18 } });
   return pipeline(source, z, () => {});
 }

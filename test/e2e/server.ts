@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import * as errors from '../../src/errors.js';
+import { TITLES } from '../../src/problem.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SERVER_JS = join(ROOT, 'dist/src/server.js');
@@ -161,17 +163,49 @@ export function assertProblem(r: { status: number; headers: Record<string, strin
   assert.ok(!/\bat .+\.(js|ts):\d+/.test(JSON.stringify(body)), 'problem bodies never carry stack traces');
 }
 
-/** curl against the server, checking the status is documented for the route. */
+/** The problem catalogue, type URI → [status, title]: every problem src/errors.ts builds, and the
+ *  ones src/problem.ts maps bare statuses to. */
+export const PROBLEM_CATALOGUE: ReadonlyMap<string, [number, string]> = (() => {
+  const out = new Map<string, [number, string]>();
+  for (const make of Object.values(errors)) {
+    if (typeof make !== 'function' || make === errors.fromEngineError || make === errors.HttpProblem) continue;
+    const p = (make as (d: string, x: number) => unknown)('x', 1);
+    if (p instanceof errors.HttpProblem) out.set(p.body().type, [p.status, p.title]);
+  }
+  for (const [status, [slug, title]] of Object.entries(TITLES)) out.set(`https://ncf.dev/problems/${slug}`, [Number(status), title]);
+  out.set('https://ncf.dev/problems/client-error', [0, 'Client error']);
+  return out;
+})();
+
+/** Every error answer is problem+json whose standard members are well-formed and whose type, title
+ *  and status are the catalogue's (no extension member overwrote them). */
+export function assertProblemBody(method: string, path: string, status: number, contentType: string | null, text: string): void {
+  if (status < 400 || method === 'HEAD') return;
+  const where = `${method} ${path} → ${status}`;
+  assert.match(contentType ?? '', /^application\/problem\+json/, `${where}: Content-Type ${contentType}`);
+  const body = JSON.parse(text) as Record<string, unknown>;
+  assert.equal(body.status, status, `${where}: status member ${String(body.status)}`);
+  assert.equal(typeof body.detail, 'string', `${where}: detail`);
+  const known = PROBLEM_CATALOGUE.get(String(body.type));
+  assert.ok(known !== undefined, `${where}: type ${JSON.stringify(body.type)} is not in the catalogue`);
+  assert.equal(body.title, known[1], `${where}: title`);
+  if (known[0] !== 0) assert.equal(known[0], status, `${where}: ${String(body.type)} is a ${known[0]}`);
+  if ('instance' in body) assert.equal(typeof body.instance, 'string', `${where}: instance`);
+}
+
+/** curl against the server, checking the status is documented for the route (and error bodies). */
 export async function api(server: Server, method: string, path: string, args: string[] = []): Promise<CurlResult> {
   const r = await curl(['-X', method, ...args, `${server.url}${path}`]);
   assertDocumented(method, path, r.status);
+  assertProblemBody(method, path, r.status, r.headers['content-type'] ?? null, r.text);
   return r;
 }
 
-/** fetch against the server, checking the status is documented for the route. */
+/** fetch against the server, checking the status is documented for the route (and error bodies). */
 export async function req(server: Server, method: string, path: string, init: RequestInit = {}): Promise<Response> {
   const r = await fetch(`${server.url}${path}`, { ...init, method });
   assertDocumented(method, path, r.status);
+  if (r.status >= 400) assertProblemBody(method, path, r.status, r.headers.get('content-type'), await r.clone().text());
   return r;
 }
 

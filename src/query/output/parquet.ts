@@ -14,6 +14,8 @@ import { parquetWasm, type ParquetWasm } from '../../parquet-wasm.js';
 /** Rows per Parquet row group (DuckDB's own row group size): large enough for good compression and
  *  column statistics, small enough that the writer's buffer stays in the tens of MB. */
 export const PARQUET_ROW_GROUP_ROWS = 122_880;
+/** Rows handed to the writer at a time (a scan batch is a whole NCF row group). */
+const WASM_SLICE_ROWS = 16_384;
 
 
 function writerProperties(pw: ParquetWasm): WriterProperties {
@@ -92,13 +94,19 @@ export async function* parquetChunks(schema: arrow.Schema, batches: AsyncIterato
   let any = false;
   let done = false;
   // parquet-wasm ends a file normally when its input stream fails (a timeout, a storage error): the
-  // failure is kept here, and the last chunk (the footer) is held back until the input ended well,
-  // so a failed scan never reaches the client as a valid, shorter file.
+  // failure is kept here and checked after every read of the output. The footer is written only
+  // after the input ended, so a chunk read while no failure was recorded cannot be the footer of a
+  // failed scan, and a failed scan never reaches the client as a valid, shorter file (without
+  // holding a row group's bytes back from the client to make sure).
   let failure: { error: unknown } | null = null;
+  // The batch being handed over, in slices: parquet-wasm takes one slice at a time (a copy in
+  // WebAssembly memory, which only grows), and asks for the next only when its output moved.
+  let pending: arrow.RecordBatch | null = null;
+  let at = 0;
   const input = new ReadableStream<WasmBatch>({
     // A pull must enqueue or close: a pull that returns with nothing is not called again.
     async pull(controller) {
-      for (;;) {
+      while (pending === null) {
         let r: IteratorResult<arrow.RecordBatch>;
         try {
           r = await batches.next();
@@ -116,28 +124,32 @@ export async function* parquetChunks(schema: arrow.Schema, batches: AsyncIterato
         }
         if (r.value.numRows === 0) continue;
         any = true;
-        controller.enqueue(toWasm(pw, conform(r.value, target)));
-        return;
+        pending = r.value;
+        at = 0;
       }
+      const b: arrow.RecordBatch = pending;
+      const end = Math.min(b.numRows, at + WASM_SLICE_ROWS);
+      const slice = at === 0 && end === b.numRows ? b : b.slice(at, end);
+      at = end;
+      if (at >= b.numRows) pending = null;
+      controller.enqueue(toWasm(pw, conform(slice, target)));
     },
     async cancel() {
       done = true;
+      pending = null;
       await batches.return?.(undefined);
     },
   }, { highWaterMark: 0 });
   const output = (await pw.transformParquetStream(input, writerProperties(pw))) as ReadableStream<Uint8Array>;
   const reader = output.getReader();
-  let held: Buffer | null = null;
   try {
     for (;;) {
       const r = await reader.read();
       if (failure !== null) throw (failure as { error: unknown }).error;
       if (r.done) break;
       if (r.value.byteLength === 0) continue;
-      if (held !== null) yield held;
-      held = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+      yield Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
     }
-    if (held !== null) yield held;
   } finally {
     await reader.cancel().catch(() => {});
     if (!done) await batches.return?.(undefined);
