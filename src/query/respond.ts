@@ -114,7 +114,12 @@ export async function answerQuery(opts: AnswerOptions): Promise<Answer> {
   // Parquet pages are zstd-compressed already: a second compression would cost time and save nothing.
   const encoding = format === 'parquet' ? 'identity' : opts.encoding;
   const body = compress(source, encoding);
-  const stop = (): void => { body.destroy(signal.reason instanceof Error ? signal.reason : new Error('query aborted')); };
+  // A timeout can fire after the first batch but before Fastify has written the headers: the stream's
+  // error then becomes the answer, so it must be the 504 problem, not the bare TimeoutError (a 500).
+  const stop = (): void => {
+    const reason = abortProblem(signal, signal.reason);
+    body.destroy(reason instanceof Error ? reason : new Error('query aborted'));
+  };
   if (signal.aborted) stop();
   else signal.addEventListener('abort', stop, { once: true });
   body.once('close', () => signal.removeEventListener('abort', stop));
