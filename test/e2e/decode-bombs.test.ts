@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import * as arrow from 'apache-arrow';
 import * as pw from 'parquet-wasm';
+import { readFooter } from '../../src/ingest/parquet-pages.js';
+import { list, num, struct, type ThriftStruct } from '../../src/ingest/thrift-compact.js';
 import { startServer, type Server } from './server.js';
 
 const MiB = 1 << 20;
@@ -64,6 +66,36 @@ function withoutArrowSchema(parquet: Uint8Array): Uint8Array {
   return out;
 }
 
+/** Reads an unsigned LEB128 varint at `at`: its value and its length in bytes. */
+function varint(b: Uint8Array, at: number): { value: number; len: number } {
+  let value = 0;
+  for (let i = 0, shift = 1; ; i++, shift *= 128) {
+    value += (b[at + i]! & 0x7f) * shift;
+    if ((b[at + i]! & 0x80) === 0) return { value, len: i + 1 };
+  }
+}
+
+/** The file with its first column chunk's dictionary page header claiming one byte more decompressed
+ *  size than the page really has (`uncompressed_page_size`, the header's field 2, re-encoded at the
+ *  same length): parquet-wasm aborts its WebAssembly instance on it (`RuntimeError: unreachable`). */
+async function withLyingDictionaryHeader(parquet: Uint8Array): Promise<Uint8Array> {
+  const out = new Uint8Array(parquet);
+  const { footer } = await readFooter(new Blob([out]));
+  const md = struct(list(list(footer, 4)[0] as ThriftStruct, 1)[0] as ThriftStruct, 3)!;
+  let at = num(md, 11)!;
+  // The header opens with field 1 (type, i32: 0x15, a zigzag varint), then field 2 (0x15, varint).
+  assert.equal(out[at], 0x15);
+  at += 1 + varint(out, at + 1).len;
+  assert.equal(out[at], 0x15);
+  const { value, len } = varint(out, at + 1);
+  const claimed = value / 2 + 1; // zigzag
+  assert.ok(claimed > MiB, `the dictionary page holds the 1 MiB value (${claimed - 1} bytes)`);
+  let z = claimed * 2;
+  for (let i = 0; i < len; i++, z = Math.floor(z / 128)) out[at + 1 + i] = (z & 0x7f) | (i < len - 1 ? 0x80 : 0);
+  assert.equal(z, 0, 'the new size has the same varint length');
+  return out;
+}
+
 async function upload(name: string, body: Uint8Array | string, type: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const r = await fetch(`${server.url}/v1/tables/${name}`, { method: 'POST', body, headers: { 'content-type': type } });
   const text = await r.text();
@@ -111,13 +143,37 @@ test('the issue\'s Parquet bomb (1 MiB value × 1,900 rows read as plain strings
   // bounds a row at 1 MiB, so with NCF_MAX_BATCH_BYTES=16M a batch holds 15 rows: one copy, a 413.
   const bomb = withoutArrowSchema(parquetOf(dictionaryTable(MiB, 1900)));
   assert.ok(bomb.length < 64 * 1024, `the bomb is small (${bomb.length} bytes)`);
+  const base = rss();
   const { result: r, growth } = await peakGrowth(() => upload('pq_issue_bomb', bomb, 'application/vnd.apache.parquet'));
   assert.equal(r.status, 413, JSON.stringify(r.body));
   assert.equal(r.body.limit, 'NCF_MAX_DECODED_BYTES');
   assert.equal(await exists('pq_issue_bomb'), false);
   console.log(`parquet plain-string bomb: ${bomb.length} bytes (1,900 MiB decoded), server RSS grew by at most ${(growth / MiB).toFixed(0)} MiB`);
   assert.ok(growth < 3 * 1024 * MiB, `RSS grew by ${growth} bytes`);
+  // The expansion happened in the upload's worker thread, whose WebAssembly memory went with it
+  // (before, it stayed in the server's own WebAssembly memory, which never shrinks).
+  let after = rss();
+  for (let i = 0; i < 50 && after > base + 200 * MiB; i++) {
+    await new Promise((res) => setTimeout(res, 200));
+    after = rss();
+  }
+  console.log(`  server RSS after the answer: ${((after - base) / MiB).toFixed(0)} MiB above its baseline`);
+  assert.ok(after < base + 200 * MiB, `RSS stayed ${after - base} bytes above its baseline`);
   const ok = await upload('pq_after_bomb', parquetOf(dictionaryTable(16, 1000)), 'application/vnd.apache.parquet');
+  assert.equal(ok.status, 201, JSON.stringify(ok.body));
+});
+
+test('a Parquet file whose dictionary page header lies by one byte is 422 and the server lives on (it died before)', { timeout: 120_000 }, async () => {
+  // Before the decoder ran in a worker thread, parquet-wasm's abort was thrown where nothing could
+  // catch it and the whole server exited: a 1 KB file was a denial of service.
+  const bad = await withLyingDictionaryHeader(withoutArrowSchema(parquetOf(dictionaryTable(MiB, 4))));
+  assert.ok(bad.length < 4096, `the file is small (${bad.length} bytes)`);
+  const r = await upload('pq_lying', bad, 'application/vnd.apache.parquet');
+  assert.equal(r.status, 422, JSON.stringify(r.body));
+  assert.match(String(r.body.detail), /not a readable Parquet file/);
+  assert.equal(server.proc.exitCode, null, 'the server process is still running');
+  assert.equal(await exists('pq_lying'), false);
+  const ok = await upload('pq_after_lying', parquetOf(dictionaryTable(16, 1000)), 'application/vnd.apache.parquet');
   assert.equal(ok.status, 201, JSON.stringify(ok.body));
 });
 
