@@ -11,7 +11,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { NCFError } from '../format/errors.js';
 import { planBatches } from './parquet-pages.js';
 import { uploadTooLarge, type DecodeLimits } from './limits.js';
-import { parquetWasm } from '../parquet-wasm.js';
+import { withCappedModules } from './wasm-memory-cap.js';
+import { parquetWasm, type ParquetWasm } from '../parquet-wasm.js';
 
 import type { RecordBatch as WasmBatch } from 'parquet-wasm';
 
@@ -20,6 +21,8 @@ export interface ParquetWorkerData {
   bytes?: Uint8Array;
   batchRows: number;
   limits: DecodeLimits;
+  /** Most bytes this thread's WebAssembly memory may grow to (see parquet.ts's memoryCap). */
+  memoryCap: number;
 }
 
 export type ParquetWorkerMessage =
@@ -28,8 +31,22 @@ export type ParquetWorkerMessage =
   | { kind: 'end' }
   | { kind: 'error'; ncf: boolean; code: string; message: string; details: Record<string, unknown> };
 
+const data = workerData as ParquetWorkerData;
+let pw: ParquetWasm | undefined;
+
+function mib(n: number): string {
+  return `${Math.round(n / (1 << 20))} MiB`;
+}
+
 function inputError(e: unknown): NCFError {
   if (e instanceof NCFError) return e;
+  // A failure with the memory near its cap is the cap (the allocator aborts when it cannot grow;
+  // growth doubles, so the failed request was at most the memory's size).
+  const used = pw?.wasmMemory().buffer.byteLength ?? 0;
+  if (used * 2 >= data.memoryCap) {
+    return new NCFError('LIMIT', `ncf: decoding the Parquet input needs more than the ${mib(data.memoryCap)} of memory its decoded-size budget allows (NCF_MAX_DECODED_BYTES / NCF_MAX_DECODED_RATIO)`,
+      { limit: 'NCF_MAX_DECODED_BYTES', maxBytes: data.limits.maxDecodedBytes });
+  }
   const msg = e instanceof Error ? e.message : String(e);
   return new NCFError('INPUT', `ncf: the input is not a readable Parquet file (${msg})`);
 }
@@ -55,7 +72,7 @@ function* slicedIpc(batch: WasmBatch, limits: DecodeLimits, used: number): Gener
 
 /** Everything the parent receives, in order: the schema, the batches, then the end. */
 async function* messages(data: ParquetWorkerData): AsyncGenerator<ParquetWorkerMessage> {
-  const pw = await parquetWasm();
+  pw = await withCappedModules(data.memoryCap, parquetWasm);
   const blob = data.path !== undefined ? await openAsBlob(data.path) : new Blob([data.bytes ?? new Uint8Array(0)]);
   let file;
   try {
@@ -101,8 +118,18 @@ function owned(ipc: Uint8Array): Uint8Array {
   return ipc.byteOffset === 0 && ipc.byteLength === ipc.buffer.byteLength && ipc.buffer instanceof ArrayBuffer ? ipc : ipc.slice();
 }
 
+function errorMessage(e: unknown): ParquetWorkerMessage {
+  const err = inputError(e);
+  return { kind: 'error', ncf: true, code: err.code, message: err.message, details: err.details };
+}
+
 const port = parentPort!;
-const source = messages(workerData as ParquetWorkerData);
+const source = messages(data);
+// parquet-wasm's aborts can surface outside any promise chain here: report them, then stop.
+process.on('uncaughtException', (e) => {
+  port.postMessage(errorMessage(e));
+  process.exit(1);
+});
 port.on('message', () => {
   void source.next().then((r) => {
     const msg = r.done ? { kind: 'end' } as const : r.value;
@@ -110,10 +137,5 @@ port.on('message', () => {
       const ipc = owned(msg.ipc);
       port.postMessage({ kind: msg.kind, ipc }, [ipc.buffer as ArrayBuffer]);
     } else port.postMessage(msg);
-  }, (e: unknown) => {
-    const err = e instanceof NCFError
-      ? { kind: 'error', ncf: true, code: e.code, message: e.message, details: e.details }
-      : { kind: 'error', ncf: false, code: 'INPUT', message: (e as Error)?.message ?? String(e), details: {} };
-    port.postMessage(err);
-  });
+  }, (e: unknown) => port.postMessage(errorMessage(e)));
 });

@@ -25,9 +25,21 @@ import type { SchemaOverride } from './schema-override.js';
 import { readAllBytes, sourceOrigin, type ByteSource } from './source.js';
 import type { ParquetWorkerData, ParquetWorkerMessage } from './parquet-worker.js';
 
-/** JavaScript heap of the worker: it holds parquet-wasm's bindings and one batch's IPC bytes at a
- *  time (ArrayBuffers, outside this heap); its WebAssembly memory is bounded by WebAssembly's 4 GiB. */
+/** JavaScript heap of the worker: it holds parquet-wasm's bindings; a batch's IPC bytes are an
+ *  ArrayBuffer, outside this heap. */
 const WORKER_HEAP_MB = 128;
+const MiB = 1 << 20;
+
+/**
+ * Most the worker's WebAssembly memory may grow to. A file whose row group decodes to more than the
+ * upload's budget is refused anyway, so parquet-wasm needs about that (its column chunks decoded)
+ * twice over (a vector grows by copying), plus a batch and its IPC copy, plus its own 64 MiB; past
+ * that the module's allocation fails and the upload is refused (413) without the memory being taken.
+ * At most WebAssembly's 4 GiB (budgets above about 2 GiB: uploads over ~20 MB at the default ratio).
+ */
+export function memoryCap(limits: DecodeLimits): number {
+  return Math.min(4096 * MiB, 2 * limits.maxDecodedBytes + 2 * limits.maxBatchBytes + 64 * MiB);
+}
 
 function unreadable(msg: string): NCFError {
   return new NCFError('INPUT', `ncf: the input is not a readable Parquet file (${msg})`);
@@ -55,7 +67,8 @@ class WorkerChannel {
     worker.on('message', (m: ParquetWorkerMessage) => {
       const w = this.waiting;
       this.waiting = undefined;
-      w?.resolve(m);
+      if (w) w.resolve(m);
+      else if (m.kind === 'error') this.failure ??= new NCFError(m.code as NCFErrorCode, m.message, m.details); // reported while no one asked
     });
     worker.on('error', (e: Error & { code?: string }) => {
       this.fail(e.code === 'ERR_WORKER_OUT_OF_MEMORY'
@@ -98,7 +111,8 @@ export async function* readParquet(src: ByteSource, opts: { schema?: SchemaOverr
   const batchRows = checkBatchRows(opts.batchRows);
   const limits = opts.limits ?? DEFAULT_DECODE_LIMITS;
   const { path, bytes } = sourceOrigin(src);
-  const data: ParquetWorkerData = path !== undefined ? { path, batchRows, limits } : { bytes: bytes ?? await readAllBytes(src), batchRows, limits };
+  const data: ParquetWorkerData = path !== undefined ? { path, batchRows, limits, memoryCap: memoryCap(limits) }
+    : { bytes: bytes ?? await readAllBytes(src), batchRows, limits, memoryCap: memoryCap(limits) };
   const worker = spawn(data);
   try {
     const ch = new WorkerChannel(worker);
