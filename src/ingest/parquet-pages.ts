@@ -17,7 +17,8 @@
 // aborted the process; bounding the chunk's expansion needs the decoder isolated (see RELIABILITY.md).
 
 import { NCFError } from '../format/errors.js';
-import { uploadTooLarge, type DecodeLimits } from './limits.js';
+import { uploadTooLarge } from './limit-errors.js';
+import type { DecodeLimits } from './limits.js';
 import { list, num, readStruct, struct, ThriftError, type ThriftStruct } from './thrift-compact.js';
 
 // Parquet enums (parquet.thrift).

@@ -10,7 +10,8 @@ import { openAsBlob } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { NCFError } from '../format/errors.js';
 import { planBatches } from './parquet-pages.js';
-import { uploadTooLarge, type DecodeLimits } from './limits.js';
+import { uploadTooLarge } from './limit-errors.js';
+import type { DecodeLimits } from './limits.js';
 import { withCappedModules } from './wasm-memory-cap.js';
 import { parquetWasm, type ParquetWasm } from '../parquet-wasm.js';
 
@@ -23,6 +24,8 @@ export interface ParquetWorkerData {
   limits: DecodeLimits;
   /** Most bytes this thread's WebAssembly memory may grow to (see parquet.ts's memoryCap). */
   memoryCap: number;
+  /** parquet-wasm's module, compiled with that cap by the parent (see wasm-memory-cap.ts). */
+  module?: object;
 }
 
 export type ParquetWorkerMessage =
@@ -72,7 +75,7 @@ function* slicedIpc(batch: WasmBatch, limits: DecodeLimits, used: number): Gener
 
 /** Everything the parent receives, in order: the schema, the batches, then the end. */
 async function* messages(data: ParquetWorkerData): AsyncGenerator<ParquetWorkerMessage> {
-  pw = await withCappedModules(data.memoryCap, parquetWasm);
+  pw = await withCappedModules(data.memoryCap, parquetWasm, data.module);
   const blob = data.path !== undefined ? await openAsBlob(data.path) : new Blob([data.bytes ?? new Uint8Array(0)]);
   let file;
   try {

@@ -15,6 +15,8 @@
 // Date32, and Decimal for DECIMAL columns, which NCF refuses (UNSUPPORTED naming the column);
 // Dictionary and the other pass-through types are converted by the writer (see arrow-batches.ts).
 
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as arrow from 'apache-arrow';
 import { NCFError, type NCFErrorCode } from '../format/errors.js';
@@ -24,6 +26,7 @@ import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './limits.js';
 import type { SchemaOverride } from './schema-override.js';
 import { readAllBytes, sourceOrigin, type ByteSource } from './source.js';
 import type { ParquetWorkerData, ParquetWorkerMessage } from './parquet-worker.js';
+import { compiledCapped, roundedCap } from './wasm-memory-cap.js';
 
 /** JavaScript heap of the worker: it holds parquet-wasm's bindings; a batch's IPC bytes are an
  *  ArrayBuffer, outside this heap. */
@@ -35,11 +38,15 @@ const MiB = 1 << 20;
  * upload's budget is refused anyway, so parquet-wasm needs about that (its column chunks decoded)
  * twice over (a vector grows by copying), plus a batch and its IPC copy, plus its own 64 MiB; past
  * that the module's allocation fails and the upload is refused (413) without the memory being taken.
- * At most WebAssembly's 4 GiB (budgets above about 2 GiB: uploads over ~20 MB at the default ratio).
+ * Rounded up to a power of two (one compiled module per cap, shared by the workers), and at most
+ * WebAssembly's 4 GiB (budgets above about 2 GiB: uploads over ~20 MB at the default ratio).
  */
 export function memoryCap(limits: DecodeLimits): number {
-  return Math.min(4096 * MiB, 2 * limits.maxDecodedBytes + 2 * limits.maxBatchBytes + 64 * MiB);
+  return roundedCap(Math.min(4096 * MiB, 2 * limits.maxDecodedBytes + 2 * limits.maxBatchBytes + 64 * MiB));
 }
+
+/** parquet-wasm's WebAssembly module file (beside its Node build's JavaScript). */
+const WASM_FILE = join(dirname(createRequire(import.meta.url).resolve('parquet-wasm')), 'parquet_wasm_bg.wasm');
 
 function unreadable(msg: string): NCFError {
   return new NCFError('INPUT', `ncf: the input is not a readable Parquet file (${msg})`);
@@ -111,8 +118,10 @@ export async function* readParquet(src: ByteSource, opts: { schema?: SchemaOverr
   const batchRows = checkBatchRows(opts.batchRows);
   const limits = opts.limits ?? DEFAULT_DECODE_LIMITS;
   const { path, bytes } = sourceOrigin(src);
-  const data: ParquetWorkerData = path !== undefined ? { path, batchRows, limits, memoryCap: memoryCap(limits) }
-    : { bytes: bytes ?? await readAllBytes(src), batchRows, limits, memoryCap: memoryCap(limits) };
+  const cap = memoryCap(limits);
+  const module = await compiledCapped(WASM_FILE, cap);
+  const data: ParquetWorkerData = path !== undefined ? { path, batchRows, limits, memoryCap: cap, module }
+    : { bytes: bytes ?? await readAllBytes(src), batchRows, limits, memoryCap: cap, module };
   const worker = spawn(data);
   try {
     const ch = new WorkerChannel(worker);

@@ -4,6 +4,8 @@
 // Rust allocator aborts: `RuntimeError: unreachable`) instead of taking the memory. Used in the
 // Parquet worker thread only (parquet-worker.ts), whose abort the parent turns into a 4xx.
 
+import { readFile } from 'node:fs/promises';
+
 const MEMORY_SECTION = 5;
 export const WASM_PAGE = 64 * 1024;
 export const WASM_MAX_PAGES = 65536; // 4 GiB
@@ -66,12 +68,14 @@ const wasmGlobal = (globalThis as unknown as { WebAssembly: { Module: ModuleCtor
 
 /**
  * Runs `load` (an import that compiles a module synchronously, as parquet-wasm's Node build does)
- * with every module compiled meanwhile given a memory maximum of `maxBytes`.
+ * with every module compiled meanwhile given a memory maximum of `maxBytes`; or, given `compiled`
+ * (a module compiled from capped bytes, shared by the parent thread), with that module instead.
  */
-export async function withCappedModules<T>(maxBytes: number, load: () => Promise<T>): Promise<T> {
+export async function withCappedModules<T>(maxBytes: number, load: () => Promise<T>, compiled?: object): Promise<T> {
   const Original = wasmGlobal.Module;
   const pages = Math.max(1, Math.min(WASM_MAX_PAGES, Math.floor(maxBytes / WASM_PAGE)));
   const Capped = function (bytes: ArrayBuffer | ArrayBufferView) {
+    if (compiled !== undefined) return compiled; // already capped, compiled once by the parent thread
     const view = bytes instanceof Uint8Array ? bytes : ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
     return new Original(withMemoryMax(view, pages));
   } as unknown as ModuleCtor;
@@ -83,4 +87,28 @@ export async function withCappedModules<T>(maxBytes: number, load: () => Promise
   } finally {
     wasmGlobal.Module = Original;
   }
+}
+
+const compiledByCap = new Map<number, Promise<object>>();
+
+/** Page counts are rounded up to a power of two, so a process compiles a few variants at most. */
+export function roundedCap(maxBytes: number): number {
+  const pages = Math.max(1, Math.min(WASM_MAX_PAGES, Math.ceil(maxBytes / WASM_PAGE)));
+  return Math.min(WASM_MAX_PAGES, 2 ** Math.ceil(Math.log2(pages))) * WASM_PAGE;
+}
+
+/**
+ * The module in `file` compiled (off the event loop) with its memory capped at `capBytes` (from
+ * roundedCap), once per cap per process: a compiled module is shared with worker threads, not
+ * recompiled (parquet-wasm's 5 MB module takes ~60 ms to compile).
+ */
+export function compiledCapped(file: string, capBytes: number): Promise<object> {
+  let p = compiledByCap.get(capBytes);
+  if (p === undefined) {
+    const compile = (globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<object> } }).WebAssembly.compile;
+    p = readFile(file).then((bytes) => compile(withMemoryMax(bytes, capBytes / WASM_PAGE)));
+    p.catch(() => compiledByCap.delete(capBytes));
+    compiledByCap.set(capBytes, p);
+  }
+  return p;
 }

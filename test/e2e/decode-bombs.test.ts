@@ -149,7 +149,7 @@ test('the issue\'s Parquet bomb (1 MiB value × 1,900 rows read as plain strings
   assert.equal(r.body.limit, 'NCF_MAX_DECODED_BYTES');
   assert.equal(await exists('pq_issue_bomb'), false);
   console.log(`parquet plain-string bomb: ${bomb.length} bytes (1,900 MiB decoded), server RSS grew by at most ${(growth / MiB).toFixed(0)} MiB`);
-  // The worker's WebAssembly memory is capped from the budget (2 × 64 + 2 × 16 + 64 = 224 MiB here):
+  // The worker's WebAssembly memory is capped from the budget (2 × 64 + 2 × 16 + 64 = 224 MiB, rounded up to 256 MiB here):
   // before, the row group's chunk was expanded whole (+1.9 GiB) whatever the batch size.
   assert.ok(growth < 768 * MiB, `RSS grew by ${growth} bytes`);
   // The expansion happened in the upload's worker thread, whose WebAssembly memory went with it
