@@ -39,7 +39,7 @@ const MiB = 1 << 20;
  * twice over (a vector grows by copying), plus a batch and its IPC copy, plus its own 64 MiB; past
  * that the module's allocation fails and the upload is refused (413) without the memory being taken.
  * Rounded up to a power of two (one compiled module per cap, shared by the workers), and at most
- * WebAssembly's 4 GiB (budgets above about 2 GiB: uploads over ~20 MB at the default ratio).
+ * WebAssembly's 4 GiB (reached by uploads over ~9 MiB at the default ratio).
  */
 export function memoryCap(limits: DecodeLimits): number {
   return roundedCap(Math.min(4096 * MiB, 2 * limits.maxDecodedBytes + 2 * limits.maxBatchBytes + 64 * MiB));
