@@ -3,7 +3,7 @@
 // grow its memory to gigabytes takes down only this thread, and terminating the thread frees that
 // memory (WebAssembly memory never shrinks while its instance lives).
 // Protocol: the parent sends 'next' for each message it wants; the worker answers with exactly one
-// of { schema }, { batch }, { end } or { error }, so at most one batch is in flight (backpressure).
+// of { schema }, { batch }, { end } or { error }; it asks one ahead, so at most two batches exist.
 // Batches are Arrow IPC streams whose ArrayBuffer is transferred, not copied.
 
 import { openAsBlob } from 'node:fs';

@@ -8,7 +8,7 @@
 // about NCF_MAX_BATCH_BYTES; each batch is measured against the upload's budget before it is
 // copied out, and crosses as Arrow IPC in slices of about NCF_MAX_BATCH_BYTES (the buffer is
 // transferred). Here each one is read back with apache-arrow. The worker decodes a batch only when
-// asked for it, so at most one is in flight. Whatever ends the reading (the last batch, a refusal
+// asked for it, and the next is asked for as one arrives, so at most two exist at once. Whatever ends the reading (the last batch, a refusal
 // downstream, an error) terminates the worker, which frees its WebAssembly memory. A worker that
 // dies (a WebAssembly abort, out of memory, past its memory cap) is an INPUT error (422).
 // parquet-wasm yields Utf8/Binary (not the view types), Timestamp in the file's unit with its zone,
@@ -130,10 +130,15 @@ export async function* readParquet(src: ByteSource, opts: { schema?: SchemaOverr
     const conform = conformer(ipcBatches(first.ipc).schema, opts.schema, { label: 'Parquet', unit: 'row' });
     let rows = 0;
     let any = false;
+    let ahead = message(ch);
     for (;;) {
-      const m = await message(ch);
+      const m = await ahead;
       if (m.kind === 'end') break;
       if (m.kind !== 'batch') throw unreadable(`unexpected ${m.kind}`);
+      // Ask for the next batch before this one is consumed: the worker decodes while the writer
+      // works, and at most two batches exist at once (this one and the one in flight).
+      ahead = message(ch);
+      ahead.catch(() => undefined); // observed by the next await, or dropped when the reader stops
       for (const batch of ipcBatches(m.ipc).batches) {
         const out = conform.convert(batch, rows);
         rows += batch.numRows;
