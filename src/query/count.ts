@@ -70,7 +70,7 @@ export function unfilteredTotal(plan: QueryPlan): number | null {
   return plan.files.reduce((n, f) => n + f.reader.meta.rows, 0);
 }
 
-/** `Content-Range` of a row answer: rows offset…offset+shown-1 of `total` (`*` unknown), `*​/N` when
+/** `Content-Range` of a row answer: rows offset…offset+shown-1 of `total` (`*` unknown), `*` then `/N` when
  *  the page is empty. `cap` is the most rows the answer can hold (limit, page cap), null: no cap.
  *  `known` is the exact number of matching rows when known (it fixes the last row shown), else null. */
 export function contentRange(offset: number, cap: number | null, known: number | null, total: number | null): string | null {
