@@ -76,7 +76,7 @@ function topValues(column, answer, pick) {
 }
 
 /** One column's card; loads its answer when first shown. */
-function card(name, column, filterQuery, pick, observer) {
+function card(name, column, filterQuery, pick) {
   const numeric = HISTOGRAM_TYPES.has(column.type);
   const body = h('div', { class: 'facet-body muted' }, '…');
   const el = h('div', { class: 'facet', dataset: { column: column.name, kind: numeric ? 'histogram' : 'values', state: 'idle' } },
@@ -91,17 +91,16 @@ function card(name, column, filterQuery, pick, observer) {
       body.replaceChildren(numeric ? histogram(column.name, answer, pick) : topValues(column.name, answer, pick));
       el.dataset.state = 'ready';
     } catch (e) {
-      body.className = 'facet-body error';
+      body.className = 'facet-body facet-error';
       body.replaceChildren(e instanceof Error ? e.message : String(e));
       el.dataset.state = 'error';
     }
   };
-  observer.observe(el);
   return el;
 }
 
 /** The facet strip for a table under `filterQuery` (the filters of the grid's query, as a query
- *  string); `pick(filters)` adds filters to the grid's query. */
+ *  string); `pick(filters)` adds filters to the grid's query. Its cards load after `strip.start()`. */
 export function facetStrip(name, columns, filterQuery, pick) {
   const strip = h('div', { class: 'facets', id: 'facets', dataset: { filters: filterQuery } });
   const observer = new IntersectionObserver((entries) => {
@@ -112,6 +111,14 @@ export function facetStrip(name, columns, filterQuery, pick) {
     }
   }, { root: strip, rootMargin: '0px 400px 0px 400px' });
   // Binary columns have neither picture.
-  for (const c of columns) if (c.type !== 'binary') strip.append(card(name, c, filterQuery, pick, observer));
+  const cards = columns.filter((c) => c.type !== 'binary').map((c) => card(name, c, filterQuery, pick));
+  strip.append(...cards);
+  // Cards load once the grid's query was accepted: a refused filter shows one problem, not one per card.
+  let started = false;
+  strip.start = () => {
+    if (started) return;
+    started = true;
+    for (const c of cards) observer.observe(c);
+  };
   return strip;
 }

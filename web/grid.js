@@ -52,6 +52,7 @@ export class Grid {
       // Prefer: count=exact asks for the filter's row count in Content-Range (PostgREST's convention).
       const { table, headers } = await getArrow(`${tablePath(this.name)}/rows?${query}`, { Prefer: 'count=exact' });
       if (seq !== this.seq) return; // a newer query replaced this one
+      this.facets.start();
       const ms = Math.round(performance.now() - started);
       const n = table.numRows;
       const total = rangeTotal(headers);
