@@ -5,7 +5,7 @@
 
 import { getArrow, tablePath, apiKey, ARROW } from './api.js';
 import { h, fill, errorBox } from './dom.js';
-import { formatValue, isNumeric } from './format.js';
+import { cellText, isNumeric } from './format.js';
 import { OPS, filterExpr, parseQuery, toQuery, toggleOrder } from './query.js';
 
 const LIMITS = [10, 25, 50, 100, 500];
@@ -134,7 +134,7 @@ export class Grid {
     const rows = [];
     for (let i = 0; i < table.numRows; i++) {
       rows.push(h('tr', null, fields.map((f, j) => {
-        const text = formatValue(vectors[j].get(i), f.type);
+        const text = cellText(vectors[j], i);
         return text === null ? h('td', { class: 'null' }, 'null') : h('td', { class: numeric[j] ? 'num' : null }, text);
       })));
     }
