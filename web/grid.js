@@ -6,7 +6,7 @@
 import { getArrow, rangeTotal, tablePath, apiKey, ARROW } from './api.js';
 import { h, fill, errorBox } from './dom.js';
 import { facetStrip } from './facets.js';
-import { formatCount, formatValue, isNumeric } from './format.js';
+import { cellText, formatCount, isNumeric } from './format.js';
 import { OPS, filterExpr, filterQuery, parseQuery, toQuery, toggleOrder } from './query.js';
 
 const LIMITS = [10, 25, 50, 100, 500];
@@ -151,7 +151,7 @@ export class Grid {
     const rows = [];
     for (let i = 0; i < table.numRows; i++) {
       rows.push(h('tr', null, fields.map((f, j) => {
-        const text = formatValue(vectors[j].get(i), f.type);
+        const text = cellText(vectors[j], i);
         if (text === null) return h('td', { class: 'null' }, 'null');
         return h('td', { class: numeric[j] ? 'num' : null, title: text.length > LONG_CELL ? text : null }, text);
       })));

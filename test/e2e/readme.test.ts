@@ -81,7 +81,8 @@ test('the curl session: upload, list, schema, query as JSON and as Arrow, and th
     assert.match(b.stdout, /^preference-applied: count=exact\r?$/im);
     assert.ok(b.stdout.includes('"rows":[{"origin":"SFO","count":2,"late":75},{"origin":"JFK","count":1,"late":130},'
       + '{"origin":"LAX","count":1,"late":-3},{"origin":"ORD","count":1,"late":12}],"rowCount":4'), b.stdout);
-    assert.match(b.stdout, /"row_count":\{"value":5,"exact":true\}/);
+    assert.match(b.stdout, /"rowCount":\{"value":5,"exact":true\}/);
+    assert.match(b.stdout, /"row_count":\{"value":5,"exact":true\}/, "the deprecated snake_case key is still sent");
     assert.match(b.stdout, /"column":"delay","type":"int32".*"bins":\[/);
     assert.match(b.stdout, /"column":"origin","type":"string".*"values":\[\{"value":"SFO","count":2\}/);
     assert.match(b.stdout, /"name":"delay","type":"int64"/);
