@@ -15,6 +15,7 @@ import { planQuery } from '../src/query/plan.js';
 import { aggregateOf, prepareAggregate, type AggregateAnswer } from '../src/query/aggregate/answer.js';
 import { abortProblem, answerQuery, matchesETag, planLimit, queryETag, queryHeaders, requestSignal } from '../src/query/respond.js';
 import { checkTableName, loadTable } from '../src/table-ref.js';
+import { contentRange, countPreference, countRows, unfilteredTotal } from '../src/query/count.js';
 
 export interface QueryRoutesOptions {
   ctx: ServiceContext;
@@ -74,6 +75,24 @@ async function runQuery(ctx: ServiceContext, req: FastifyRequest, reply: Fastify
   if (matchesETag(req.headers['if-none-match'], etag)) return reply.code(304).headers(headers).send();
 
   const signal = requestSignal(reply.raw, ctx.config.queryTimeoutMs);
+  // PostgREST's Prefer: count=… and Content-Range (src/query/count.ts); aggregate answers carry none,
+  // their number of groups being known only once the scan ends.
+  if (aggregate === null) {
+    const mode = countPreference(req.headers.prefer);
+    let known = unfilteredTotal(plan), total: number | null = null;
+    if (mode !== null) {
+      try {
+        const count = await countRows(version, q.spec.where, (key) => lease.get(key), mode, { signal, metrics: ctx.metrics, maxResponseRows: max });
+        known = total = count.total;
+      } catch (e) {
+        throw mapError(abortProblem(signal, e));
+      }
+      headers['Preference-Applied'] = `count=${mode}`;
+    }
+    const cap = format === 'json' ? Math.min(q.spec.limit ?? Infinity, max) : q.spec.limit;
+    const range = contentRange(q.spec.offset, cap, known, total);
+    if (range !== null) headers['Content-Range'] = range;
+  }
   ctx.metrics.rowGroups(plan.rowGroupsScanned, plan.rowGroupsTotal);
   const path = paging === 'get' ? `/v1/tables/${name}/rows` : `/v1/tables/${name}/query`;
   let answer;

@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 export type CorsOrigins = '*' | string[];
 
 /** Request headers a cross-origin page may send. */
-export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Accept', 'If-None-Match', 'X-Request-Id', 'Content-Disposition', 'Idempotency-Key'];
+export const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Accept', 'If-None-Match', 'X-Request-Id', 'Content-Disposition', 'Idempotency-Key', 'Prefer'];
 /** Methods a cross-origin page may use. */
 export const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
 /** Response headers a cross-origin page may read (besides the CORS-safelisted ones); any other
@@ -20,6 +20,7 @@ export const CORS_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'];
 export const CORS_EXPOSED_HEADERS = [
   'ETag', 'Link', 'Location', 'Content-Disposition', 'Content-Encoding', 'NCF-Table-Version', 'NCF-Row-Groups',
   'NCF-Answered-From', 'X-Request-Id', 'Retry-After', 'WWW-Authenticate', 'Idempotent-Replayed',
+  'Content-Range', 'Preference-Applied',
 ];
 const EXPOSED = new Set(CORS_EXPOSED_HEADERS.map((h) => h.toLowerCase()));
 /** How long a browser may cache a preflight answer, in seconds. */

@@ -31,8 +31,10 @@ export interface ColumnDescription {
   unit?: string;
   timezone?: string;
   description?: string;
-  /** nullCount is null only in an upload's answer with statsUnavailable (describeCommitted). */
-  stats: { min: Json; max: Json; nullCount: number | null; distinctCount?: number };
+  /** nullCount is null only in an upload's answer with statsUnavailable (describeCommitted).
+   *  distinctCount is always present: a number when exactly known (the column's values lie in one
+   *  row group whose writer counted them), else null — a sum over row groups would overcount. */
+  stats: { min: Json; max: Json; nullCount: number | null; distinctCount: number | null };
 }
 
 export interface TableDescription {
@@ -102,8 +104,8 @@ export async function describeTable(ctx: ServiceContext, t: TableVersion): Promi
     name: t.table, version: t.version, rowCount: t.rowCount, bytes: t.bytes, createdAt: t.createdAt, updatedAt: t.committedAt,
     columns: t.columns.map((c, i) => {
       const m = mergeColumn(chunks[i]!);
-      const stats: ColumnDescription['stats'] = { min: statText(c, m.min), max: statText(c, m.max), nullCount: m.nulls };
-      if (m.distinct !== undefined && m.distinctExact) stats.distinctCount = m.distinct;
+      const distinctCount = m.distinct !== undefined && m.distinctExact ? m.distinct : null;
+      const stats: ColumnDescription['stats'] = { min: statText(c, m.min), max: statText(c, m.max), nullCount: m.nulls, distinctCount };
       const d: ColumnDescription = { name: c.name, type: c.type, semanticType: c.semanticType ?? null, nullable: c.nullable, stats };
       if (c.unit !== undefined) d.unit = c.unit;
       if (c.timezone !== undefined) d.timezone = c.timezone;
@@ -124,7 +126,7 @@ export async function describeCommitted(ctx: ServiceContext, t: TableVersion, on
     return {
       name: t.table, version: t.version, rowCount: t.rowCount, bytes: t.bytes, createdAt: t.createdAt, updatedAt: t.committedAt,
       columns: t.columns.map((c) => {
-        const d: ColumnDescription = { name: c.name, type: c.type, semanticType: c.semanticType ?? null, nullable: c.nullable, stats: { min: null, max: null, nullCount: null } };
+        const d: ColumnDescription = { name: c.name, type: c.type, semanticType: c.semanticType ?? null, nullable: c.nullable, stats: { min: null, max: null, nullCount: null, distinctCount: null } };
         if (c.unit !== undefined) d.unit = c.unit;
         if (c.timezone !== undefined) d.timezone = c.timezone;
         if (c.description !== undefined) d.description = c.description;
@@ -141,19 +143,37 @@ interface Stat {
   exact: boolean;
 }
 
-function adbcColumn(c: ColumnSchema, m: { nulls: number; min?: StatValue; max?: StatValue; minExact: boolean; maxExact: boolean; distinct?: number; distinctExact: boolean }) {
-  const out: { name: string; type: string; null_count: Stat; min_value: Stat | null; max_value: Stat | null; distinct_count?: Stat } = {
-    name: c.name,
-    type: c.type,
-    null_count: { value: m.nulls, exact: true },
-    min_value: m.min === undefined ? null : { value: statText(c, m.min), exact: m.minExact },
-    max_value: m.max === undefined ? null : { value: statText(c, m.max), exact: m.maxExact },
-  };
-  if (m.distinct !== undefined) out.distinct_count = { value: m.distinct, exact: m.distinctExact };
-  return out;
+/** The answer's camelCase keys and the snake_case keys /stats sent before (ADBC's statistic names),
+ *  which are still sent alongside, with the same values, until the next minor release (openapi.yaml
+ *  marks them deprecated). The statistics are still ADBC's; only their JSON keys follow the API's
+ *  one convention, camelCase. */
+const DEPRECATED_KEYS = {
+  rowCount: 'row_count', nullCount: 'null_count', minValue: 'min_value', maxValue: 'max_value',
+  distinctCount: 'distinct_count', fileCount: 'file_count', rowGroupCount: 'row_group_count',
+} as const;
+
+/** `o` with each camelCase key of DEPRECATED_KEYS also sent under its old snake_case name. */
+function withDeprecatedKeys<T extends object>(o: T): T {
+  const src = o as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = { ...src };
+  for (const [key, old] of Object.entries(DEPRECATED_KEYS)) if (key in src) out[old] = src[key];
+  return out as T;
 }
 
-/** Table, column and row-group statistics with ADBC's names. */
+function adbcColumn(c: ColumnSchema, m: { nulls: number; min?: StatValue; max?: StatValue; minExact: boolean; maxExact: boolean; distinct?: number; distinctExact: boolean }) {
+  const out: { name: string; type: string; nullCount: Stat; minValue: Stat | null; maxValue: Stat | null; distinctCount?: Stat } = {
+    name: c.name,
+    type: c.type,
+    nullCount: { value: m.nulls, exact: true },
+    minValue: m.min === undefined ? null : { value: statText(c, m.min), exact: m.minExact },
+    maxValue: m.max === undefined ? null : { value: statText(c, m.max), exact: m.maxExact },
+  };
+  if (m.distinct !== undefined) out.distinctCount = { value: m.distinct, exact: m.distinctExact };
+  return withDeprecatedKeys(out);
+}
+
+/** Table, column and row-group statistics: ADBC's statistics under camelCase keys (plus, for one
+ *  release, the old snake_case keys: DEPRECATED_KEYS). */
 export async function tableStats(ctx: ServiceContext, t: TableVersion) {
   // Footers only: the lease can end before the statistics are built.
   const readers = await withReaders(ctx, (lease) => lease.all(t));
@@ -162,26 +182,26 @@ export async function tableStats(ctx: ServiceContext, t: TableVersion) {
   readers.forEach((r, file) => {
     const index = new Map(r.columns.map((c, i) => [c.name, i]));
     r.stats().rowGroups.forEach((rg, g) => {
-      rowGroups.push({
+      rowGroups.push(withDeprecatedKeys({
         file,
         rowGroup: g,
-        row_count: { value: rg.rows, exact: true },
+        rowCount: { value: rg.rows, exact: true },
         columns: t.columns.filter((c) => index.has(c.name)).map((c) => {
           const s = rg.columns[index.get(c.name)!]!;
           return adbcColumn(c, { ...s, distinctExact: true });
         }),
-      });
+      }));
     });
   });
   return {
     name: t.table,
     version: t.version,
-    table: {
-      row_count: { value: t.rowCount, exact: true },
+    table: withDeprecatedKeys({
+      rowCount: { value: t.rowCount, exact: true },
       bytes: t.bytes,
-      file_count: t.files.length,
-      row_group_count: rowGroups.length,
-    },
+      fileCount: t.files.length,
+      rowGroupCount: rowGroups.length,
+    }),
     columns: t.columns.map((c, i) => adbcColumn(c, mergeColumn(chunks[i]!))),
     rowGroups,
   };

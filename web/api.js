@@ -36,8 +36,8 @@ async function problemOf(res) {
   return new ApiError(res.status, problem);
 }
 
-async function request(method, path, accept, body) {
-  const res = await fetch(path, { method, headers: headers(accept), body });
+async function request(method, path, accept, body, extra = {}) {
+  const res = await fetch(path, { method, headers: { ...headers(accept), ...extra }, body });
   if (!res.ok) throw await problemOf(res);
   return res;
 }
@@ -50,9 +50,10 @@ export async function getJSON(path) {
   return (await request('GET', path, 'application/json')).json();
 }
 
-/** GETs an Arrow IPC stream and decodes it with apache-arrow (the global `Arrow` of its UMD bundle). */
-export async function getArrow(path) {
-  const res = await request('GET', path, ARROW);
+/** GETs an Arrow IPC stream and decodes it with apache-arrow (the global `Arrow` of its UMD bundle).
+ *  `extra`: more request headers (e.g. Prefer: count=exact). */
+export async function getArrow(path, extra = {}) {
+  const res = await request('GET', path, ARROW, undefined, extra);
   const bytes = new Uint8Array(await res.arrayBuffer());
   return { table: globalThis.Arrow.tableFromIPC(bytes), headers: res.headers };
 }
@@ -71,4 +72,10 @@ export async function upload(name, mode, file, schema) {
   if (schema) form.append('schema', schema);
   form.append('file', file, file.name);
   return (await request(method, path, 'application/json', form)).json();
+}
+
+/** The total of a `Content-Range: 0-49/3000` (also for an empty page) answer header, or null when absent or `*`. */
+export function rangeTotal(headers) {
+  const m = /\/(\d+)$/.exec(headers.get('content-range') ?? '');
+  return m ? Number(m[1]) : null;
 }

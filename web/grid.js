@@ -3,12 +3,15 @@
 // URL (`#/tables/{name}?<the API query>`); the grid then fetches that query as Arrow and draws it.
 // The grid element's data-state (loading, ready, error) and data-query tell tests what is shown.
 
-import { getArrow, tablePath, apiKey, ARROW } from './api.js';
+import { getArrow, rangeTotal, tablePath, apiKey, ARROW } from './api.js';
 import { h, fill, errorBox } from './dom.js';
-import { formatValue, isNumeric } from './format.js';
-import { OPS, filterExpr, parseQuery, toQuery, toggleOrder } from './query.js';
+import { facetStrip } from './facets.js';
+import { cellText, formatCount, isNumeric } from './format.js';
+import { OPS, filterExpr, filterQuery, parseQuery, toQuery, toggleOrder } from './query.js';
 
 const LIMITS = [10, 25, 50, 100, 500];
+/** Cells this long may be cut (ellipsis) by the stylesheet: they carry the full value as a title. */
+const LONG_CELL = 24;
 
 export class Grid {
   /** `columns`: the table's columns from describe; `navigate(query)` changes the page URL. */
@@ -18,6 +21,7 @@ export class Grid {
     this.columns = columns;
     this.navigate = navigate;
     this.seq = 0;
+    this.facets = null; // the facet strip, kept while the filters stay the same
   }
 
   go(q) {
@@ -32,21 +36,34 @@ export class Grid {
     if (search !== query) history.replaceState(null, '', `#/tables/${encodeURIComponent(this.name)}?${query}`);
     const seq = ++this.seq;
     const status = h('p', { class: 'muted' }, 'Loading…');
-    const body = h('div', { class: 'scroll' });
+    const body = h('div', { class: 'scroll grid-box' });
+    this.q = q;
+    const fq = filterQuery(q);
+    if (this.facets?.dataset.filters !== fq) {
+      this.facets = facetStrip(this.name, this.columns, fq, // The query on screen when clicked (the strip outlives sorts and pages).
+        (filters) => this.go({ ...this.q, filters: [...this.q.filters, ...filters], offset: 0 }));
+    }
     const grid = h('section', { id: 'grid', dataset: { state: 'loading', query } },
-      this.projection(q), this.filterForm(q), this.apiLine(query), status, body, this.pager(q, null));
+      h('div', { class: 'facets-box' }, h('h3', null, q.filters.length > 0 ? 'Columns of the filtered rows (click to filter)' : 'Columns (click to filter)'), this.facets),
+      this.projection(q), this.filterForm(q), this.apiLine(query), status, body, this.pager(q, null, null));
     fill(this.root, grid);
     try {
       const started = performance.now();
-      const { table, headers } = await getArrow(`${tablePath(this.name)}/rows?${query}`);
+      // Prefer: count=exact asks for the filter's row count in Content-Range (PostgREST's convention).
+      const { table, headers } = await getArrow(`${tablePath(this.name)}/rows?${query}`, { Prefer: 'count=exact' });
       if (seq !== this.seq) return; // a newer query replaced this one
+      this.facets.start();
       const ms = Math.round(performance.now() - started);
       const n = table.numRows;
+      const total = rangeTotal(headers);
       const groups = headers.get('ncf-row-groups');
-      fill(status, n === 0 ? 'No rows.' : `Rows ${q.offset + 1}–${q.offset + n}`, groups ? ` · row groups scanned ${groups}` : '', ` · ${ms} ms`);
+      const of = total === null ? '' : ` of ${formatCount(total)}`;
+      fill(status, h('span', { id: 'row-range' }, n === 0 ? `No rows${total === null ? '' : ` here (${formatCount(total)} match)`}.` : `Rows ${formatCount(q.offset + 1)}–${formatCount(q.offset + n)}${of}`),
+        groups ? ` · row groups scanned/total ${groups}` : '', ` · ${ms} ms`);
       fill(body, this.rowsTable(table, q));
-      grid.querySelector('.pager').replaceWith(this.pager(q, n));
+      grid.querySelector('.pager').replaceWith(this.pager(q, n, total));
       grid.dataset.rows = String(n);
+      if (total !== null) grid.dataset.total = String(total);
       grid.dataset.state = 'ready';
     } catch (e) {
       if (seq !== this.seq) return;
@@ -134,21 +151,22 @@ export class Grid {
     const rows = [];
     for (let i = 0; i < table.numRows; i++) {
       rows.push(h('tr', null, fields.map((f, j) => {
-        const text = formatValue(vectors[j].get(i), f.type);
-        return text === null ? h('td', { class: 'null' }, 'null') : h('td', { class: numeric[j] ? 'num' : null }, text);
+        const text = cellText(vectors[j], i);
+        if (text === null) return h('td', { class: 'null' }, 'null');
+        return h('td', { class: numeric[j] ? 'num' : null, title: text.length > LONG_CELL ? text : null }, text);
       })));
     }
     return h('table', { class: 'data grid' }, h('thead', null, head), h('tbody', null, rows));
   }
 
-  pager(q, shown) {
+  pager(q, shown, total) {
     const limit = h('select', {
       name: 'limit', 'aria-label': 'rows per page', value: String(q.limit),
       onchange: (ev) => this.go({ ...q, limit: Number(ev.target.value), offset: 0 }),
     }, [...new Set([...LIMITS, q.limit])].sort((a, b) => a - b).map((n) => h('option', { value: String(n) }, String(n))));
     return h('div', { class: 'panel pager' },
       h('button', { type: 'button', name: 'prev', disabled: q.offset === 0, onclick: () => this.go({ ...q, offset: Math.max(0, q.offset - q.limit) }) }, '‹ Previous'),
-      h('button', { type: 'button', name: 'next', disabled: shown === null || shown < q.limit, onclick: () => this.go({ ...q, offset: q.offset + q.limit }) }, 'Next ›'),
+      h('button', { type: 'button', name: 'next', disabled: shown === null || shown < q.limit || (total !== null && q.offset + shown >= total), onclick: () => this.go({ ...q, offset: q.offset + q.limit }) }, 'Next ›'),
       h('label', null, 'Rows per page ', limit),
       h('span', { class: 'muted' }, `offset ${q.offset}`));
   }

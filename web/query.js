@@ -73,6 +73,11 @@ export function toQuery(q) {
   return parts.join('&');
 }
 
+/** Only the filters of a query, as a query string (what the facets of that query are drawn over). */
+export function filterQuery(q) {
+  return q.filters.map((f) => `${enc(f.column)}=${enc(filterExpr(f))}`).join('&');
+}
+
 /** Header click: ascending, then descending, then unsorted; the clicked column becomes the only key. */
 export function toggleOrder(order, column) {
   const first = order[0];

@@ -66,8 +66,11 @@ export async function showTables(root) {
       list.dataset.state = 'error';
     }
   };
+  // The list scrolls inside its box (style.css) and this link jumps to the form, so the upload form
+  // stays in reach however many tables there are.
+  const toUpload = h('a', { href: '#/', id: 'to-upload', onclick: (ev) => { ev.preventDefault(); document.getElementById('upload')?.scrollIntoView(); document.querySelector('#upload input[name=name]')?.focus(); } }, 'upload a table ↓');
   fill(root,
-    h('h1', null, 'Tables'),
+    h('h1', null, 'Tables ', h('small', { class: 'muted' }, '· ', toUpload)),
     list,
     h('h2', null, 'Upload'),
     h('p', { class: 'muted' }, 'CSV, NDJSON, JSON, Arrow IPC or Parquet. Create makes a new table, append adds rows to one, replace makes its contents the file\'s (a new version either way).'),

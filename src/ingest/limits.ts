@@ -7,7 +7,6 @@
 // Violations are NCFError LIMIT (413) naming the limit's setting and the column.
 
 import * as arrow from 'apache-arrow';
-import { NCFError } from '../format/errors.js';
 
 export interface DecodeLimits {
   /** Largest single string or binary value (NCF_MAX_VALUE_BYTES). */
@@ -39,22 +38,9 @@ export function decodedBudget(inputBytes: number, floor: number, ratio: number):
   return Math.min(Number.MAX_SAFE_INTEGER, Math.max(floor, ratio * inputBytes));
 }
 
-function mib(n: number): string {
-  return n >= MiB ? `${+(n / MiB).toFixed(1)} MiB` : `${n} bytes`;
-}
-
-/** A value over NCF_MAX_VALUE_BYTES; `where` names the input and, when known, the position
- *  ({ label: 'CSV', unit: 'line', pos: 7 }). */
-export function valueTooLarge(column: string, bytes: number, limit: number, where: { label: string; unit?: string; pos?: number }): NCFError {
-  const at = where.unit !== undefined && where.pos !== undefined ? `${where.label} ${where.unit} ${where.pos}` : `${where.label} input`;
-  return new NCFError('LIMIT', `ncf: ${at}, column "${column}": a value of ${mib(bytes)} is larger than the ${mib(limit)} one value may hold (NCF_MAX_VALUE_BYTES)`,
-    { column, limit: 'NCF_MAX_VALUE_BYTES', maxBytes: limit, ...(where.unit !== undefined && where.pos !== undefined ? { [where.unit]: where.pos } : {}) });
-}
-
-export function uploadTooLarge(column: string, decoded: number, limit: number): NCFError {
-  return new NCFError('LIMIT', `ncf: the upload decodes to more than ${mib(limit)} (NCF_MAX_DECODED_BYTES / NCF_MAX_DECODED_RATIO); column "${column}" crossed it at ${mib(decoded)}`,
-    { column, limit: 'NCF_MAX_DECODED_BYTES', maxBytes: limit });
-}
+// The refusals are built in limit-errors.ts (no apache-arrow there, for the Parquet worker thread).
+import { uploadTooLarge, valueTooLarge } from './limit-errors.js';
+export { uploadTooLarge, valueTooLarge };
 
 /** Decoded size of one column of a batch: total bytes and the largest value. */
 export interface ColumnSize {

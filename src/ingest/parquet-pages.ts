@@ -14,10 +14,12 @@
 // Measured limit of this: parquet-wasm 0.8 still expands the whole row group's column chunk in
 // WebAssembly memory before the first batch (1,900 rows × 1 MiB: +1.9 GiB whatever the batch size).
 // The plan removes the second, batch-sized copy, which for that file passed WebAssembly's 4 GiB and
-// aborted the process; bounding the chunk's expansion needs the decoder isolated (see RELIABILITY.md).
+// aborted the process; the chunk's expansion is bounded by the worker thread's capped WebAssembly
+// memory (parquet.ts, parquet-worker.ts), where this plan runs.
 
 import { NCFError } from '../format/errors.js';
-import { uploadTooLarge, type DecodeLimits } from './limits.js';
+import { uploadTooLarge } from './limit-errors.js';
+import type { DecodeLimits } from './limits.js';
 import { list, num, readStruct, struct, ThriftError, type ThriftStruct } from './thrift-compact.js';
 
 // Parquet enums (parquet.thrift).

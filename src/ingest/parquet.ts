@@ -1,42 +1,110 @@
-// Parquet → record batches through parquet-wasm (the Rust parquet crate compiled to WebAssembly).
-// The file is opened as a Blob (fs.openAsBlob for files), so parquet-wasm reads the footer and then
-// one row group at a time through Blob slices, emitting batches of about `batchRows` rows: memory is
-// bounded by a row group, not the file. Each batch crosses from WebAssembly memory as Arrow IPC and
-// is read back with apache-arrow. Sources that are neither a file nor a buffer are read whole first.
+// Parquet → record batches through parquet-wasm (the Rust parquet crate compiled to WebAssembly),
+// run in a worker thread (parquet-worker.ts), one per upload, so no Parquet file can crash the
+// server or keep its memory: parquet-wasm aborts on some malformed files (`RuntimeError:
+// unreachable`, thrown where nothing can catch it) and its WebAssembly memory only ever grows.
+// In the worker, a file is opened as a Blob (fs.openAsBlob), so parquet-wasm reads the footer and
+// then one row group at a time through Blob slices; the rows of each WebAssembly batch are planned
+// per row group from the file's dictionary page headers (parquet-pages.ts) so a batch decodes to
+// about NCF_MAX_BATCH_BYTES; each batch is measured against the upload's budget before it is
+// copied out, and crosses as Arrow IPC in slices of about NCF_MAX_BATCH_BYTES (the buffer is
+// transferred). Here each one is read back with apache-arrow. The worker decodes a batch only when
+// asked for it, and the next is asked for as one arrives, so at most two exist at once. Whatever ends the reading (the last batch, a refusal
+// downstream, an error) terminates the worker, which frees its WebAssembly memory. A worker that
+// dies (a WebAssembly abort, out of memory, past its memory cap) is an INPUT error (422).
 // parquet-wasm yields Utf8/Binary (not the view types), Timestamp in the file's unit with its zone,
 // Date32, and Decimal for DECIMAL columns, which NCF refuses (UNSUPPORTED naming the column);
 // Dictionary and the other pass-through types are converted by the writer (see arrow-batches.ts).
-// Decode bounds (limits.ts): the rows of each WebAssembly batch are planned per row group from the
-// file's dictionary page headers (parquet-pages.ts) so one batch decodes to about NCF_MAX_BATCH_BYTES
-// however often a large dictionary entry is referenced; each batch is then measured before it is
-// copied out, refused when it passes the upload's budget, and copied in slices of about
-// NCF_MAX_BATCH_BYTES. Not bounded: parquet-wasm's expansion of a whole row group's column chunk,
-// before the first batch (see parquet-pages.ts).
 
-import { openAsBlob } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import * as arrow from 'apache-arrow';
-import { NCFError } from '../format/errors.js';
+import { NCFError, type NCFErrorCode } from '../format/errors.js';
 import { conformer, emptyBatch } from './arrow-batches.js';
 import { checkBatchRows } from './options.js';
-import { planBatches, type RowGroupPlan } from './parquet-pages.js';
-import { DEFAULT_DECODE_LIMITS, uploadTooLarge, type DecodeLimits } from './limits.js';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from './limits.js';
 import type { SchemaOverride } from './schema-override.js';
 import { readAllBytes, sourceOrigin, type ByteSource } from './source.js';
-import { parquetWasm } from '../parquet-wasm.js';
+import type { ParquetWorkerData, ParquetWorkerMessage } from './parquet-worker.js';
+import { compiledCapped, roundedCap } from './wasm-memory-cap.js';
 
-import type { ParquetFile, RecordBatch as WasmBatch } from 'parquet-wasm';
+/** JavaScript heap of the worker: it holds parquet-wasm's bindings; a batch's IPC bytes are an
+ *  ArrayBuffer, outside this heap. */
+const WORKER_HEAP_MB = 128;
+const MiB = 1 << 20;
 
+/**
+ * Most the worker's WebAssembly memory may grow to. A file whose row group decodes to more than the
+ * upload's budget is refused anyway, so parquet-wasm needs about that (its column chunks decoded)
+ * twice over (a vector grows by copying), plus a batch and its IPC copy, plus its own 64 MiB; past
+ * that the module's allocation fails and the upload is refused (413) without the memory being taken.
+ * Rounded up to a power of two (one compiled module per cap, shared by the workers), and at most
+ * WebAssembly's 4 GiB (reached by uploads over ~9 MiB at the default ratio).
+ */
+export function memoryCap(limits: DecodeLimits): number {
+  return roundedCap(Math.min(4096 * MiB, 2 * limits.maxDecodedBytes + 2 * limits.maxBatchBytes + 64 * MiB));
+}
 
-function inputError(e: unknown): NCFError {
-  if (e instanceof NCFError) return e;
-  const msg = e instanceof Error ? e.message : String(e);
+/** parquet-wasm's WebAssembly module file (beside its Node build's JavaScript). */
+const WASM_FILE = join(dirname(createRequire(import.meta.url).resolve('parquet-wasm')), 'parquet_wasm_bg.wasm');
+
+function unreadable(msg: string): NCFError {
   return new NCFError('INPUT', `ncf: the input is not a readable Parquet file (${msg})`);
 }
 
-async function blobOf(src: ByteSource): Promise<Blob> {
-  const { path, bytes } = sourceOrigin(src);
-  if (path !== undefined) return openAsBlob(path);
-  return new Blob([bytes ?? await readAllBytes(src)]);
+function spawn(data: ParquetWorkerData): Worker {
+  const self = import.meta.url;
+  const opts = { workerData: data, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } };
+  // Under a TypeScript loader (tests, bench) the worker is the .ts source, loaded through tsx's API;
+  // from the build it is the compiled .js beside this file (as format/parallel/pool.ts does).
+  if (self.endsWith('.ts')) {
+    const target = new URL('./parquet-worker.ts', self).href;
+    const tsx = import.meta.resolve('tsx/esm/api');
+    return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`, { ...opts, eval: true });
+  }
+  return new Worker(new URL('./parquet-worker.js', self), opts);
+}
+
+/** The worker's messages, one per request: each call to next() asks for exactly one. */
+class WorkerChannel {
+  private waiting: { resolve: (m: ParquetWorkerMessage) => void; reject: (e: unknown) => void } | undefined;
+  private failure: NCFError | undefined;
+
+  constructor(private readonly worker: Worker) {
+    worker.on('message', (m: ParquetWorkerMessage) => {
+      const w = this.waiting;
+      this.waiting = undefined;
+      if (w) w.resolve(m);
+      else if (m.kind === 'error') this.failure ??= new NCFError(m.code as NCFErrorCode, m.message, m.details); // reported while no one asked
+    });
+    worker.on('error', (e: Error & { code?: string }) => {
+      this.fail(e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+        ? unreadable('its decoder ran out of memory')
+        : unreadable(`its decoder failed: ${e.name === 'RuntimeError' ? `WebAssembly ${e.message}` : e.message}`));
+    });
+    worker.on('exit', (code) => this.fail(unreadable(`its decoder stopped (exit code ${code})`)));
+  }
+
+  private fail(e: NCFError): void {
+    this.failure ??= e;
+    const w = this.waiting;
+    this.waiting = undefined;
+    w?.reject(this.failure);
+  }
+
+  next(): Promise<ParquetWorkerMessage> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.worker.postMessage('next');
+    });
+  }
+}
+
+async function message(ch: WorkerChannel): Promise<Exclude<ParquetWorkerMessage, { kind: 'error' }>> {
+  const m = await ch.next();
+  if (m.kind !== 'error') return m;
+  throw m.ncf ? new NCFError(m.code as NCFErrorCode, m.message, m.details) : unreadable(m.message);
 }
 
 /** The apache-arrow batches in one Arrow IPC stream. */
@@ -46,89 +114,41 @@ function ipcBatches(ipc: Uint8Array): { schema: arrow.Schema; batches: arrow.Rec
   return { schema: reader.schema, batches: [...reader] };
 }
 
-/**
- * The IPC streams of one WebAssembly batch, in row slices of about `maxBatchBytes` decoded bytes
- * each (slices are views in WebAssembly memory), so JavaScript never copies more than that at once.
- * A batch that alone decodes past the upload's budget is refused before any of it is copied.
- */
-function* slicedIpc(batch: WasmBatch, limits: DecodeLimits, used: number): Generator<Uint8Array> {
-  const size = batch.getArrayMemorySize();
-  const n = batch.numRows;
-  if (used + size > limits.maxDecodedBytes) {
-    batch.free();
-    throw uploadTooLarge('(a Parquet row batch)', used + size, limits.maxDecodedBytes);
-  }
-  const pieces = Math.min(n, Math.ceil(size / limits.maxBatchBytes));
-  if (!(pieces > 1)) {
-    yield batch.intoIPCStream();
-    return;
-  }
-  try {
-    const step = Math.ceil(n / pieces);
-    for (let at = 0; at < n; at += step) yield batch.slice(at, Math.min(step, n - at)).intoIPCStream();
-  } finally {
-    batch.free();
-  }
-}
-
 export async function* readParquet(src: ByteSource, opts: { schema?: SchemaOverride; batchRows?: number; limits?: DecodeLimits } = {}): AsyncGenerator<arrow.RecordBatch> {
   const batchRows = checkBatchRows(opts.batchRows);
   const limits = opts.limits ?? DEFAULT_DECODE_LIMITS;
-  const pw = await parquetWasm();
-  let file: ParquetFile;
-  let schema: arrow.Schema;
-  let blob: Blob;
+  const { path, bytes } = sourceOrigin(src);
+  const cap = memoryCap(limits);
+  const module = await compiledCapped(WASM_FILE, cap);
+  const data: ParquetWorkerData = path !== undefined ? { path, batchRows, limits, memoryCap: cap, module }
+    : { bytes: bytes ?? await readAllBytes(src), batchRows, limits, memoryCap: cap, module };
+  const worker = spawn(data);
   try {
-    blob = await blobOf(src);
-    file = await pw.ParquetFile.fromFile(blob);
-    schema = ipcBatches(file.schema().intoIPCStream()).schema;
-  } catch (e) {
-    throw inputError(e);
-  }
-  try {
-    const conform = conformer(schema, opts.schema, { label: 'Parquet', unit: 'row' });
-    let plans: RowGroupPlan[];
-    try {
-      plans = await planBatches(blob, limits, batchRows);
-    } catch (e) {
-      throw inputError(e);
-    }
+    const ch = new WorkerChannel(worker);
+    const first = await message(ch);
+    if (first.kind !== 'schema') throw unreadable('no schema');
+    const conform = conformer(ipcBatches(first.ipc).schema, opts.schema, { label: 'Parquet', unit: 'row' });
     let rows = 0;
-    let decoded = 0; // IPC bytes handed over so far: about the decoded bytes
     let any = false;
-    for (const plan of plans) {
-      let stream: AsyncIterable<WasmBatch>;
-      try {
-        stream = (await file.stream({ batchSize: plan.batchRows, rowGroups: plan.rowGroups })) as unknown as AsyncIterable<WasmBatch>;
-      } catch (e) {
-        throw inputError(e);
-      }
-      const it = stream[Symbol.asyncIterator]();
-      try {
-        for (;;) {
-          let r: IteratorResult<WasmBatch>;
-          try {
-            r = await it.next();
-          } catch (e) {
-            throw inputError(e);
-          }
-          if (r.done) break;
-          for (const ipc of slicedIpc(r.value, limits, decoded)) {
-            for (const batch of ipcBatches(ipc).batches) {
-              const out = conform.convert(batch, rows);
-              rows += batch.numRows;
-              decoded += ipc.length;
-              any = true;
-              yield out;
-            }
-          }
-        }
-      } finally {
-        await it.return?.().catch(() => undefined);
+    let ahead = message(ch);
+    for (;;) {
+      const m = await ahead;
+      if (m.kind === 'end') break;
+      if (m.kind !== 'batch') throw unreadable(`unexpected ${m.kind}`);
+      // Ask for the next batch before this one is consumed: the worker decodes while the writer
+      // works, and at most two batches exist at once (this one and the one in flight).
+      ahead = message(ch);
+      ahead.catch(() => undefined); // observed by the next await, or dropped when the reader stops
+      for (const batch of ipcBatches(m.ipc).batches) {
+        const out = conform.convert(batch, rows);
+        rows += batch.numRows;
+        any = true;
+        yield out;
       }
     }
     if (!any) yield emptyBatch(conform.schema);
   } finally {
-    file.free();
+    // Also on an early stop (the consumer refused the upload midway): the worker's memory goes with it.
+    await worker.terminate();
   }
 }

@@ -59,7 +59,8 @@ export function queryHeaders(plan: QueryPlan, etag: string, cacheControl = DEFAU
     'NCF-Table-Version': String(plan.version.version),
     'NCF-Row-Groups': `${plan.rowGroupsScanned}/${plan.rowGroupsTotal}`,
     ETag: etag,
-    Vary: 'Accept, Accept-Encoding',
+    // Prefer: count=… adds Content-Range and Preference-Applied (src/query/count.ts).
+    Vary: 'Accept, Accept-Encoding, Prefer',
     'Cache-Control': cacheControl,
   };
 }

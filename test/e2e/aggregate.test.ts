@@ -118,7 +118,8 @@ test('trunc buckets dates and timestamps like DuckDB date_trunc', async () => {
     FROM trips GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3`), 'week');
   const h = await api(server, 'GET', rowsUrl('select=ts.trunc(hour),count(),delay.max()&flag=is.true'));
   assert.equal(h.status, 200, h.text);
-  sameRows(h.json().rows, await duck(`SELECT strftime(date_trunc('hour', ts AT TIME ZONE 'UTC'), '%Y-%m-%dT%H:%M:%S.%gZ') AS ts,
+  // ts is zoned microseconds: six fraction digits, then Z (docs/QUERY.md, "Value text").
+  sameRows(h.json().rows, await duck(`SELECT strftime(date_trunc('hour', ts AT TIME ZONE 'UTC'), '%Y-%m-%dT%H:%M:%S.%fZ') AS ts,
     count(*)::DOUBLE AS count, max(delay) AS max FROM trips WHERE flag GROUP BY 1 ORDER BY 1`), 'hour');
 });
 
@@ -147,7 +148,7 @@ test('order names output columns; limit and offset page the groups; JSON pages l
 
 const STATS = 'select=count(),lo:id.min(),hi:id.max(),delays:delay.count(),last:ts.max()';
 const STATS_SQL = (where: string): string => `SELECT count(*)::DOUBLE AS count, min(id) AS lo, max(id) AS hi, count(delay)::DOUBLE AS delays,
-  strftime(max(ts) AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS last FROM trips ${where}`;
+  strftime(max(ts) AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ') AS last FROM trips ${where}`;
 
 test('count, min and max without keys come from footer statistics, and say so', async () => {
   const r = await api(server, 'GET', rowsUrl(STATS));

@@ -65,7 +65,7 @@ describe('with NCF_CORS_ORIGINS listing origins', () => {
     assert.equal(r.headers['access-control-allow-credentials'], undefined, 'keys travel in Authorization, not cookies');
     const exposed = list(r.headers['access-control-expose-headers']);
     for (const h of ['etag', 'link', 'ncf-table-version', 'ncf-row-groups', 'content-disposition', 'x-request-id']) assert.ok(exposed.includes(h), `${h} in ${exposed}`);
-    assert.deepEqual(list(r.headers.vary), ['accept', 'accept-encoding', 'origin']);
+    assert.deepEqual(list(r.headers.vary), ['accept', 'accept-encoding', 'prefer', 'origin']);
     assert.equal(r.headers['cache-control'], 'private, max-age=5');
     const pinned = await api(server, 'GET', '/v1/tables/flights/rows?version=1', [...KEY, '-H', `Origin: ${DASH}`]);
     assert.equal(pinned.headers['cache-control'], 'public, max-age=31536000, immutable');

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import * as arrow from 'apache-arrow';
-import * as pw from 'parquet-wasm';
+import { dictionaryTable, parquetOf, withLyingDictionaryHeader, withoutArrowSchema } from '../ingest/parquet-crafted.js';
 import { startServer, type Server } from './server.js';
 
 const MiB = 1 << 20;
@@ -37,31 +37,6 @@ async function peakGrowth<T>(f: () => Promise<T>): Promise<{ result: T; growth: 
   } finally {
     clearInterval(timer);
   }
-}
-
-/** One Dictionary<Utf8> column `blob` whose only entry (`valueBytes` of 'x') every row references. */
-function dictionaryTable(valueBytes: number, rows: number): arrow.Table {
-  const dictionary = arrow.vectorFromArray(['x'.repeat(valueBytes)], new arrow.Utf8());
-  const type = new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32());
-  const data = arrow.makeData({ type, length: rows, nullCount: 0, data: new Int32Array(rows), dictionary });
-  return new arrow.Table({ blob: arrow.makeVector(data) });
-}
-
-function parquetOf(table: arrow.Table): Uint8Array {
-  const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.ZSTD).setDictionaryPageSizeLimit(64 * MiB).build();
-  return pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream')), props);
-}
-
-/** The file without its Arrow schema hint (the footer key renamed in place, same length), so a
- *  Dictionary column written from Arrow reads back as plain Utf8: a bomb whose expansion happens
- *  inside parquet-wasm, built without the test itself holding the expanded column. */
-function withoutArrowSchema(parquet: Uint8Array): Uint8Array {
-  const out = new Uint8Array(parquet);
-  const key = new TextEncoder().encode('ARROW:schema');
-  const at = Buffer.from(out).lastIndexOf(Buffer.from(key));
-  assert.ok(at > 0, 'the writer stores ARROW:schema');
-  out[at + key.length - 1] = 'X'.charCodeAt(0);
-  return out;
 }
 
 async function upload(name: string, body: Uint8Array | string, type: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -107,17 +82,43 @@ test('a Parquet bomb read as plain strings (1 MiB value × 200 rows, dictionary-
 test('the issue\'s Parquet bomb (1 MiB value × 1,900 rows read as plain strings) is 413 and the server survives it', { timeout: 180_000 }, async () => {
   // parquet-wasm expands the row group's column chunk (1.9 GiB) whatever the batch size; with the
   // default 65,536-row batch it then needs a second 1.9 GiB buffer, passes WebAssembly's 4 GiB and
-  // aborts the server process (c678d70 and before the batch planning). The dictionary page's header
-  // bounds a row at 1 MiB, so with NCF_MAX_BATCH_BYTES=16M a batch holds 15 rows: one copy, a 413.
+  // aborts the server process (c678d70 and before the batch planning). Now it runs in a worker thread
+  // whose WebAssembly memory cannot grow past the cap the budget gives: the expansion fails there.
   const bomb = withoutArrowSchema(parquetOf(dictionaryTable(MiB, 1900)));
   assert.ok(bomb.length < 64 * 1024, `the bomb is small (${bomb.length} bytes)`);
+  const base = rss();
   const { result: r, growth } = await peakGrowth(() => upload('pq_issue_bomb', bomb, 'application/vnd.apache.parquet'));
   assert.equal(r.status, 413, JSON.stringify(r.body));
   assert.equal(r.body.limit, 'NCF_MAX_DECODED_BYTES');
   assert.equal(await exists('pq_issue_bomb'), false);
   console.log(`parquet plain-string bomb: ${bomb.length} bytes (1,900 MiB decoded), server RSS grew by at most ${(growth / MiB).toFixed(0)} MiB`);
-  assert.ok(growth < 3 * 1024 * MiB, `RSS grew by ${growth} bytes`);
+  // The worker's WebAssembly memory is capped from the budget (2 × 64 + 2 × 16 + 64 = 224 MiB, rounded up to 256 MiB here):
+  // before, the row group's chunk was expanded whole (+1.9 GiB) whatever the batch size.
+  assert.ok(growth < 768 * MiB, `RSS grew by ${growth} bytes`);
+  // The expansion happened in the upload's worker thread, whose WebAssembly memory went with it
+  // (before, it stayed in the server's own WebAssembly memory, which never shrinks).
+  let after = rss();
+  for (let i = 0; i < 50 && after > base + 200 * MiB; i++) {
+    await new Promise((res) => setTimeout(res, 200));
+    after = rss();
+  }
+  console.log(`  server RSS after the answer: ${((after - base) / MiB).toFixed(0)} MiB above its baseline`);
+  assert.ok(after < base + 200 * MiB, `RSS stayed ${after - base} bytes above its baseline`);
   const ok = await upload('pq_after_bomb', parquetOf(dictionaryTable(16, 1000)), 'application/vnd.apache.parquet');
+  assert.equal(ok.status, 201, JSON.stringify(ok.body));
+});
+
+test('a Parquet file whose dictionary page header lies by one byte is 422 and the server lives on (it died before)', { timeout: 120_000 }, async () => {
+  // Before the decoder ran in a worker thread, parquet-wasm's abort was thrown where nothing could
+  // catch it and the whole server exited: a 1 KB file was a denial of service.
+  const bad = await withLyingDictionaryHeader(withoutArrowSchema(parquetOf(dictionaryTable(MiB, 4))));
+  assert.ok(bad.length < 4096, `the file is small (${bad.length} bytes)`);
+  const r = await upload('pq_lying', bad, 'application/vnd.apache.parquet');
+  assert.equal(r.status, 422, JSON.stringify(r.body));
+  assert.match(String(r.body.detail), /not a readable Parquet file/);
+  assert.equal(server.proc.exitCode, null, 'the server process is still running');
+  assert.equal(await exists('pq_lying'), false);
+  const ok = await upload('pq_after_lying', parquetOf(dictionaryTable(16, 1000)), 'application/vnd.apache.parquet');
   assert.equal(ok.status, 201, JSON.stringify(ok.body));
 });
 

@@ -70,12 +70,22 @@ async function duckTypes(path: string): Promise<Record<string, string>> {
   return Object.fromEntries(r.getRowObjectsJS().map((o) => [o.column_name as string, o.column_type as string]));
 }
 
+/** Fraction digits of our JSON text per DuckDB timestamp type (the stored unit: us unless the
+ *  type says otherwise); a second-unit column is exported as milliseconds (Parquet has no seconds),
+ *  so its unit is named here by column. */
+const FRACTION: Record<string, string> = { TIMESTAMP_NS: '.%n', TIMESTAMP_MS: '.%g', TIMESTAMP_S: '' };
+const SECOND_COLUMNS = new Set(['ts_s']);
+
 /** The expression that renders a column of DuckDB type `type` the way our JSON answer does. */
 function asJson(column: string, type: string): string {
   const c = `"${column}"`;
   if (type === 'DATE') return `strftime(${c}, '%Y-%m-%d')`;
-  if (type === 'TIMESTAMP WITH TIME ZONE') return `strftime(${c} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ')`;
-  if (type.startsWith('TIMESTAMP')) return `strftime(${c}::TIMESTAMP, '%Y-%m-%dT%H:%M:%S.%gZ')`;
+  // Zoned columns end in Z, zone-less ones do not; the fraction has exactly the unit's digits.
+  if (type === 'TIMESTAMP WITH TIME ZONE') return `strftime(${c} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ')`;
+  if (type.startsWith('TIMESTAMP')) {
+    const frac = SECOND_COLUMNS.has(column) ? '' : FRACTION[type] ?? '.%f';
+    return `strftime(${c}, '%Y-%m-%dT%H:%M:%S${frac}')`;
+  }
   if (type === 'BLOB') return `to_base64(${c})`;
   if (type === 'BIGINT' || type === 'UBIGINT') {
     // JSON keeps 64-bit integers beyond ±2^53 as strings.
@@ -141,7 +151,7 @@ test('Arrow-typed columns (int8, uint64, float32, binary, second and nanosecond 
   const duck = await duckRows(path);
   assert.equal(duck.length, 600);
   assert.deepEqual(duck, await jsonRows('/v1/tables/typed/rows'));
-  assert.deepEqual(duck[1], { i8: -127, u64: '18446744073709551614', f32: 0.125, bin: 'AQcA', ts_s: '2020-01-02T00:00:01.000Z', ts_ns: '1999-12-31T00:00:01.234Z' });
+  assert.deepEqual(duck[1], { i8: -127, u64: '18446744073709551614', f32: 0.125, bin: 'AQcA', ts_s: '2020-01-02T00:00:01', ts_ns: '1999-12-31T00:00:01.234000000' });
 });
 
 test('POST /query with filters, order, select and limit, as Parquet; ETag revalidation; empty answers', async () => {

@@ -35,7 +35,8 @@ export const DUCK_COLUMNS = `{'id': 'INTEGER', 'origin': 'VARCHAR', 'delay': 'IN
 export const DUCK_SELECT: Record<string, string> = {
   id: 'id', origin: 'origin', delay: 'delay', score: 'score',
   day: `strftime(day, '%Y-%m-%d')`,
-  ts: `strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ')`,
+  // ts is zoned, in microseconds (CSV ingest): six fraction digits, then Z.
+  ts: `strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ')`,
   big: 'big::VARCHAR', flag: 'flag',
 };
 export const ALL_COLUMNS = Object.keys(DUCK_SELECT);

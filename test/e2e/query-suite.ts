@@ -159,7 +159,7 @@ export function querySuite(backend: Backend): void {
     test('JSON: int64 beyond 2^53 as strings, dates, timestamps ISO 8601', async () => {
       const doc = await (await req(server, 'GET', '/v1/tables/trips/rows?id=eq.17')).json() as any;
       assert.deepEqual(doc.rows, [{
-        id: 17, origin: 'a,b "q"', delay: 69, score: null, day: '2024-01-18', ts: '2024-03-01T00:00:17.000Z', big: '9007199254741010', flag: false,
+        id: 17, origin: 'a,b "q"', delay: 69, score: null, day: '2024-01-18', ts: '2024-03-01T00:00:17.000000Z', big: '9007199254741010', flag: false,
       }]);
       assert.equal(doc.rowCount, 1);
       assert.equal(doc.next, null);

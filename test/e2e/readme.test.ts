@@ -67,7 +67,7 @@ test('the curl session: upload, list, schema, query as JSON and as Arrow, and th
     assert.deepEqual(f.getChild('dest').toArray(), ['SFO', 'JFK']);
 
     const b = await run(more!.code, server);
-    assert.deepEqual(b.statuses, [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 204], b.stderr);
+    assert.deepEqual(b.statuses, [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 204], b.stderr);
     assert.match(b.stdout, /"version":2,"rowCount":5,/);
     assert.match(b.stdout, /"operation":"append"/);
     assert.match(b.stdout, /\{"version":2,"time":"[^"]+","operation":"append","rowsAdded":1,"rowCount":5\}/);
@@ -77,9 +77,12 @@ test('the curl session: upload, list, schema, query as JSON and as Arrow, and th
     assert.match(b.stdout, /origin,dest,delay,date\r?\nSFO,JFK,75,2024-01-02\r?\nLAX,ORD,-3,2024-01-02\r?\nSFO,LAX,,2024-01-03\r?\n/);
     assert.ok(b.stdout.includes('"rows":[{"origin":"JFK","delay":130},{"origin":"SFO","delay":75}],"rowCount":2'), b.stdout);
     assert.match(b.stdout, /^ncf-row-groups: 0\/2\r?$/im);
+    assert.match(b.stdout, /^content-range: 0-1\/3\r?$/im);
+    assert.match(b.stdout, /^preference-applied: count=exact\r?$/im);
     assert.ok(b.stdout.includes('"rows":[{"origin":"SFO","count":2,"late":75},{"origin":"JFK","count":1,"late":130},'
       + '{"origin":"LAX","count":1,"late":-3},{"origin":"ORD","count":1,"late":12}],"rowCount":4'), b.stdout);
-    assert.match(b.stdout, /"row_count":\{"value":5,"exact":true\}/);
+    assert.match(b.stdout, /"rowCount":\{"value":5,"exact":true\}/);
+    assert.match(b.stdout, /"row_count":\{"value":5,"exact":true\}/, "the deprecated snake_case key is still sent");
     assert.match(b.stdout, /"column":"delay","type":"int32".*"bins":\[/);
     assert.match(b.stdout, /"column":"origin","type":"string".*"values":\[\{"value":"SFO","count":2\}/);
     assert.match(b.stdout, /"name":"delay","type":"int64"/);

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { fileSource } from '../../src/ingest/index.js';
+import { bufferSource, fileSource } from '../../src/ingest/index.js';
+import { readParquet } from '../../src/ingest/parquet.js';
+import { dictionaryTable, parquetOf, withLyingDictionaryHeader, withoutArrowSchema } from './parquet-crafted.js';
 import { read, rejectsWith } from './util.js';
 
 const N = 10_000;
@@ -94,4 +96,39 @@ test('Parquet: an empty file gives one empty batch; decimals and garbage are ref
   await rejectsWith(read('parquet', fileSource(join(dir, 'dec.parquet'))), 'UNSUPPORTED', /column "price" has Arrow type Decimal/);
   await writeFile(join(dir, 'bad.parquet'), 'PAR1 this is not really parquet PAR1');
   await rejectsWith(read('parquet', fileSource(join(dir, 'bad.parquet'))), 'INPUT', /not a readable Parquet file/);
+});
+
+/** The MessagePorts this process holds (one per live Parquet decoding worker). */
+function ports(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === 'MessagePort').length;
+}
+
+test('Parquet: a file that makes parquet-wasm abort is INPUT, in this process too; its worker is gone', async () => {
+  const before = ports();
+  const bad = await withLyingDictionaryHeader(withoutArrowSchema(parquetOf(dictionaryTable(1 << 20, 4))));
+  await rejectsWith(read('parquet', bad), 'INPUT', /not a readable Parquet file/);
+  // The worker's abort was contained: the same process still reads Parquet.
+  const ok = await read('parquet', parquetOf(dictionaryTable(16, 10)));
+  assert.equal(ok.batches.reduce((n, b) => n + b.numRows, 0), 10);
+  assert.equal(ports(), before);
+});
+
+test('Parquet: stopping early (a consumer that refuses the upload midway) terminates the worker', async () => {
+  const before = ports();
+  let batches = 0;
+  for await (const b of readParquet(fileSource(join(dir, 'x.parquet')), { batchRows: 1000 })) {
+    assert.ok(b.numRows > 0);
+    assert.equal(ports(), before + 1, 'one worker while reading');
+    if (++batches === 2) break;
+  }
+  assert.equal(ports(), before);
+});
+
+test('Parquet: a row group needing more WebAssembly memory than the budget allows is LIMIT, not an abort', async () => {
+  // 300 rows × 1 MiB read as plain strings: parquet-wasm expands the chunk to ~300 MiB; a 16 MiB
+  // budget caps the worker's memory at 128 MiB (2 × 16 + 2 × 16 + 64, a power of two).
+  const bomb = withoutArrowSchema(parquetOf(dictionaryTable(1 << 20, 300)));
+  const limits = { maxValueBytes: 4 << 20, maxBatchBytes: 16 << 20, maxDecodedBytes: 16 << 20 };
+  const e = await rejectsWith((async () => { for await (const _ of readParquet(bufferSource(bomb), { limits })); })(), 'LIMIT', /128 MiB of memory its decoded-size budget allows \(NCF_MAX_DECODED_BYTES/);
+  assert.equal(e.details.limit, 'NCF_MAX_DECODED_BYTES');
 });

@@ -57,7 +57,8 @@ test('a slice renders exactly its rows as NDJSON, JSON and CSV, for every type',
   const row3 = JSON.parse(lines[4]!);
   assert.deepEqual(row3, {
     i8: -14, u32: 400000000, i64: String(2n ** 60n - 4n), f32: 1, f64: 4.4, b: true, s: 's"4,\né', bin: Buffer.from([4, 251]).toString('base64'),
-    d: '1969-12-24', ts: '1970-01-01T00:00:04.000000487Z',
+    // A zone-less column (no timezone in COLUMNS): wall-clock text, no Z.
+    d: '1969-12-24', ts: '1970-01-01T00:00:04.000000487',
   });
   assert.equal(JSON.parse(lines[7]!).f32, 'NaN');
   assert.equal(JSON.parse(lines[3]!).s, null);

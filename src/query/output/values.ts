@@ -1,9 +1,10 @@
 // Per-column value renderers for text outputs (JSON, NDJSON, CSV), reading Arrow buffers directly.
 // JSON rules: int64/uint64 beyond ±2^53 become strings (JS clients would silently round them), dates
-// are "YYYY-MM-DD", timestamps ISO 8601 (UTC "Z" when the column has a zone or is zone-less), binary
+// and timestamps as value-text.ts writes them (exact to the unit, `Z` only for zoned columns), binary
 // is base64, NaN and ±Infinity (not JSON) become strings.
 
 import * as arrow from 'apache-arrow';
+import { ARROW_UNITS, dateText, timestampText } from '../../value-text.js';
 
 export type Render = (i: number) => string;
 
@@ -18,39 +19,6 @@ function isNull(data: arrow.Data, i: number): boolean {
 
 function quoteJson(s: string): string {
   return JSON.stringify(s);
-}
-
-/** Microseconds-per-unit for Arrow TimeUnit values 0..3 (s, ms, us, ns) expressed as divisors to ms. */
-function timestampToIso(v: bigint, unit: arrow.TimeUnit): string {
-  let ms: number, subMs = '';
-  switch (unit) {
-    case arrow.TimeUnit.SECOND: ms = Number(v) * 1000; break;
-    case arrow.TimeUnit.MILLISECOND: ms = Number(v); break;
-    case arrow.TimeUnit.MICROSECOND: {
-      const q = v / 1000n, r = v % 1000n;
-      const adj = r < 0n ? 1n : 0n;
-      ms = Number(q - adj);
-      const us = Number(r < 0n ? r + 1000n : r);
-      if (us !== 0) subMs = String(us).padStart(3, '0');
-      break;
-    }
-    default: {
-      const q = v / 1000000n, r = v % 1000000n;
-      const adj = r < 0n ? 1n : 0n;
-      ms = Number(q - adj);
-      const ns = Number(r < 0n ? r + 1000000n : r);
-      if (ns !== 0) subMs = String(ns).padStart(6, '0').replace(/0+$/, '');
-    }
-  }
-  const d = new Date(ms);
-  if (Number.isNaN(d.getTime())) return String(v);
-  const iso = d.toISOString();
-  return subMs ? `${iso.slice(0, -1)}${subMs}Z` : iso;
-}
-
-function dateToIso(days: number): string {
-  const d = new Date(days * 86400000);
-  return Number.isNaN(d.getTime()) ? String(days) : d.toISOString().slice(0, 10);
 }
 
 /** Renders value i of `data` as a JSON literal ("null" for nulls). */
@@ -236,12 +204,13 @@ function plainRenderer(data: arrow.Data, json: boolean): Render {
   }
   if (arrow.DataType.isDate(type)) {
     const v = data.values as Int32Array;
-    return (i) => (json ? `"${dateToIso(v[i]!)}"` : dateToIso(v[i]!));
+    return (i) => (json ? `"${dateText(v[i]!)}"` : dateText(v[i]!));
   }
   if (arrow.DataType.isTimestamp(type)) {
     const v = data.values as BigInt64Array;
-    const unit = (type as arrow.Timestamp).unit;
-    return (i) => (json ? `"${timestampToIso(v[i]!, unit)}"` : timestampToIso(v[i]!, unit));
+    const unit = ARROW_UNITS[(type as arrow.Timestamp).unit]!;
+    const zoned = Boolean((type as arrow.Timestamp).timezone);
+    return (i) => (json ? `"${timestampText(v[i]!, unit, zoned)}"` : timestampText(v[i]!, unit, zoned));
   }
   if (arrow.DataType.isInt(type) && (type as arrow.Int).bitWidth === 64) {
     const v = data.values as BigInt64Array | BigUint64Array;
