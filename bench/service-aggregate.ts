@@ -58,8 +58,9 @@ const QUERIES: Query[] = [
   {
     key: 'trunc-day',
     select: 'select=ts.trunc(day),count(),delay.avg()',
-    // Grouped by the truncated timestamp; only the groups are formatted (as the service's JSON renders them).
-    sql: (f) => `SELECT strftime(day, '%Y-%m-%dT%H:%M:%S.000Z') AS ts, count, avg FROM (SELECT date_trunc('day', ts) AS day,
+    // Grouped by the truncated timestamp; only the groups are formatted, as the service's JSON renders
+    // them (docs/QUERY.md "Value text": the column's microsecond digits, no Z on a zone-less column).
+    sql: (f) => `SELECT strftime(day, '%Y-%m-%dT%H:%M:%S.%f') AS ts, count, avg FROM (SELECT date_trunc('day', ts) AS day,
       count(*) AS count, avg(delay) AS avg FROM read_parquet(${lit(f)}) GROUP BY 1)`,
     keyOf: (r) => String(r.ts),
   },
