@@ -11,6 +11,7 @@ import { newId } from '../../storage/keys.js';
 import { startPgServer, type PgTestServer } from '../storage/pg-cluster.js';
 import { startS3Server, type S3TestServer } from '../storage/s3-server.js';
 import { req, startServer, tempFiles, type Server } from './server.js';
+import { gated, until } from './gated.js';
 
 let pg: PgTestServer | undefined;
 let s3: S3TestServer | undefined;
@@ -57,28 +58,6 @@ async function versionCount(s: Server, table: string): Promise<number> {
   return ((await r.json()) as { versions: unknown[] }).versions.length;
 }
 
-/** A body the test finishes later, so both replicas hold the request before either commits. */
-function gated(head: string, tail: string): { body: ReadableStream<Uint8Array>; finish(): void } {
-  let finish!: () => void;
-  const gate = new Promise<void>((res) => { finish = res; });
-  const body = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      controller.enqueue(new TextEncoder().encode(head));
-      await gate;
-      controller.enqueue(new TextEncoder().encode(tail));
-      controller.close();
-    },
-  });
-  return { body, finish };
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** Table files of the prefix in the emulator's directory (each object is a folder or file named after its key). */
 async function objectCount(): Promise<number> {

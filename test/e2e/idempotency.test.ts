@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { api, assertProblem, curl, req, startServer, tempFiles, type Server } from './server.js';
+import { gated, until } from './gated.js';
 
 let server: Server;
 
@@ -37,28 +38,6 @@ async function versions(s: Server, table: string): Promise<number> {
   return ((await r.json()) as { versions: unknown[] }).versions.length;
 }
 
-/** A body the test finishes later: the request has started (and claimed its key) before. */
-function gated(head: string, tail: string): { body: ReadableStream<Uint8Array>; finish(): void } {
-  let finish!: () => void;
-  const gate = new Promise<void>((res) => { finish = res; });
-  const body = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      controller.enqueue(new TextEncoder().encode(head));
-      await gate;
-      controller.enqueue(new TextEncoder().encode(tail));
-      controller.close();
-    },
-  });
-  return { body, finish };
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('Idempotency-Key', () => {
   test('a retried append (real curl) answers the first status and body and adds nothing', async () => {
