@@ -1,14 +1,14 @@
 // `npm run bench`: NCF against Parquet (DuckDB, parquet-wasm) and Arrow IPC in one process run,
-// printed as a fixed-width table of figures and ratios; then the HTTP service part (bench/service.ts):
+// printed as a fixed-width table of figures and ratios; then the HTTP service part (bench/service/run.ts):
 // upload, full-table Arrow stream and a point query under load, against the built server as a child
 // process. Options:
 //   --quick           100k-row data sets, one timed run, no warm-up (a smoke run of a few seconds)
 // Data sets: users 100k and 1M, flights 1M (all measurements), numeric 1M (projection only).
 //   --json <path>     also write the raw figures (every sample) as JSON
-//   --service-only    skip the engine part: only the HTTP service part (bench/service.ts), which
+//   --service-only    skip the engine part: only the HTTP service part (bench/service/run.ts), which
 //                     otherwise runs after it; it needs `npm run build` first
 //   --service-cpu-prof <dir>  run the server with node --cpu-prof, its profile written to <dir>
-//   --object-storage-only  only the object-storage part (bench/service-s3.ts: s3rver + PostgreSQL
+//   --object-storage-only  only the object-storage part (bench/service/s3.ts: s3rver + PostgreSQL
 //                     against local folder + SQLite), which otherwise runs after the service part
 // Temporary files go to a fresh directory under os.tmpdir() and are deleted at the end.
 
@@ -17,18 +17,18 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { makeFlights, makeNumeric, makeUsers, type Dataset } from './datasets.js';
-import { Duck } from './duckdb.js';
-import { describeMachine } from './machine.js';
-import { gc, type RunPlan } from './measure.js';
-import { readNcf, tsRangeWhere, writeNcf } from './ncf.js';
-import { renderReport } from './report.js';
-import type { DatasetResult, RunResult } from './results.js';
-import { runServiceBench } from './service.js';
-import { renderServiceReport } from './service-report.js';
-import { renderObjectStorageReport, runObjectStorageBench, type ObjectStorageResult } from './service-s3.js';
-import { runDataset, runProjectionOnly, type NcfAdapter } from './suite.js';
-import { checkTargets } from './targets.js';
+import { makeFlights, makeNumeric, makeUsers, type Dataset } from './data/datasets.js';
+import { Duck } from './engine/duckdb.js';
+import { describeMachine } from './common/machine.js';
+import { gc, type RunPlan } from './common/measure.js';
+import { readNcf, tsRangeWhere, writeNcf } from './engine/ncf.js';
+import { renderReport } from './common/report.js';
+import type { DatasetResult, RunResult } from './common/results.js';
+import { runServiceBench } from './service/run.js';
+import { renderServiceReport } from './service/report.js';
+import { renderObjectStorageReport, runObjectStorageBench, type ObjectStorageResult } from './service/s3.js';
+import { runDataset, runProjectionOnly, type NcfAdapter } from './engine/suite.js';
+import { checkTargets } from './common/targets.js';
 
 const USAGE = `usage: npm run bench -- [--quick] [--json out.json] [--service-only] [--object-storage-only] [--service-cpu-prof dir]
   --quick                   100k-row data sets, 1 timed run, no warm-up; service: 100k/300k rows, 3 s of load
@@ -38,7 +38,10 @@ const USAGE = `usage: npm run bench -- [--quick] [--json out.json] [--service-on
   --service-cpu-prof <dir>  run the server with node --cpu-prof, writing its profile to <dir>`;
 
 /** A data set and whether it runs every measurement or only the projection test. */
-interface DatasetSpec { make: () => Dataset; projectionOnly?: boolean }
+interface DatasetSpec {
+  make: () => Dataset;
+  projectionOnly?: boolean;
+}
 
 function plan(quick: boolean): { run: RunPlan; datasets: DatasetSpec[] } {
   const rows = quick ? 100_000 : 1_000_000;
@@ -56,8 +59,11 @@ export const ncfAdapter: NcfAdapter = { write: writeNcf, read: readNcf, tsRangeW
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      quick: { type: 'boolean', default: false }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' },
-      'service-only': { type: 'boolean', default: false }, 'service-cpu-prof': { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      json: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      'service-only': { type: 'boolean', default: false },
+      'service-cpu-prof': { type: 'string' },
       'object-storage-only': { type: 'boolean', default: false },
     },
     allowPositionals: false,
@@ -97,8 +103,14 @@ async function main(): Promise<void> {
         gc();
       }
       result = {
-        startedAt, mode: quick ? 'quick' : 'full', warmups: run.warmups, repeats: run.repeats, machine,
-        datasets: results, targets: checkTargets(results), totalSeconds: (performance.now() - started) / 1000,
+        startedAt,
+        mode: quick ? 'quick' : 'full',
+        warmups: run.warmups,
+        repeats: run.repeats,
+        machine,
+        datasets: results,
+        targets: checkTargets(results),
+        totalSeconds: (performance.now() - started) / 1000,
       };
       console.log(renderReport(result));
       console.log('');
@@ -110,7 +122,9 @@ async function main(): Promise<void> {
       console.log(renderServiceReport(service, { ...(serviceOnly ? { machine } : {}), mode: quick ? 'quick' : 'full', plan: run }));
       console.log('');
     } else {
-      console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${machine.os}; load average ${machine.loadAverage.toFixed(2)} at start`);
+      console.log(
+        `machine: ${machine.cpu}, ${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${machine.os}; load average ${machine.loadAverage.toFixed(2)} at start`,
+      );
     }
     const objectStorage: ObjectStorageResult = await runObjectStorageBench({ quick, dir, log });
     console.log(renderObjectStorageReport(objectStorage, quick ? 'quick' : 'full'));

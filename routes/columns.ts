@@ -4,10 +4,10 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceContext } from '../src/context.js';
-import { badQuery, fromEngineError } from '../src/errors.js';
+import { badQuery, fromEngineError } from '../src/http/errors.js';
 import { NCFError } from '../src/format/errors.js';
 import { parseQueryFilters, type Filter } from '../src/format/filter/index.js';
-import { leaseFor } from '../src/footer-cache.js';
+import { leaseFor } from '../src/tables/reader-cache.js';
 import { cacheControlFor } from '../src/query/cache-control.js';
 import { computeDistinct, DEFAULT_DISTINCT_LIMIT, MAX_DISTINCT_LIMIT } from '../src/query/distinct.js';
 import { checkHistogramColumn, computeHistogram, DEFAULT_BINS, MAX_BINS } from '../src/query/histogram.js';
@@ -16,7 +16,7 @@ import { parseVersion, queryProblem } from '../src/query/params.js';
 import { planColumn, type QueryPlan } from '../src/query/plan.js';
 import { JSON_ONLY } from '../src/query/negotiate.js';
 import { abortProblem, etagOf, matchesETag, queryHeaders, requestSignal } from '../src/query/respond.js';
-import { checkTableName, loadTable } from '../src/table-ref.js';
+import { checkTableName, loadTable } from '../src/tables/table-ref.js';
 import { rawSearch, type QueryRoutesOptions } from './rows.js';
 
 interface ColumnRequest {
@@ -68,10 +68,20 @@ async function plan(ctx: ServiceContext, r: ColumnRequest, reply: FastifyReply):
 }
 
 /** Answers with JSON, honouring If-None-Match; `compute` runs only when the client lacks the answer. */
-async function answer(ctx: ServiceContext, req: FastifyRequest, reply: FastifyReply, plan: QueryPlan, etagParts: string[],
-  compute: (signal: AbortSignal) => Promise<unknown>): Promise<FastifyReply> {
+async function answer(
+  ctx: ServiceContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  plan: QueryPlan,
+  etagParts: string[],
+  compute: (signal: AbortSignal) => Promise<unknown>,
+): Promise<FastifyReply> {
   const etag = etagOf(plan, etagParts);
-  const headers = queryHeaders(plan, etag, cacheControlFor(ctx.config, (req.query as { version?: unknown } | undefined)?.version !== undefined));
+  const headers = queryHeaders(
+    plan,
+    etag,
+    cacheControlFor(ctx.config, (req.query as { version?: unknown } | undefined)?.version !== undefined),
+  );
   if (matchesETag(req.headers['if-none-match'], etag)) return reply.code(304).headers(headers).send();
   const signal = requestSignal(reply.raw, ctx.config.queryTimeoutMs);
   ctx.metrics.rowGroups(plan.rowGroupsScanned, plan.rowGroupsTotal);
@@ -82,7 +92,10 @@ async function answer(ctx: ServiceContext, req: FastifyRequest, reply: FastifyRe
     const p = abortProblem(signal, e);
     throw p instanceof NCFError ? fromEngineError(p, 'stored') : p;
   }
-  return reply.code(200).headers({ ...headers, 'Content-Type': 'application/json; charset=utf-8' }).send(JSON.stringify(body));
+  return reply
+    .code(200)
+    .headers({ ...headers, 'Content-Type': 'application/json; charset=utf-8' })
+    .send(JSON.stringify(body));
 }
 
 /** Both answer JSON only; their statuses for the contract test. */
@@ -95,15 +108,17 @@ export async function columnRoutes(app: FastifyInstance, opts: QueryRoutesOption
     const r = parseRequest(req, 'bins', DEFAULT_BINS, MAX_BINS);
     const p = await plan(ctx, r, reply);
     checkHistogramColumn(p.columns[0]!);
-    return answer(ctx, req, reply, p, ['histogram', r.column, JSON.stringify(r.where), String(r.size)],
-      (signal) => computeHistogram(p, { bins: r.size, signal, metrics: ctx.metrics }));
+    return answer(ctx, req, reply, p, ['histogram', r.column, JSON.stringify(r.where), String(r.size)], (signal) =>
+      computeHistogram(p, { bins: r.size, signal, metrics: ctx.metrics }),
+    );
   });
 
   app.get('/v1/tables/:name/columns/:column/distinct', { config: COLUMN_ROUTE }, async (req, reply) => {
     const r = parseRequest(req, 'limit', DEFAULT_DISTINCT_LIMIT, MAX_DISTINCT_LIMIT);
     const p = await plan(ctx, r, reply);
-    return answer(ctx, req, reply, p, ['distinct', r.column, JSON.stringify(r.where), String(r.size)],
-      (signal) => computeDistinct(p, { limit: r.size, signal, metrics: ctx.metrics }));
+    return answer(ctx, req, reply, p, ['distinct', r.column, JSON.stringify(r.where), String(r.size)], (signal) =>
+      computeDistinct(p, { limit: r.size, signal, metrics: ctx.metrics }),
+    );
   });
 }
 

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 import type { ServiceContext } from '../src/context.js';
-import { notFound, serviceUnavailable } from '../src/errors.js';
-import { pageCsp, setPageHeaders } from '../src/security-headers.js';
+import { notFound, serviceUnavailable } from '../src/http/errors.js';
+import { pageCsp, setPageHeaders } from '../src/http/security-headers.js';
 import { JSON_ONLY } from '../src/query/negotiate.js';
 
 /** How long a readiness probe waits for each dependency. */
@@ -78,7 +78,12 @@ const DOCS_CSP = pageCsp({ inlineScripts: [DOCS_SCRIPT], inlineStyles: true });
 async function withTimeout(what: string, p: Promise<void>): Promise<string | null> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([p, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS); })]);
+    await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
+      }),
+    ]);
     return null;
   } catch (e) {
     return `${what}: ${e instanceof Error ? e.message : String(e)}`;

@@ -4,9 +4,9 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceContext } from '../src/context.js';
-import { fromEngineError } from '../src/errors.js';
+import { fromEngineError } from '../src/http/errors.js';
 import { NCFError } from '../src/format/errors.js';
-import { leaseFor } from '../src/footer-cache.js';
+import { leaseFor } from '../src/tables/reader-cache.js';
 import { cacheControlFor } from '../src/query/cache-control.js';
 import { negotiateEncoding, negotiateFormat } from '../src/query/negotiate.js';
 import { checkQueryLimits } from '../src/query/limits.js';
@@ -14,7 +14,7 @@ import { parseQueryBody, parseRowsQuery, queryProblem, type QueryRequest } from 
 import { planQuery } from '../src/query/plan.js';
 import { aggregateOf, prepareAggregate, type AggregateAnswer } from '../src/query/aggregate/answer.js';
 import { abortProblem, answerQuery, matchesETag, planLimit, queryETag, queryHeaders, requestSignal } from '../src/query/respond.js';
-import { checkTableName, loadTable } from '../src/table-ref.js';
+import { checkTableName, loadTable } from '../src/tables/table-ref.js';
 import { contentRange, countPreference, countRows, unfilteredTotal } from '../src/query/count.js';
 
 export interface QueryRoutesOptions {
@@ -50,15 +50,22 @@ function nextLinkFor(path: string, search: string, q: QueryRequest, version: num
   };
 }
 
-async function runQuery(ctx: ServiceContext, req: FastifyRequest, reply: FastifyReply, name: string, q: QueryRequest,
-  paging: 'get' | 'post'): Promise<FastifyReply> {
+async function runQuery(
+  ctx: ServiceContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  name: string,
+  q: QueryRequest,
+  paging: 'get' | 'post',
+): Promise<FastifyReply> {
   checkQueryLimits(q.spec, paging === 'post' ? 'where' : 'filter');
   const format = negotiateFormat(req.headers.accept, q.format);
   const encoding = negotiateEncoding(req.headers['accept-encoding']);
   const version = await loadTable(ctx, name, q.spec.version ?? undefined);
   const agg = aggregateOf(q.spec, version.columns);
   const max = ctx.config.maxResponseRows;
-  let plan, aggregate: AggregateAnswer | null = null;
+  let plan,
+    aggregate: AggregateAnswer | null = null;
   // The files stay open while this answer streams, even if the reader cache evicts them meanwhile.
   const lease = leaseFor(ctx, reply.raw);
   try {
@@ -79,10 +86,15 @@ async function runQuery(ctx: ServiceContext, req: FastifyRequest, reply: Fastify
   // their number of groups being known only once the scan ends.
   if (aggregate === null) {
     const mode = countPreference(req.headers.prefer);
-    let known = unfilteredTotal(plan), total: number | null = null;
+    let known = unfilteredTotal(plan),
+      total: number | null = null;
     if (mode !== null) {
       try {
-        const count = await countRows(version, q.spec.where, (key) => lease.get(key), mode, { signal, metrics: ctx.metrics, maxResponseRows: max });
+        const count = await countRows(version, q.spec.where, (key) => lease.get(key), mode, {
+          signal,
+          metrics: ctx.metrics,
+          maxResponseRows: max,
+        });
         known = total = count.total;
       } catch (e) {
         throw mapError(abortProblem(signal, e));
@@ -98,13 +110,25 @@ async function runQuery(ctx: ServiceContext, req: FastifyRequest, reply: Fastify
   let answer;
   try {
     answer = await answerQuery({
-      plan, spec: q.spec, format, csvSafe: q.csvSafe, encoding, maxResponseRows: max, signal, metrics: ctx.metrics,
-      nextLink: nextLinkFor(path, rawSearch(req.url), q, version.version, paging), batches: aggregate?.batches, log: req.log,
+      plan,
+      spec: q.spec,
+      format,
+      csvSafe: q.csvSafe,
+      encoding,
+      maxResponseRows: max,
+      signal,
+      metrics: ctx.metrics,
+      nextLink: nextLinkFor(path, rawSearch(req.url), q, version.version, paging),
+      batches: aggregate?.batches,
+      log: req.log,
     });
   } catch (e) {
     throw mapError(abortProblem(signal, e));
   }
-  return reply.code(200).headers({ ...headers, ...answer.headers }).send(answer.body);
+  return reply
+    .code(200)
+    .headers({ ...headers, ...answer.headers })
+    .send(answer.body);
 }
 
 export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions): Promise<void> {

@@ -11,8 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { notFound } from '../src/errors.js';
-import { PAGE_CSP, setPageHeaders } from '../src/security-headers.js';
+import { notFound } from '../src/http/errors.js';
+import { PAGE_CSP, setPageHeaders } from '../src/http/security-headers.js';
 
 /** web/ lives at the repository root: two levels above the built file, one above the source. */
 export function webRoot(): string {
@@ -63,11 +63,13 @@ export default async function webRoutes(app: FastifyInstance): Promise<void> {
   const root = webRoot();
   // The servable files are fixed at start-up: a request can only name one of these.
   const assets = new Set(readdirSync(root).filter((f) => /^[a-z0-9][a-z0-9.-]*\.(js|css|svg)$/.test(f)));
-  const vendor = new Map(Object.entries(VENDOR).map(([name, v]) => {
-    const dir = packageDir(v.pkg);
-    if (!existsSync(join(dir, v.file))) throw new Error(`${v.pkg} has no ${v.file}: the /vendor/${name} bundle is missing`);
-    return [name, { dir, file: v.file }] as const;
-  }));
+  const vendor = new Map(
+    Object.entries(VENDOR).map(([name, v]) => {
+      const dir = packageDir(v.pkg);
+      if (!existsSync(join(dir, v.file))) throw new Error(`${v.pkg} has no ${v.file}: the /vendor/${name} bundle is missing`);
+      return [name, { dir, file: v.file }] as const;
+    }),
+  );
 
   await app.register(fastifyStatic, { root, serve: false });
 
@@ -77,20 +79,30 @@ export default async function webRoutes(app: FastifyInstance): Promise<void> {
   };
 
   app.get('/', { config: { public: true, statuses: FILE_STATUSES } }, (_req, reply) =>
-    send(setPageHeaders(reply, PAGE_CSP), 'index.html', root, REVALIDATE, TYPES['.html']!));
+    send(setPageHeaders(reply, PAGE_CSP), 'index.html', root, REVALIDATE, TYPES['.html']!),
+  );
 
   app.get('/examples/dashboard', { config: { public: true, statuses: FILE_STATUSES } }, (_req, reply) =>
-    send(setPageHeaders(reply, PAGE_CSP), 'dashboard.html', root, REVALIDATE, TYPES['.html']!));
+    send(setPageHeaders(reply, PAGE_CSP), 'dashboard.html', root, REVALIDATE, TYPES['.html']!),
+  );
 
-  app.get<{ Params: { file: string } }>('/web/:file', { config: { public: true, statuses: [...FILE_STATUSES, 404] } }, async (req, reply) => {
-    const file = req.params.file;
-    if (!assets.has(file)) throw notFound(`no web asset "${file}"`);
-    return send(reply, file, root, REVALIDATE, typeOf(file));
-  });
+  app.get<{ Params: { file: string } }>(
+    '/web/:file',
+    { config: { public: true, statuses: [...FILE_STATUSES, 404] } },
+    async (req, reply) => {
+      const file = req.params.file;
+      if (!assets.has(file)) throw notFound(`no web asset "${file}"`);
+      return send(reply, file, root, REVALIDATE, typeOf(file));
+    },
+  );
 
-  app.get<{ Params: { file: string } }>('/vendor/:file', { config: { public: true, statuses: [...FILE_STATUSES, 404] } }, async (req, reply) => {
-    const v = vendor.get(req.params.file);
-    if (v === undefined) throw notFound(`no vendor bundle "${req.params.file}"; there are ${[...vendor.keys()].join(', ')}`);
-    return send(reply, v.file, v.dir, VENDOR_CACHE, TYPES['.js']!);
-  });
+  app.get<{ Params: { file: string } }>(
+    '/vendor/:file',
+    { config: { public: true, statuses: [...FILE_STATUSES, 404] } },
+    async (req, reply) => {
+      const v = vendor.get(req.params.file);
+      if (v === undefined) throw notFound(`no vendor bundle "${req.params.file}"; there are ${[...vendor.keys()].join(', ')}`);
+      return send(reply, v.file, v.dir, VENDOR_CACHE, TYPES['.js']!);
+    },
+  );
 }

@@ -22,11 +22,18 @@ function filesUnder(dir) {
 
 /** The hash of the build's inputs under `root`. */
 export function inputsHash(root = ROOT) {
-  const files = [...INPUT_DIRS.flatMap((d) => filesUnder(join(root, d))), ...INPUT_FILES.map((f) => join(root, f)).filter((f) => existsSync(f))]
+  const files = [
+    ...INPUT_DIRS.flatMap((d) => filesUnder(join(root, d))),
+    ...INPUT_FILES.map((f) => join(root, f)).filter((f) => existsSync(f)),
+  ]
     .map((f) => relative(root, f).split('\\').join('/'))
     .sort();
   const h = createHash('sha256');
-  for (const f of files) h.update(f).update('\0').update(readFileSync(join(root, f))).update('\0');
+  for (const f of files)
+    h.update(f)
+      .update('\0')
+      .update(readFileSync(join(root, f)))
+      .update('\0');
   return h.digest('hex');
 }
 

@@ -6,18 +6,18 @@
 
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { installAuth } from './auth.js';
-import { clientErrorHandler } from './client-error.js';
+import { installAuth } from './http/auth.js';
+import { clientErrorHandler } from './http/client-error.js';
 import type { Config } from './config.js';
 import type { ServiceContext } from './context.js';
-import { installCors } from './cors.js';
-import { closeReaders } from './footer-cache.js';
-import { createMetrics } from './metrics.js';
-import { frameworkProblem, installErrorHandling } from './problem.js';
-import { installRateLimit } from './rate-limit.js';
-import { installSecurityHeaders } from './security-headers.js';
+import { installCors } from './http/cors.js';
+import { closeReaders } from './tables/reader-cache.js';
+import { createMetrics } from './http/metrics.js';
+import { frameworkProblem, installErrorHandling } from './http/problem.js';
+import { installRateLimit } from './http/rate-limit.js';
+import { installSecurityHeaders } from './http/security-headers.js';
 import { installAcceptCheck } from './query/negotiate.js';
-import { installIdleTimeout, serverTimeoutOptions } from './timeouts.js';
+import { installIdleTimeout, serverTimeoutOptions } from './http/timeouts.js';
 import { openStorage } from '../storage/open.js';
 import opsRoutes from '../routes/ops.js';
 import tableRoutes from '../routes/tables.js';
@@ -84,7 +84,17 @@ export function loggerOptions(level: Config['logLevel']): FastifyServerOptions['
     redact: {
       // rawPacket: the bytes of a request Node's parser refused (headers included) on its error;
       // client-error.ts never logs that error, and no other logged error may carry it either.
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', '*.headers.authorization', '*.headers.cookie', 'busboyOptions.headers', 'rawPacket', '*.rawPacket'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'headers.authorization',
+        'headers.cookie',
+        '*.headers.authorization',
+        '*.headers.cookie',
+        'busboyOptions.headers',
+        'rawPacket',
+        '*.rawPacket',
+      ],
       censor: '[redacted]',
     },
     serializers: {
@@ -104,7 +114,11 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
   if (isContext(ctxOrConfig)) {
     ctx = ctxOrConfig;
   } else {
-    const storage = await openStorage({ dataDir: ctxOrConfig.dataDir, catalogUrl: ctxOrConfig.catalogUrl, objectStorage: ctxOrConfig.objectStorage });
+    const storage = await openStorage({
+      dataDir: ctxOrConfig.dataDir,
+      catalogUrl: ctxOrConfig.catalogUrl,
+      objectStorage: ctxOrConfig.objectStorage,
+    });
     ownStorage = storage;
     ctx = { config: ctxOrConfig, catalog: storage.catalog, blobs: storage.blobs, metrics: createMetrics() };
   }

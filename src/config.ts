@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseS3Url, S3ConfigError, type S3Location } from '../storage/s3-url.js';
-import { parseCorsOrigins, type CorsOrigins } from './cors.js';
+import { parseS3Url, S3ConfigError, type S3Location } from '../storage/s3/url.js';
+import { parseCorsOrigins, type CorsOrigins } from './http/cors.js';
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_DECODED_RATIO, DEFAULT_MAX_VALUE_BYTES } from './ingest/limits.js';
 import { DEFAULT_CACHE_CONTROL, DEFAULT_CACHE_CONTROL_VERSIONED, parseCacheControl } from './query/cache-control.js';
 
@@ -90,18 +90,21 @@ function sizeOrInt(text: string, sizes: boolean): number | null {
 }
 
 function intVar(name: string, def: number, min: number, max: number, sizes = false) {
-  return z.string().optional().transform((text, ctx) => {
-    if (text === undefined || text.trim() === '') return def;
-    const n = sizeOrInt(text, sizes);
-    if (n === null || n < min || n > max) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `${name}=${JSON.stringify(text)}: expected ${sizes ? 'a byte count (e.g. 1048576, 512M, 10G)' : 'a whole number'} from ${min} to ${max}`,
-      });
-      return z.NEVER;
-    }
-    return n;
-  });
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return def;
+      const n = sizeOrInt(text, sizes);
+      if (n === null || n < min || n > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name}=${JSON.stringify(text)}: expected ${sizes ? 'a byte count (e.g. 1048576, 512M, 10G)' : 'a whole number'} from ${min} to ${max}`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
 }
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -115,19 +118,34 @@ export function parseDuration(text: string): number | null {
 }
 
 function durationVar(name: string, defMs: number, maxMs: number, minMs = 0) {
-  return z.string().optional().transform((text, ctx) => {
-    if (text === undefined || text.trim() === '') return defMs;
-    const n = parseDuration(text);
-    if (n === null || n > maxMs || n < minMs) {
-      const range = maxMs < 86_400_000 ? `${maxMs / 60_000} minutes` : `${maxMs / 86_400_000} days`;
-      ctx.addIssue({ code: 'custom', message: `${name}=${JSON.stringify(text)}: expected a duration such as 90s, 15m, 1h or 2d (a bare number is seconds), ${minMs > 0 ? `at least ${minMs} ms and ` : ''}at most ${range}` });
-      return z.NEVER;
-    }
-    return n;
-  });
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return defMs;
+      const n = parseDuration(text);
+      if (n === null || n > maxMs || n < minMs) {
+        const range = maxMs < 86_400_000 ? `${maxMs / 60_000} minutes` : `${maxMs / 86_400_000} days`;
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name}=${JSON.stringify(text)}: expected a duration such as 90s, 15m, 1h or 2d (a bare number is seconds), ${minMs > 0 ? `at least ${minMs} ms and ` : ''}at most ${range}`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    });
 }
 
-const RATE_WINDOWS: Record<string, number> = { s: 1000, sec: 1000, second: 1000, m: 60_000, min: 60_000, minute: 60_000, h: 3_600_000, hour: 3_600_000 };
+const RATE_WINDOWS: Record<string, number> = {
+  s: 1000,
+  sec: 1000,
+  second: 1000,
+  m: 60_000,
+  min: 60_000,
+  minute: 60_000,
+  h: 3_600_000,
+  hour: 3_600_000,
+};
 
 /** "600/min", "20/s", "1000/15m": requests per window. */
 export function parseRateLimit(text: string): RateLimit | null {
@@ -141,39 +159,54 @@ export function parseRateLimit(text: string): RateLimit | null {
 }
 
 function cacheControlVar(name: string, def: string) {
-  return z.string().optional().transform((text, ctx) => {
-    if (text === undefined || text.trim() === '') return def;
-    const v = parseCacheControl(text);
-    if (v === null) {
-      ctx.addIssue({ code: 'custom', message: `${name}=${JSON.stringify(text)}: expected Cache-Control directives separated by commas, such as "private, no-cache" or "public, max-age=60"` });
-      return z.NEVER;
-    }
-    return v;
-  });
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === '') return def;
+      const v = parseCacheControl(text);
+      if (v === null) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name}=${JSON.stringify(text)}: expected Cache-Control directives separated by commas, such as "private, no-cache" or "public, max-age=60"`,
+        });
+        return z.NEVER;
+      }
+      return v;
+    });
 }
 
 const envSchema = z.object({
   PORT: intVar('PORT', 8080, 0, 65535),
-  HOST: z.string().optional().transform((s, ctx) => {
-    const host = s === undefined || s.trim() === '' ? '127.0.0.1' : s.trim();
-    if (isIP(host) === 0 && host !== 'localhost' && !/^[A-Za-z0-9.-]+$/.test(host)) {
-      ctx.addIssue({ code: 'custom', message: `HOST=${JSON.stringify(s)}: expected an IP address or a host name` });
-      return z.NEVER;
-    }
-    return host;
-  }),
-  NCF_DATA_DIR: z.string().optional().transform((s) => resolve(s === undefined || s.trim() === '' ? './data' : s)),
+  HOST: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      const host = s === undefined || s.trim() === '' ? '127.0.0.1' : s.trim();
+      if (isIP(host) === 0 && host !== 'localhost' && !/^[A-Za-z0-9.-]+$/.test(host)) {
+        ctx.addIssue({ code: 'custom', message: `HOST=${JSON.stringify(s)}: expected an IP address or a host name` });
+        return z.NEVER;
+      }
+      return host;
+    }),
+  NCF_DATA_DIR: z
+    .string()
+    .optional()
+    .transform((s) => resolve(s === undefined || s.trim() === '' ? './data' : s)),
   NCF_API_KEYS: z.string().optional(),
   NCF_API_KEYS_FILE: z.string().optional(),
-  NCF_AUTH: z.string().optional().transform((s, ctx) => {
-    if (s === undefined || s.trim() === '') return 'keys' as const;
-    const v = s.trim().toLowerCase();
-    if (v !== 'none' && v !== 'keys') {
-      ctx.addIssue({ code: 'custom', message: `NCF_AUTH=${JSON.stringify(s)}: expected "none" (no authentication) or "keys"` });
-      return z.NEVER;
-    }
-    return v as 'none' | 'keys';
-  }),
+  NCF_AUTH: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === '') return 'keys' as const;
+      const v = s.trim().toLowerCase();
+      if (v !== 'none' && v !== 'keys') {
+        ctx.addIssue({ code: 'custom', message: `NCF_AUTH=${JSON.stringify(s)}: expected "none" (no authentication) or "keys"` });
+        return z.NEVER;
+      }
+      return v as 'none' | 'keys';
+    }),
   NCF_MAX_UPLOAD_BYTES: intVar('NCF_MAX_UPLOAD_BYTES', 10 * GiB, 1, Number.MAX_SAFE_INTEGER, true),
   NCF_MAX_VALUE_BYTES: intVar('NCF_MAX_VALUE_BYTES', DEFAULT_MAX_VALUE_BYTES, 1024, 1024 ** 3, true),
   NCF_MAX_BATCH_BYTES: intVar('NCF_MAX_BATCH_BYTES', DEFAULT_MAX_BATCH_BYTES, 65536, 1024 ** 3, true),
@@ -181,34 +214,46 @@ const envSchema = z.object({
   NCF_MAX_DECODED_RATIO: intVar('NCF_MAX_DECODED_RATIO', DEFAULT_MAX_DECODED_RATIO, 1, 1_000_000),
   NCF_MAX_RESPONSE_ROWS: intVar('NCF_MAX_RESPONSE_ROWS', 10_000, 1, 10_000_000),
   NCF_QUERY_TIMEOUT_MS: intVar('NCF_QUERY_TIMEOUT_MS', 30_000, 1, 24 * 3600_000),
-  NCF_CATALOG_URL: z.string().optional().transform((s, ctx) => {
-    if (s === undefined || s.trim() === '') return null;
-    const v = s.trim();
-    let ok = false;
-    try {
-      const u = new URL(v);
-      // A socket directory may come as ?host=/path instead of a host name.
-      ok = (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && (u.hostname !== '' || u.searchParams.has('host'));
-    } catch { /* reported below */ }
-    if (!ok) {
-      // Never echo the URL: it may carry a password.
-      ctx.addIssue({ code: 'custom', message: 'NCF_CATALOG_URL: expected postgres://user:password@host:port/database (or postgresql://); unset it to use the embedded SQLite catalog under NCF_DATA_DIR' });
-      return z.NEVER;
-    }
-    return v;
-  }),
+  NCF_CATALOG_URL: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === '') return null;
+      const v = s.trim();
+      let ok = false;
+      try {
+        const u = new URL(v);
+        // A socket directory may come as ?host=/path instead of a host name.
+        ok = (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && (u.hostname !== '' || u.searchParams.has('host'));
+      } catch {
+        /* reported below */
+      }
+      if (!ok) {
+        // Never echo the URL: it may carry a password.
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'NCF_CATALOG_URL: expected postgres://user:password@host:port/database (or postgresql://); unset it to use the embedded SQLite catalog under NCF_DATA_DIR',
+        });
+        return z.NEVER;
+      }
+      return v;
+    }),
   NCF_STORAGE_URL: z.string().optional(),
   NCF_RETAIN_VERSIONS: intVar('NCF_RETAIN_VERSIONS', 10, 1, 1_000_000),
   NCF_ORPHAN_GRACE: durationVar('NCF_ORPHAN_GRACE', 3_600_000, 365 * 86_400_000),
-  NCF_CORS_ORIGINS: z.string().optional().transform((s, ctx) => {
-    if (s === undefined || s.trim() === '') return null;
-    const r = parseCorsOrigins(s);
-    if ('problems' in r) {
-      for (const message of r.problems) ctx.addIssue({ code: 'custom', message });
-      return z.NEVER;
-    }
-    return r.origins;
-  }),
+  NCF_CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === '') return null;
+      const r = parseCorsOrigins(s);
+      if ('problems' in r) {
+        for (const message of r.problems) ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+      return r.origins;
+    }),
   NCF_CACHE_CONTROL: cacheControlVar('NCF_CACHE_CONTROL', DEFAULT_CACHE_CONTROL),
   NCF_CACHE_CONTROL_VERSIONED: cacheControlVar('NCF_CACHE_CONTROL_VERSIONED', DEFAULT_CACHE_CONTROL_VERSIONED),
   NCF_HEADERS_TIMEOUT: durationVar('NCF_HEADERS_TIMEOUT', 10_000, 3_600_000, 1000),
@@ -216,34 +261,52 @@ const envSchema = z.object({
   NCF_KEEP_ALIVE_TIMEOUT: durationVar('NCF_KEEP_ALIVE_TIMEOUT', 72_000, 3_600_000, 1000),
   // Unset: the larger of 2 minutes and NCF_QUERY_TIMEOUT_MS (see loadConfig).
   NCF_IDLE_TIMEOUT: durationVar('NCF_IDLE_TIMEOUT', -1, 86_400_000),
-  NCF_RATE_LIMIT: z.string().optional().transform((s, ctx) => {
-    if (s === undefined || s.trim() === '' || s.trim().toLowerCase() === 'off') return null;
-    const r = parseRateLimit(s);
-    if (r === null) {
-      ctx.addIssue({ code: 'custom', message: `NCF_RATE_LIMIT=${JSON.stringify(s)}: expected requests per window such as 600/min, 20/s, 5000/h or 1000/15m (or off)` });
-      return z.NEVER;
-    }
-    return r;
-  }),
-  LOG_LEVEL: z.string().optional().transform((s, ctx) => {
-    const v = (s === undefined || s.trim() === '' ? 'info' : s.trim().toLowerCase());
-    if (!(LOG_LEVELS as readonly string[]).includes(v)) {
-      ctx.addIssue({ code: 'custom', message: `LOG_LEVEL=${JSON.stringify(s)}: expected one of ${LOG_LEVELS.join(', ')}` });
-      return z.NEVER;
-    }
-    return v as Config['logLevel'];
-  }),
+  NCF_RATE_LIMIT: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      if (s === undefined || s.trim() === '' || s.trim().toLowerCase() === 'off') return null;
+      const r = parseRateLimit(s);
+      if (r === null) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `NCF_RATE_LIMIT=${JSON.stringify(s)}: expected requests per window such as 600/min, 20/s, 5000/h or 1000/15m (or off)`,
+        });
+        return z.NEVER;
+      }
+      return r;
+    }),
+  LOG_LEVEL: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      const v = s === undefined || s.trim() === '' ? 'info' : s.trim().toLowerCase();
+      if (!(LOG_LEVELS as readonly string[]).includes(v)) {
+        ctx.addIssue({ code: 'custom', message: `LOG_LEVEL=${JSON.stringify(s)}: expected one of ${LOG_LEVELS.join(', ')}` });
+        return z.NEVER;
+      }
+      return v as Config['logLevel'];
+    }),
 });
 
 /** Parses "key1:read,key2:write" (commas or newlines; blank lines and # comments allowed in files). */
 export function parseApiKeys(text: string, origin: string): { keys: Map<string, Scope>; problems: string[] } {
   const keys = new Map<string, Scope>();
   const problems: string[] = [];
-  const items = text.split(/[,\n]/).map((s) => s.trim()).filter((s) => s !== '' && !s.startsWith('#'));
+  const items = text
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && !s.startsWith('#'));
   items.forEach((item, i) => {
     const colon = item.lastIndexOf(':');
     const key = colon < 0 ? '' : item.slice(0, colon).trim();
-    const scope = colon < 0 ? '' : item.slice(colon + 1).trim().toLowerCase();
+    const scope =
+      colon < 0
+        ? ''
+        : item
+            .slice(colon + 1)
+            .trim()
+            .toLowerCase();
     // Never echo a key: the message names the entry by position only.
     if (key === '' || !(SCOPES as readonly string[]).includes(scope)) {
       problems.push(`${origin}: entry ${i + 1} is not "<key>:<scope>" with scope read, write or admin`);
@@ -281,7 +344,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      problems.push(`NCF_API_KEYS_FILE=${JSON.stringify(file)}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      problems.push(
+        `NCF_API_KEYS_FILE=${JSON.stringify(file)}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+      );
     }
     if (text !== null) {
       const r = parseApiKeys(text, `NCF_API_KEYS_FILE (${file})`);
@@ -293,7 +358,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const storageUrl = env.NCF_STORAGE_URL?.trim();
   if (storageUrl) {
     if (!storageUrl.toLowerCase().startsWith('s3://')) {
-      problems.push(`NCF_STORAGE_URL=${JSON.stringify(storageUrl)}: expected s3://<bucket>[/<prefix>]; unset it to keep table files under NCF_DATA_DIR`);
+      problems.push(
+        `NCF_STORAGE_URL=${JSON.stringify(storageUrl)}: expected s3://<bucket>[/<prefix>]; unset it to keep table files under NCF_DATA_DIR`,
+      );
     } else {
       try {
         objectStorage = parseS3Url(storageUrl, env);
@@ -318,7 +385,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // timeout: by default the idle timeout leaves it that long.
   const idleTimeoutMs = v.NCF_IDLE_TIMEOUT < 0 ? Math.max(DEFAULT_IDLE_MS, v.NCF_QUERY_TIMEOUT_MS) : v.NCF_IDLE_TIMEOUT;
   if (v.NCF_HEADERS_TIMEOUT > v.NCF_REQUEST_TIMEOUT) {
-    throw new ConfigError([`NCF_HEADERS_TIMEOUT (${v.NCF_HEADERS_TIMEOUT} ms) is longer than NCF_REQUEST_TIMEOUT (${v.NCF_REQUEST_TIMEOUT} ms): the headers are part of the request; lower the first or raise the second`]);
+    throw new ConfigError([
+      `NCF_HEADERS_TIMEOUT (${v.NCF_HEADERS_TIMEOUT} ms) is longer than NCF_REQUEST_TIMEOUT (${v.NCF_REQUEST_TIMEOUT} ms): the headers are part of the request; lower the first or raise the second`,
+    ]);
   }
   return {
     host: v.HOST,

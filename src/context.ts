@@ -3,7 +3,7 @@
 
 import type { BlobStore, Catalog } from '../storage/types.js';
 import type { Config } from './config.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from './http/metrics.js';
 
 export interface ServiceContext {
   config: Config;

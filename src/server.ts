@@ -31,7 +31,10 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   } catch (e) {
     // StorageOpenError names the dependency that failed (PostgreSQL, object storage, the data
     // directory), where, and what to check; anything else happened while building the app.
-    const detail = e instanceof StorageOpenError ? e.message : `cannot open the storage in ${config.dataDir}: ${e instanceof Error ? e.message : String(e)}`;
+    const detail =
+      e instanceof StorageOpenError
+        ? e.message
+        : `cannot open the storage in ${config.dataDir}: ${e instanceof Error ? e.message : String(e)}`;
     process.stderr.write(`ncf: cannot start: ${detail}\n`);
     process.exit(1);
   }

@@ -1,5 +1,5 @@
 // Typed storage errors. Each carries the HTTP status it maps to, so the service's error handler
-// (src/errors.ts) renders them without knowing which catalog or blob store raised them, and a stable
+// (src/http/errors.ts) renders them without knowing which catalog or blob store raised them, and a stable
 // `code` plus machine-readable `details` for problem+json bodies.
 
 import type { ColumnDifference } from './schema-diff.js';
@@ -47,7 +47,10 @@ export class TableNotFound extends StorageError {
 export class TableExists extends StorageError {
   readonly table: string;
   constructor(table: string, currentVersion: number) {
-    super('TABLE_EXISTS', 409, `table "${table}" already exists (version ${currentVersion}); use replace or append`, { table, currentVersion });
+    super('TABLE_EXISTS', 409, `table "${table}" already exists (version ${currentVersion}); use replace or append`, {
+      table,
+      currentVersion,
+    });
     this.name = 'TableExists';
     this.table = table;
   }
@@ -71,7 +74,10 @@ export class CatalogConflict extends StorageError {
 /** The catalog stayed locked by another writer for longer than its busy timeout: retry later. */
 export class CatalogBusy extends StorageError {
   constructor(operation: string, timeoutMs: number) {
-    super('CATALOG_BUSY', 503, `catalog is busy: ${operation} waited ${timeoutMs} ms for another writer's lock; retry`, { operation, timeoutMs });
+    super('CATALOG_BUSY', 503, `catalog is busy: ${operation} waited ${timeoutMs} ms for another writer's lock; retry`, {
+      operation,
+      timeoutMs,
+    });
     this.name = 'CatalogBusy';
   }
 }
@@ -85,9 +91,14 @@ export class CatalogUnavailable extends StorageError {
   readonly commitOutcome: 'unknown' | 'not applied' | undefined;
 
   constructor(operation: string, reason: string, options: { cause?: unknown; commitOutcome?: 'unknown' | 'not applied' } = {}) {
-    const outcome = options.commitOutcome === 'unknown' ? ', and whether the commit was applied is unknown: read the table before retrying' : '';
-    super('CATALOG_UNAVAILABLE', 503, `catalog is unavailable: ${operation} could not use the catalog database (${reason})${outcome}; retry`,
-      options.commitOutcome === undefined ? { operation, reason } : { operation, reason, commitOutcome: options.commitOutcome });
+    const outcome =
+      options.commitOutcome === 'unknown' ? ', and whether the commit was applied is unknown: read the table before retrying' : '';
+    super(
+      'CATALOG_UNAVAILABLE',
+      503,
+      `catalog is unavailable: ${operation} could not use the catalog database (${reason})${outcome}; retry`,
+      options.commitOutcome === undefined ? { operation, reason } : { operation, reason, commitOutcome: options.commitOutcome },
+    );
     this.name = 'CatalogUnavailable';
     this.commitOutcome = options.commitOutcome;
     if (options.cause !== undefined) this.cause = options.cause;
@@ -98,7 +109,12 @@ export class CatalogUnavailable extends StorageError {
  *  the file was older than the grace period): nothing was committed; upload again. */
 export class FileCollected extends StorageError {
   constructor(table: string, key: string) {
-    super('FILE_COLLECTED', 503, `the file written for this commit to table "${table}" was collected by vacuum before the commit (its writer took longer than its registration lasts); nothing was committed; retry the upload`, { table, key });
+    super(
+      'FILE_COLLECTED',
+      503,
+      `the file written for this commit to table "${table}" was collected by vacuum before the commit (its writer took longer than its registration lasts); nothing was committed; retry the upload`,
+      { table, key },
+    );
     this.name = 'FileCollected';
   }
 }
@@ -117,7 +133,9 @@ export function blobExists(key: string): StorageError {
 
 /** Keys are built from internal ids, so a bad one is a bug in the caller, not a client error. */
 export function invalidKey(key: string, why: string): StorageError {
-  return new StorageError('INVALID_KEY', 500, `invalid blob key ${JSON.stringify(key)}: ${why}; expected "<tableId>/<fileId>.ncf"`, { key });
+  return new StorageError('INVALID_KEY', 500, `invalid blob key ${JSON.stringify(key)}: ${why}; expected "<tableId>/<fileId>.ncf"`, {
+    key,
+  });
 }
 
 export function invalidRequest(message: string, details: Record<string, unknown> = {}): StorageError {

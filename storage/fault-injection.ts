@@ -51,13 +51,19 @@ interface ActiveFault extends FaultSpec {
 /** An error shaped like the one the real dependency raises for `kind`. */
 export function faultError(kind: Exclude<FaultKind, 'hang'>, where: string): Error {
   switch (kind) {
-    case 'ENOSPC': return Object.assign(new Error(`ENOSPC: no space left on device, ${where}`), { code: 'ENOSPC', errno: -28, syscall: where });
-    case 'EIO': return Object.assign(new Error(`EIO: i/o error, ${where}`), { code: 'EIO', errno: -5, syscall: where });
-    case 'ECONNRESET': return Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104, syscall: 'read' });
+    case 'ENOSPC':
+      return Object.assign(new Error(`ENOSPC: no space left on device, ${where}`), { code: 'ENOSPC', errno: -28, syscall: where });
+    case 'EIO':
+      return Object.assign(new Error(`EIO: i/o error, ${where}`), { code: 'EIO', errno: -5, syscall: where });
+    case 'ECONNRESET':
+      return Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104, syscall: 'read' });
     case 'SlowDown': {
       // What @aws-sdk/client-s3 throws once its retries are spent on 503 SlowDown.
       return Object.assign(new Error('Please reduce your request rate.'), {
-        name: 'SlowDown', Code: 'SlowDown', $fault: 'server', $metadata: { httpStatusCode: 503, attempts: 3, totalRetryDelay: 300 },
+        name: 'SlowDown',
+        Code: 'SlowDown',
+        $fault: 'server',
+        $metadata: { httpStatusCode: 503, attempts: 3, totalRetryDelay: 300 },
       });
     }
   }
@@ -80,7 +86,9 @@ export function withFaults(blobs: BlobStore, catalog: Catalog): { blobs: BlobSto
       f.failed++;
       stats.injected[name] = (stats.injected[name] ?? 0) + 1;
       if (f.kind === 'hang') {
-        await new Promise<never>((_, reject) => { hangs.add(reject); });
+        await new Promise<never>((_, reject) => {
+          hangs.add(reject);
+        });
       }
       throw faultError(f.kind as Exclude<FaultKind, 'hang'>, method);
     }

@@ -10,7 +10,7 @@
 // commitOutcome 'unknown', so the upload keeps its file (vacuum collects it if unused).
 // The guard is a Proxy, so methods the adapters gain later are forwarded (and guarded) unchanged.
 
-import { isTransient } from './s3-errors.js';
+import { isTransient } from './s3/errors.js';
 import { CatalogUnavailable, StorageError, StorageUnavailable } from './errors.js';
 import type { BlobStore, Catalog } from './types.js';
 
@@ -25,8 +25,19 @@ export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
 const RESOURCE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EMFILE', 'ENFILE', 'ENOMEM', 'EAGAIN', 'EBUSY', 'ESTALE']);
 /** Socket-level failures: the dependency could not be reached or dropped the connection. */
 const NETWORK_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH',
-  'EHOSTDOWN', 'ENETUNREACH', 'ENETDOWN', 'ERR_STREAM_PREMATURE_CLOSE', 'UND_ERR_SOCKET',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
 ]);
 
 /** The errno-style code of a failure that means "unavailable now", else null. */
@@ -56,7 +67,11 @@ function storageError(op: string, e: unknown): unknown {
   if (e instanceof Deadline) reason = `timeout: ${e.message}`;
   else reason = unavailableCode(e) ?? (isTransient(e) ? `${(e as { name?: string }).name ?? 'transient failure'}` : null);
   if (reason === null) return e;
-  const out = new StorageUnavailable(`storage is unavailable: ${op} failed (${reason}); retry later`, { dependency: 'storage', operation: op, reason: reason.split(':', 1)[0] });
+  const out = new StorageUnavailable(`storage is unavailable: ${op} failed (${reason}); retry later`, {
+    dependency: 'storage',
+    operation: op,
+    reason: reason.split(':', 1)[0],
+  });
   out.cause = e;
   return out;
 }
@@ -81,8 +96,13 @@ async function call<T>(op: string, ms: number, classify: Classify, fn: () => Pro
   }
 }
 
-function wrapObject<T extends object>(target: T, ms: number, classify: Classify, label: string,
-  special: Record<string, (fn: (...a: unknown[]) => unknown, args: unknown[]) => unknown> = {}): T {
+function wrapObject<T extends object>(
+  target: T,
+  ms: number,
+  classify: Classify,
+  label: string,
+  special: Record<string, (fn: (...a: unknown[]) => unknown, args: unknown[]) => unknown> = {},
+): T {
   return new Proxy(target, {
     get(t, prop) {
       const v = Reflect.get(t, prop, t) as unknown;
@@ -107,7 +127,8 @@ function guardIterable<T>(it: AsyncIterable<T>, op: string, ms: number, classify
       const inner = it[Symbol.asyncIterator]();
       return {
         next: () => call(op, ms, classify, () => inner.next()),
-        return: async (v?: unknown) => (inner.return ? call(op, ms, classify, () => inner.return!(v)) : { done: true as const, value: v as T }),
+        return: async (v?: unknown) =>
+          inner.return ? call(op, ms, classify, () => inner.return!(v)) : { done: true as const, value: v as T },
       };
     },
   };

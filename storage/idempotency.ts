@@ -16,8 +16,12 @@ export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 export class IdempotencyKeyUsed extends StorageError {
   readonly record: IdempotencyRecord;
   constructor(table: string, record: IdempotencyRecord) {
-    super('IDEMPOTENCY_KEY_USED', 409, `table "${table}" already holds Idempotency-Key ${JSON.stringify(record.key)} (version ${record.version}); nothing was committed again`,
-      { table, idempotencyKey: record.key, version: record.version });
+    super(
+      'IDEMPOTENCY_KEY_USED',
+      409,
+      `table "${table}" already holds Idempotency-Key ${JSON.stringify(record.key)} (version ${record.version}); nothing was committed again`,
+      { table, idempotencyKey: record.key, version: record.version },
+    );
     this.name = 'IdempotencyKeyUsed';
     this.record = record;
   }

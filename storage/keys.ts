@@ -49,9 +49,11 @@ export function parseKey(key: string): { tableId: string; fileId: string } {
   if (typeof key !== 'string') throw invalidKey(String(key), 'not a string');
   const m = KEY.exec(key);
   if (m === null) {
-    const why = key.startsWith('/') ? 'absolute paths are not keys'
-      : key.split(/[\\/]/).includes('..') ? '".." is not allowed'
-      : 'wrong shape';
+    const why = key.startsWith('/')
+      ? 'absolute paths are not keys'
+      : key.split(/[\\/]/).includes('..')
+        ? '".." is not allowed'
+        : 'wrong shape';
     throw invalidKey(key, why);
   }
   return { tableId: m[1]!, fileId: m[2]! };

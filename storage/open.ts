@@ -11,10 +11,10 @@
 
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { LocalBlobStore } from './blob-local.js';
-import { SqliteCatalog } from './catalog-sqlite.js';
+import { LocalBlobStore } from './local/blob-store.js';
+import { SqliteCatalog } from './sqlite/catalog.js';
 import { guardBlobStore, guardCatalog } from './guard.js';
-import { describeS3Location, type S3Location } from './s3-url.js';
+import { describeS3Location, type S3Location } from './s3/url.js';
 import type { BlobStore, Catalog } from './types.js';
 
 export interface StorageConfig {
@@ -55,8 +55,13 @@ export class StorageOpenError extends Error {
 
 /** The data directory (table files, the SQLite catalog, upload spools: needed in every setup) is unusable. */
 export function dataDirError(dataDir: string, e: unknown): StorageOpenError {
-  return new StorageOpenError('data directory', `${resolve(dataDir)} (NCF_DATA_DIR)`, messageOf(e),
-    'Point NCF_DATA_DIR at a folder this process may create and write (its parents must be folders).', { cause: e });
+  return new StorageOpenError(
+    'data directory',
+    `${resolve(dataDir)} (NCF_DATA_DIR)`,
+    messageOf(e),
+    'Point NCF_DATA_DIR at a folder this process may create and write (its parents must be folders).',
+    { cause: e },
+  );
 }
 
 export async function openStorage(config: StorageConfig): Promise<Storage> {
@@ -64,16 +69,20 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
   let blobs: BlobStore;
   if (config.objectStorage) {
     // Loaded only when configured: the AWS SDK and pg add ~0.2 s to every embedded start-up.
-    const { S3BlobStore } = await import('./blob-s3.js');
+    const { S3BlobStore } = await import('./s3/blob-store.js');
     const store = new S3BlobStore(config.objectStorage);
     try {
       await store.ping();
     } catch (e) {
       await store.close();
-      throw new StorageOpenError('object storage', `${describeS3Location(config.objectStorage)} (NCF_STORAGE_URL)`, messageOf(e),
-        'Check that the endpoint is reachable (AWS_ENDPOINT_URL, or AWS for none), that the bucket exists, and that the credentials '
-        + '(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION) may read and write it; or unset NCF_STORAGE_URL to keep files under NCF_DATA_DIR.',
-        { cause: e });
+      throw new StorageOpenError(
+        'object storage',
+        `${describeS3Location(config.objectStorage)} (NCF_STORAGE_URL)`,
+        messageOf(e),
+        'Check that the endpoint is reachable (AWS_ENDPOINT_URL, or AWS for none), that the bucket exists, and that the credentials ' +
+          '(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION) may read and write it; or unset NCF_STORAGE_URL to keep files under NCF_DATA_DIR.',
+        { cause: e },
+      );
     }
     blobs = store;
   } else {
@@ -89,12 +98,20 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
   try {
     if (config.catalogUrl) {
       try {
-        const { openPostgresCatalog } = await import('./catalog-postgres.js');
-        catalog = await openPostgresCatalog(config.catalogUrl, config.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: config.busyTimeoutMs });
+        const { openPostgresCatalog } = await import('./postgres/catalog.js');
+        catalog = await openPostgresCatalog(
+          config.catalogUrl,
+          config.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: config.busyTimeoutMs },
+        );
       } catch (e) {
-        throw new StorageOpenError('PostgreSQL catalog', `${withoutPassword(config.catalogUrl)} (NCF_CATALOG_URL)`, messageOf(e),
-          'Check that PostgreSQL is running and reachable at that host and port, that the database exists and that the user and '
-          + 'password in NCF_CATALOG_URL are right; or unset NCF_CATALOG_URL to use the SQLite catalog under NCF_DATA_DIR.', { cause: e });
+        throw new StorageOpenError(
+          'PostgreSQL catalog',
+          `${withoutPassword(config.catalogUrl)} (NCF_CATALOG_URL)`,
+          messageOf(e),
+          'Check that PostgreSQL is running and reachable at that host and port, that the database exists and that the user and ' +
+            'password in NCF_CATALOG_URL are right; or unset NCF_CATALOG_URL to use the SQLite catalog under NCF_DATA_DIR.',
+          { cause: e },
+        );
       }
     } else {
       const file = join(dataDir, CATALOG_FILE);
@@ -102,8 +119,13 @@ export async function openStorage(config: StorageConfig): Promise<Storage> {
         await mkdir(dataDir, { recursive: true });
         catalog = new SqliteCatalog(file, { busyTimeoutMs: config.busyTimeoutMs });
       } catch (e) {
-        throw new StorageOpenError('SQLite catalog', `${file} (NCF_DATA_DIR)`, messageOf(e),
-          'Point NCF_DATA_DIR at a writable folder whose catalog.sqlite (if any) was written by this or an older build.', { cause: e });
+        throw new StorageOpenError(
+          'SQLite catalog',
+          `${file} (NCF_DATA_DIR)`,
+          messageOf(e),
+          'Point NCF_DATA_DIR at a writable folder whose catalog.sqlite (if any) was written by this or an older build.',
+          { cause: e },
+        );
       }
     }
   } catch (e) {

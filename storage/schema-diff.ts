@@ -46,13 +46,20 @@ export function diffColumns(expected: readonly ColumnSchema[], actual: readonly 
 
 /** One line per difference, for error messages: `"b": type int64 in the table, string in the file`. */
 export function describeDifferences(diffs: readonly ColumnDifference[]): string {
-  return diffs.map((d) => {
-    switch (d.issue) {
-      case 'missing': return `"${d.column}" (${d.expected}) is missing from the file`;
-      case 'extra': return `"${d.column}" (${d.actual}) is not a column of the table`;
-      case 'type': return `"${d.column}" is ${d.expected} in the table, ${d.actual} in the file`;
-      case 'nullable': return `"${d.column}" is ${d.expected ? 'nullable' : 'not nullable'} in the table, ${d.actual ? 'nullable' : 'not nullable'} in the file`;
-      case 'position': return `"${d.column}" is column ${d.expected} in the table, ${d.actual} in the file`;
-    }
-  }).join('; ');
+  return diffs
+    .map((d) => {
+      switch (d.issue) {
+        case 'missing':
+          return `"${d.column}" (${d.expected}) is missing from the file`;
+        case 'extra':
+          return `"${d.column}" (${d.actual}) is not a column of the table`;
+        case 'type':
+          return `"${d.column}" is ${d.expected} in the table, ${d.actual} in the file`;
+        case 'nullable':
+          return `"${d.column}" is ${d.expected ? 'nullable' : 'not nullable'} in the table, ${d.actual ? 'nullable' : 'not nullable'} in the file`;
+        case 'position':
+          return `"${d.column}" is column ${d.expected} in the table, ${d.actual} in the file`;
+      }
+    })
+    .join('; ');
 }

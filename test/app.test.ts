@@ -11,11 +11,11 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, routesOf } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { ServiceContext } from '../src/context.js';
-import { createMetrics } from '../src/metrics.js';
+import { createMetrics } from '../src/http/metrics.js';
 import { openStorage, type Storage } from '../storage/open.js';
 import { CatalogBusy } from '../storage/errors.js';
 import type { Catalog } from '../storage/types.js';
-import { openapi } from './e2e/server.js';
+import { openapi } from './support/server.js';
 
 let dir = '';
 let storage: Storage;
@@ -67,7 +67,12 @@ describe('openapi.yaml contract', () => {
       for (const [path, item] of Object.entries(openapi.paths)) {
         for (const [method, op] of Object.entries(item)) {
           if (!METHODS.includes(method)) continue;
-          documented.set(`${method} ${path}`, Object.keys(op.responses).map(Number).sort((x, y) => x - y));
+          documented.set(
+            `${method} ${path}`,
+            Object.keys(op.responses)
+              .map(Number)
+              .sort((x, y) => x - y),
+          );
         }
       }
       const missing = [...server.keys()].filter((k) => !documented.has(k));
@@ -88,7 +93,11 @@ describe('openapi.yaml contract', () => {
         const op = doc.paths[r.url.replace(/:([A-Za-z_]+)/g, '{$1}')]?.[r.method.toLowerCase()];
         assert.ok(op, `${r.method} ${r.url} is not in openapi.yaml`);
         const open = (op.security ?? doc.security ?? []).length === 0;
-        assert.equal(r.public, open, `${r.method} ${r.url}: config.public is ${r.public}, openapi.yaml security says ${open ? 'open' : 'a key'}`);
+        assert.equal(
+          r.public,
+          open,
+          `${r.method} ${r.url}: config.public is ${r.public}, openapi.yaml security says ${open ? 'open' : 'a key'}`,
+        );
       }
     } finally {
       await a.close();
@@ -112,7 +121,8 @@ test('every $ref in openapi.yaml resolves, and every operation has an operationI
   for (const ref of refs) {
     assert.match(ref, /^#\//, ref);
     let node: unknown = openapi;
-    for (const part of ref.slice(2).split('/')) node = (node as Record<string, unknown> | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+    for (const part of ref.slice(2).split('/'))
+      node = (node as Record<string, unknown> | undefined)?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
     assert.ok(node !== undefined, `unresolved ${ref}`);
   }
   const ids = new Set<string>();
@@ -121,14 +131,21 @@ test('every $ref in openapi.yaml resolves, and every operation has an operationI
       if (!METHODS.includes(method)) continue;
       assert.ok(op.operationId && !ids.has(op.operationId), `${method} ${path}: operationId`);
       ids.add(op.operationId);
-      assert.ok(Object.keys(op.responses).some((s) => /^[23]/.test(s)), `${method} ${path}: no success answer`);
+      assert.ok(
+        Object.keys(op.responses).some((s) => /^[23]/.test(s)),
+        `${method} ${path}: no success answer`,
+      );
     }
   }
 });
 
 describe('error paths', () => {
   test('/readyz names the catalog when it does not answer', async () => {
-    const a = await app({ ping: async () => { throw new Error('database is locked'); } });
+    const a = await app({
+      ping: async () => {
+        throw new Error('database is locked');
+      },
+    });
     try {
       const r = await a.inject({ method: 'GET', url: '/readyz' });
       assert.equal(r.statusCode, 503);
@@ -141,7 +158,11 @@ describe('error paths', () => {
   });
 
   test('a busy catalog is 503 with Retry-After', async () => {
-    const a = await app({ listTables: async () => { throw new CatalogBusy('listTables', 5000); } });
+    const a = await app({
+      listTables: async () => {
+        throw new CatalogBusy('listTables', 5000);
+      },
+    });
     try {
       const r = await a.inject({ method: 'GET', url: '/v1/tables' });
       assert.equal(r.statusCode, 503);
@@ -154,7 +175,11 @@ describe('error paths', () => {
 
   test('an unexpected error is a 500 that reveals nothing', async () => {
     const secret = 'at /srv/secret/path.js:12 token=abc';
-    const a = await app({ getTable: async () => { throw new TypeError(secret); } });
+    const a = await app({
+      getTable: async () => {
+        throw new TypeError(secret);
+      },
+    });
     try {
       const r = await a.inject({ method: 'GET', url: '/v1/tables/anything' });
       assert.equal(r.statusCode, 500);
@@ -169,12 +194,27 @@ describe('error paths', () => {
   test('POST /query with a non-JSON body or malformed JSON is a client error, not a 500', async () => {
     const a = await app();
     try {
-      let r = await a.inject({ method: 'POST', url: '/v1/tables/t/query', headers: { 'content-type': 'application/xml' }, payload: '<q/>' });
+      let r = await a.inject({
+        method: 'POST',
+        url: '/v1/tables/t/query',
+        headers: { 'content-type': 'application/xml' },
+        payload: '<q/>',
+      });
       assert.equal(r.statusCode, 415);
       assert.match(r.headers['content-type'] as string, /^application\/problem\+json/);
-      r = await a.inject({ method: 'POST', url: '/v1/tables/t/query', headers: { 'content-type': 'application/json' }, payload: '{"limit":' });
+      r = await a.inject({
+        method: 'POST',
+        url: '/v1/tables/t/query',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"limit":',
+      });
       assert.equal(r.statusCode, 400);
-      r = await a.inject({ method: 'POST', url: '/v1/tables/t/query', headers: { 'content-type': 'application/json' }, payload: `{"select":"${'x'.repeat(2 << 20)}"}` });
+      r = await a.inject({
+        method: 'POST',
+        url: '/v1/tables/t/query',
+        headers: { 'content-type': 'application/json' },
+        payload: `{"select":"${'x'.repeat(2 << 20)}"}`,
+      });
       assert.equal(r.statusCode, 413);
     } finally {
       await a.close();

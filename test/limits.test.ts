@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { HttpProblem } from '../src/errors.js';
+import { HttpProblem } from '../src/http/errors.js';
 import { checkQueryLimits, QUERY_LIMITS } from '../src/query/limits.js';
 
 async function withApp(env: NodeJS.ProcessEnv, fn: (app: Awaited<ReturnType<typeof buildApp>>) => Promise<void>): Promise<void> {
@@ -24,12 +24,15 @@ async function withApp(env: NodeJS.ProcessEnv, fn: (app: Awaited<ReturnType<type
 }
 
 test('the timeouts reach the HTTP server', async () => {
-  await withApp({ NCF_HEADERS_TIMEOUT: '7s', NCF_REQUEST_TIMEOUT: '5m', NCF_KEEP_ALIVE_TIMEOUT: '61s', NCF_IDLE_TIMEOUT: '3m' }, async (app) => {
-    assert.equal(app.server.headersTimeout, 7000);
-    assert.equal(app.server.requestTimeout, 300_000);
-    assert.equal(app.server.keepAliveTimeout, 61_000);
-    assert.equal(app.server.timeout, 180_000);
-  });
+  await withApp(
+    { NCF_HEADERS_TIMEOUT: '7s', NCF_REQUEST_TIMEOUT: '5m', NCF_KEEP_ALIVE_TIMEOUT: '61s', NCF_IDLE_TIMEOUT: '3m' },
+    async (app) => {
+      assert.equal(app.server.headersTimeout, 7000);
+      assert.equal(app.server.requestTimeout, 300_000);
+      assert.equal(app.server.keepAliveTimeout, 61_000);
+      assert.equal(app.server.timeout, 180_000);
+    },
+  );
   await withApp({}, async (app) => {
     assert.equal(app.server.headersTimeout, 10_000);
     assert.equal(app.server.requestTimeout, 600_000);
@@ -47,7 +50,8 @@ test('without keys the rate limit counts per client address; /v1 only', async ()
     assert.match(r.json().detail, /more than 3 requests in 60 s from this client address \(NCF_RATE_LIMIT\)/);
     assert.ok(Number(r.headers['retry-after']) >= 1);
     assert.equal((await get('10.0.0.2')).statusCode, 200, 'another address has its own budget');
-    for (let i = 0; i < 5; i++) assert.equal((await app.inject({ method: 'GET', url: '/healthz', remoteAddress: '10.0.0.1' })).statusCode, 200);
+    for (let i = 0; i < 5; i++)
+      assert.equal((await app.inject({ method: 'GET', url: '/healthz', remoteAddress: '10.0.0.1' })).statusCode, 200);
   });
   await withApp({}, async (app) => {
     for (let i = 0; i < 20; i++) assert.equal((await app.inject({ method: 'GET', url: '/v1/tables' })).statusCode, 200, 'off by default');
@@ -58,12 +62,15 @@ test('multipart limits: a long field, too many fields, a second file are 413 pro
   await withApp({}, async (app) => {
     const boundary = 'ncfBoundary7';
     const part = (name: string, value: string, filename?: string) =>
-      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"` : ''}\r\n`
-      + `${filename ? 'Content-Type: text/csv\r\n' : ''}\r\n${value}\r\n`;
-    const post = (parts: string[]) => app.inject({
-      method: 'POST', url: '/v1/tables/mp', payload: parts.join('') + `--${boundary}--\r\n`,
-      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-    });
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"${filename ? `; filename="${filename}"` : ''}\r\n` +
+      `${filename ? 'Content-Type: text/csv\r\n' : ''}\r\n${value}\r\n`;
+    const post = (parts: string[]) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/tables/mp',
+        payload: parts.join('') + `--${boundary}--\r\n`,
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+      });
     const file = part('file', 'a,b\n1,2\n', 'x.csv');
     assert.equal((await post([file])).statusCode, 201, 'a plain upload passes');
     await app.inject({ method: 'DELETE', url: '/v1/tables/mp' });
@@ -84,12 +91,15 @@ test('query-shape caps: the cap itself passes, one more is a 400 with limit and 
   const L = QUERY_LIMITS;
   const leaf = (i: number) => ({ column: 'a', op: 'eq' as const, value: i });
   const refuse = (q: Parameters<typeof checkQueryLimits>[0], parameter: string, value: number, limit: number) => {
-    assert.throws(() => checkQueryLimits(q, 'where'), (e: unknown) => {
-      assert.ok(e instanceof HttpProblem);
-      assert.equal(e.status, 400);
-      assert.deepEqual({ parameter: e.extra.parameter, value: e.extra.value, limit: e.extra.limit }, { parameter, value, limit });
-      return true;
-    });
+    assert.throws(
+      () => checkQueryLimits(q, 'where'),
+      (e: unknown) => {
+        assert.ok(e instanceof HttpProblem);
+        assert.equal(e.status, 400);
+        assert.deepEqual({ parameter: e.extra.parameter, value: e.extra.value, limit: e.extra.limit }, { parameter, value, limit });
+        return true;
+      },
+    );
   };
   const names = (n: number) => Array.from({ length: n }, (_, i) => `c${i}`);
   checkQueryLimits({ select: names(L.selectColumns), where: null });
@@ -97,7 +107,11 @@ test('query-shape caps: the cap itself passes, one more is a 400 with limit and 
   const list = (n: number) => ({ column: 'a', op: 'in' as const, value: Array.from({ length: n }, (_, i) => i) });
   checkQueryLimits({ select: null, where: { and: [list(L.inItems)] } });
   refuse({ select: null, where: { or: [leaf(1), { not: list(L.inItems + 1) }] } }, 'where', L.inItems + 1, L.inItems);
-  const deep = (d: number) => { let f: any = leaf(0); for (let k = 1; k < d; k++) f = k % 2 ? { not: f } : { and: [f, leaf(k)] }; return f; };
+  const deep = (d: number) => {
+    let f: any = leaf(0);
+    for (let k = 1; k < d; k++) f = k % 2 ? { not: f } : { and: [f, leaf(k)] };
+    return f;
+  };
   checkQueryLimits({ select: null, where: deep(L.filterDepth) });
   refuse({ select: null, where: deep(L.filterDepth + 1) }, 'where', L.filterDepth + 1, L.filterDepth);
   const wide = (n: number) => ({ and: Array.from({ length: n - 1 }, (_, i) => leaf(i)) });

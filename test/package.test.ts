@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
-import { ROOT, startServer } from './e2e/server.js';
+import { ROOT, startServer } from './support/server.js';
 
 const run = promisify(execFile);
 const README = await readFile(join(ROOT, 'README.md'), 'utf8');
@@ -29,27 +29,49 @@ async function nativeVersion(root: string, name: string): Promise<string> {
   return (JSON.parse(await readFile(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-test('npm pack → npm install in a new project → the README\'s library, client and CLI examples run', { timeout: 600_000 }, async () => {
+test("npm pack → npm install in a new project → the README's library, client and CLI examples run", { timeout: 600_000 }, async () => {
   const tmp = await mkdtemp(join(tmpdir(), 'ncf-package-'));
   const server = await startServer({ env: { NCF_API_KEYS: `${/apiKey: '([^']+)'/.exec(block('ts client'))![1]}:write` } });
   try {
     // A fresh clone: the files git would hold (without tests, benchmarks and docs), no dist/.
     const clone = join(tmp, 'clone');
     const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' })
-      .split('\0').filter((f) => f !== '' && !/^(test|bench|docs|docker)\//.test(f));
+      .split('\0')
+      .filter((f) => f !== '' && !/^(test|bench|docs|docker)\//.test(f));
     for (const f of files) {
       await mkdir(dirname(join(clone, f)), { recursive: true });
-      await cp(join(ROOT, f), join(clone, f)).catch((e: NodeJS.ErrnoException) => { if (e.code !== 'ENOENT') throw e; });
+      await cp(join(ROOT, f), join(clone, f)).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
     }
     await symlink(join(ROOT, 'node_modules'), join(clone, 'node_modules'));
 
-    const packed = await run('npm', ['pack', '--json', '--pack-destination', tmp], { cwd: clone, env: NPM_ENV, timeout: 180_000, maxBuffer: 64 << 20 });
-    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const packed = await run('npm', ['pack', '--json', '--pack-destination', tmp], {
+      cwd: clone,
+      env: NPM_ENV,
+      timeout: 180_000,
+      maxBuffer: 64 << 20,
+    });
+    const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{
+      filename: string;
+      files: Array<{ path: string }>;
+    }>;
     const shipped = new Set(info!.files.map((f) => f.path));
-    for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/client/index.js', 'dist/src/client/index.d.ts', 'dist/src/cli/main.js', 'bin/ncf.js', 'dist/src/server.js', 'openapi.yaml', 'web/index.html']) {
+    for (const f of [
+      'dist/src/index.js',
+      'dist/src/index.d.ts',
+      'dist/src/client/index.js',
+      'dist/src/client/index.d.ts',
+      'dist/src/cli/main.js',
+      'bin/ncf.js',
+      'dist/src/server.js',
+      'openapi.yaml',
+      'web/index.html',
+    ]) {
       assert.ok(shipped.has(f), `the tarball holds ${f}`);
     }
-    for (const f of shipped) assert.ok(!/\.map$|^(src|test|routes|storage)\/|\.ts$(?<!\.d\.ts)/.test(f), `the tarball holds no sources, tests or maps: ${f}`);
+    for (const f of shipped)
+      assert.ok(!/\.map$|^(src|test|routes|storage)\/|\.ts$(?<!\.d\.ts)/.test(f), `the tarball holds no sources, tests or maps: ${f}`);
 
     // A new project installs the tarball; dependencies from the npm cache (offline), else the registry for what is missing.
     const app = join(tmp, 'app');
@@ -87,9 +109,22 @@ test('npm pack → npm install in a new project → the README\'s library, clien
     assert.match(help.stdout, /convert/);
     assert.match(help.stdout, /inspect/);
     const makeCsv = /^printf .*> flights\.csv$/m.exec(block('sh test'))![0];
-    const cli = await run('bash', ['-c', `set -euo pipefail\nexport npm_config_offline=true\n${makeCsv}\n${block('sh cli')}`], { cwd: app, env: NPM_ENV, timeout: 120_000 });
+    const cli = await run('bash', ['-c', `set -euo pipefail\nexport npm_config_offline=true\n${makeCsv}\n${block('sh cli')}`], {
+      cwd: app,
+      env: NPM_ENV,
+      timeout: 120_000,
+    });
     assert.match(cli.stdout, /rows +4 in 1 row group/);
-    assert.deepEqual(cli.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)), [{ origin: 'SFO', delay: 75 }, { origin: 'JFK', delay: 130 }]);
+    assert.deepEqual(
+      cli.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l)),
+      [
+        { origin: 'SFO', delay: 75 },
+        { origin: 'JFK', delay: 130 },
+      ],
+    );
     assert.match(cli.stdout, /flights\.ncf: ok \(4 rows/);
   } finally {
     await server.stop();

@@ -21,7 +21,7 @@ function block(tag: string): string {
   return m[1]!;
 }
 
-test('the README\'s ncf command examples run and print what they promise', async () => {
+test("the README's ncf command examples run and print what they promise", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ncf-readme-cli-'));
   try {
     const makeCsv = /^printf .*> flights\.csv$/m.exec(block('sh test'))![0];
@@ -30,14 +30,20 @@ test('the README\'s ncf command examples run and print what they promise', async
     assert.match(stderr, /wrote flights\.ncf: 4 rows, 1 row group/);
     assert.match(stdout, /rows +4 in 1 row group/);
     const catLines = stdout.split('\n').filter((l) => l.startsWith('{'));
-    assert.deepEqual(catLines.map((l) => JSON.parse(l)), [{ origin: 'SFO', delay: 75 }, { origin: 'JFK', delay: 130 }]);
+    assert.deepEqual(
+      catLines.map((l) => JSON.parse(l)),
+      [
+        { origin: 'SFO', delay: 75 },
+        { origin: 'JFK', delay: 130 },
+      ],
+    );
     assert.match(stdout, /flights\.ncf: ok \(4 rows/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });
 
-test('the README\'s library example runs as an ES module', async () => {
+test("the README's library example runs as an ES module", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ncf-readme-lib-'));
   // Inside the package, `import … from 'ncf'` resolves to this package itself (its "exports").
   const file = join(ROOT, 'dist', `.readme-example-${process.pid}.mjs`);

@@ -1,16 +1,17 @@
-// The one text form of dates and timestamps (src/value-text.ts) against independent oracles — Date's
+// The one text form of dates and timestamps (src/text/value-text.ts) against independent oracles — Date's
 // own ISO text where Date reaches, a days-from-civil count by 400-year cycles beyond — and the page's
 // copy (web/value-text.js) against the server's on many values of every unit, zoned and zone-less.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dateText, timestampText, type TimeUnitName } from '../src/value-text.js';
+import { dateText, timestampText, type TimeUnitName } from '../src/text/value-text.js';
 // @ts-expect-error: a plain ES module of the page, without type declarations
 import * as page from '../web/value-text.js';
 
 const UNITS: TimeUnitName[] = ['s', 'ms', 'us', 'ns'];
 const PER_MS: Record<TimeUnitName, bigint> = { s: 1n, ms: 1n, us: 1000n, ns: 1_000_000n };
-const INT64_MIN = -(2n ** 63n), INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n),
+  INT64_MAX = 2n ** 63n - 1n;
 
 /** A deterministic generator (mulberry32) so a failure names a reproducible value. */
 function rng(seed: number): () => number {
@@ -23,7 +24,8 @@ function rng(seed: number): () => number {
 }
 
 function randomInt64(r: () => number): bigint {
-  const hi = BigInt(Math.floor(r() * 2 ** 32)), lo = BigInt(Math.floor(r() * 2 ** 32));
+  const hi = BigInt(Math.floor(r() * 2 ** 32)),
+    lo = BigInt(Math.floor(r() * 2 ** 32));
   const v = BigInt.asIntN(64, (hi << 32n) | lo);
   // Half the values at a random magnitude, so that small and mid-range counts are tried too.
   return r() < 0.5 ? v : v >> BigInt(Math.floor(r() * 64));
@@ -54,7 +56,12 @@ test('within Date range, timestamps print as Date#toISOString plus the unit’s 
       const msOf = unit === 's' ? count * 1000n : ms;
       const iso = new Date(Number(msOf)).toISOString();
       const head = iso.slice(0, iso.indexOf('.'));
-      const frac = { s: '', ms: `.${iso.slice(-4, -1)}`, us: `.${iso.slice(-4, -1)}${String(sub).padStart(3, '0')}`, ns: `.${iso.slice(-4, -1)}${String(sub).padStart(6, '0')}` }[unit];
+      const frac = {
+        s: '',
+        ms: `.${iso.slice(-4, -1)}`,
+        us: `.${iso.slice(-4, -1)}${String(sub).padStart(3, '0')}`,
+        ns: `.${iso.slice(-4, -1)}${String(sub).padStart(6, '0')}`,
+      }[unit];
       assert.equal(timestampText(count, unit, true), `${head}${frac}Z`, `${count} ${unit}`);
       assert.equal(timestampText(count, unit, false), `${head}${frac}`, `${count} ${unit} zone-less`);
     }
@@ -75,7 +82,7 @@ test('every int32 day and int64 count prints a real calendar day that counts bac
       assert.ok(m, text);
       assert.equal((m[5] ?? '').length, { s: 0, ms: 3, us: 6, ns: 9 }[unit], text);
       const per = PER_MS[unit] * (unit === 's' ? 1n : 1000n);
-      const back = ((daysOf(m[1]!) * 86400n + BigInt(m[2]!) * 3600n + BigInt(m[3]!) * 60n + BigInt(m[4]!)) * per) + BigInt(m[5] ?? '0');
+      const back = (daysOf(m[1]!) * 86400n + BigInt(m[2]!) * 3600n + BigInt(m[3]!) * 60n + BigInt(m[4]!)) * per + BigInt(m[5] ?? '0');
       assert.equal(back, c, `${c} ${unit} → ${text}`);
     }
   }
@@ -95,7 +102,8 @@ test('the page’s copy (web/value-text.js) answers as the server’s formatter 
     const d = Math.floor((r() * 2 - 1) * 2 ** 31);
     assert.equal(page.dateText(d), dateText(d), `day ${d}`);
   }
-  for (const c of [INT64_MIN, INT64_MAX, 0n, -1n]) for (const unit of UNITS) assert.equal(page.timestampText(c, unit, true), timestampText(c, unit, true));
+  for (const c of [INT64_MIN, INT64_MAX, 0n, -1n])
+    for (const unit of UNITS) assert.equal(page.timestampText(c, unit, true), timestampText(c, unit, true));
   assert.deepEqual(page.ARROW_UNITS, ['s', 'ms', 'us', 'ns']);
   assert.ok(compared >= 160_000);
 });

@@ -31,7 +31,11 @@ function headers(accept) {
 async function problemOf(res) {
   let problem = null;
   if (/json/.test(res.headers.get('content-type') ?? '')) {
-    try { problem = await res.json(); } catch { /* not JSON after all: the status says enough */ }
+    try {
+      problem = await res.json();
+    } catch {
+      /* not JSON after all: the status says enough */
+    }
   }
   return new ApiError(res.status, problem);
 }

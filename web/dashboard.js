@@ -18,8 +18,9 @@ async function getJSON(path) {
 const NUMERIC = /^(u?int(8|16|32|64)|float(32|64))$/;
 /** The columns to chart: those asked for, else a text (or bool, or date) column and a numeric one. */
 function pickColumns(columns) {
-  const by = params.get('by')
-    ?? (columns.find((c) => c.type === 'string' || c.type === 'bool') ?? columns.find((c) => c.type === 'date') ?? columns[0])?.name;
+  const by =
+    params.get('by') ??
+    (columns.find((c) => c.type === 'string' || c.type === 'bool') ?? columns.find((c) => c.type === 'date') ?? columns[0])?.name;
   const numbers = columns.filter((c) => NUMERIC.test(c.type) && c.name !== by);
   const measure = params.get('measure') ?? (numbers.find((c) => !/(^|_)id$/i.test(c.name)) ?? numbers[0])?.name ?? null;
   return { by, measure };
@@ -34,13 +35,25 @@ function choices(tables, table, columns, by, measure) {
     sel.setAttribute('aria-label', label);
     sel.name = label;
     for (const v of items) sel.append(new Option(v, v, false, v === current));
-    sel.addEventListener('change', () => { location.search = link(to(sel.value)); });
+    sel.addEventListener('change', () => {
+      location.search = link(to(sel.value));
+    });
     const l = document.createElement('label');
     l.append(`${label} `, sel);
     box.append(l, ' ');
   };
-  pick('table', tables.map((t) => t.name), table, (v) => ({ table: v }));
-  pick('by', columns.map((c) => c.name), by, (v) => ({ table, by: v, ...(measure ? { measure } : {}) }));
+  pick(
+    'table',
+    tables.map((t) => t.name),
+    table,
+    (v) => ({ table: v }),
+  );
+  pick(
+    'by',
+    columns.map((c) => c.name),
+    by,
+    (v) => ({ table, by: v, ...(measure ? { measure } : {}) }),
+  );
   const numbers = columns.filter((c) => NUMERIC.test(c.type)).map((c) => c.name);
   if (numbers.length > 0) pick('measure', numbers, measure, (v) => ({ table, by, measure: v }));
 }
@@ -53,7 +66,9 @@ function emptyState() {
   code.className = 'api';
   code.textContent = `curl -F file=@flights.csv ${location.origin}/v1/tables/flights`;
   const p = document.createElement('p');
-  p.append('No tables yet — upload one with curl (add -H "Authorization: Bearer $NCF_API_KEY" when the server has keys), or with the form on the ');
+  p.append(
+    'No tables yet — upload one with curl (add -H "Authorization: Bearer $NCF_API_KEY" when the server has keys), or with the form on the ',
+  );
   const a = document.createElement('a');
   a.href = '/';
   a.textContent = 'browse page';
@@ -82,7 +97,9 @@ try {
       type: 'bar',
       data: {
         labels: [...data.getChild(by)].map((v, i) => `${v} (${counts[i]})`),
-        datasets: [measure ? { label: `average ${measure}`, data: [...data.getChild('avg')].map(Number) } : { label: 'rows', data: counts }],
+        datasets: [
+          measure ? { label: `average ${measure}`, data: [...data.getChild('avg')].map(Number) } : { label: 'rows', data: counts },
+        ],
       },
       options: { animation: false },
     });

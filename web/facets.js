@@ -9,11 +9,25 @@ import { getJSON, tablePath } from './api.js';
 import { h } from './dom.js';
 import { formatCount } from './format.js';
 
-const HISTOGRAM_TYPES = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float32', 'float64', 'date', 'timestamp']);
+const HISTOGRAM_TYPES = new Set([
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'float32',
+  'float64',
+  'date',
+  'timestamp',
+]);
 const BINS = 20;
 const TOP = 5;
 const SVG = 'http://www.w3.org/2000/svg';
-const W = 200, H = 48;
+const W = 200,
+  H = 48;
 
 function svg(tag, attrs, ...children) {
   const el = document.createElementNS(SVG, tag);
@@ -38,20 +52,33 @@ function histogram(column, answer, pick) {
     const last = i === bins.length - 1;
     const label = `${valueText(b.lower)} ≤ ${column} ${last ? '(to the maximum)' : `< ${valueText(b.upper)}`}: ${formatCount(b.count)} rows`;
     // A whole-height hit area, so short bars are easy to click.
-    const bar = svg('g', { class: 'bin', role: 'listitem', tabindex: 0, 'data-lower': valueText(b.lower), 'data-count': b.count },
+    const bar = svg(
+      'g',
+      { class: 'bin', role: 'listitem', tabindex: 0, 'data-lower': valueText(b.lower), 'data-count': b.count },
       svg('title', {}, label),
       svg('rect', { class: 'hit', x: i * w, y: 0, width: w, height: H }),
-      svg('rect', { class: 'bar', x: i * w + 0.5, y: H - bh, width: Math.max(0.5, w - 1), height: bh }));
+      svg('rect', { class: 'bar', x: i * w + 0.5, y: H - bh, width: Math.max(0.5, w - 1), height: bh }),
+    );
     // The last bin holds the maximum (whatever the type): only its lower edge is needed.
     const filters = [{ column, op: 'gte', value: valueText(b.lower), not: false }];
     if (!last) filters.push({ column, op: 'lt', value: valueText(b.upper), not: false });
     const go = () => pick(filters);
     bar.addEventListener('click', go);
-    bar.addEventListener('keydown', (ev) => { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); go(); } });
+    bar.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' || ev.key === ' ') {
+        ev.preventDefault();
+        go();
+      }
+    });
     chart.append(bar);
   });
   const extra = answer.nulls > 0 ? ` · ${formatCount(answer.nulls)} null` : '';
-  return h('div', null, chart, h('div', { class: 'facet-range muted' }, h('span', null, valueText(answer.min)), h('span', null, `${valueText(answer.max)}${extra}`)));
+  return h(
+    'div',
+    null,
+    chart,
+    h('div', { class: 'facet-range muted' }, h('span', null, valueText(answer.min)), h('span', null, `${valueText(answer.max)}${extra}`)),
+  );
 }
 
 /** The top values card's body: value, count and a bar, each a button adding `column=eq.value`. */
@@ -59,18 +86,35 @@ function topValues(column, answer, pick) {
   const values = answer.values ?? [];
   if (values.length === 0) return h('p', { class: 'muted' }, 'no values');
   const most = Math.max(1, ...values.map((v) => v.count));
-  const list = h('ol', { class: 'top-values' }, values.map((v) => {
-    const text = valueText(v.value);
-    const filter = v.value === null ? { column, op: 'is', value: 'null', not: false } : { column, op: 'eq', value: text, not: false };
-    return h('li', null, h('button', {
-      type: 'button', class: 'facet-value', title: `${text}: ${formatCount(v.count)} rows — click to filter`,
-      dataset: { value: text, count: String(v.count) }, onclick: () => pick([filter]),
-    },
-    h('span', { class: v.value === null ? 'label null' : 'label' }, text),
-    h('span', { class: 'count' }, formatCount(v.count)),
-    svg('svg', { class: 'share', viewBox: '0 0 100 4', preserveAspectRatio: 'none', 'aria-hidden': 'true' },
-      svg('rect', { x: 0, y: 0, width: Math.max(1, (v.count / most) * 100), height: 4 }))));
-  }));
+  const list = h(
+    'ol',
+    { class: 'top-values' },
+    values.map((v) => {
+      const text = valueText(v.value);
+      const filter = v.value === null ? { column, op: 'is', value: 'null', not: false } : { column, op: 'eq', value: text, not: false };
+      return h(
+        'li',
+        null,
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'facet-value',
+            title: `${text}: ${formatCount(v.count)} rows — click to filter`,
+            dataset: { value: text, count: String(v.count) },
+            onclick: () => pick([filter]),
+          },
+          h('span', { class: v.value === null ? 'label null' : 'label' }, text),
+          h('span', { class: 'count' }, formatCount(v.count)),
+          svg(
+            'svg',
+            { class: 'share', viewBox: '0 0 100 4', preserveAspectRatio: 'none', 'aria-hidden': 'true' },
+            svg('rect', { x: 0, y: 0, width: Math.max(1, (v.count / most) * 100), height: 4 }),
+          ),
+        ),
+      );
+    }),
+  );
   const more = answer.truncated ? h('div', { class: 'muted' }, `${formatCount(answer.distinctCount)} distinct values`) : null;
   return h('div', null, list, more);
 }
@@ -79,9 +123,17 @@ function topValues(column, answer, pick) {
 function card(name, column, filterQuery, pick) {
   const numeric = HISTOGRAM_TYPES.has(column.type);
   const body = h('div', { class: 'facet-body muted' }, '…');
-  const el = h('div', { class: 'facet', dataset: { column: column.name, kind: numeric ? 'histogram' : 'values', state: 'idle' } },
-    h('div', { class: 'facet-head', title: `${column.name} (${column.type})` }, h('strong', null, column.name), h('span', { class: 'muted' }, ` ${column.type}`)),
-    body);
+  const el = h(
+    'div',
+    { class: 'facet', dataset: { column: column.name, kind: numeric ? 'histogram' : 'values', state: 'idle' } },
+    h(
+      'div',
+      { class: 'facet-head', title: `${column.name} (${column.type})` },
+      h('strong', null, column.name),
+      h('span', { class: 'muted' }, ` ${column.type}`),
+    ),
+    body,
+  );
   el.load = async () => {
     el.dataset.state = 'loading';
     const path = `${tablePath(name)}/columns/${encodeURIComponent(column.name)}/${numeric ? `histogram?bins=${BINS}` : `distinct?limit=${TOP}`}`;
@@ -103,13 +155,16 @@ function card(name, column, filterQuery, pick) {
  *  string); `pick(filters)` adds filters to the grid's query. Its cards load after `strip.start()`. */
 export function facetStrip(name, columns, filterQuery, pick) {
   const strip = h('div', { class: 'facets', id: 'facets', dataset: { filters: filterQuery } });
-  const observer = new IntersectionObserver((entries) => {
-    for (const e of entries) {
-      if (!e.isIntersecting) continue;
-      observer.unobserve(e.target);
-      void e.target.load();
-    }
-  }, { root: strip, rootMargin: '0px 400px 0px 400px' });
+  const observer = new IntersectionObserver(
+    (entries) => {
+      for (const e of entries) {
+        if (!e.isIntersecting) continue;
+        observer.unobserve(e.target);
+        void e.target.load();
+      }
+    },
+    { root: strip, rootMargin: '0px 400px 0px 400px' },
+  );
   // Binary columns have neither picture.
   const cards = columns.filter((c) => c.type !== 'binary').map((c) => card(name, c, filterQuery, pick));
   strip.append(...cards);

@@ -11,16 +11,36 @@ function statText(v) {
 }
 
 function schemaTable(columns) {
-  return h('table', { class: 'data schema' },
-    h('thead', null, h('tr', null, ['column', 'type', 'semantic type', 'nullable', 'min', 'max', 'nulls'].map((t) => h('th', null, t)))),
-    h('tbody', null, columns.map((c) => h('tr', { dataset: { column: c.name } },
-      h('td', null, c.name),
-      h('td', null, c.type),
-      h('td', { class: c.semanticType ? null : 'null' }, c.semanticType ?? '—'),
-      h('td', null, c.nullable ? 'yes' : 'no'),
-      h('td', null, statText(c.stats?.min)),
-      h('td', null, statText(c.stats?.max)),
-      h('td', { class: 'num' }, c.stats?.nullCount === undefined ? '' : formatCount(c.stats.nullCount))))));
+  return h(
+    'table',
+    { class: 'data schema' },
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        ['column', 'type', 'semantic type', 'nullable', 'min', 'max', 'nulls'].map((t) => h('th', null, t)),
+      ),
+    ),
+    h(
+      'tbody',
+      null,
+      columns.map((c) =>
+        h(
+          'tr',
+          { dataset: { column: c.name } },
+          h('td', null, c.name),
+          h('td', null, c.type),
+          h('td', { class: c.semanticType ? null : 'null' }, c.semanticType ?? '—'),
+          h('td', null, c.nullable ? 'yes' : 'no'),
+          h('td', null, statText(c.stats?.min)),
+          h('td', null, statText(c.stats?.max)),
+          h('td', { class: 'num' }, c.stats?.nullCount === undefined ? '' : formatCount(c.stats.nullCount)),
+        ),
+      ),
+    ),
+  );
 }
 
 export class TablePage {
@@ -47,15 +67,21 @@ export class TablePage {
       return;
     }
     const gridRoot = h('div');
-    fill(this.root,
+    fill(
+      this.root,
       h('p', null, h('a', { href: '#/' }, '‹ All tables')),
       h('h1', null, t.name),
-      h('p', { class: 'muted' }, `version ${t.version} · ${formatCount(t.rowCount)} rows · ${t.columns.length} columns · ${formatBytes(t.bytes)} · updated ${formatTime(t.updatedAt)} · `,
-        h('a', { href: `/examples/dashboard?table=${encodeURIComponent(t.name)}` }, 'dashboard example')),
+      h(
+        'p',
+        { class: 'muted' },
+        `version ${t.version} · ${formatCount(t.rowCount)} rows · ${t.columns.length} columns · ${formatBytes(t.bytes)} · updated ${formatTime(t.updatedAt)} · `,
+        h('a', { href: `/examples/dashboard?table=${encodeURIComponent(t.name)}` }, 'dashboard example'),
+      ),
       h('h2', null, 'Schema and statistics'),
       h('div', { class: 'scroll' }, schemaTable(t.columns)),
       h('h2', null, 'Rows'),
-      gridRoot);
+      gridRoot,
+    );
     this.grid = new Grid(gridRoot, t.name, t.columns, (query) => {
       location.hash = `#/tables/${encodeURIComponent(t.name)}?${query}`;
     });

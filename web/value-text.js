@@ -1,4 +1,4 @@
-// The one text form of dates and timestamps, for the page: a copy of src/value-text.ts (the page is
+// The one text form of dates and timestamps, for the page: a copy of src/text/value-text.ts (the page is
 // plain ES modules and cannot import the server's TypeScript). test/value-text.test.ts holds the two
 // to the same answer on many values. Rules: docs/QUERY.md, "Value text".
 
@@ -42,10 +42,16 @@ export function timestampText(count, unit, zoned) {
   const per = PER_SECOND[unit];
   let sec = count / per;
   let frac = count % per;
-  if (frac < 0n) { frac += per; sec -= 1n; }
+  if (frac < 0n) {
+    frac += per;
+    sec -= 1n;
+  }
   let day = sec / 86400n;
   let s = sec % 86400n;
-  if (s < 0n) { s += 86400n; day -= 1n; }
+  if (s < 0n) {
+    s += 86400n;
+    day -= 1n;
+  }
   const time = `${pad(s / 3600n, 2)}:${pad((s / 60n) % 60n, 2)}:${pad(s % 60n, 2)}`;
   const fraction = DIGITS[unit] === 0 ? '' : `.${pad(frac, DIGITS[unit])}`;
   return `${dayText(day)}T${time}${fraction}${zoned ? 'Z' : ''}`;

@@ -16,20 +16,30 @@ function out(s: string | Uint8Array): Promise<void> {
 }
 
 export async function runCat(args: string[]): Promise<number> {
-  const { values, positionals } = usage(() => parseArgs({ args, allowPositionals: true, options: {
-    columns: { type: 'string' },
-    where: { type: 'string', multiple: true },
-    limit: { type: 'string' },
-    offset: { type: 'string' },
-    format: { type: 'string' },
-  } }));
+  const { values, positionals } = usage(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        columns: { type: 'string' },
+        where: { type: 'string', multiple: true },
+        limit: { type: 'string' },
+        offset: { type: 'string' },
+        format: { type: 'string' },
+      },
+    }),
+  );
   expectPositionals(positionals, 1);
   const format = (values.format ?? 'ndjson') as (typeof FORMATS)[number];
   if (!FORMATS.includes(format)) throw new UsageError(`unknown --format "${values.format}"; expected ${FORMATS.join(', ')}`);
   const reader = await NCFReader.open(positionals[0]!);
   try {
     const opts: Parameters<NCFReader['scan']>[0] = {};
-    if (values.columns !== undefined) opts.columns = values.columns.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (values.columns !== undefined)
+      opts.columns = values.columns
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
     if (values.where !== undefined) opts.where = values.where;
     const limit = intOption(values.limit, 'limit', 0);
     if (limit !== undefined) opts.limit = limit;

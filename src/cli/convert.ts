@@ -8,21 +8,29 @@ import { parseArgs } from 'node:util';
 import { expectPositionals, intOption, usage, UsageError } from './args.js';
 
 export async function runConvert(args: string[]): Promise<number> {
-  const { values, positionals } = usage(() => parseArgs({ args, allowPositionals: true, options: {
-    format: { type: 'string' },
-    schema: { type: 'string' },
-    delimiter: { type: 'string' },
-    'table-name': { type: 'string' },
-    'row-group-rows': { type: 'string' },
-    'compression-level': { type: 'string' },
-  } }));
+  const { values, positionals } = usage(() =>
+    parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string' },
+        schema: { type: 'string' },
+        delimiter: { type: 'string' },
+        'table-name': { type: 'string' },
+        'row-group-rows': { type: 'string' },
+        'compression-level': { type: 'string' },
+      },
+    }),
+  );
   expectPositionals(positionals, 2);
   const [input, output] = positionals as [string, string];
   const format: Format | null = detectFormat({ format: values.format, filename: input });
   if (format === null) {
-    throw new UsageError(values.format
-      ? `unknown --format "${values.format}"; expected csv, ndjson, json, arrow or parquet`
-      : `cannot tell the format of "${input}" from its extension; pass --format csv|ndjson|json|arrow|parquet`);
+    throw new UsageError(
+      values.format
+        ? `unknown --format "${values.format}"; expected csv, ndjson, json, arrow or parquet`
+        : `cannot tell the format of "${input}" from its extension; pass --format csv|ndjson|json|arrow|parquet`,
+    );
   }
   let schema;
   if (values.schema !== undefined) {

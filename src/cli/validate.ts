@@ -15,7 +15,9 @@ export async function runValidate(args: string[]): Promise<number> {
     await reader.validateChecksum();
     // Decoding every chunk checks every CRC-32 and every length inside the chunks.
     for await (const batch of reader.scan()) void batch;
-    process.stdout.write(`${path}: ok (${reader.rowCount} rows, ${reader.meta.rowGroups.length} row groups, ${reader.columns.length} columns, ${reader.size} bytes)\n`);
+    process.stdout.write(
+      `${path}: ok (${reader.rowCount} rows, ${reader.meta.rowGroups.length} row groups, ${reader.columns.length} columns, ${reader.size} bytes)\n`,
+    );
     return 0;
   } catch (e) {
     if (!(e instanceof NCFError)) throw e;

@@ -97,22 +97,36 @@ export async function requestError(request: string, res: Response): Promise<NCFR
   let text = '';
   try {
     text = await res.text();
-  } catch { /* the body broke off: status and title still say enough */ }
+  } catch {
+    /* the body broke off: status and title still say enough */
+  }
   const type = res.headers.get('content-type') ?? '';
   if (/^application\/(problem\+)?json/i.test(type)) {
     try {
       const body = JSON.parse(text) as Record<string, unknown>;
       if (body !== null && typeof body === 'object' && typeof body.detail === 'string') {
-        return new NCFRequestError(request, {
-          ...body,
-          type: typeof body.type === 'string' ? body.type : 'about:blank',
-          title: typeof body.title === 'string' ? body.title : res.statusText,
-          status: res.status,
-          detail: body.detail,
-        }, requestId, retryAfter);
+        return new NCFRequestError(
+          request,
+          {
+            ...body,
+            type: typeof body.type === 'string' ? body.type : 'about:blank',
+            title: typeof body.title === 'string' ? body.title : res.statusText,
+            status: res.status,
+            detail: body.detail,
+          },
+          requestId,
+          retryAfter,
+        );
       }
-    } catch { /* not JSON after all: fall through */ }
+    } catch {
+      /* not JSON after all: fall through */
+    }
   }
   const detail = text.trim().slice(0, 200) || `the server answered ${res.status} without a body`;
-  return new NCFRequestError(request, { type: 'about:blank', title: res.statusText || `HTTP ${res.status}`, status: res.status, detail }, requestId, retryAfter);
+  return new NCFRequestError(
+    request,
+    { type: 'about:blank', title: res.statusText || `HTTP ${res.status}`, status: res.status, detail },
+    requestId,
+    retryAfter,
+  );
 }

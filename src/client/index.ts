@@ -6,7 +6,7 @@
 // reads the same stream batch by batch as it arrives, in flat memory.
 
 import * as arrow from 'apache-arrow';
-import type { TableDescription, TableSummary } from '../describe.js';
+import type { TableDescription, TableSummary } from '../tables/describe.js';
 import { checkName, checkOptions, checkQuery, checkSignal, checkUpload, checkVersion } from './check.js';
 import { isAbort, NCFNetworkError, NCFRequestError, NCFUsageError } from './errors.js';
 import { json, segment, send, type HttpOptions } from './http.js';
@@ -16,7 +16,7 @@ import { uploadBody, type UploadData, type UploadFormat } from './upload.js';
 export { NCFClientError, NCFNetworkError, NCFRequestError, NCFUsageError, type Problem } from './errors.js';
 export type { FilterMap, FilterTree, OrderItem, QueryOptions, Where } from './query.js';
 export type { UploadData, UploadFormat } from './upload.js';
-export type { ColumnDescription, TableDescription, TableSummary } from '../describe.js';
+export type { ColumnDescription, TableDescription, TableSummary } from '../tables/describe.js';
 
 const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 
@@ -73,8 +73,12 @@ export class NCFClient {
     }
     const f = opts.fetch ?? globalThis.fetch;
     if (typeof f !== 'function') throw new NCFUsageError('no fetch: run on Node 20+ or a browser, or pass options.fetch');
-    if (opts.apiKey !== undefined && typeof opts.apiKey !== 'string') throw new NCFUsageError(`apiKey: expected a string, got ${typeof opts.apiKey}`);
-    if (opts.headers !== undefined && (opts.headers === null || typeof opts.headers !== 'object' || Object.values(opts.headers).some((v) => typeof v !== 'string'))) {
+    if (opts.apiKey !== undefined && typeof opts.apiKey !== 'string')
+      throw new NCFUsageError(`apiKey: expected a string, got ${typeof opts.apiKey}`);
+    if (
+      opts.headers !== undefined &&
+      (opts.headers === null || typeof opts.headers !== 'object' || Object.values(opts.headers).some((v) => typeof v !== 'string'))
+    ) {
       throw new NCFUsageError('headers: expected an object of header names to string values');
     }
     this.http = { baseUrl: opts.baseUrl, fetch: f.bind(globalThis) };
@@ -153,7 +157,9 @@ export class NCFClient {
     let reader: arrow.AsyncRecordBatchStreamReader | null = null;
     let finished = false;
     try {
-      reader = (await arrow.RecordBatchReader.from(body as unknown as ReadableStream<Uint8Array>)) as unknown as arrow.AsyncRecordBatchStreamReader;
+      reader = (await arrow.RecordBatchReader.from(
+        body as unknown as ReadableStream<Uint8Array>,
+      )) as unknown as arrow.AsyncRecordBatchStreamReader;
       await reader.open();
       for (;;) {
         let r: IteratorResult<arrow.RecordBatch>;
@@ -180,7 +186,8 @@ export class NCFClient {
    *  fetch Response: stream `res.body` or `await res.arrayBuffer()`. */
   async download(name: string, opts: DownloadOptions): Promise<Response> {
     checkName('download', name);
-    if (opts === undefined) throw new NCFUsageError("download: options: expected an object with format ({ format: 'parquet' }), got undefined");
+    if (opts === undefined)
+      throw new NCFUsageError("download: options: expected an object with format ({ format: 'parquet' }), got undefined");
     const { format, ...query } = checkQueryCall('download', name, opts);
     if (!['arrow', 'parquet', 'csv', 'ndjson', 'json'].includes(format)) {
       throw new NCFUsageError(`download: format: ${JSON.stringify(format)} is not one of arrow, parquet, csv, ndjson, json`);
@@ -190,14 +197,31 @@ export class NCFClient {
     return send(this.http, x);
   }
 
-  private async upload(call: string, method: 'POST' | 'PUT', name: string, suffix: string, data: UploadData, opts: UploadOptions): Promise<UploadResult> {
+  private async upload(
+    call: string,
+    method: 'POST' | 'PUT',
+    name: string,
+    suffix: string,
+    data: UploadData,
+    opts: UploadOptions,
+  ): Promise<UploadResult> {
     const path = `/v1/tables/${segment(checkName(call, name))}${suffix}`;
     opts = checkOptions(call, opts);
     checkUpload(call, opts as Record<string, unknown>);
-    if (data === undefined || data === null) throw new NCFUsageError(`${call}: data: expected the table's data (a string, bytes, a Blob, a stream or an apache-arrow Table), got ${String(data)}`);
+    if (data === undefined || data === null)
+      throw new NCFUsageError(
+        `${call}: data: expected the table's data (a string, bytes, a Blob, a stream or an apache-arrow Table), got ${String(data)}`,
+      );
     const retries = opts.retries ?? 0;
-    const resendable = typeof data === 'string' || data instanceof Uint8Array || data instanceof ArrayBuffer || (typeof Blob !== 'undefined' && data instanceof Blob);
-    if (retries > 0 && !resendable) throw new NCFUsageError('retries: only a string, bytes or a Blob can be sent again; read a stream into one, or retry the call yourself with the same idempotencyKey');
+    const resendable =
+      typeof data === 'string' ||
+      data instanceof Uint8Array ||
+      data instanceof ArrayBuffer ||
+      (typeof Blob !== 'undefined' && data instanceof Blob);
+    if (retries > 0 && !resendable)
+      throw new NCFUsageError(
+        'retries: only a string, bytes or a Blob can be sent again; read a stream into one, or retry the call yourself with the same idempotencyKey',
+      );
     const key = opts.idempotencyKey ?? (retries > 0 ? globalThis.crypto.randomUUID() : undefined);
     const q = opts.schema === undefined ? '' : `?schema=${encodeURIComponent(JSON.stringify(opts.schema))}`;
     for (let attempt = 0; ; attempt++) {
@@ -237,9 +261,18 @@ function retryDelayMs(e: unknown): number | null {
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) { reject(signal.reason); return; }
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(timer); reject(signal!.reason); };
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

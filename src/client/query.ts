@@ -57,7 +57,8 @@ export function queryExchange(name: string, opts: QueryOptions, accept: string):
     if (opts.select !== undefined) params.set('select', selectText(opts.select));
     if (opts.order !== undefined) params.set('order', orderText(opts.order));
     for (const key of ['limit', 'offset', 'version'] as const) if (opts[key] !== undefined) params.set(key, String(opts[key]));
-    for (const m of maps) for (const [k, v] of Object.entries(m)) for (const item of typeof v === 'string' ? [v] : v) params.append(k, item);
+    for (const m of maps)
+      for (const [k, v] of Object.entries(m)) for (const item of typeof v === 'string' ? [v] : v) params.append(k, item);
     const search = params.toString();
     if (search.length <= MAX_QUERY_STRING) {
       return { method: 'GET', path: `/v1/tables/${segment(name)}/rows${search ? `?${search}` : ''}`, headers, signal: opts.signal };
@@ -70,8 +71,11 @@ export function queryExchange(name: string, opts: QueryOptions, accept: string):
   if (opts.order !== undefined) body.order = orderBody(opts.order);
   for (const key of ['limit', 'offset', 'version'] as const) if (opts[key] !== undefined) body[key] = opts[key];
   return {
-    method: 'POST', path: `/v1/tables/${segment(name)}/query`, signal: opts.signal,
-    headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    method: 'POST',
+    path: `/v1/tables/${segment(name)}/query`,
+    signal: opts.signal,
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
   };
 }
 
@@ -79,7 +83,10 @@ function isTree(x: object): x is FilterTree {
   const o = x as Record<string, unknown>;
   if ('column' in o && 'op' in o) return true;
   const keys = Object.keys(o);
-  return keys.length === 1 && ((keys[0] === 'and' || keys[0] === 'or') ? Array.isArray(o[keys[0]]) : keys[0] === 'not' && typeof o.not === 'object');
+  return (
+    keys.length === 1 &&
+    (keys[0] === 'and' || keys[0] === 'or' ? Array.isArray(o[keys[0]]) : keys[0] === 'not' && typeof o.not === 'object')
+  );
 }
 
 function splitWhere(where: Where | undefined): { maps: FilterMap[]; trees: FilterTree[] } {
@@ -88,11 +95,19 @@ function splitWhere(where: Where | undefined): { maps: FilterMap[]; trees: Filte
   if (where === undefined) return { maps, trees };
   const items: ReadonlyArray<FilterMap | FilterTree> = Array.isArray(where) ? where : [where as FilterMap | FilterTree];
   items.forEach((item, i) => {
-    if (item === null || typeof item !== 'object') throw new NCFUsageError(`where${Array.isArray(where) ? `[${i}]` : ''}: expected a filter map ({ delay: 'gt.60' }) or a filter tree ({ column, op, value })`);
-    if (isTree(item)) { trees.push(item); return; }
+    if (item === null || typeof item !== 'object')
+      throw new NCFUsageError(
+        `where${Array.isArray(where) ? `[${i}]` : ''}: expected a filter map ({ delay: 'gt.60' }) or a filter tree ({ column, op, value })`,
+      );
+    if (isTree(item)) {
+      trees.push(item);
+      return;
+    }
     for (const [k, v] of Object.entries(item)) {
       if (typeof v !== 'string' && !(Array.isArray(v) && v.every((s) => typeof s === 'string'))) {
-        throw new NCFUsageError(`where.${k}: a filter map's values are PostgREST filter strings such as 'gt.60' or 'in.(a,b)'; got ${JSON.stringify(v)}`);
+        throw new NCFUsageError(
+          `where.${k}: a filter map's values are PostgREST filter strings such as 'gt.60' or 'in.(a,b)'; got ${JSON.stringify(v)}`,
+        );
       }
     }
     maps.push(item as FilterMap);
@@ -115,8 +130,7 @@ function mapToTree(map: FilterMap): FilterTree | null {
 /** A name as PostgREST list syntax needs it: quoted (backslash escapes) when it holds , or " or
  *  edge spaces, or (in order items) ends like a modifier. */
 function listName(name: string, order: boolean): string {
-  const needs = /[,"]/.test(name) || name.trim() !== name || name === ''
-    || (order && /\.(asc|desc|nullsfirst|nullslast)$/i.test(name));
+  const needs = /[,"]/.test(name) || name.trim() !== name || name === '' || (order && /\.(asc|desc|nullsfirst|nullslast)$/i.test(name));
   return needs ? `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : name;
 }
 
@@ -126,7 +140,9 @@ function selectText(select: string | readonly string[]): string {
 
 function orderItemText(o: string | OrderItem): string {
   if (typeof o === 'string') return o;
-  return listName(o.column, true) + (o.desc ? '.desc' : '') + (o.nulls === undefined ? '' : o.nulls === 'first' ? '.nullsfirst' : '.nullslast');
+  return (
+    listName(o.column, true) + (o.desc ? '.desc' : '') + (o.nulls === undefined ? '' : o.nulls === 'first' ? '.nullsfirst' : '.nullslast')
+  );
 }
 
 function orderText(order: string | ReadonlyArray<string | OrderItem>): string {
@@ -135,7 +151,11 @@ function orderText(order: string | ReadonlyArray<string | OrderItem>): string {
 
 function orderBody(order: string | ReadonlyArray<string | OrderItem>): unknown {
   if (typeof order !== 'string' && order.every((o) => typeof o === 'object')) {
-    return (order as readonly OrderItem[]).map((o) => ({ column: o.column, desc: o.desc ?? false, ...(o.nulls ? { nulls: o.nulls } : {}) }));
+    return (order as readonly OrderItem[]).map((o) => ({
+      column: o.column,
+      desc: o.desc ?? false,
+      ...(o.nulls ? { nulls: o.nulls } : {}),
+    }));
   }
   return orderText(order);
 }

@@ -38,7 +38,10 @@ export function uploadBody(data: UploadData, format: UploadFormat | undefined): 
   }
   const declared = format === undefined ? null : UPLOAD_MEDIA_TYPES[format];
   if (data instanceof arrow.Table) {
-    if (format !== undefined && format !== 'arrow') throw new NCFUsageError(`format: an apache-arrow Table is sent as Arrow IPC; drop format or use "arrow", not ${JSON.stringify(format)}`);
+    if (format !== undefined && format !== 'arrow')
+      throw new NCFUsageError(
+        `format: an apache-arrow Table is sent as Arrow IPC; drop format or use "arrow", not ${JSON.stringify(format)}`,
+      );
     return { body: streamOf(coalesce(arrow.RecordBatchStreamWriter.writeAll(data))), contentType: UPLOAD_MEDIA_TYPES.arrow };
   }
   if (typeof data === 'string' || data instanceof Uint8Array || data instanceof ArrayBuffer) {
@@ -53,7 +56,9 @@ export function uploadBody(data: UploadData, format: UploadFormat | undefined): 
   if (data !== null && typeof data === 'object' && Symbol.asyncIterator in data) {
     return { body: streamOf(data as AsyncIterable<Uint8Array | string>), contentType: declared };
   }
-  throw new NCFUsageError('data: expected a string, a Uint8Array/Buffer, an ArrayBuffer, a Blob, a ReadableStream, an AsyncIterable of bytes (a Node Readable) or an apache-arrow Table');
+  throw new NCFUsageError(
+    'data: expected a string, a Uint8Array/Buffer, an ArrayBuffer, a Blob, a ReadableStream, an AsyncIterable of bytes (a Node Readable) or an apache-arrow Table',
+  );
 }
 
 /** A pull stream over an async iterable: the next chunk is read only when fetch wants more, and a
@@ -61,16 +66,19 @@ export function uploadBody(data: UploadData, format: UploadFormat | undefined): 
 function streamOf(source: AsyncIterable<Uint8Array | string>): ReadableStream<Uint8Array> {
   const it = source[Symbol.asyncIterator]();
   const encoder = new TextEncoder();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const r = await it.next();
-      if (r.done) controller.close();
-      else controller.enqueue(typeof r.value === 'string' ? encoder.encode(r.value) : r.value);
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const r = await it.next();
+        if (r.done) controller.close();
+        else controller.enqueue(typeof r.value === 'string' ? encoder.encode(r.value) : r.value);
+      },
+      async cancel(reason) {
+        await it.return?.(reason);
+      },
     },
-    async cancel(reason) {
-      await it.return?.(reason);
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
 }
 
 /** Joins runs of small chunks into pieces of at least COALESCE_BYTES; large chunks pass as they are. */
@@ -80,7 +88,10 @@ async function* coalesce(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint
   const flush = (): Uint8Array => {
     const out = new Uint8Array(size);
     let at = 0;
-    for (const c of run) { out.set(c, at); at += c.byteLength; }
+    for (const c of run) {
+      out.set(c, at);
+      at += c.byteLength;
+    }
     run = [];
     size = 0;
     return out;

@@ -34,14 +34,20 @@ export function rebaseOffsets(offsets: Int32Array | BigInt64Array, bytes: Uint8A
     b0 = (words[1]! | 0) * TWO_32 + words[0]!;
     b1 = (words[2 * n + 1]! | 0) * TWO_32 + words[2 * n]!;
     if (b1 - b0 > MAX_BYTES) {
-      throw new NCFError('LIMIT', `ncf: column "${col.name}": a 64-bit-offset Arrow chunk holds ${b1 - b0} bytes of values; at most ${MAX_BYTES} (2 GiB) fit NCF's 32-bit offsets, so split the input into smaller batches`,
-        { column: col.name });
+      throw new NCFError(
+        'LIMIT',
+        `ncf: column "${col.name}": a 64-bit-offset Arrow chunk holds ${b1 - b0} bytes of values; at most ${MAX_BYTES} (2 GiB) fit NCF's 32-bit offsets, so split the input into smaller batches`,
+        { column: col.name },
+      );
     }
   }
   if (!(b0 >= 0 && b0 <= b1 && b1 <= bytes.length)) {
-    throw new NCFError('INPUT', `ncf: column "${col.name}": Arrow offsets [${b0}, ${b1}] lie outside its ${bytes.length} data bytes`, { column: col.name });
+    throw new NCFError('INPUT', `ncf: column "${col.name}": Arrow offsets [${b0}, ${b1}] lie outside its ${bytes.length} data bytes`, {
+      column: col.name,
+    });
   }
-  if (words === null && b0 === 0) return { kind: 'bytes', offsets: (offsets as Int32Array).subarray(0, n + 1), data: bytes.subarray(0, b1) };
+  if (words === null && b0 === 0)
+    return { kind: 'bytes', offsets: (offsets as Int32Array).subarray(0, n + 1), data: bytes.subarray(0, b1) };
   const out = new Int32Array(n + 1);
   if (words === null) {
     const o = offsets as Int32Array;
@@ -60,8 +66,11 @@ export function date64ToDays(src: BigInt64Array, n: number, validity: Uint8Array
     if (!isValid(validity, i)) continue;
     const ms = (words[2 * i + 1]! | 0) * TWO_32 + words[2 * i]!;
     if (!Number.isSafeInteger(ms) || ms % MS_PER_DAY !== 0) {
-      throw new NCFError('SCHEMA', `ncf: column "${col.name}" row ${rowBase + i}: Date64 value ${src[i]} ms is not a whole number of days, so it cannot be stored as date`,
-        { column: col.name, row: rowBase + i });
+      throw new NCFError(
+        'SCHEMA',
+        `ncf: column "${col.name}" row ${rowBase + i}: Date64 value ${src[i]} ms is not a whole number of days, so it cannot be stored as date`,
+        { column: col.name, row: rowBase + i },
+      );
     }
     out[i] = ms / MS_PER_DAY;
   }
@@ -70,8 +79,14 @@ export function date64ToDays(src: BigInt64Array, n: number, validity: Uint8Array
 
 /** Timestamps in Arrow unit `from` → unit `to` (indexes into TIME_UNITS), exact or an error. Not a
  *  hot path (only inputs whose unit differs from the schema's), so it uses BigInt arithmetic. */
-export function timeUnitsToColumn(src: BigInt64Array, from: number, to: number, validity: Uint8Array | null,
-  col: ColumnSchema, rowBase: number): BigInt64Array {
+export function timeUnitsToColumn(
+  src: BigInt64Array,
+  from: number,
+  to: number,
+  validity: Uint8Array | null,
+  col: ColumnSchema,
+  rowBase: number,
+): BigInt64Array {
   const n = src.length;
   const out = new BigInt64Array(n);
   const f = 10n ** BigInt(3 * Math.abs(to - from));
@@ -91,8 +106,11 @@ export function timeUnitsToColumn(src: BigInt64Array, from: number, to: number, 
 }
 
 function unitError(col: ColumnSchema, row: number, v: bigint, from: number, to: number, what: string): NCFError {
-  return new NCFError('SCHEMA', `ncf: column "${col.name}" row ${row}: timestamp ${v} ${TIME_UNITS[from]} ${what} ${TIME_UNITS[to]}, the column's unit`,
-    { column: col.name, row });
+  return new NCFError(
+    'SCHEMA',
+    `ncf: column "${col.name}" row ${row}: timestamp ${v} ${TIME_UNITS[from]} ${what} ${TIME_UNITS[to]}, the column's unit`,
+    { column: col.name, row },
+  );
 }
 
 /** IEEE half floats → float32 through the bits, so every value (NaN payloads, subnormals) is exact. */
@@ -113,7 +131,10 @@ export function halfToFloat32(src: Uint16Array, n: number): Float32Array {
     } else {
       // Subnormal half: normalise the mantissa, lowering the exponent once per shift.
       e = 1;
-      while ((m & 0x400) === 0) { m <<= 1; e--; }
+      while ((m & 0x400) === 0) {
+        m <<= 1;
+        e--;
+      }
       bits[i] = sign | ((e + 112) << 23) | ((m & 0x3ff) << 13);
     }
   }
@@ -122,8 +143,13 @@ export function halfToFloat32(src: Uint16Array, n: number): Float32Array {
 
 /** Integers or floats of another Arrow type → the column's numeric type, each value checked to fit
  *  exactly (as for JS input). Only used when an Arrow input's type differs from a given schema. */
-export function numericFallback(src: ArrayLike<number | bigint>, n: number, validity: Uint8Array | null, col: ColumnSchema,
-  rowBase: number): Values {
+export function numericFallback(
+  src: ArrayLike<number | bigint>,
+  n: number,
+  validity: Uint8Array | null,
+  col: ColumnSchema,
+  rowBase: number,
+): Values {
   const vals: Array<number | bigint | null> = new Array(n);
   for (let i = 0; i < n; i++) vals[i] = isValid(validity, i) ? src[i]! : null;
   return jsToColumn(vals, null, n, col, rowBase).values;
@@ -135,8 +161,12 @@ type Convert = (data: arrow.Data, col: ColumnSchema, rowBase?: number) => Column
 export function dictionaryToColumn(data: arrow.Data, col: ColumnSchema, rowBase: number, convert: Convert): ColumnData {
   const n = data.length;
   const dict = data.dictionary;
-  if (dict === undefined) throw new NCFError('INPUT', `ncf: column "${col.name}": Arrow dictionary data has no dictionary`, { column: col.name });
-  const values = concatColumns({ ...col, nullable: true }, dict.data.map((d) => convert(d, col)));
+  if (dict === undefined)
+    throw new NCFError('INPUT', `ncf: column "${col.name}": Arrow dictionary data has no dictionary`, { column: col.name });
+  const values = concatColumns(
+    { ...col, nullable: true },
+    dict.data.map((d) => convert(d, col)),
+  );
   let nullCount = n === 0 || !data.nullBitmap || data.nullBitmap.length === 0 ? 0 : data.nullCount;
   // A copy: null dictionary entries are marked in it, and it may otherwise be a view of Arrow's bitmap.
   let validity = nullCount > 0 ? new Uint8Array(sliceBits(data.nullBitmap!, data.offset, n)) : null;
@@ -147,8 +177,11 @@ export function dictionaryToColumn(data: arrow.Data, col: ColumnSchema, rowBase:
     if (!isValid(validity, i)) continue;
     const j = idx[i]!;
     if (!(j >= 0 && j < dn)) {
-      throw new NCFError('INPUT', `ncf: column "${col.name}" row ${rowBase + i}: dictionary index ${j} is outside the ${dn} dictionary entries`,
-        { column: col.name, row: rowBase + i });
+      throw new NCFError(
+        'INPUT',
+        `ncf: column "${col.name}" row ${rowBase + i}: dictionary index ${j} is outside the ${dn} dictionary entries`,
+        { column: col.name, row: rowBase + i },
+      );
     }
     if (dv !== null && values.nullCount > 0 && !isValid(dv, j)) {
       if (validity === null) {
@@ -158,7 +191,13 @@ export function dictionaryToColumn(data: arrow.Data, col: ColumnSchema, rowBase:
       nullCount++;
     }
   }
-  return { type: col.type, length: n, nullCount, validity: nullCount > 0 ? validity : null, values: gather(values.values, idx, validity, n, col) };
+  return {
+    type: col.type,
+    length: n,
+    nullCount,
+    validity: nullCount > 0 ? validity : null,
+    values: gather(values.values, idx, validity, n, col),
+  };
 }
 
 /** Integer view of a fixed array's memory: copies through it are bit-exact (NaN payloads). */
@@ -188,7 +227,10 @@ function gather(v: Values, idx: ArrayLike<number>, validity: Uint8Array | null, 
       if (!isValid(validity, i)) continue;
       const j = idx[i]!;
       if (per === 1) o[i] = s[j]!;
-      else { o[2 * i] = s[2 * j]!; o[2 * i + 1] = s[2 * j + 1]!; }
+      else {
+        o[2 * i] = s[2 * j]!;
+        o[2 * i + 1] = s[2 * j + 1]!;
+      }
     }
     return { kind: 'fixed', data: out as FixedArray };
   }
@@ -208,8 +250,11 @@ function gather(v: Values, idx: ArrayLike<number>, validity: Uint8Array | null, 
       const j = idx[i]!;
       total += v.offsets[j + 1]! - v.offsets[j]!;
       if (total > MAX_BYTES) {
-        throw new NCFError('LIMIT', `ncf: column "${col.name}": decoding the dictionary needs more than ${MAX_BYTES} bytes; split the input into smaller batches`,
-          { column: col.name });
+        throw new NCFError(
+          'LIMIT',
+          `ncf: column "${col.name}": decoding the dictionary needs more than ${MAX_BYTES} bytes; split the input into smaller batches`,
+          { column: col.name },
+        );
       }
     }
     offsets[i + 1] = total;

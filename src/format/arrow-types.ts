@@ -5,28 +5,46 @@ import { NCFError } from './errors.js';
 import type { ColumnSchema, DataType, TimeUnit } from './schema.js';
 
 const UNIT_TO_ARROW: Record<TimeUnit, arrow.TimeUnit> = {
-  s: arrow.TimeUnit.SECOND, ms: arrow.TimeUnit.MILLISECOND, us: arrow.TimeUnit.MICROSECOND, ns: arrow.TimeUnit.NANOSECOND,
+  s: arrow.TimeUnit.SECOND,
+  ms: arrow.TimeUnit.MILLISECOND,
+  us: arrow.TimeUnit.MICROSECOND,
+  ns: arrow.TimeUnit.NANOSECOND,
 };
 
 /** The Arrow type that holds a column of this schema, with NCF's exact physical layout. */
 export function toArrowType(col: Pick<ColumnSchema, 'type' | 'unit' | 'timezone'>): arrow.DataType {
   const t: DataType = col.type;
   switch (t) {
-    case 'int8': return new arrow.Int8();
-    case 'int16': return new arrow.Int16();
-    case 'int32': return new arrow.Int32();
-    case 'int64': return new arrow.Int64();
-    case 'uint8': return new arrow.Uint8();
-    case 'uint16': return new arrow.Uint16();
-    case 'uint32': return new arrow.Uint32();
-    case 'uint64': return new arrow.Uint64();
-    case 'float32': return new arrow.Float32();
-    case 'float64': return new arrow.Float64();
-    case 'bool': return new arrow.Bool();
-    case 'string': return new arrow.Utf8();
-    case 'binary': return new arrow.Binary();
-    case 'date': return new arrow.DateDay();
-    case 'timestamp': return new arrow.Timestamp(UNIT_TO_ARROW[col.unit ?? 'us'], col.timezone ?? null);
+    case 'int8':
+      return new arrow.Int8();
+    case 'int16':
+      return new arrow.Int16();
+    case 'int32':
+      return new arrow.Int32();
+    case 'int64':
+      return new arrow.Int64();
+    case 'uint8':
+      return new arrow.Uint8();
+    case 'uint16':
+      return new arrow.Uint16();
+    case 'uint32':
+      return new arrow.Uint32();
+    case 'uint64':
+      return new arrow.Uint64();
+    case 'float32':
+      return new arrow.Float32();
+    case 'float64':
+      return new arrow.Float64();
+    case 'bool':
+      return new arrow.Bool();
+    case 'string':
+      return new arrow.Utf8();
+    case 'binary':
+      return new arrow.Binary();
+    case 'date':
+      return new arrow.DateDay();
+    case 'timestamp':
+      return new arrow.Timestamp(UNIT_TO_ARROW[col.unit ?? 'us'], col.timezone ?? null);
   }
 }
 
@@ -52,5 +70,7 @@ export function fromArrowType(type: arrow.DataType, column: string): Pick<Column
     const unit = (['s', 'ms', 'us', 'ns'] as const)[type.unit]!;
     return type.timezone ? { type: 'timestamp', unit, timezone: type.timezone } : { type: 'timestamp', unit };
   }
-  throw new NCFError('UNSUPPORTED', `ncf: unsupported: column "${column}" has Arrow type ${String(type)}, which NCF cannot store`, { column });
+  throw new NCFError('UNSUPPORTED', `ncf: unsupported: column "${column}" has Arrow type ${String(type)}, which NCF cannot store`, {
+    column,
+  });
 }

@@ -62,10 +62,17 @@ export function columnToArrowData(col: ColumnSchema, data: ColumnData): arrow.Da
   return new arrow.Data(type, 0, length, nullCount, buffers as never);
 }
 
-export function columnsToRecordBatch(schema: arrow.Schema, cols: readonly ColumnSchema[], data: readonly ColumnData[],
-  length: number): arrow.RecordBatch {
+export function columnsToRecordBatch(
+  schema: arrow.Schema,
+  cols: readonly ColumnSchema[],
+  data: readonly ColumnData[],
+  length: number,
+): arrow.RecordBatch {
   if (cols.length !== data.length || schema.fields.length !== cols.length) {
-    throw new NCFError('STATE', `ncf: a record batch needs one column per field: ${schema.fields.length} fields, ${cols.length} columns, ${data.length} data`);
+    throw new NCFError(
+      'STATE',
+      `ncf: a record batch needs one column per field: ${schema.fields.length} fields, ${cols.length} columns, ${data.length} data`,
+    );
   }
   const children = cols.map((c, i) => {
     const d = data[i]!;
@@ -97,8 +104,9 @@ export function arrowDataToColumn(data: arrow.Data, col: ColumnSchema, rowBase =
 }
 
 function mismatch(data: arrow.Data, col: ColumnSchema): NCFError {
-  return new NCFError('SCHEMA', `ncf: column "${col.name}": Arrow type ${String(data.type)} cannot be stored as ${col.type}`,
-    { column: col.name });
+  return new NCFError('SCHEMA', `ncf: column "${col.name}": Arrow type ${String(data.type)} cannot be stored as ${col.type}`, {
+    column: col.name,
+  });
 }
 
 function convertValues(data: arrow.Data, col: ColumnSchema, validity: Uint8Array | null, rowBase: number): Values {
@@ -149,7 +157,9 @@ function fixed(data: FixedArray): Values {
 
 function sameType(t: arrow.Int | arrow.Float, target: string): boolean {
   if (arrow.DataType.isFloat(t)) {
-    return (t.precision === arrow.Precision.SINGLE && target === 'float32') || (t.precision === arrow.Precision.DOUBLE && target === 'float64');
+    return (
+      (t.precision === arrow.Precision.SINGLE && target === 'float32') || (t.precision === arrow.Precision.DOUBLE && target === 'float64')
+    );
   }
   return target === `${t.isSigned ? 'int' : 'uint'}${t.bitWidth}`;
 }

@@ -40,10 +40,19 @@ function setBit(bits: Uint8Array, i: number, v: number): void {
 export function setBitsOn(bits: Uint8Array, start: number, n: number): void {
   let i = start;
   const end = start + n;
-  while (i < end && (i & 7) !== 0) { bits[i >>> 3]! |= 1 << (i & 7); i++; }
+  while (i < end && (i & 7) !== 0) {
+    bits[i >>> 3]! |= 1 << (i & 7);
+    i++;
+  }
   const wholeEnd = end & ~7;
-  if (i < wholeEnd) { bits.fill(0xff, i >>> 3, wholeEnd >>> 3); i = wholeEnd; }
-  while (i < end) { bits[i >>> 3]! |= 1 << (i & 7); i++; }
+  if (i < wholeEnd) {
+    bits.fill(0xff, i >>> 3, wholeEnd >>> 3);
+    i = wholeEnd;
+  }
+  while (i < end) {
+    bits[i >>> 3]! |= 1 << (i & 7);
+    i++;
+  }
 }
 
 /** Counts the set bits in [start, start+n). */
@@ -51,7 +60,10 @@ export function countBits(bits: Uint8Array, start: number, n: number): number {
   let count = 0;
   let i = start;
   const end = start + n;
-  while (i < end && (i & 7) !== 0) { count += (bits[i >>> 3]! >>> (i & 7)) & 1; i++; }
+  while (i < end && (i & 7) !== 0) {
+    count += (bits[i >>> 3]! >>> (i & 7)) & 1;
+    i++;
+  }
   const wholeEnd = end & ~7;
   for (let b = i >>> 3, e = wholeEnd >>> 3; b < e; b++) {
     let v = bits[b]!;
@@ -60,7 +72,10 @@ export function countBits(bits: Uint8Array, start: number, n: number): number {
     count += (v + (v >>> 4)) & 0x0f;
   }
   if (i < wholeEnd) i = wholeEnd;
-  while (i < end) { count += (bits[i >>> 3]! >>> (i & 7)) & 1; i++; }
+  while (i < end) {
+    count += (bits[i >>> 3]! >>> (i & 7)) & 1;
+    i++;
+  }
   return count;
 }
 

@@ -24,7 +24,7 @@ function scratchWords(bytes: number): Int32Array {
 }
 
 function maskOf(w: number): number {
-  return w === 0 ? 0 : -1 >>> (32 - w) | 0;
+  return w === 0 ? 0 : (-1 >>> (32 - w)) | 0;
 }
 
 /**
@@ -118,7 +118,10 @@ function loadWords(src: Uint8Array): Int32Array {
  */
 export function unpack32(src: Uint8Array, count: number, w: number, out: Int32Array, outStart = 0, stride = 1, add = 0): void {
   check(w >= 0 && w <= 64, `bit width ${w} is not in 0..64`);
-  check(src.length === packedLength(count, w), `packed run of ${count} values × ${w} bits needs ${packedLength(count, w)} bytes, got ${src.length}`);
+  check(
+    src.length === packedLength(count, w),
+    `packed run of ${count} values × ${w} bits needs ${packedLength(count, w)} bytes, got ${src.length}`,
+  );
   const o0 = outStart * stride;
   if (count === 0) return;
   if (w === 0) {
@@ -192,7 +195,10 @@ export function unpack64(src: Uint8Array, count: number, w: number, out: Int32Ar
     return;
   }
   check(w <= 64, `bit width ${w} is not in 0..64`);
-  check(src.length === packedLength(count, w), `packed run of ${count} values × ${w} bits needs ${packedLength(count, w)} bytes, got ${src.length}`);
+  check(
+    src.length === packedLength(count, w),
+    `packed run of ${count} values × ${w} bits needs ${packedLength(count, w)} bytes, got ${src.length}`,
+  );
   if (w === 64) {
     new Uint8Array(out.buffer, out.byteOffset + outStart * 8, count * 8).set(src);
     return;

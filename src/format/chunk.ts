@@ -35,7 +35,11 @@ export function encodeChunk(col: ColumnSchema, data: ColumnData, level: number):
   }
   const { codec, bytes } = compressBody(body, level);
   const meta: Omit<ChunkMeta, 'offset'> = {
-    length: bytes.length, rawLength: body.length, encoding: enc.encoding, codec, hash: chunkHash(bytes),
+    length: bytes.length,
+    rawLength: body.length,
+    encoding: enc.encoding,
+    codec,
+    hash: chunkHash(bytes),
     ...statsToFooter(col.type, stats),
   };
   return { bytes, meta, stats };
@@ -45,11 +49,16 @@ export function encodeChunk(col: ColumnSchema, data: ColumnData, level: number):
 export function decodeChunk(col: ColumnSchema, meta: ChunkMeta, stored: Uint8Array, n: number, what: string): ColumnData {
   const actual = chunkHash(stored);
   if (actual !== meta.hash) {
-    throw new NCFError('CHECKSUM_MISMATCH',
-      `ncf: ${what}: chunk CRC-32 is ${actual.toString(16)}, footer says ${meta.hash.toString(16)}: the file is corrupt`, { what });
+    throw new NCFError(
+      'CHECKSUM_MISMATCH',
+      `ncf: ${what}: chunk CRC-32 is ${actual.toString(16)}, footer says ${meta.hash.toString(16)}: the file is corrupt`,
+      { what },
+    );
   }
   if (!(ENCODINGS as readonly string[]).includes(meta.encoding)) {
-    throw unsupported(`${what}: unknown encoding "${meta.encoding}" (this reader knows ${ENCODINGS.join(', ')})`, { encoding: meta.encoding });
+    throw unsupported(`${what}: unknown encoding "${meta.encoding}" (this reader knows ${ENCODINGS.join(', ')})`, {
+      encoding: meta.encoding,
+    });
   }
   const body = decompressBody(meta.codec, stored, meta.rawLength, what);
   const r = new ByteReader(body, what);

@@ -42,8 +42,12 @@ export class ColumnBuilder {
     this.rowHint = this.initialCapacity;
   }
 
-  get length(): number { return this.len; }
-  get nullCount(): number { return this.nulls; }
+  get length(): number {
+    return this.len;
+  }
+  get nullCount(): number {
+    return this.nulls;
+  }
 
   /** Approximate bytes buffered (used, not allocated): values, offsets, string bytes and validity. */
   get byteSize(): number {
@@ -57,12 +61,16 @@ export class ColumnBuilder {
   /** Appends rows [start, end) of a ColumnData of the same type. */
   append(data: ColumnData, start: number, end: number): void {
     if (data.type !== this.col.type || data.values.kind !== this.kind) {
-      throw new NCFError('SCHEMA', `ncf: column "${this.col.name}": cannot append ${data.type} data to a ${this.col.type} column`,
-        { column: this.col.name });
+      throw new NCFError('SCHEMA', `ncf: column "${this.col.name}": cannot append ${data.type} data to a ${this.col.type} column`, {
+        column: this.col.name,
+      });
     }
     if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= data.length)) {
-      throw new NCFError('STATE', `ncf: column "${this.col.name}": append range [${start}, ${end}) is outside the data's ${data.length} rows`,
-        { column: this.col.name });
+      throw new NCFError(
+        'STATE',
+        `ncf: column "${this.col.name}": append range [${start}, ${end}) is outside the data's ${data.length} rows`,
+        { column: this.col.name },
+      );
     }
     const n = end - start;
     if (n === 0) return;
@@ -86,8 +94,11 @@ export class ColumnBuilder {
     if (v.kind === 'fixed') {
       const w = this.width;
       if (v.data.BYTES_PER_ELEMENT !== w) {
-        throw new NCFError('SCHEMA', `ncf: column "${this.col.name}": ${data.type} values must be ${w}-byte elements, got ${v.data.BYTES_PER_ELEMENT}`,
-          { column: this.col.name });
+        throw new NCFError(
+          'SCHEMA',
+          `ncf: column "${this.col.name}": ${data.type} values must be ${w}-byte elements, got ${v.data.BYTES_PER_ELEMENT}`,
+          { column: this.col.name },
+        );
       }
       this.fixedBytes.set(new Uint8Array(v.data.buffer, v.data.byteOffset + start * w, n * w), at * w);
     } else if (v.kind === 'bool') {
@@ -105,8 +116,11 @@ export class ColumnBuilder {
     const b0 = off[start]!;
     const b1 = off[start + n]!;
     if (!(b0 >= 0 && b0 <= b1 && b1 <= src.length)) {
-      throw new NCFError('SCHEMA', `ncf: column "${this.col.name}": offsets [${b0}, ${b1}] of rows [${start}, ${start + n}) lie outside the ${src.length} data bytes`,
-        { column: this.col.name });
+      throw new NCFError(
+        'SCHEMA',
+        `ncf: column "${this.col.name}": offsets [${b0}, ${b1}] of rows [${start}, ${start + n}) lie outside the ${src.length} data bytes`,
+        { column: this.col.name },
+      );
     }
     this.ensureBytes(b1 - b0);
     const dst = this.offsets!;
@@ -152,9 +166,11 @@ export class ColumnBuilder {
       if (!this.col.nullable) {
         const row = firstClear(validity, n);
         this.reset();
-        throw new NCFError('SCHEMA',
+        throw new NCFError(
+          'SCHEMA',
           `ncf: column "${this.col.name}" is not nullable but has ${nullCount} null(s), the first at buffered row ${row}`,
-          { column: this.col.name, row });
+          { column: this.col.name, row },
+        );
       }
     }
     let out: ColumnData;
@@ -216,9 +232,11 @@ export class ColumnBuilder {
   private ensureBytes(n: number): void {
     const need = this.byteLen + n;
     if (need > MAX_BYTES) {
-      throw new NCFError('LIMIT',
+      throw new NCFError(
+        'LIMIT',
         `ncf: column "${this.col.name}": a row group's ${this.col.type} values would take ${need} bytes; at most ${MAX_BYTES} fit (use smaller rowGroupRows)`,
-        { column: this.col.name });
+        { column: this.col.name },
+      );
     }
     if (need <= this.bytes.length) return;
     const size = Math.min(MAX_BYTES, Math.max(this.bytes.length * 2, this.byteHint, need, 1024));
@@ -237,15 +255,21 @@ function grow(buf: Uint8Array, size: number, used: number): Uint8Array {
 function fillNullSlots(values: FixedArray, validity: Uint8Array, n: number): void {
   const w = values.BYTES_PER_ELEMENT;
   const per = w === 8 ? 2 : 1;
-  const words = w === 1 ? new Uint8Array(values.buffer, values.byteOffset, n)
-    : w === 2 ? new Uint16Array(values.buffer, values.byteOffset, n)
-    : new Uint32Array(values.buffer, values.byteOffset, n * per);
+  const words =
+    w === 1
+      ? new Uint8Array(values.buffer, values.byteOffset, n)
+      : w === 2
+        ? new Uint16Array(values.buffer, values.byteOffset, n)
+        : new Uint32Array(values.buffer, values.byteOffset, n * per);
   let first = -1;
   for (let b = 0, e = bitmapBytes(n); b < e && first < 0; b++) {
     const v = validity[b]!;
     if (v !== 0) first = (b << 3) + 31 - Math.clz32(v & -v);
   }
-  if (first < 0 || first >= n) { words.fill(0); return; }
+  if (first < 0 || first >= n) {
+    words.fill(0);
+    return;
+  }
   for (let i = 0; i < first; i++) copyWord(words, per, first, i);
   for (let b = first >>> 3, e = bitmapBytes(n); b < e; b++) {
     const v = validity[b]!;
@@ -259,7 +283,10 @@ function fillNullSlots(values: FixedArray, validity: Uint8Array, n: number): voi
 }
 
 function copyWord(words: Uint8Array | Uint16Array | Uint32Array, per: number, from: number, to: number): void {
-  if (per === 1) { words[to] = words[from]!; return; }
+  if (per === 1) {
+    words[to] = words[from]!;
+    return;
+  }
   words[2 * to] = words[2 * from]!;
   words[2 * to + 1] = words[2 * from + 1]!;
 }
@@ -268,9 +295,12 @@ function copyWord(words: Uint8Array | Uint16Array | Uint32Array, per: number, fr
 export function nullColumn(type: DataType, n: number): ColumnData {
   const validity = n > 0 ? new Uint8Array(bitmapBytes(n)) : null;
   const p = physicalOf(type);
-  const values = p === 'bool' ? { kind: 'bool' as const, data: new Uint8Array(bitmapBytes(n)) }
-    : p === 'bytes' ? { kind: 'bytes' as const, offsets: new Int32Array(n + 1), data: new Uint8Array(0) }
-    : { kind: 'fixed' as const, data: allocFixed(type, n) };
+  const values =
+    p === 'bool'
+      ? { kind: 'bool' as const, data: new Uint8Array(bitmapBytes(n)) }
+      : p === 'bytes'
+        ? { kind: 'bytes' as const, offsets: new Int32Array(n + 1), data: new Uint8Array(0) }
+        : { kind: 'fixed' as const, data: allocFixed(type, n) };
   return { type, length: n, nullCount: n, validity, values };
 }
 

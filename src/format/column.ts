@@ -4,9 +4,16 @@
 import type { DataType } from './schema.js';
 
 export type FixedArray =
-  | Int8Array | Int16Array | Int32Array | BigInt64Array
-  | Uint8Array | Uint16Array | Uint32Array | BigUint64Array
-  | Float32Array | Float64Array;
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | BigInt64Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array;
 
 /**
  * Values of one column slice of `length` rows.
@@ -40,17 +47,30 @@ export function isValid(validity: Uint8Array | null, i: number): boolean {
 /** Allocates the typed array that holds `n` values of a fixed-width type. */
 export function allocFixed(type: DataType, n: number): FixedArray {
   switch (type) {
-    case 'int8': return new Int8Array(n);
-    case 'int16': return new Int16Array(n);
-    case 'int32': case 'date': return new Int32Array(n);
-    case 'int64': case 'timestamp': return new BigInt64Array(n);
-    case 'uint8': return new Uint8Array(n);
-    case 'uint16': return new Uint16Array(n);
-    case 'uint32': return new Uint32Array(n);
-    case 'uint64': return new BigUint64Array(n);
-    case 'float32': return new Float32Array(n);
-    case 'float64': return new Float64Array(n);
-    default: throw new Error(`allocFixed: ${type} is not fixed-width`);
+    case 'int8':
+      return new Int8Array(n);
+    case 'int16':
+      return new Int16Array(n);
+    case 'int32':
+    case 'date':
+      return new Int32Array(n);
+    case 'int64':
+    case 'timestamp':
+      return new BigInt64Array(n);
+    case 'uint8':
+      return new Uint8Array(n);
+    case 'uint16':
+      return new Uint16Array(n);
+    case 'uint32':
+      return new Uint32Array(n);
+    case 'uint64':
+      return new BigUint64Array(n);
+    case 'float32':
+      return new Float32Array(n);
+    case 'float64':
+      return new Float64Array(n);
+    default:
+      throw new Error(`allocFixed: ${type} is not fixed-width`);
   }
 }
 

@@ -33,7 +33,8 @@ export function compressBody(body: Uint8Array, level: number): Compressed {
 /** Returns the chunk body: exactly `rawLength` bytes, or a CORRUPT_FILE error. */
 export function decompressBody(codec: string, stored: Uint8Array, rawLength: number, what: string): Uint8Array {
   if (codec === 'none') {
-    if (stored.length !== rawLength) throw corrupt(`${what}: stored length ${stored.length} does not match raw length ${rawLength} for codec none`);
+    if (stored.length !== rawLength)
+      throw corrupt(`${what}: stored length ${stored.length} does not match raw length ${rawLength} for codec none`);
     return stored;
   }
   if (codec !== 'zstd') throw unsupported(`${what}: unknown codec "${codec}"`, { codec });

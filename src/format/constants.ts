@@ -27,12 +27,21 @@ export type Codec = (typeof CODECS)[number];
 
 /** Semantic tags the engine knows (FORMAT.md §3); the schema accepts any other tag too. */
 export const SEMANTIC_TYPES = [
-  'pii_email', 'pii_phone', 'pii_ssn', 'pii_name', 'pii_address',
-  'geo_lat', 'geo_lon',
-  'temporal_date', 'temporal_timestamp',
-  'id_uuid', 'id_key',
-  'categorical', 'numerical',
-  'text_description', 'text_title',
+  'pii_email',
+  'pii_phone',
+  'pii_ssn',
+  'pii_name',
+  'pii_address',
+  'geo_lat',
+  'geo_lon',
+  'temporal_date',
+  'temporal_timestamp',
+  'id_uuid',
+  'id_key',
+  'categorical',
+  'numerical',
+  'text_description',
+  'text_title',
   'unknown',
 ] as const;
 

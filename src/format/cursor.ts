@@ -24,15 +24,40 @@ export class ByteReader {
 
   /** Throws unless `n` more bytes are available. */
   need(n: number): void {
-    check(Number.isSafeInteger(n) && n >= 0 && n <= this.remaining,
-      `${this.what}: needs ${n} bytes at offset ${this.offset} but only ${this.remaining} remain`);
+    check(
+      Number.isSafeInteger(n) && n >= 0 && n <= this.remaining,
+      `${this.what}: needs ${n} bytes at offset ${this.offset} but only ${this.remaining} remain`,
+    );
   }
 
-  u8(): number { this.need(1); return this.bytes[this.offset++]!; }
-  u16(): number { this.need(2); const v = this.view.getUint16(this.offset, true); this.offset += 2; return v; }
-  u32(): number { this.need(4); const v = this.view.getUint32(this.offset, true); this.offset += 4; return v; }
-  i32(): number { this.need(4); const v = this.view.getInt32(this.offset, true); this.offset += 4; return v; }
-  f64(): number { this.need(8); const v = this.view.getFloat64(this.offset, true); this.offset += 8; return v; }
+  u8(): number {
+    this.need(1);
+    return this.bytes[this.offset++]!;
+  }
+  u16(): number {
+    this.need(2);
+    const v = this.view.getUint16(this.offset, true);
+    this.offset += 2;
+    return v;
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.view.getUint32(this.offset, true);
+    this.offset += 4;
+    return v;
+  }
+  i32(): number {
+    this.need(4);
+    const v = this.view.getInt32(this.offset, true);
+    this.offset += 4;
+    return v;
+  }
+  f64(): number {
+    this.need(8);
+    const v = this.view.getFloat64(this.offset, true);
+    this.offset += 8;
+    return v;
+  }
 
   /** A view (not a copy) of the next n bytes. */
   take(n: number): Uint8Array {
@@ -73,11 +98,30 @@ export class ByteWriter {
     this.view = new DataView(next.buffer);
   }
 
-  u8(v: number): void { this.ensure(1); this.bytes[this.offset++] = v; }
-  u16(v: number): void { this.ensure(2); this.view.setUint16(this.offset, v, true); this.offset += 2; }
-  u32(v: number): void { this.ensure(4); this.view.setUint32(this.offset, v, true); this.offset += 4; }
-  i32(v: number): void { this.ensure(4); this.view.setInt32(this.offset, v, true); this.offset += 4; }
-  f64(v: number): void { this.ensure(8); this.view.setFloat64(this.offset, v, true); this.offset += 8; }
+  u8(v: number): void {
+    this.ensure(1);
+    this.bytes[this.offset++] = v;
+  }
+  u16(v: number): void {
+    this.ensure(2);
+    this.view.setUint16(this.offset, v, true);
+    this.offset += 2;
+  }
+  u32(v: number): void {
+    this.ensure(4);
+    this.view.setUint32(this.offset, v, true);
+    this.offset += 4;
+  }
+  i32(v: number): void {
+    this.ensure(4);
+    this.view.setInt32(this.offset, v, true);
+    this.offset += 4;
+  }
+  f64(v: number): void {
+    this.ensure(8);
+    this.view.setFloat64(this.offset, v, true);
+    this.offset += 8;
+  }
 
   write(src: Uint8Array): void {
     this.ensure(src.length);

@@ -40,12 +40,19 @@ const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const bytes = z.instanceof(Uint8Array);
 
 const chunkSchema = z.object({
-  offset: count, length: count, rawLength: count,
-  encoding: z.string(), codec: z.string(), hash: z.number().int().min(0).max(0xffffffff),
+  offset: count,
+  length: count,
+  rawLength: count,
+  encoding: z.string(),
+  codec: z.string(),
+  hash: z.number().int().min(0).max(0xffffffff),
   nulls: count,
-  min: bytes.optional(), max: bytes.optional(),
-  minExact: z.boolean().optional(), maxExact: z.boolean().optional(),
-  distinct: count.optional(), nans: count.optional(),
+  min: bytes.optional(),
+  max: bytes.optional(),
+  minExact: z.boolean().optional(),
+  maxExact: z.boolean().optional(),
+  distinct: count.optional(),
+  nans: count.optional(),
   sorted: z.boolean().optional(),
 });
 
@@ -81,7 +88,11 @@ export function decodeFooter(buf: Uint8Array, dataEnd: number, limits: FooterLim
   let raw: unknown;
   try {
     raw = decode(buf, {
-      maxStrLength: 1 << 20, maxBinLength: 1 << 20, maxArrayLength: 1 << 24, maxMapLength: 1 << 16, maxExtLength: 0,
+      maxStrLength: 1 << 20,
+      maxBinLength: 1 << 20,
+      maxArrayLength: 1 << 24,
+      maxMapLength: 1 << 16,
+      maxExtLength: 0,
     });
   } catch (e) {
     throw corrupt(`footer is not valid msgpack (${(e as Error).message})`);
@@ -118,12 +129,16 @@ export function decodeFooter(buf: Uint8Array, dataEnd: number, limits: FooterLim
     if (rg.rows > limits.maxRowGroupRows) {
       throw new NCFError('LIMIT', `ncf: row group ${g} claims ${rg.rows} rows, more than the reader limit of ${limits.maxRowGroupRows}`);
     }
-    check(rg.chunks.length === columns.length,
-      `row group ${g} has ${rg.chunks.length} chunks, expected one per column (${columns.length})`);
+    check(
+      rg.chunks.length === columns.length,
+      `row group ${g} has ${rg.chunks.length} chunks, expected one per column (${columns.length})`,
+    );
     rg.chunks.forEach((c, i) => {
       const what = `row group ${g}, column "${columns[i]!.name}"`;
-      check(c.offset >= HEADER_LENGTH && c.offset + c.length <= dataEnd,
-        `${what}: chunk [${c.offset}, ${c.offset + c.length}) lies outside the data section [${HEADER_LENGTH}, ${dataEnd})`);
+      check(
+        c.offset >= HEADER_LENGTH && c.offset + c.length <= dataEnd,
+        `${what}: chunk [${c.offset}, ${c.offset + c.length}) lies outside the data section [${HEADER_LENGTH}, ${dataEnd})`,
+      );
       check(c.nulls <= rg.rows, `${what}: ${c.nulls} nulls in a row group of ${rg.rows} rows`);
       // Statistics are shown to clients (/stats) and drive pruning: a count beyond the rows is a lie.
       check(c.nans === undefined || c.nans <= rg.rows - c.nulls, `${what}: ${c.nans} NaNs among ${rg.rows - c.nulls} non-null values`);

@@ -11,11 +11,7 @@ import { NCFError } from './errors.js';
 import { describe, jsToColumn } from './js-column.js';
 import { physicalOf, type ColumnSchema, type DataType } from './schema.js';
 
-export type WriteInput =
-  | arrow.Table
-  | arrow.RecordBatch
-  | Record<string, ArrayLike<unknown> | unknown[]>
-  | Array<Record<string, unknown>>;
+export type WriteInput = arrow.Table | arrow.RecordBatch | Record<string, ArrayLike<unknown> | unknown[]> | Array<Record<string, unknown>>;
 
 type Row = Record<string, unknown>;
 
@@ -60,9 +56,11 @@ class KindScan {
       this.kind = kind;
       this.firstRow = row;
     } else if (kind !== this.kind) {
-      throw new NCFError('SCHEMA',
+      throw new NCFError(
+        'SCHEMA',
         `ncf: column "${this.name}" mixes ${this.kind} values (first at row ${this.firstRow}) and ${kind} values (first at row ${row}); pass a schema or make the values one kind`,
-        { column: this.name, row });
+        { column: this.name, row },
+      );
     }
     if (kind === 'number') {
       const x = v as number;
@@ -79,11 +77,17 @@ class KindScan {
   result(): ColumnSchema {
     const name = this.name;
     switch (this.kind) {
-      case null: case 'string': return { name, type: 'string', nullable: true };
-      case 'number': return { name, type: this.floating ? 'float64' : this.int32 ? 'int32' : 'int64', nullable: true };
-      case 'boolean': return { name, type: 'bool', nullable: true };
-      case 'Date': return { name, type: 'timestamp', nullable: true, unit: 'us', timezone: 'UTC' };
-      case 'Uint8Array': return { name, type: 'binary', nullable: true };
+      case null:
+      case 'string':
+        return { name, type: 'string', nullable: true };
+      case 'number':
+        return { name, type: this.floating ? 'float64' : this.int32 ? 'int32' : 'int64', nullable: true };
+      case 'boolean':
+        return { name, type: 'bool', nullable: true };
+      case 'Date':
+        return { name, type: 'timestamp', nullable: true, unit: 'us', timezone: 'UTC' };
+      case 'Uint8Array':
+        return { name, type: 'binary', nullable: true };
       case 'bigint':
         if (!this.overInt64) return { name, type: 'int64', nullable: true };
         if (!this.negativeBig && !this.overUint64) return { name, type: 'uint64', nullable: true };
@@ -94,22 +98,36 @@ class KindScan {
 
 function kindOf(v: unknown, column: string, row: number): Kind {
   switch (typeof v) {
-    case 'number': return 'number';
-    case 'bigint': return 'bigint';
-    case 'boolean': return 'boolean';
-    case 'string': return 'string';
+    case 'number':
+      return 'number';
+    case 'bigint':
+      return 'bigint';
+    case 'boolean':
+      return 'boolean';
+    case 'string':
+      return 'string';
   }
   if (v instanceof Date) return 'Date';
   if (v instanceof Uint8Array) return 'Uint8Array';
-  throw new NCFError('SCHEMA',
+  throw new NCFError(
+    'SCHEMA',
     `ncf: column "${column}" row ${row}: cannot store ${describe(v)}; values may be numbers, bigints, booleans, strings, Dates or Uint8Arrays`,
-    { column, row });
+    { column, row },
+  );
 }
 
 const TYPED_ARRAY_TYPES: ReadonlyArray<[Function, DataType]> = [
-  [Int8Array, 'int8'], [Int16Array, 'int16'], [Int32Array, 'int32'], [BigInt64Array, 'int64'],
-  [Uint8Array, 'uint8'], [Uint8ClampedArray, 'uint8'], [Uint16Array, 'uint16'], [Uint32Array, 'uint32'],
-  [BigUint64Array, 'uint64'], [Float32Array, 'float32'], [Float64Array, 'float64'],
+  [Int8Array, 'int8'],
+  [Int16Array, 'int16'],
+  [Int32Array, 'int32'],
+  [BigInt64Array, 'int64'],
+  [Uint8Array, 'uint8'],
+  [Uint8ClampedArray, 'uint8'],
+  [Uint16Array, 'uint16'],
+  [Uint32Array, 'uint32'],
+  [BigUint64Array, 'uint64'],
+  [Float32Array, 'float32'],
+  [Float64Array, 'float64'],
 ];
 
 function typedArrayType(v: unknown): DataType | null {
@@ -119,8 +137,13 @@ function typedArrayType(v: unknown): DataType | null {
 }
 
 function isArrayLike(v: unknown): v is ArrayLike<unknown> {
-  return typeof v === 'object' && v !== null && !(v instanceof DataView)
-    && Number.isSafeInteger((v as { length?: unknown }).length) && (v as { length: number }).length >= 0;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !(v instanceof DataView) &&
+    Number.isSafeInteger((v as { length?: unknown }).length) &&
+    (v as { length: number }).length >= 0
+  );
 }
 
 function inferRecord(input: Record<string, unknown>): ColumnSchema[] {
@@ -179,13 +202,18 @@ export function toColumns(input: WriteInput, schema: readonly ColumnSchema[]): {
 }
 
 function extraColumn(name: string, schema: readonly ColumnSchema[], where: string): NCFError {
-  return new NCFError('SCHEMA',
-    `ncf: ${where} column "${name}", which is not in the schema (${schema.map((c) => `"${c.name}"`).join(', ')})`, { column: name });
+  return new NCFError(
+    'SCHEMA',
+    `ncf: ${where} column "${name}", which is not in the schema (${schema.map((c) => `"${c.name}"`).join(', ')})`,
+    { column: name },
+  );
 }
 
 function missing(col: ColumnSchema, length: number): ColumnData {
   if (!col.nullable) {
-    throw new NCFError('SCHEMA', `ncf: column "${col.name}" is not nullable but the input has no column "${col.name}"`, { column: col.name });
+    throw new NCFError('SCHEMA', `ncf: column "${col.name}" is not nullable but the input has no column "${col.name}"`, {
+      column: col.name,
+    });
   }
   return nullColumn(col.type, length);
 }
@@ -193,11 +221,13 @@ function missing(col: ColumnSchema, length: number): ColumnData {
 function checkNulls(col: ColumnSchema, data: ColumnData): void {
   if (col.nullable || data.nullCount === 0 || data.validity === null) return;
   const row = firstClear(data.validity, data.length);
-  throw new NCFError('SCHEMA',
+  throw new NCFError(
+    'SCHEMA',
     data.nullCount === data.length
       ? `ncf: column "${col.name}" is not nullable but the input has no values for it`
       : `ncf: column "${col.name}" is not nullable but row ${row} is null (${data.nullCount} null rows in this input)`,
-    { column: col.name, row });
+    { column: col.name, row },
+  );
 }
 
 function fromArrow(input: arrow.Table | arrow.RecordBatch, schema: readonly ColumnSchema[], names: Set<string>) {
@@ -236,8 +266,11 @@ function fromRecord(input: Record<string, unknown>, schema: readonly ColumnSchem
       length = col.length;
       first = name;
     } else if (col.length !== length) {
-      throw new NCFError('SCHEMA', `ncf: column "${name}" has ${col.length} values but column "${first}" has ${length}; all columns need the same length`,
-        { column: name });
+      throw new NCFError(
+        'SCHEMA',
+        `ncf: column "${name}" has ${col.length} values but column "${first}" has ${length}; all columns need the same length`,
+        { column: name },
+      );
     }
   }
   if (length < 0) length = 0;

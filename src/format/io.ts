@@ -43,7 +43,10 @@ export class BufferSink implements ByteSink {
   async finish(): Promise<void> {
     const out = new Uint8Array(this.length);
     let p = 0;
-    for (const part of this.parts) { out.set(part, p); p += part.length; }
+    for (const part of this.parts) {
+      out.set(part, p);
+      p += part.length;
+    }
     this.parts = [];
     this.result = out;
   }

@@ -49,8 +49,10 @@ export function describe(v: unknown): string {
 }
 
 export function misfit(col: ColumnSchema, row: number, v: unknown, expected: string): NCFError {
-  return new NCFError('SCHEMA', `ncf: column "${col.name}" row ${row}: ${describe(v)} does not fit ${col.type} (expected ${expected})`,
-    { column: col.name, row });
+  return new NCFError('SCHEMA', `ncf: column "${col.name}" row ${row}: ${describe(v)} does not fit ${col.type} (expected ${expected})`, {
+    column: col.name,
+    row,
+  });
 }
 
 /** Converts n values to ColumnData of `col.type`; null and undefined are nulls. `rowBase` is added
@@ -59,27 +61,65 @@ export function jsToColumn(src: Source, key: string | null, n: number, col: Colu
   const nulls = new Nulls(n);
   let values: ColumnData['values'];
   switch (col.type) {
-    case 'int8': values = ints(new Int8Array(n), -0x80, 0x7f, src, key, col, nulls, rowBase); break;
-    case 'int16': values = ints(new Int16Array(n), -0x8000, 0x7fff, src, key, col, nulls, rowBase); break;
-    case 'int32': values = ints(new Int32Array(n), -0x80000000, 0x7fffffff, src, key, col, nulls, rowBase); break;
-    case 'uint8': values = ints(new Uint8Array(n), 0, 0xff, src, key, col, nulls, rowBase); break;
-    case 'uint16': values = ints(new Uint16Array(n), 0, 0xffff, src, key, col, nulls, rowBase); break;
-    case 'uint32': values = ints(new Uint32Array(n), 0, 0xffffffff, src, key, col, nulls, rowBase); break;
-    case 'int64': values = ints64(new BigInt64Array(n), true, src, key, col, nulls, rowBase, null); break;
-    case 'uint64': values = ints64(new BigUint64Array(n), false, src, key, col, nulls, rowBase, null); break;
-    case 'timestamp': values = ints64(new BigInt64Array(n), true, src, key, col, nulls, rowBase, col.unit ?? 'us'); break;
-    case 'float32': values = floats(new Float32Array(n), src, key, col, nulls, rowBase); break;
-    case 'float64': values = floats(new Float64Array(n), src, key, col, nulls, rowBase); break;
-    case 'date': values = dates(n, src, key, col, nulls, rowBase); break;
-    case 'bool': values = bools(n, src, key, col, nulls, rowBase); break;
-    case 'string': values = strings(n, src, key, col, nulls, rowBase); break;
-    case 'binary': values = binaries(n, src, key, col, nulls, rowBase); break;
+    case 'int8':
+      values = ints(new Int8Array(n), -0x80, 0x7f, src, key, col, nulls, rowBase);
+      break;
+    case 'int16':
+      values = ints(new Int16Array(n), -0x8000, 0x7fff, src, key, col, nulls, rowBase);
+      break;
+    case 'int32':
+      values = ints(new Int32Array(n), -0x80000000, 0x7fffffff, src, key, col, nulls, rowBase);
+      break;
+    case 'uint8':
+      values = ints(new Uint8Array(n), 0, 0xff, src, key, col, nulls, rowBase);
+      break;
+    case 'uint16':
+      values = ints(new Uint16Array(n), 0, 0xffff, src, key, col, nulls, rowBase);
+      break;
+    case 'uint32':
+      values = ints(new Uint32Array(n), 0, 0xffffffff, src, key, col, nulls, rowBase);
+      break;
+    case 'int64':
+      values = ints64(new BigInt64Array(n), true, src, key, col, nulls, rowBase, null);
+      break;
+    case 'uint64':
+      values = ints64(new BigUint64Array(n), false, src, key, col, nulls, rowBase, null);
+      break;
+    case 'timestamp':
+      values = ints64(new BigInt64Array(n), true, src, key, col, nulls, rowBase, col.unit ?? 'us');
+      break;
+    case 'float32':
+      values = floats(new Float32Array(n), src, key, col, nulls, rowBase);
+      break;
+    case 'float64':
+      values = floats(new Float64Array(n), src, key, col, nulls, rowBase);
+      break;
+    case 'date':
+      values = dates(n, src, key, col, nulls, rowBase);
+      break;
+    case 'bool':
+      values = bools(n, src, key, col, nulls, rowBase);
+      break;
+    case 'string':
+      values = strings(n, src, key, col, nulls, rowBase);
+      break;
+    case 'binary':
+      values = binaries(n, src, key, col, nulls, rowBase);
+      break;
   }
   return { type: col.type, length: n, nullCount: nulls.count, validity: nulls.bits, values };
 }
 
-function ints(out: Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array, min: number, max: number,
-  src: Source, key: string | null, col: ColumnSchema, nulls: Nulls, rowBase: number): ColumnData['values'] {
+function ints(
+  out: Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Uint32Array,
+  min: number,
+  max: number,
+  src: Source,
+  key: string | null,
+  col: ColumnSchema,
+  nulls: Nulls,
+  rowBase: number,
+): ColumnData['values'] {
   for (let i = 0; i < out.length; i++) {
     const v = at(src, key, i);
     if (typeof v === 'number') {
@@ -102,11 +142,21 @@ const UNIT_PER_MS: Record<TimeUnit, number> = { s: 0, ms: 1, us: 1_000, ns: 1_00
 /** int64, uint64 and timestamp. Numbers are written as (lo, hi) 32-bit halves, so no BigInt is made;
  *  bigint values are stored as they are. For timestamps a Date is converted to `unit`, and numbers
  *  and bigints are taken as already in `unit`. */
-function ints64(out: BigInt64Array | BigUint64Array, signed: boolean, src: Source, key: string | null, col: ColumnSchema,
-  nulls: Nulls, rowBase: number, unit: TimeUnit | null): ColumnData['values'] {
+function ints64(
+  out: BigInt64Array | BigUint64Array,
+  signed: boolean,
+  src: Source,
+  key: string | null,
+  col: ColumnSchema,
+  nulls: Nulls,
+  rowBase: number,
+  unit: TimeUnit | null,
+): ColumnData['values'] {
   const words = new Uint32Array(out.buffer, out.byteOffset, out.length * 2);
   const range = signed ? 'an integer in [-2^63, 2^63)' : 'an integer in [0, 2^64)';
-  const safe = signed ? 'a safe integer (|v| ≤ 2^53 − 1; pass larger values as bigint)' : 'a safe integer in [0, 2^53 − 1] (pass larger values as bigint)';
+  const safe = signed
+    ? 'a safe integer (|v| ≤ 2^53 − 1; pass larger values as bigint)'
+    : 'a safe integer in [0, 2^53 − 1] (pass larger values as bigint)';
   for (let i = 0; i < out.length; i++) {
     const v = at(src, key, i);
     if (typeof v === 'number') {
@@ -156,14 +206,21 @@ function writeDate(words: Uint32Array, i: number, d: Date, unit: TimeUnit, col: 
   words[2 * i + 1] = hi;
 }
 
-function floats(out: Float32Array | Float64Array, src: Source, key: string | null, col: ColumnSchema, nulls: Nulls,
-  rowBase: number): ColumnData['values'] {
+function floats(
+  out: Float32Array | Float64Array,
+  src: Source,
+  key: string | null,
+  col: ColumnSchema,
+  nulls: Nulls,
+  rowBase: number,
+): ColumnData['values'] {
   const single = out instanceof Float32Array;
   for (let i = 0; i < out.length; i++) {
     const v = at(src, key, i);
     if (typeof v === 'number') {
       // float32 rounds like any float32 store, but a finite value must not overflow to ±Infinity.
-      if (single && Number.isFinite(v) && !Number.isFinite(Math.fround(v))) throw misfit(col, rowBase + i, v, 'a number within float32 range');
+      if (single && Number.isFinite(v) && !Number.isFinite(Math.fround(v)))
+        throw misfit(col, rowBase + i, v, 'a number within float32 range');
       out[i] = v;
     } else if (v == null) {
       nulls.mark(i);
@@ -184,8 +241,12 @@ function dates(n: number, src: Source, key: string | null, col: ColumnSchema, nu
       out[i] = ms / MS_PER_DAY;
     } else if (typeof v === 'number' && Number.isInteger(v) && v >= -2147483648 && v <= 2147483647) {
       out[i] = v; // days since the epoch: the stored form (FORMAT.md §3)
-    } else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`))
-      && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v)) {
+    } else if (
+      typeof v === 'string' &&
+      /^\d{4}-\d{2}-\d{2}$/.test(v) &&
+      !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) &&
+      new Date(`${v}T00:00:00Z`).toISOString().startsWith(v)
+    ) {
       out[i] = Date.parse(`${v}T00:00:00Z`) / MS_PER_DAY;
     } else if (v == null) {
       nulls.mark(i);
@@ -222,7 +283,10 @@ function strings(n: number, src: Source, key: string | null, col: ColumnSchema, 
       if (ascii) {
         for (let k = 0; k < len; k++) {
           const c = v.charCodeAt(k);
-          if (c >= 0x80) { ascii = false; break; }
+          if (c >= 0x80) {
+            ascii = false;
+            break;
+          }
           buf[pos + k] = c;
         }
       }
@@ -278,7 +342,9 @@ function growBytes(buf: Uint8Array, used: number, room: number, col: ColumnSchem
   let need = used + room;
   if (need > MAX_BYTES && exact !== undefined) need = used + exact();
   if (need > MAX_BYTES) {
-    throw new NCFError('LIMIT', `ncf: column "${col.name}": values exceed the ${MAX_BYTES} bytes one column input may hold`, { column: col.name });
+    throw new NCFError('LIMIT', `ncf: column "${col.name}": values exceed the ${MAX_BYTES} bytes one column input may hold`, {
+      column: col.name,
+    });
   }
   if (need <= buf.length) return buf;
   const next = new Uint8Array(Math.min(MAX_BYTES, Math.max(need, buf.length * 2)));

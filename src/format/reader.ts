@@ -6,11 +6,25 @@ import * as arrow from 'apache-arrow';
 import { columnsToRecordBatch, schemaToArrow } from './arrow.js';
 import type { ColumnData } from './column.js';
 import {
-  FOOTER_PREFETCH, FORMAT_MAJOR, HEADER_LENGTH, MAGIC, MAX_CHUNK_BYTES, MAX_FOOTER_LENGTH, MAX_ROW_GROUP_ROWS, TAIL_LENGTH,
+  FOOTER_PREFETCH,
+  FORMAT_MAJOR,
+  HEADER_LENGTH,
+  MAGIC,
+  MAX_CHUNK_BYTES,
+  MAX_FOOTER_LENGTH,
+  MAX_ROW_GROUP_ROWS,
+  TAIL_LENGTH,
 } from './constants.js';
 import { check, corrupt, NCFError, unsupported } from './errors.js';
 import {
-  bindFilter, canSkip, evaluate, filterColumnIndexes, parseFilterJson, parseWhereArg, type BoundFilter, type Filter,
+  bindFilter,
+  canSkip,
+  evaluate,
+  filterColumnIndexes,
+  parseFilterJson,
+  parseWhereArg,
+  type BoundFilter,
+  type Filter,
 } from './filter/index.js';
 import { decodeFooter, type ChunkMeta, type FileMeta } from './footer.js';
 import { chunkHash, fileHasher } from './integrity.js';
@@ -82,7 +96,12 @@ export class NCFReader {
   private readonly cache: ChunkCache | null;
   private readonly statsMemo: ChunkStats[][] = [];
 
-  private constructor(private readonly source: RandomAccessSource, meta: FileMeta, private readonly owned: boolean, cache?: ChunkCache) {
+  private constructor(
+    private readonly source: RandomAccessSource,
+    meta: FileMeta,
+    private readonly owned: boolean,
+    cache?: ChunkCache,
+  ) {
     this.cache = cache ?? null;
     this.meta = meta;
     this.size = source.size;
@@ -127,14 +146,19 @@ export class NCFReader {
       rows: rg.rows,
       columns: rg.chunks.map((c, i) => ({ name: cols[i]!.name, type: cols[i]!.type, ...this.chunkStats(g, i) })),
     }));
-    const columns = cols.map((col, i) => mergeStats(col, rowGroups.map((rg) => rg.columns[i]!)));
+    const columns = cols.map((col, i) =>
+      mergeStats(
+        col,
+        rowGroups.map((rg) => rg.columns[i]!),
+      ),
+    );
     return { rows: this.meta.rows, columns, rowGroups };
   }
 
   /** Decoded once per chunk: every query's pruning reads them, and the footer never changes.
    *  Shared between callers, so treated as read-only. */
   private chunkStats(g: number, i: number): ChunkStats {
-    const row = this.statsMemo[g] ??= [];
+    const row = (this.statsMemo[g] ??= []);
     let s = row[i];
     if (s === undefined) {
       const col = this.meta.columns[i]!;
@@ -158,7 +182,10 @@ export class NCFReader {
   /** The Arrow schema a read with this projection returns. */
   projectedSchema(columns?: string[]): arrow.Schema {
     const idx = this.resolveColumns(columns);
-    return new arrow.Schema(idx.map((i) => this.arrowSchema.fields[i]!), this.arrowSchema.metadata);
+    return new arrow.Schema(
+      idx.map((i) => this.arrowSchema.fields[i]!),
+      this.arrowSchema.metadata,
+    );
   }
 
   /** The row groups a scan with this filter would read: those the statistics cannot rule out.
@@ -189,7 +216,8 @@ export class NCFReader {
     // Which row groups to read is known up front: statistics prune with a filter; without one,
     // offset and limit select whole groups. That lets the next group load while this one is used.
     const groups: number[] = [];
-    let skipRows = toSkip, wantRows = remaining;
+    let skipRows = toSkip,
+      wantRows = remaining;
     for (const g of opts.rowGroups ?? this.meta.rowGroups.map((_, i) => i)) {
       if (!Number.isInteger(g) || g < 0 || g >= this.meta.rowGroups.length) {
         throw new NCFError('STATE', `ncf: row group ${g} does not exist (the file has ${this.meta.rowGroups.length})`);
@@ -200,7 +228,11 @@ export class NCFReader {
         continue;
       }
       if (wantRows <= 0) break;
-      if (skipRows >= rows) { skipRows -= rows; toSkip -= rows; continue; }
+      if (skipRows >= rows) {
+        skipRows -= rows;
+        toSkip -= rows;
+        continue;
+      }
       groups.push(g);
       wantRows -= rows - skipRows;
       skipRows = 0;
@@ -232,15 +264,27 @@ export class NCFReader {
         let n = rg.rows;
         if (bound !== null) {
           // Chunks the footer marks sorted let comparisons binary-search (FORMAT.md §7).
-          selection = evaluate(bound, (i) => decoded.get(i)!, rg.rows, (i) => rg.chunks[i]!.sorted === true);
+          selection = evaluate(
+            bound,
+            (i) => decoded.get(i)!,
+            rg.rows,
+            (i) => rg.chunks[i]!.sorted === true,
+          );
           n = selection.length;
-          if (n === 0 || n <= toSkip) { toSkip -= n; continue; }
+          if (n === 0 || n <= toSkip) {
+            toSkip -= n;
+            continue;
+          }
           const rest = needed.filter((i) => !decoded.has(i));
           for (const [i, data] of await this.load(g, rest, info)) decoded.set(i, data);
         }
         // Apply offset/limit to the selection before gathering, so skipped rows are never copied.
-        let from = 0, to = n;
-        if (toSkip > 0) { from = toSkip; toSkip = 0; }
+        let from = 0,
+          to = n;
+        if (toSkip > 0) {
+          from = toSkip;
+          toSkip = 0;
+        }
         if (to - from > remaining) to = from + remaining;
         remaining -= to - from;
         if (selection !== null) {
@@ -267,15 +311,24 @@ export class NCFReader {
     const missing: number[] = [];
     for (const i of cols) {
       const hit = this.cache?.get(`${this.id}/${g}/${i}`);
-      if (hit !== undefined) out.set(i, hit); else missing.push(i);
+      if (hit !== undefined) out.set(i, hit);
+      else missing.push(i);
     }
     const stored = await this.fetchChunks(g, missing, info);
-    await Promise.all([...stored].map(async ([i, bytes]) => {
-      const col = this.meta.columns[i]!;
-      const data = await decodeParallel({ col, meta: rg.chunks[i]!, stored: bytes, n: rg.rows, what: `row group ${g}, column "${col.name}"` });
-      this.cache?.set(`${this.id}/${g}/${i}`, data);
-      out.set(i, data);
-    }));
+    await Promise.all(
+      [...stored].map(async ([i, bytes]) => {
+        const col = this.meta.columns[i]!;
+        const data = await decodeParallel({
+          col,
+          meta: rg.chunks[i]!,
+          stored: bytes,
+          n: rg.rows,
+          what: `row group ${g}, column "${col.name}"`,
+        });
+        this.cache?.set(`${this.id}/${g}/${i}`, data);
+        out.set(i, data);
+      }),
+    );
     return out;
   }
 
@@ -311,7 +364,11 @@ export class NCFReader {
     return columns.map((name) => {
       const i = byName.get(name);
       if (i === undefined) {
-        throw new NCFError('UNKNOWN_COLUMN', `ncf: unknown column "${name}"; the table has ${this.meta.columns.map((c) => `"${c.name}"`).join(', ')}`, { column: name });
+        throw new NCFError(
+          'UNKNOWN_COLUMN',
+          `ncf: unknown column "${name}"; the table has ${this.meta.columns.map((c) => `"${c.name}"`).join(', ')}`,
+          { column: name },
+        );
       }
       return i;
     });
@@ -342,7 +399,10 @@ export class NCFReader {
     const actual = new Uint8Array(hash.digest());
     for (let k = 0; k < 32; k++) {
       if (actual[k] !== expected[k]) {
-        throw new NCFError('CHECKSUM_MISMATCH', `ncf: SHA-256 of the file is ${hex(actual)}, trailer says ${hex(expected)}: the file is corrupt`);
+        throw new NCFError(
+          'CHECKSUM_MISMATCH',
+          `ncf: SHA-256 of the file is ${hex(actual)}, trailer says ${hex(expected)}: the file is corrupt`,
+        );
       }
     }
   }
@@ -393,12 +453,16 @@ async function readFooter(source: RandomAccessSource, maxChunkBytes: number): Pr
   const minor = view.getUint16(t + 10, true);
   if (major > FORMAT_MAJOR) throw unsupported(`file format version ${major}.${minor} is newer than this reader (${FORMAT_MAJOR}.x)`);
   if (prefetch === size) {
-    check(tailBytes[4]! + (tailBytes[5]! << 8) === major && tailBytes[6]! + (tailBytes[7]! << 8) === minor,
-      `header version ${tailBytes[4]! + (tailBytes[5]! << 8)}.${tailBytes[6]! + (tailBytes[7]! << 8)} differs from tail version ${major}.${minor}`);
+    check(
+      tailBytes[4]! + (tailBytes[5]! << 8) === major && tailBytes[6]! + (tailBytes[7]! << 8) === minor,
+      `header version ${tailBytes[4]! + (tailBytes[5]! << 8)}.${tailBytes[6]! + (tailBytes[7]! << 8)} differs from tail version ${major}.${minor}`,
+    );
   }
   const footerOffset = size - TAIL_LENGTH - footerLength;
-  check(footerLength <= MAX_FOOTER_LENGTH && footerOffset >= HEADER_LENGTH,
-    `footer length ${footerLength} does not fit a ${size}-byte file`);
+  check(
+    footerLength <= MAX_FOOTER_LENGTH && footerOffset >= HEADER_LENGTH,
+    `footer length ${footerLength} does not fit a ${size}-byte file`,
+  );
   let footer: Uint8Array;
   if (footerLength <= t) {
     footer = tailBytes.subarray(t - footerLength, t);
@@ -407,7 +471,10 @@ async function readFooter(source: RandomAccessSource, maxChunkBytes: number): Pr
   }
   const actualCrc = chunkHash(footer);
   if (actualCrc !== footerCrc) {
-    throw new NCFError('CHECKSUM_MISMATCH', `ncf: footer CRC-32 is ${actualCrc.toString(16)}, tail says ${footerCrc.toString(16)}: the file is corrupt`);
+    throw new NCFError(
+      'CHECKSUM_MISMATCH',
+      `ncf: footer CRC-32 is ${actualCrc.toString(16)}, tail says ${footerCrc.toString(16)}: the file is corrupt`,
+    );
   }
   tailBytes = new Uint8Array(0);
   return decodeFooter(footer, footerOffset, { maxChunkBytes, maxRowGroupRows: MAX_ROW_GROUP_ROWS });
@@ -420,8 +487,14 @@ function mergeStats(col: ColumnSchema, chunks: ColumnStats[]): ColumnStats {
   for (const c of chunks) {
     out.nulls += c.nulls;
     if (c.nans !== undefined) nans += c.nans;
-    if (c.min !== undefined && (out.min === undefined || compareStat(c.min, out.min) < 0)) { out.min = c.min; out.minExact = c.minExact; }
-    if (c.max !== undefined && (out.max === undefined || compareStat(c.max, out.max) > 0)) { out.max = c.max; out.maxExact = c.maxExact; }
+    if (c.min !== undefined && (out.min === undefined || compareStat(c.min, out.min) < 0)) {
+      out.min = c.min;
+      out.minExact = c.minExact;
+    }
+    if (c.max !== undefined && (out.max === undefined || compareStat(c.max, out.max) > 0)) {
+      out.max = c.max;
+      out.maxExact = c.maxExact;
+    }
   }
   if (col.type === 'float32' || col.type === 'float64') out.nans = nans;
   // Distinct counts do not add up across chunks; one chunk's count is exact for the column.

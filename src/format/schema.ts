@@ -4,10 +4,21 @@ import { MAX_COLUMNS } from './constants.js';
 import { NCFError } from './errors.js';
 
 export const DATA_TYPES = [
-  'int8', 'int16', 'int32', 'int64',
-  'uint8', 'uint16', 'uint32', 'uint64',
-  'float32', 'float64',
-  'bool', 'string', 'binary', 'date', 'timestamp',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'float32',
+  'float64',
+  'bool',
+  'string',
+  'binary',
+  'date',
+  'timestamp',
 ] as const;
 export type DataType = (typeof DATA_TYPES)[number];
 
@@ -37,21 +48,40 @@ export type Physical = 'int' | 'float' | 'bool' | 'bytes';
 
 export function physicalOf(type: DataType): Physical {
   switch (type) {
-    case 'float32': case 'float64': return 'float';
-    case 'bool': return 'bool';
-    case 'string': case 'binary': return 'bytes';
-    default: return 'int';
+    case 'float32':
+    case 'float64':
+      return 'float';
+    case 'bool':
+      return 'bool';
+    case 'string':
+    case 'binary':
+      return 'bytes';
+    default:
+      return 'int';
   }
 }
 
 /** Byte width of one value for fixed-width types; 0 for bool, string and binary. */
 export function byteWidthOf(type: DataType): number {
   switch (type) {
-    case 'int8': case 'uint8': return 1;
-    case 'int16': case 'uint16': return 2;
-    case 'int32': case 'uint32': case 'float32': case 'date': return 4;
-    case 'int64': case 'uint64': case 'float64': case 'timestamp': return 8;
-    default: return 0;
+    case 'int8':
+    case 'uint8':
+      return 1;
+    case 'int16':
+    case 'uint16':
+      return 2;
+    case 'int32':
+    case 'uint32':
+    case 'float32':
+    case 'date':
+      return 4;
+    case 'int64':
+    case 'uint64':
+    case 'float64':
+    case 'timestamp':
+      return 8;
+    default:
+      return 0;
   }
 }
 
@@ -99,12 +129,20 @@ export function validateSchema(schema: Schema): Schema {
     }
     const problem = columnNameProblem(c.name);
     if (problem !== null) {
-      throw new NCFError('SCHEMA', `ncf: column ${i + 1} name ${shownName(c.name)} ${problem}; a column name is any Unicode text of 1 to ${MAX_COLUMN_NAME_LENGTH} characters without control characters`, { column: c.name.slice(0, 200) });
+      throw new NCFError(
+        'SCHEMA',
+        `ncf: column ${i + 1} name ${shownName(c.name)} ${problem}; a column name is any Unicode text of 1 to ${MAX_COLUMN_NAME_LENGTH} characters without control characters`,
+        { column: c.name.slice(0, 200) },
+      );
     }
     if (seen.has(c.name)) throw new NCFError('SCHEMA', `ncf: duplicate column name "${c.name}"`, { column: c.name });
     seen.add(c.name);
     if (!isDataType(c.type)) {
-      throw new NCFError('SCHEMA', `ncf: column "${c.name}" has unknown type "${String(c.type)}"; expected one of ${DATA_TYPES.join(', ')}`, { column: c.name });
+      throw new NCFError(
+        'SCHEMA',
+        `ncf: column "${c.name}" has unknown type "${String(c.type)}"; expected one of ${DATA_TYPES.join(', ')}`,
+        { column: c.name },
+      );
     }
     const out: ColumnSchema = { name: c.name, type: c.type, nullable: c.nullable !== false };
     if (c.semanticType) out.semanticType = c.semanticType;

@@ -30,7 +30,6 @@ export interface ChunkStats {
   sorted?: boolean;
 }
 
-
 /** Footer form of a chunk's statistics (FORMAT.md §7, §8). */
 export interface FooterStats {
   nulls: number;
@@ -53,10 +52,12 @@ export function computeStats(col: ColumnData, distinct?: number): ChunkStats {
   }
   const { validity, values, length: n } = col;
   if (values.kind === 'bool') {
-    let seenTrue = false, seenFalse = false;
+    let seenTrue = false,
+      seenFalse = false;
     for (let i = 0; i < n && !(seenTrue && seenFalse); i++) {
       if (validity !== null && (validity[i >>> 3]! & (1 << (i & 7))) === 0) continue;
-      if (values.data[i >>> 3]! & (1 << (i & 7))) seenTrue = true; else seenFalse = true;
+      if (values.data[i >>> 3]! & (1 << (i & 7))) seenTrue = true;
+      else seenFalse = true;
     }
     stats.min = !seenFalse;
     stats.max = seenTrue;
@@ -78,14 +79,26 @@ export function computeStats(col: ColumnData, distinct?: number): ChunkStats {
 // The sorted check rides along the min/max loop: a value below its non-null predecessor clears it.
 // It is cheap because it compares with the previous value, already in a register.
 
-function narrowMinMax(stats: ChunkStats, data: Exclude<FixedArray, BigInt64Array | BigUint64Array>,
-  validity: Uint8Array | null, n: number, float: boolean): void {
-  let min = Infinity, max = -Infinity, nans = 0, any = false;
-  let prev = -Infinity, sorted = true;
+function narrowMinMax(
+  stats: ChunkStats,
+  data: Exclude<FixedArray, BigInt64Array | BigUint64Array>,
+  validity: Uint8Array | null,
+  n: number,
+  float: boolean,
+): void {
+  let min = Infinity,
+    max = -Infinity,
+    nans = 0,
+    any = false;
+  let prev = -Infinity,
+    sorted = true;
   for (let i = 0; i < n; i++) {
     if (validity !== null && (validity[i >>> 3]! & (1 << (i & 7))) === 0) continue;
     const v = data[i]!;
-    if (v !== v) { nans++; continue; }
+    if (v !== v) {
+      nans++;
+      continue;
+    }
     any = true;
     if (v < prev) sorted = false;
     prev = v;
@@ -93,7 +106,10 @@ function narrowMinMax(stats: ChunkStats, data: Exclude<FixedArray, BigInt64Array
     if (v > max) max = v;
   }
   if (float) stats.nans = nans;
-  if (any) { stats.min = min; stats.max = max; }
+  if (any) {
+    stats.min = min;
+    stats.max = max;
+  }
   // NaN has no place in an order: a chunk holding one is never marked sorted.
   if (any && sorted && nans === 0) stats.sorted = true;
 }
@@ -103,25 +119,49 @@ function wideMinMax(stats: ChunkStats, data: BigInt64Array | BigUint64Array, val
   const signed = data instanceof BigInt64Array;
   const lo = new Uint32Array(data.buffer, data.byteOffset, n * 2);
   const hiS = new Int32Array(data.buffer, data.byteOffset, n * 2);
-  let minI = -1, maxI = -1;
-  let minHi = 0, minLo = 0, maxHi = 0, maxLo = 0;
-  let prevHi = 0, prevLo = 0, sorted = true;
+  let minI = -1,
+    maxI = -1;
+  let minHi = 0,
+    minLo = 0,
+    maxHi = 0,
+    maxLo = 0;
+  let prevHi = 0,
+    prevLo = 0,
+    sorted = true;
   for (let i = 0; i < n; i++) {
     if (validity !== null && (validity[i >>> 3]! & (1 << (i & 7))) === 0) continue;
     const h = signed ? hiS[2 * i + HI]! : lo[2 * i + HI]!;
     const l = lo[2 * i + LO]!;
-    if (minI < 0) { minI = maxI = i; minHi = maxHi = prevHi = h; minLo = maxLo = prevLo = l; continue; }
+    if (minI < 0) {
+      minI = maxI = i;
+      minHi = maxHi = prevHi = h;
+      minLo = maxLo = prevLo = l;
+      continue;
+    }
     if (h < prevHi || (h === prevHi && l < prevLo)) sorted = false;
-    prevHi = h; prevLo = l;
-    if (h < minHi || (h === minHi && l < minLo)) { minI = i; minHi = h; minLo = l; }
-    if (h > maxHi || (h === maxHi && l > maxLo)) { maxI = i; maxHi = h; maxLo = l; }
+    prevHi = h;
+    prevLo = l;
+    if (h < minHi || (h === minHi && l < minLo)) {
+      minI = i;
+      minHi = h;
+      minLo = l;
+    }
+    if (h > maxHi || (h === maxHi && l > maxLo)) {
+      maxI = i;
+      maxHi = h;
+      maxLo = l;
+    }
   }
-  if (minI >= 0) { stats.min = data[minI]!; stats.max = data[maxI]!; }
+  if (minI >= 0) {
+    stats.min = data[minI]!;
+    stats.max = data[maxI]!;
+  }
   if (minI >= 0 && sorted) stats.sorted = true;
 }
 
 function compareBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array, bStart: number, bEnd: number): number {
-  const la = aEnd - aStart, lb = bEnd - bStart;
+  const la = aEnd - aStart,
+    lb = bEnd - bStart;
   const l = la < lb ? la : lb;
   for (let k = 0; k < l; k++) {
     const d = a[aStart + k]! - b[bStart + k]!;
@@ -131,28 +171,46 @@ function compareBytes(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array
 }
 
 function bytesMinMax(stats: ChunkStats, offsets: Int32Array, data: Uint8Array, validity: Uint8Array | null, n: number): void {
-  let minI = -1, maxI = -1;
+  let minI = -1,
+    maxI = -1;
   // First bytes of the current bounds (-1 for an empty string) let most values skip both full
   // comparisons: anything whose first byte lies strictly between them cannot be a new bound.
-  let minFirst = 0, maxFirst = 0;
-  let prevS = 0, prevE = 0, sorted = true;
+  let minFirst = 0,
+    maxFirst = 0;
+  let prevS = 0,
+    prevE = 0,
+    sorted = true;
   for (let i = 0; i < n; i++) {
     if (validity !== null && (validity[i >>> 3]! & (1 << (i & 7))) === 0) continue;
-    const s = offsets[i]!, e = offsets[i + 1]!;
+    const s = offsets[i]!,
+      e = offsets[i + 1]!;
     // Once unsorted, stop paying for the comparison with the predecessor.
     if (sorted && minI >= 0 && compareBytes(data, s, e, data, prevS, prevE) < 0) sorted = false;
-    prevS = s; prevE = e;
+    prevS = s;
+    prevE = e;
     const first = e > s ? data[s]! : -1;
-    if (minI < 0) { minI = maxI = i; minFirst = maxFirst = first; continue; }
+    if (minI < 0) {
+      minI = maxI = i;
+      minFirst = maxFirst = first;
+      continue;
+    }
     if (first > minFirst && first < maxFirst) continue;
-    if (first <= minFirst && compareBytes(data, s, e, data, offsets[minI]!, offsets[minI + 1]!) < 0) { minI = i; minFirst = first; }
-    else if (first >= maxFirst && compareBytes(data, s, e, data, offsets[maxI]!, offsets[maxI + 1]!) > 0) { maxI = i; maxFirst = first; }
+    if (first <= minFirst && compareBytes(data, s, e, data, offsets[minI]!, offsets[minI + 1]!) < 0) {
+      minI = i;
+      minFirst = first;
+    } else if (first >= maxFirst && compareBytes(data, s, e, data, offsets[maxI]!, offsets[maxI + 1]!) > 0) {
+      maxI = i;
+      maxFirst = first;
+    }
   }
   if (minI < 0) return;
   if (sorted) stats.sorted = true;
   const min = data.slice(offsets[minI]!, offsets[minI + 1]!);
   const max = data.slice(offsets[maxI]!, offsets[maxI + 1]!);
-  if (min.length > MAX_STAT_BYTES) { stats.min = min.slice(0, MAX_STAT_BYTES); stats.minExact = false; } else stats.min = min;
+  if (min.length > MAX_STAT_BYTES) {
+    stats.min = min.slice(0, MAX_STAT_BYTES);
+    stats.minExact = false;
+  } else stats.min = min;
   if (max.length > MAX_STAT_BYTES) {
     const up = truncateUp(max);
     if (up !== null) stats.max = up;
@@ -180,17 +238,40 @@ export function statToBytes(type: DataType, v: StatValue): Uint8Array {
   const out = new Uint8Array(width);
   const view = new DataView(out.buffer);
   switch (type) {
-    case 'int8': view.setInt8(0, Number(v)); break;
-    case 'uint8': view.setUint8(0, Number(v)); break;
-    case 'int16': view.setInt16(0, Number(v), true); break;
-    case 'uint16': view.setUint16(0, Number(v), true); break;
-    case 'int32': case 'date': view.setInt32(0, Number(v), true); break;
-    case 'uint32': view.setUint32(0, Number(v), true); break;
-    case 'float32': view.setFloat32(0, Number(v), true); break;
-    case 'float64': view.setFloat64(0, Number(v), true); break;
-    case 'int64': case 'timestamp': view.setBigInt64(0, BigInt(v), true); break;
-    case 'uint64': view.setBigUint64(0, BigInt(v), true); break;
-    default: throw new Error(`statToBytes: ${type}`);
+    case 'int8':
+      view.setInt8(0, Number(v));
+      break;
+    case 'uint8':
+      view.setUint8(0, Number(v));
+      break;
+    case 'int16':
+      view.setInt16(0, Number(v), true);
+      break;
+    case 'uint16':
+      view.setUint16(0, Number(v), true);
+      break;
+    case 'int32':
+    case 'date':
+      view.setInt32(0, Number(v), true);
+      break;
+    case 'uint32':
+      view.setUint32(0, Number(v), true);
+      break;
+    case 'float32':
+      view.setFloat32(0, Number(v), true);
+      break;
+    case 'float64':
+      view.setFloat64(0, Number(v), true);
+      break;
+    case 'int64':
+    case 'timestamp':
+      view.setBigInt64(0, BigInt(v), true);
+      break;
+    case 'uint64':
+      view.setBigUint64(0, BigInt(v), true);
+      break;
+    default:
+      throw new Error(`statToBytes: ${type}`);
   }
   return out;
 }
@@ -206,17 +287,30 @@ export function statFromBytes(type: DataType, b: Uint8Array, what: string): Stat
   check(b.length === width, `${what}: ${type} statistic has ${b.length} bytes, expected ${width}`);
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   switch (type) {
-    case 'int8': return view.getInt8(0);
-    case 'uint8': return view.getUint8(0);
-    case 'int16': return view.getInt16(0, true);
-    case 'uint16': return view.getUint16(0, true);
-    case 'int32': case 'date': return view.getInt32(0, true);
-    case 'uint32': return view.getUint32(0, true);
-    case 'float32': return view.getFloat32(0, true);
-    case 'float64': return view.getFloat64(0, true);
-    case 'int64': case 'timestamp': return view.getBigInt64(0, true);
-    case 'uint64': return view.getBigUint64(0, true);
-    default: throw new Error(`statFromBytes: ${type}`);
+    case 'int8':
+      return view.getInt8(0);
+    case 'uint8':
+      return view.getUint8(0);
+    case 'int16':
+      return view.getInt16(0, true);
+    case 'uint16':
+      return view.getUint16(0, true);
+    case 'int32':
+    case 'date':
+      return view.getInt32(0, true);
+    case 'uint32':
+      return view.getUint32(0, true);
+    case 'float32':
+      return view.getFloat32(0, true);
+    case 'float64':
+      return view.getFloat64(0, true);
+    case 'int64':
+    case 'timestamp':
+      return view.getBigInt64(0, true);
+    case 'uint64':
+      return view.getBigUint64(0, true);
+    default:
+      throw new Error(`statFromBytes: ${type}`);
   }
 }
 
@@ -249,5 +343,3 @@ export function compareStat(a: StatValue, b: StatValue): number {
   if (typeof a === 'boolean') return Number(a) - Number(b as boolean);
   return a < b ? -1 : a > b ? 1 : 0;
 }
-
-

@@ -36,7 +36,8 @@ function takeWords(src: FixedArray, out: FixedArray, sel: Uint32Array): void {
     return;
   }
   if (width === 4) copySelected(new Int32Array(src.buffer, src.byteOffset, src.length), new Int32Array(out.buffer, out.byteOffset, m), sel);
-  else if (width === 2) copySelected(new Uint16Array(src.buffer, src.byteOffset, src.length), new Uint16Array(out.buffer, out.byteOffset, m), sel);
+  else if (width === 2)
+    copySelected(new Uint16Array(src.buffer, src.byteOffset, src.length), new Uint16Array(out.buffer, out.byteOffset, m), sel);
   else copySelected(new Uint8Array(src.buffer, src.byteOffset, src.length), new Uint8Array(out.buffer, out.byteOffset, m), sel);
 }
 
@@ -71,7 +72,8 @@ function takeValues(values: Values, sel: Uint32Array, data: ColumnData): Values 
   const out = new Uint8Array(total);
   for (let j = 0; j < m; j++) {
     const i = sel[j]!;
-    const s = offsets[i]!, e = offsets[i + 1]!;
+    const s = offsets[i]!,
+      e = offsets[i + 1]!;
     if (e - s < 16) {
       let p = outOffsets[j]!;
       for (let k = s; k < e; k++) out[p++] = bytes[k]!;

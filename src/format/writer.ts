@@ -7,8 +7,14 @@ import type { ColumnData } from './column.js';
 import type { EncodedChunk } from './chunk.js';
 import { encodeParallel } from './parallel/pool.js';
 import {
-  DEFAULT_COMPRESSION_LEVEL, DEFAULT_ROW_GROUP_ROWS, FORMAT_MAJOR, FORMAT_MINOR, HEADER_LENGTH, MAGIC,
-  MAX_ROW_GROUP_ROWS, WRITER_VERSION,
+  DEFAULT_COMPRESSION_LEVEL,
+  DEFAULT_ROW_GROUP_ROWS,
+  FORMAT_MAJOR,
+  FORMAT_MINOR,
+  HEADER_LENGTH,
+  MAGIC,
+  MAX_ROW_GROUP_ROWS,
+  WRITER_VERSION,
 } from './constants.js';
 import { NCFError } from './errors.js';
 import { encodeFooter, type ChunkMeta, type FileMeta, type RowGroupMeta } from './footer.js';
@@ -52,7 +58,10 @@ export class NCFWriter {
   private readonly level: number;
   private readonly tableName: string | undefined;
 
-  private constructor(private readonly sink: ByteSink, private readonly opts: WriterOptions) {
+  private constructor(
+    private readonly sink: ByteSink,
+    private readonly opts: WriterOptions,
+  ) {
     const rg = opts.rowGroupRows ?? DEFAULT_ROW_GROUP_ROWS;
     if (!Number.isInteger(rg) || rg < 1 || rg > MAX_ROW_GROUP_ROWS) {
       throw new NCFError('SCHEMA', `ncf: rowGroupRows must be an integer from 1 to ${MAX_ROW_GROUP_ROWS}, got ${rg}`);

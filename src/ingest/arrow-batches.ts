@@ -12,7 +12,14 @@ import { NCFError } from '../format/errors.js';
 import type { DataType } from '../format/schema.js';
 import { uniqueNames } from './csv-scanner.js';
 import { checkColumnCount } from './options.js';
-import { META_DESCRIPTION, META_SEMANTIC_TYPE, planColumn, resolveOverrides, type ColumnPlan, type SchemaOverride } from './schema-override.js';
+import {
+  META_DESCRIPTION,
+  META_SEMANTIC_TYPE,
+  planColumn,
+  resolveOverrides,
+  type ColumnPlan,
+  type SchemaOverride,
+} from './schema-override.js';
 import { ValueColumn, type Where } from './value-columns.js';
 
 /** How one column reaches the output. */
@@ -46,7 +53,11 @@ function planRoute(field: arrow.Field, name: string, ov: ReturnType<typeof resol
     return { kind: 'cast', field: new arrow.Field(name, toArrowType(plan), nullable, meta), plan };
   }
   const to = plan.type === 'timestamp' ? `timestamp(${plan.unit}${plan.timezone ? `, ${plan.timezone}` : ''})` : plan.type;
-  throw new NCFError('SCHEMA', `ncf: schema override: column "${name}" is ${String(field.type)} in the input and cannot be converted to ${to}`, { column: name });
+  throw new NCFError(
+    'SCHEMA',
+    `ncf: schema override: column "${name}" is ${String(field.type)} in the input and cannot be converted to ${to}`,
+    { column: name },
+  );
 }
 
 export interface Conformer {
@@ -60,7 +71,10 @@ export function conformer(source: arrow.Schema, override: SchemaOverride | undef
   const names = uniqueNames(source.fields.map((f) => f.name));
   const overrides = resolveOverrides(override, names);
   const routes = source.fields.map((f, i) => planRoute(f, names[i]!, overrides[i]));
-  const schema = new arrow.Schema(routes.map((r) => r.field), source.metadata);
+  const schema = new arrow.Schema(
+    routes.map((r) => r.field),
+    source.metadata,
+  );
   const structType = new arrow.Struct(schema.fields);
   const casts = routes.map((r) => (r.kind === 'cast' ? new ValueColumn(r.plan, where) : null));
   return {
@@ -71,7 +85,14 @@ export function conformer(source: arrow.Schema, override: SchemaOverride | undef
         const data = batch.data.children[i]!;
         if (r.kind === 'pass') return data;
         if (r.kind === 'retag') {
-          return arrow.makeData({ type: r.field.type as arrow.Timestamp, offset: data.offset, length: data.length, nullCount: data.nullCount, nullBitmap: data.nullBitmap, data: data.values as BigInt64Array });
+          return arrow.makeData({
+            type: r.field.type as arrow.Timestamp,
+            offset: data.offset,
+            length: data.length,
+            nullCount: data.nullCount,
+            nullBitmap: data.nullBitmap,
+            data: data.values as BigInt64Array,
+          });
         }
         const col = casts[i]!;
         col.start(n);

@@ -52,8 +52,11 @@ export class CsvScanner {
     }
     const chunk = r.value;
     if (rest > this.maxRecord) {
-      throw new NCFError('LIMIT', `ncf: CSV line ${this.state.line}: a record longer than ${this.maxRecord} bytes (NCF_MAX_BATCH_BYTES); is a quote left open?`,
-        { line: this.state.line, limit: 'NCF_MAX_BATCH_BYTES', maxBytes: this.maxRecord });
+      throw new NCFError(
+        'LIMIT',
+        `ncf: CSV line ${this.state.line}: a record longer than ${this.maxRecord} bytes (NCF_MAX_BATCH_BYTES); is a quote left open?`,
+        { line: this.state.line, limit: 'NCF_MAX_BATCH_BYTES', maxBytes: this.maxRecord },
+      );
     }
     const need = rest + chunk.length;
     if (need > this.work.length) {

@@ -50,10 +50,20 @@ function inputError(line: number, message: string, details: Record<string, unkno
  * after the last one taken. Unless `final`, a record that may continue past the buffer is left
  * alone. Blank lines are skipped. A record whose field count differs from t.cols is an INPUT error.
  */
-export function tokenize(buf: Uint8Array, pos: number, final: boolean, delim: number, t: CsvTokens, st: LineState, limit: number = t.cap): number {
+export function tokenize(
+  buf: Uint8Array,
+  pos: number,
+  final: boolean,
+  delim: number,
+  t: CsvTokens,
+  st: LineState,
+  limit: number = t.cap,
+): number {
   const end = buf.length;
   const cols = t.cols;
-  const starts = t.starts, ends = t.ends, flags = t.flags;
+  const starts = t.starts,
+    ends = t.ends,
+    flags = t.flags;
   let line = st.line;
   let n = 0;
   let p = pos;
@@ -61,7 +71,8 @@ export function tokenize(buf: Uint8Array, pos: number, final: boolean, delim: nu
     const recStart = p;
     const recLine = line;
     let c = buf[p]!;
-    if (c === LF || c === CR) { // blank line
+    if (c === LF || c === CR) {
+      // blank line
       if (c === CR) {
         if (p + 1 < end) p += buf[p + 1] === LF ? 2 : 1;
         else if (final) p++;
@@ -82,13 +93,19 @@ export function tokenize(buf: Uint8Array, pos: number, final: boolean, delim: nu
           const k = buf.indexOf(QUOTE, q);
           if (k < 0) {
             if (final) throw inputError(recLine, 'a quoted field is not closed before the end of the input');
-            p = recStart; line = recLine;
+            p = recStart;
+            line = recLine;
             break records;
           }
           if (k + 1 < end) {
-            if (buf[k + 1] === QUOTE) { fl = ESCAPED; q = k + 2; continue; }
+            if (buf[k + 1] === QUOTE) {
+              fl = ESCAPED;
+              q = k + 2;
+              continue;
+            }
           } else if (!final) {
-            p = recStart; line = recLine;
+            p = recStart;
+            line = recLine;
             break records;
           }
           fe = k;
@@ -99,7 +116,11 @@ export function tokenize(buf: Uint8Array, pos: number, final: boolean, delim: nu
         if (p < end) {
           c = buf[p]!;
           if (c !== delim && c !== LF && c !== CR) {
-            throw inputError(line, `unexpected character ${JSON.stringify(String.fromCharCode(c))} after a closing quote (field ${f + 1}); quotes inside a quoted field must be doubled`, { field: f + 1 });
+            throw inputError(
+              line,
+              `unexpected character ${JSON.stringify(String.fromCharCode(c))} after a closing quote (field ${f + 1}); quotes inside a quoted field must be doubled`,
+              { field: f + 1 },
+            );
           }
         }
       } else {
@@ -112,7 +133,8 @@ export function tokenize(buf: Uint8Array, pos: number, final: boolean, delim: nu
         fe = p;
         fl = UNQUOTED;
         if (p === end && !final) {
-          p = recStart; line = recLine;
+          p = recStart;
+          line = recLine;
           break records;
         }
       }
@@ -124,11 +146,18 @@ export function tokenize(buf: Uint8Array, pos: number, final: boolean, delim: nu
       f++;
       if (p === end) break;
       c = buf[p]!;
-      if (c === delim) { p++; continue; }
+      if (c === delim) {
+        p++;
+        continue;
+      }
       if (c === LF) p++;
       else if (p + 1 < end) p += buf[p + 1] === LF ? 2 : 1;
       else if (final) p++;
-      else { p = recStart; line = recLine; break records; }
+      else {
+        p = recStart;
+        line = recLine;
+        break records;
+      }
       line++;
       break;
     }
@@ -186,7 +215,11 @@ export function splitRecord(buf: Uint8Array, s: number, e: number, delim: number
         if (p >= e) throw inputError(line, 'a quoted header field is not closed');
         const c = buf[p]!;
         if (c === QUOTE) {
-          if (buf[p + 1] === QUOTE && p + 1 < e) { bytes.push(QUOTE); p += 2; continue; }
+          if (buf[p + 1] === QUOTE && p + 1 < e) {
+            bytes.push(QUOTE);
+            p += 2;
+            continue;
+          }
           p++;
           break;
         }
@@ -218,6 +251,10 @@ export function unescapeInto(buf: Uint8Array, s: number, e: number, dst: Uint8Ar
 /** Length of a quoted field after unescaping. */
 export function unescapedLength(buf: Uint8Array, s: number, e: number): number {
   let n = e - s;
-  for (let p = s; p < e; p++) if (buf[p] === QUOTE) { n--; p++; }
+  for (let p = s; p < e; p++)
+    if (buf[p] === QUOTE) {
+      n--;
+      p++;
+    }
   return n;
 }

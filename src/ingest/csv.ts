@@ -49,10 +49,13 @@ async function inferTypes(scan: CsvScanner, header: CsvHeader, infer: (ColumnInf
   while (open.length > 0) {
     const n = await scan.next(t, header.delimiter);
     if (n === 0) break;
-    const buf = scan.buffer, starts = t.starts, ends = t.ends;
+    const buf = scan.buffer,
+      starts = t.starts,
+      ends = t.ends;
     for (const { c, inf } of open) {
       for (let r = 0, k = c; r < n && inf.open; r++, k += cols) {
-        const s = starts[k]!, e = ends[k]!;
+        const s = starts[k]!,
+          e = ends[k]!;
         if (s !== e) inf.add(classify(buf, s, e));
       }
     }
@@ -100,7 +103,13 @@ function textBytes(columns: CsvColumn[]): number {
 }
 
 /** Pass 2: parses records into batches. */
-async function* parseRecords(scan: CsvScanner, header: CsvHeader, plans: ColumnPlan[], batchRows: number, limits: DecodeLimits): AsyncGenerator<arrow.RecordBatch> {
+async function* parseRecords(
+  scan: CsvScanner,
+  header: CsvHeader,
+  plans: ColumnPlan[],
+  batchRows: number,
+  limits: DecodeLimits,
+): AsyncGenerator<arrow.RecordBatch> {
   const schema = arrowSchema(plans);
   const structType = new arrow.Struct(schema.fields);
   const columns = plans.map((p, i) => new CsvColumn(p, i, limits.maxValueBytes));

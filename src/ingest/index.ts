@@ -40,12 +40,18 @@ export function readInput(format: Format, src: ByteSource, opts: IngestOptions =
 
 function readFormat(format: Format, src: ByteSource, opts: IngestOptions & { limits: DecodeLimits }): AsyncGenerator<arrow.RecordBatch> {
   switch (format) {
-    case 'csv': return readCsv(src, opts);
-    case 'ndjson': return readNdjson(src, opts);
-    case 'json': return readJsonArray(src, opts);
-    case 'arrow': return readArrowIpc(src, opts);
-    case 'parquet': return readParquet(src, opts);
-    default: return refuse(format);
+    case 'csv':
+      return readCsv(src, opts);
+    case 'ndjson':
+      return readNdjson(src, opts);
+    case 'json':
+      return readJsonArray(src, opts);
+    case 'arrow':
+      return readArrowIpc(src, opts);
+    case 'parquet':
+      return readParquet(src, opts);
+    default:
+      return refuse(format);
   }
 }
 

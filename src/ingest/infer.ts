@@ -97,7 +97,8 @@ export class ColumnInference {
 export type ValueZone = 'zoned' | 'naive' | 'mixed' | 'none';
 
 export function valueZone(flags: number): ValueZone {
-  const zoned = (flags & F_ZONED) !== 0, naive = (flags & F_NAIVE) !== 0;
+  const zoned = (flags & F_ZONED) !== 0,
+    naive = (flags & F_NAIVE) !== 0;
   return zoned ? (naive ? 'mixed' : 'zoned') : naive ? 'naive' : 'none';
 }
 
@@ -110,6 +111,6 @@ export function timestampType(flags: number): { type: DataType; unit?: TimeUnit;
   // column stays text rather than losing digits or dates.
   const ns = (flags & F_NS) !== 0;
   if (ns && (flags & F_NOT_NS) !== 0) return { type: 'string' };
-  const unit = ns ? 'ns' as const : 'us' as const;
+  const unit = ns ? ('ns' as const) : ('us' as const);
   return zone === 'zoned' ? { type: 'timestamp', unit, timezone: 'UTC' } : { type: 'timestamp', unit };
 }

@@ -67,7 +67,7 @@ export function topLevelKeys(text: string): string[] {
       }
       if (depth === 1 && expectKey) {
         const raw = text.slice(i + 1, j);
-        keys.add(raw.includes('\\') ? JSON.parse(text.slice(i, j + 1)) as string : raw);
+        keys.add(raw.includes('\\') ? (JSON.parse(text.slice(i, j + 1)) as string) : raw);
         expectKey = false;
       }
       i = j;
@@ -99,9 +99,18 @@ class ExactParser {
       return c === 123 ? this.object(depth + 1) : this.array(depth + 1);
     }
     if (c === 34) return this.string();
-    if (c === 116) { this.p += 4; return true; }
-    if (c === 102) { this.p += 5; return false; }
-    if (c === 110) { this.p += 4; return null; }
+    if (c === 116) {
+      this.p += 4;
+      return true;
+    }
+    if (c === 102) {
+      this.p += 5;
+      return false;
+    }
+    if (c === 110) {
+      this.p += 4;
+      return null;
+    }
     return this.number();
   }
 
@@ -110,7 +119,10 @@ class ExactParser {
     exactValues.add(out);
     this.p++;
     this.space();
-    if (this.s.charCodeAt(this.p) === 125) { this.p++; return out; }
+    if (this.s.charCodeAt(this.p) === 125) {
+      this.p++;
+      return out;
+    }
     for (;;) {
       this.space();
       const key = this.string();
@@ -129,7 +141,10 @@ class ExactParser {
     exactValues.add(out);
     this.p++;
     this.space();
-    if (this.s.charCodeAt(this.p) === 93) { this.p++; return out; }
+    if (this.s.charCodeAt(this.p) === 93) {
+      this.p++;
+      return out;
+    }
     for (;;) {
       out.push(this.value(depth));
       this.space();
@@ -145,10 +160,13 @@ class ExactParser {
     for (;;) {
       const c = s.charCodeAt(q++);
       if (c === 34) break;
-      if (c === 92) { escaped = true; q++; }
+      if (c === 92) {
+        escaped = true;
+        q++;
+      }
     }
     this.p = q;
-    return escaped ? JSON.parse(s.slice(start, q)) as string : s.slice(start + 1, q - 1);
+    return escaped ? (JSON.parse(s.slice(start, q)) as string) : s.slice(start + 1, q - 1);
   }
 
   private number(): number | JsonInteger {
@@ -160,8 +178,10 @@ class ExactParser {
       const c = s.charCodeAt(q);
       if (c >= 48 && c <= 57) q++;
       else if (c === 45 || c === 43) q++;
-      else if (c === 46 || c === 101 || c === 69) { integer = false; q++; }
-      else break;
+      else if (c === 46 || c === 101 || c === 69) {
+        integer = false;
+        q++;
+      } else break;
     }
     this.p = q;
     const text = s.slice(start, q);

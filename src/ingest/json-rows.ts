@@ -43,7 +43,8 @@ const S_TS = 256;
 function temporalBits(v: string): number {
   const n = v.length;
   if (n < 10 || n > 64) return 0;
-  const c = v.charCodeAt(0), sep = v.charCodeAt(4);
+  const c = v.charCodeAt(0),
+    sep = v.charCodeAt(4);
   if (c < 48 || c > 57 || (sep !== 45 && sep !== 47) || v.charCodeAt(7) !== sep) return 0;
   const b = classify(digits, 0, encoder.encodeInto(v, digits).written);
   return b & T_TS ? b : 0;
@@ -64,11 +65,13 @@ const digits = new Uint8Array(1024);
 function kindBits(v: unknown): number {
   if (v instanceof JsonInteger) return v.text.length < 1000 ? integerBits(v.text) : S_FLOAT | S_LOSSY;
   switch (typeof v) {
-    case 'boolean': return S_BOOL;
+    case 'boolean':
+      return S_BOOL;
     case 'number':
       if (!Number.isSafeInteger(v)) return S_FLOAT;
       return v >= -2147483648 && v <= 2147483647 ? S_INT32 : S_INT64;
-    default: return S_NESTED;
+    default:
+      return S_NESTED;
   }
 }
 

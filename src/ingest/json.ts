@@ -67,7 +67,8 @@ export async function* jsonArrayRows(src: ByteSource, maxElement = Number.MAX_SA
     try {
       v = parseJson(text);
     } catch (e) {
-      if (e instanceof NCFError) throw new NCFError(e.code, e.message.replace('ncf: ', `ncf: JSON line ${elemLine}: `), { ...e.details, line: elemLine });
+      if (e instanceof NCFError)
+        throw new NCFError(e.code, e.message.replace('ncf: ', `ncf: JSON line ${elemLine}: `), { ...e.details, line: elemLine });
       throw inputError(elemLine, `invalid JSON in array element ${elemCount} (${(e as Error).message})`);
     }
     out.rows.push(v as Record<string, unknown>);
@@ -103,8 +104,12 @@ export async function* jsonArrayRows(src: ByteSource, maxElement = Number.MAX_SA
           if (c !== 91) throw inputError(line, `expected a JSON array of objects but the input starts with ${startKind(c)}`);
           phase = Phase.First;
           break;
-        case Phase.First: case Phase.AfterComma:
-          if (c === 93 && phase === Phase.First) { phase = Phase.Done; break; }
+        case Phase.First:
+        case Phase.AfterComma:
+          if (c === 93 && phase === Phase.First) {
+            phase = Phase.Done;
+            break;
+          }
           elemCount++;
           if (c !== 123) throw inputError(line, `array element ${elemCount} is ${startKind(c)}; expected an array of objects`);
           phase = Phase.Element;
@@ -115,7 +120,11 @@ export async function* jsonArrayRows(src: ByteSource, maxElement = Number.MAX_SA
         case Phase.AfterElement:
           if (c === 44) phase = Phase.AfterComma;
           else if (c === 93) phase = Phase.Done;
-          else throw inputError(line, `expected ',' or ']' after array element ${elemCount} but found ${JSON.stringify(String.fromCharCode(c))}`);
+          else
+            throw inputError(
+              line,
+              `expected ',' or ']' after array element ${elemCount} but found ${JSON.stringify(String.fromCharCode(c))}`,
+            );
           break;
         case Phase.Done:
           throw inputError(line, `unexpected ${JSON.stringify(String.fromCharCode(c))} after the closing ']'`);
@@ -124,8 +133,11 @@ export async function* jsonArrayRows(src: ByteSource, maxElement = Number.MAX_SA
     if (phase === Phase.Element) {
       pending += text.slice(elemStart);
       if (pending.length > maxElement) {
-        throw new NCFError('LIMIT', `ncf: JSON line ${elemLine}: array element ${elemCount} is longer than ${maxElement} characters (NCF_MAX_BATCH_BYTES)`,
-          { line: elemLine, limit: 'NCF_MAX_BATCH_BYTES', maxBytes: maxElement });
+        throw new NCFError(
+          'LIMIT',
+          `ncf: JSON line ${elemLine}: array element ${elemCount} is longer than ${maxElement} characters (NCF_MAX_BATCH_BYTES)`,
+          { line: elemLine, limit: 'NCF_MAX_BATCH_BYTES', maxBytes: maxElement },
+        );
       }
     }
     return out;
@@ -141,7 +153,10 @@ export async function* jsonArrayRows(src: ByteSource, maxElement = Number.MAX_SA
   if (phase !== Phase.Done) throw inputError(line, "the input ends before the array's closing ']'");
 }
 
-export async function* readJsonArray(src: ByteSource, opts: { schema?: SchemaOverride; batchRows?: number; limits?: DecodeLimits } = {}): AsyncGenerator<arrow.RecordBatch> {
+export async function* readJsonArray(
+  src: ByteSource,
+  opts: { schema?: SchemaOverride; batchRows?: number; limits?: DecodeLimits } = {},
+): AsyncGenerator<arrow.RecordBatch> {
   const batchRows = checkBatchRows(opts.batchRows);
   const limits = opts.limits ?? DEFAULT_DECODE_LIMITS;
   // One element must fit a batch.

@@ -113,7 +113,11 @@ export function columnSize(data: arrow.Data): ColumnSize {
  * above `maxBatchBytes` into slices (views, no copy) so the writer converts (expands dictionaries)
  * a bounded amount at a time.
  */
-export async function* guardBatches(batches: AsyncIterable<arrow.RecordBatch>, limits: DecodeLimits, label: string): AsyncGenerator<arrow.RecordBatch> {
+export async function* guardBatches(
+  batches: AsyncIterable<arrow.RecordBatch>,
+  limits: DecodeLimits,
+  label: string,
+): AsyncGenerator<arrow.RecordBatch> {
   let total = 0;
   for await (const batch of batches) {
     const fields = batch.schema.fields;

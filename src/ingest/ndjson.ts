@@ -70,7 +70,11 @@ export async function* ndjsonRows(src: ByteSource, maxLine = Number.MAX_SAFE_INT
     }
     rest = text.slice(start);
     if (rest.length > maxLine) {
-      throw new NCFError('LIMIT', `ncf: NDJSON line ${line}: longer than ${maxLine} characters (NCF_MAX_BATCH_BYTES)`, { line, limit: 'NCF_MAX_BATCH_BYTES', maxBytes: maxLine });
+      throw new NCFError('LIMIT', `ncf: NDJSON line ${line}: longer than ${maxLine} characters (NCF_MAX_BATCH_BYTES)`, {
+        line,
+        limit: 'NCF_MAX_BATCH_BYTES',
+        maxBytes: maxLine,
+      });
     }
     if (out.rows.length > 0) yield out;
   }
@@ -80,7 +84,10 @@ export async function* ndjsonRows(src: ByteSource, maxLine = Number.MAX_SAFE_INT
   if (out.rows.length > 0) yield out;
 }
 
-export async function* readNdjson(src: ByteSource, opts: { schema?: SchemaOverride; batchRows?: number; limits?: DecodeLimits } = {}): AsyncGenerator<arrow.RecordBatch> {
+export async function* readNdjson(
+  src: ByteSource,
+  opts: { schema?: SchemaOverride; batchRows?: number; limits?: DecodeLimits } = {},
+): AsyncGenerator<arrow.RecordBatch> {
   const batchRows = checkBatchRows(opts.batchRows);
   const limits = opts.limits ?? DEFAULT_DECODE_LIMITS;
   // One line must fit a batch.

@@ -10,7 +10,10 @@ const MAX_BATCH_ROWS = 1 << 24;
 /** Refuses an input wider than a table may be before any batch of it is built (see MAX_COLUMNS). */
 export function checkColumnCount(columns: number, label: string): void {
   if (columns > MAX_COLUMNS) {
-    throw new NCFError('LIMIT', `ncf: the ${label} input has ${columns} columns, more than the ${MAX_COLUMNS} a table may have`, { columns, limit: MAX_COLUMNS });
+    throw new NCFError('LIMIT', `ncf: the ${label} input has ${columns} columns, more than the ${MAX_COLUMNS} a table may have`, {
+      columns,
+      limit: MAX_COLUMNS,
+    });
   }
 }
 

@@ -60,7 +60,8 @@ export function parsePageHeader(buf: Uint8Array): PageHeader | undefined {
   const uncompressedSize = num(s, 2);
   const compressedSize = num(s, 3);
   if (type === undefined || uncompressedSize === undefined || compressedSize === undefined) throw bad('page header without type or sizes');
-  if (!(type >= 0 && type <= 3) || !(uncompressedSize >= 0) || !(compressedSize >= 0)) throw bad(`page header of type ${type}, sizes ${uncompressedSize}/${compressedSize}`);
+  if (!(type >= 0 && type <= 3) || !(uncompressedSize >= 0) || !(compressedSize >= 0))
+    throw bad(`page header of type ${type}, sizes ${uncompressedSize}/${compressedSize}`);
   return { type, uncompressedSize, compressedSize };
 }
 
@@ -120,10 +121,15 @@ export async function planBatches(blob: Blob, limits: DecodeLimits, defaultRows:
       if (!encodings.includes(PLAIN_DICTIONARY) && !encodings.includes(RLE_DICTIONARY)) continue;
       const dictOffset = num(md, 11);
       const start = dictOffset !== undefined && dictOffset > 0 ? dictOffset : num(md, 9);
-      const column = list(md, 3).map((p) => p instanceof Uint8Array ? new TextDecoder().decode(p) : '?').join('.');
+      const column = list(md, 3)
+        .map((p) => (p instanceof Uint8Array ? new TextDecoder().decode(p) : '?'))
+        .join('.');
       if (start === undefined || !(start >= 4 && start < dataEnd)) throw bad(`column "${column}": chunk offset ${start} outside the file`);
       const h = await headerAt(blob, start, dataEnd);
-      if (h === undefined) { worst = Infinity; continue; }
+      if (h === undefined) {
+        worst = Infinity;
+        continue;
+      }
       if (h.type !== DICTIONARY_PAGE) continue;
       // An uncompressed page holds its stored bytes whatever its header says.
       const pageBytes = num(md, 4) === UNCOMPRESSED ? Math.max(h.uncompressedSize, h.compressedSize) : h.uncompressedSize;

@@ -47,8 +47,11 @@ function inputError(e: unknown): NCFError {
   // growth doubles, so the failed request was at most the memory's size).
   const used = pw?.wasmMemory().buffer.byteLength ?? 0;
   if (used * 2 >= data.memoryCap) {
-    return new NCFError('LIMIT', `ncf: decoding the Parquet input needs more than the ${mib(data.memoryCap)} of memory its decoded-size budget allows (NCF_MAX_DECODED_BYTES / NCF_MAX_DECODED_RATIO)`,
-      { limit: 'NCF_MAX_DECODED_BYTES', maxBytes: data.limits.maxDecodedBytes });
+    return new NCFError(
+      'LIMIT',
+      `ncf: decoding the Parquet input needs more than the ${mib(data.memoryCap)} of memory its decoded-size budget allows (NCF_MAX_DECODED_BYTES / NCF_MAX_DECODED_RATIO)`,
+      { limit: 'NCF_MAX_DECODED_BYTES', maxBytes: data.limits.maxDecodedBytes },
+    );
   }
   const msg = e instanceof Error ? e.message : String(e);
   return new NCFError('INPUT', `ncf: the input is not a readable Parquet file (${msg})`);
@@ -134,11 +137,14 @@ process.on('uncaughtException', (e) => {
   process.exit(1);
 });
 port.on('message', () => {
-  void source.next().then((r) => {
-    const msg = r.done ? { kind: 'end' } as const : r.value;
-    if (msg.kind === 'schema' || msg.kind === 'batch') {
-      const ipc = owned(msg.ipc);
-      port.postMessage({ kind: msg.kind, ipc }, [ipc.buffer as ArrayBuffer]);
-    } else port.postMessage(msg);
-  }, (e: unknown) => port.postMessage(errorMessage(e)));
+  void source.next().then(
+    (r) => {
+      const msg = r.done ? ({ kind: 'end' } as const) : r.value;
+      if (msg.kind === 'schema' || msg.kind === 'batch') {
+        const ipc = owned(msg.ipc);
+        port.postMessage({ kind: msg.kind, ipc }, [ipc.buffer as ArrayBuffer]);
+      } else port.postMessage(msg);
+    },
+    (e: unknown) => port.postMessage(errorMessage(e)),
+  );
 });

@@ -60,7 +60,10 @@ function spawn(data: ParquetWorkerData): Worker {
   if (self.endsWith('.ts')) {
     const target = new URL('./parquet-worker.ts', self).href;
     const tsx = import.meta.resolve('tsx/esm/api');
-    return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`, { ...opts, eval: true });
+    return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`, {
+      ...opts,
+      eval: true,
+    });
   }
   return new Worker(new URL('./parquet-worker.js', self), opts);
 }
@@ -78,9 +81,11 @@ class WorkerChannel {
       else if (m.kind === 'error') this.failure ??= new NCFError(m.code as NCFErrorCode, m.message, m.details); // reported while no one asked
     });
     worker.on('error', (e: Error & { code?: string }) => {
-      this.fail(e.code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? unreadable('its decoder ran out of memory')
-        : unreadable(`its decoder failed: ${e.name === 'RuntimeError' ? `WebAssembly ${e.message}` : e.message}`));
+      this.fail(
+        e.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? unreadable('its decoder ran out of memory')
+          : unreadable(`its decoder failed: ${e.name === 'RuntimeError' ? `WebAssembly ${e.message}` : e.message}`),
+      );
     });
     worker.on('exit', (code) => this.fail(unreadable(`its decoder stopped (exit code ${code})`)));
   }
@@ -114,14 +119,19 @@ function ipcBatches(ipc: Uint8Array): { schema: arrow.Schema; batches: arrow.Rec
   return { schema: reader.schema, batches: [...reader] };
 }
 
-export async function* readParquet(src: ByteSource, opts: { schema?: SchemaOverride; batchRows?: number; limits?: DecodeLimits } = {}): AsyncGenerator<arrow.RecordBatch> {
+export async function* readParquet(
+  src: ByteSource,
+  opts: { schema?: SchemaOverride; batchRows?: number; limits?: DecodeLimits } = {},
+): AsyncGenerator<arrow.RecordBatch> {
   const batchRows = checkBatchRows(opts.batchRows);
   const limits = opts.limits ?? DEFAULT_DECODE_LIMITS;
   const { path, bytes } = sourceOrigin(src);
   const cap = memoryCap(limits);
   const module = await compiledCapped(WASM_FILE, cap);
-  const data: ParquetWorkerData = path !== undefined ? { path, batchRows, limits, memoryCap: cap, module }
-    : { bytes: bytes ?? await readAllBytes(src), batchRows, limits, memoryCap: cap, module };
+  const data: ParquetWorkerData =
+    path !== undefined
+      ? { path, batchRows, limits, memoryCap: cap, module }
+      : { bytes: bytes ?? (await readAllBytes(src)), batchRows, limits, memoryCap: cap, module };
   const worker = spawn(data);
   try {
     const ch = new WorkerChannel(worker);

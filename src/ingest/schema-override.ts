@@ -29,14 +29,16 @@ export type SchemaOverride = Record<string, DataType | ColumnOverride>;
 export const META_SEMANTIC_TYPE = 'ncf.semanticType';
 export const META_DESCRIPTION = 'ncf.description';
 
-const columnOverrideSchema = z.object({
-  type: z.enum(DATA_TYPES).optional(),
-  semanticType: z.string().min(1).optional(),
-  nullable: z.boolean().optional(),
-  unit: z.enum(TIME_UNITS).optional(),
-  timezone: z.string().min(1).optional(),
-  description: z.string().optional(),
-}).strict();
+const columnOverrideSchema = z
+  .object({
+    type: z.enum(DATA_TYPES).optional(),
+    semanticType: z.string().min(1).optional(),
+    nullable: z.boolean().optional(),
+    unit: z.enum(TIME_UNITS).optional(),
+    timezone: z.string().min(1).optional(),
+    description: z.string().optional(),
+  })
+  .strict();
 
 function schemaError(message: string, details: Record<string, unknown> = {}): NCFError {
   return new NCFError('SCHEMA', `ncf: schema override: ${message}`, details);
@@ -70,16 +72,27 @@ export function parseSchemaOverride(json: unknown): SchemaOverride {
       continue;
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw schemaError(`column "${key}": expected a type name or an object like {"type":"int64","semanticType":"id_key"}, found ${show(value)}`, { column: key });
+      throw schemaError(
+        `column "${key}": expected a type name or an object like {"type":"int64","semanticType":"id_key"}, found ${show(value)}`,
+        { column: key },
+      );
     }
     const parsed = columnOverrideSchema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.');
-      const bad = issue.code === 'unrecognized_keys' ? 'unknown key' : `invalid value ${show((value as Record<string, unknown>)[String(issue.path[0])])}`;
-      const hint = field === 'type' ? `; expected one of ${DATA_TYPES.join(', ')}`
-        : field === 'unit' ? `; expected one of ${TIME_UNITS.join(', ')}`
-        : issue.code === 'unrecognized_keys' ? '; allowed: type, semanticType, nullable, unit, timezone, description' : '';
+      const bad =
+        issue.code === 'unrecognized_keys'
+          ? 'unknown key'
+          : `invalid value ${show((value as Record<string, unknown>)[String(issue.path[0])])}`;
+      const hint =
+        field === 'type'
+          ? `; expected one of ${DATA_TYPES.join(', ')}`
+          : field === 'unit'
+            ? `; expected one of ${TIME_UNITS.join(', ')}`
+            : issue.code === 'unrecognized_keys'
+              ? '; allowed: type, semanticType, nullable, unit, timezone, description'
+              : '';
       throw schemaError(`column "${key}": ${bad} "${field}"${hint}`, { column: key });
     }
     const o = parsed.data as ColumnOverride;
@@ -101,7 +114,13 @@ export function resolveOverrides(override: SchemaOverride | undefined, names: re
   for (const [key, value] of Object.entries(override)) {
     const i = index.get(key);
     if (i === undefined) {
-      const list = names.length > 20 ? `${names.slice(0, 20).map((n) => `"${n}"`).join(', ')}, ...` : names.map((n) => `"${n}"`).join(', ');
+      const list =
+        names.length > 20
+          ? `${names
+              .slice(0, 20)
+              .map((n) => `"${n}"`)
+              .join(', ')}, ...`
+          : names.map((n) => `"${n}"`).join(', ');
       throw schemaError(`names column "${key}", which the input does not have; its columns are ${list}`, { column: key });
     }
     result[i] = typeof value === 'string' ? { type: value } : value;
@@ -139,11 +158,15 @@ export function planColumn(
     // Without an explicit type the
     // inferred zone and unit stay unless overridden.
     const explicit = ov?.type === 'timestamp';
-    plan.unit = ov?.unit ?? (explicit ? 'us' : inferred.unit ?? 'us');
-    let tz = ov?.timezone === null ? undefined : ov?.timezone ?? (explicit ? undefined : inferred.timezone);
+    plan.unit = ov?.unit ?? (explicit ? 'us' : (inferred.unit ?? 'us'));
+    let tz = ov?.timezone === null ? undefined : (ov?.timezone ?? (explicit ? undefined : inferred.timezone));
     if (explicit && ov?.timezone === undefined) {
       if (inferred.zone === 'mixed') {
-        throw new NCFError('INPUT', `ncf: column "${name}": some timestamps carry a zone (Z or an offset) and some do not, so the column cannot be one timestamp type; give the override a "timezone" (zone-less values are then read as UTC) or declare the column string`, { column: name });
+        throw new NCFError(
+          'INPUT',
+          `ncf: column "${name}": some timestamps carry a zone (Z or an offset) and some do not, so the column cannot be one timestamp type; give the override a "timezone" (zone-less values are then read as UTC) or declare the column string`,
+          { column: name },
+        );
       }
       if (inferred.zone === 'zoned') tz = 'UTC';
       // A typed source (Arrow, Parquet) says its zone itself: a zoned column keeps it.

@@ -33,7 +33,15 @@ function lc(c: number): number {
 export function parseBool(buf: Uint8Array, s: number, e: number): number {
   const n = e - s;
   if (n === 4 && lc(buf[s]!) === 116 && lc(buf[s + 1]!) === 114 && lc(buf[s + 2]!) === 117 && lc(buf[s + 3]!) === 101) return 1;
-  if (n === 5 && lc(buf[s]!) === 102 && lc(buf[s + 1]!) === 97 && lc(buf[s + 2]!) === 108 && lc(buf[s + 3]!) === 115 && lc(buf[s + 4]!) === 101) return 0;
+  if (
+    n === 5 &&
+    lc(buf[s]!) === 102 &&
+    lc(buf[s + 1]!) === 97 &&
+    lc(buf[s + 2]!) === 108 &&
+    lc(buf[s + 3]!) === 115 &&
+    lc(buf[s + 4]!) === 101
+  )
+    return 0;
   return -1;
 }
 
@@ -130,7 +138,9 @@ function floatTail(buf: Uint8Array, p: number, e: number): boolean {
 function special(buf: Uint8Array, p: number, e: number): number {
   const n = e - p;
   if (n === 3) {
-    const a = lc(buf[p]!), b = lc(buf[p + 1]!), c = lc(buf[p + 2]!);
+    const a = lc(buf[p]!),
+      b = lc(buf[p + 1]!),
+      c = lc(buf[p + 2]!);
     if (a === 110 && b === 97 && c === 110) return 1;
     if (a === 105 && b === 110 && c === 102) return 2;
     return 0;
@@ -143,7 +153,9 @@ function special(buf: Uint8Array, p: number, e: number): number {
   return 0;
 }
 
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+const POW10 = [
+  1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
 
 function ascii(buf: Uint8Array, s: number, e: number): string {
   return String.fromCharCode.apply(null, buf.subarray(s, e) as unknown as number[]);
@@ -172,19 +184,25 @@ export function parseFloat64(buf: Uint8Array, s: number, e: number): number {
   let digits = 0; // significant digits in mant
   let scale = 0; // power of ten to apply
   let any = false;
-  while (p < e && isDigit(c = buf[p]!)) {
+  while (p < e && isDigit((c = buf[p]!))) {
     any = true;
     if (digits < 16) {
-      if (mant !== 0 || c !== ZERO) { mant = mant * 10 + (c - ZERO); digits++; }
+      if (mant !== 0 || c !== ZERO) {
+        mant = mant * 10 + (c - ZERO);
+        digits++;
+      }
     } else scale++;
     p++;
   }
   if (p < e && buf[p] === DOT) {
     p++;
-    while (p < e && isDigit(c = buf[p]!)) {
+    while (p < e && isDigit((c = buf[p]!))) {
       any = true;
       if (digits < 16) {
-        if (mant !== 0 || c !== ZERO) { mant = mant * 10 + (c - ZERO); digits++; }
+        if (mant !== 0 || c !== ZERO) {
+          mant = mant * 10 + (c - ZERO);
+          digits++;
+        }
         scale--;
       }
       p++;
@@ -198,7 +216,7 @@ export function parseFloat64(buf: Uint8Array, s: number, e: number): number {
     if (p < e && (buf[p] === PLUS || buf[p] === MINUS)) expNeg = buf[p++] === MINUS;
     if (p >= e) return NaN;
     let exp = 0;
-    while (p < e && isDigit(c = buf[p]!)) {
+    while (p < e && isDigit((c = buf[p]!))) {
       if (exp < 100000) exp = exp * 10 + (c - ZERO);
       p++;
     }
@@ -223,7 +241,6 @@ export function parseFloat64(buf: Uint8Array, s: number, e: number): number {
   }
   return negative ? -v : v;
 }
-
 
 /**
  * Parses an integer with optional sign and any leading zeros (an explicit integer type accepts them).
@@ -260,7 +277,8 @@ export function parseInt64(buf: Uint8Array, s: number, e: number, unsigned: bool
 }
 
 function two(buf: Uint8Array, p: number): number {
-  const a = buf[p]! - ZERO, b = buf[p + 1]! - ZERO;
+  const a = buf[p]! - ZERO,
+    b = buf[p + 1]! - ZERO;
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
@@ -279,10 +297,13 @@ function isDateSep(c: number | undefined): boolean {
 function datePrefix(buf: Uint8Array, s: number, e: number): number {
   const sep = buf[s + 4];
   if (e - s < 10 || !isDateSep(sep) || buf[s + 7] !== sep) return NaN;
-  const y1 = two(buf, s), y2 = two(buf, s + 2), m = two(buf, s + 5), d = two(buf, s + 8);
+  const y1 = two(buf, s),
+    y2 = two(buf, s + 2),
+    m = two(buf, s + 5),
+    d = two(buf, s + 8);
   if (y1 < 0 || y2 < 0 || m < 1 || m > 12 || d < 1) return NaN;
   const y = y1 * 100 + y2;
-  const leap = m === 2 && (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0));
+  const leap = m === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
   if (d > MONTH_DAYS[m]! + (leap ? 1 : 0)) return NaN;
   return daysFromCivil(y, m, d);
 }
@@ -302,7 +323,6 @@ export function finerThan(unit: Unit): string {
   return ` (its fraction has digits finer than the column's unit, ${unit}, which would be cut; the column needs a finer unit or the value fewer digits)`;
 }
 
-
 /**
  * YYYY-MM-DD[T| ]HH:MM[:SS[.fraction (1-9 digits)]][Z|±HH:MM|±HHMM] (the date also as YYYY/MM/DD)
  * into the i64 registers as `unit`
@@ -316,7 +336,8 @@ export function parseTimestamp(buf: Uint8Array, s: number, e: number, unit: Unit
   if (days !== days) return false;
   const sep = buf[s + 10];
   if (sep !== 84 && sep !== 116 && sep !== 32) return false; // T t space
-  const hh = two(buf, s + 11), mi = two(buf, s + 14);
+  const hh = two(buf, s + 11),
+    mi = two(buf, s + 14);
   if (buf[s + 13] !== 58 || hh < 0 || hh > 23 || mi < 0 || mi > 59) return false;
   let p = s + 16;
   let ss = 0;

@@ -19,11 +19,28 @@ export class ThriftError extends Error {
 const MAX_DEPTH = 32;
 
 // Compact-protocol type ids.
-const T_STOP = 0, T_TRUE = 1, T_FALSE = 2, T_BYTE = 3, T_I16 = 4, T_I32 = 5, T_I64 = 6, T_DOUBLE = 7, T_BINARY = 8, T_LIST = 9, T_SET = 10, T_MAP = 11, T_STRUCT = 12;
+const T_STOP = 0,
+  T_TRUE = 1,
+  T_FALSE = 2,
+  T_BYTE = 3,
+  T_I16 = 4,
+  T_I32 = 5,
+  T_I64 = 6,
+  T_DOUBLE = 7,
+  T_BINARY = 8,
+  T_LIST = 9,
+  T_SET = 10,
+  T_MAP = 11,
+  T_STRUCT = 12;
 
 class Reader {
   pos: number;
-  constructor(readonly buf: Uint8Array, start: number) { this.pos = start; }
+  constructor(
+    readonly buf: Uint8Array,
+    start: number,
+  ) {
+    this.pos = start;
+  }
 
   need(n: number): void {
     if (n > this.buf.length - this.pos) throw new ThriftError(`truncated at byte ${this.pos} (needs ${n} more)`, true);
@@ -60,12 +77,20 @@ class Reader {
 
   value(type: number, depth: number): ThriftValue {
     switch (type) {
-      case T_TRUE: return true;
-      case T_FALSE: return false;
-      case T_BYTE: { const b = this.byte(); return b > 127 ? b - 256 : b; }
-      case T_I16: return Number(this.zigzag(3));
-      case T_I32: return Number(this.zigzag(5));
-      case T_I64: return this.zigzag(10);
+      case T_TRUE:
+        return true;
+      case T_FALSE:
+        return false;
+      case T_BYTE: {
+        const b = this.byte();
+        return b > 127 ? b - 256 : b;
+      }
+      case T_I16:
+        return Number(this.zigzag(3));
+      case T_I32:
+        return Number(this.zigzag(5));
+      case T_I64:
+        return this.zigzag(10);
       case T_DOUBLE: {
         this.need(8);
         const v = new DataView(this.buf.buffer, this.buf.byteOffset + this.pos, 8).getFloat64(0, true);
@@ -79,10 +104,14 @@ class Reader {
         return v;
       }
       case T_LIST:
-      case T_SET: return this.list(depth);
-      case T_MAP: return this.map(depth);
-      case T_STRUCT: return this.struct(depth);
-      default: throw new ThriftError(`unknown type ${type} at byte ${this.pos}`, false);
+      case T_SET:
+        return this.list(depth);
+      case T_MAP:
+        return this.map(depth);
+      case T_STRUCT:
+        return this.struct(depth);
+      default:
+        throw new ThriftError(`unknown type ${type} at byte ${this.pos}`, false);
     }
   }
 
@@ -90,7 +119,7 @@ class Reader {
     if (depth >= MAX_DEPTH) throw new ThriftError('nested too deeply', false);
     const h = this.byte();
     const elem = h & 0x0f;
-    const n = (h >> 4) === 15 ? this.count('list size', 1) : h >> 4;
+    const n = h >> 4 === 15 ? this.count('list size', 1) : h >> 4;
     this.need(n); // every element takes at least one byte (booleans in lists are one byte each)
     const out: ThriftValue[] = [];
     for (let i = 0; i < n; i++) out.push(elem === T_TRUE || elem === T_FALSE ? this.byte() === T_TRUE : this.value(elem, depth + 1));
@@ -146,7 +175,7 @@ export function num(s: ThriftStruct, id: number): number | undefined {
 
 export function struct(s: ThriftStruct, id: number): ThriftStruct | undefined {
   const v = s.get(id);
-  return v instanceof Map && !(v instanceof Uint8Array) ? v as ThriftStruct : undefined;
+  return v instanceof Map && !(v instanceof Uint8Array) ? (v as ThriftStruct) : undefined;
 }
 
 export function list(s: ThriftStruct, id: number): ThriftValue[] {

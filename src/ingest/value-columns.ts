@@ -12,7 +12,19 @@ import { i64, setI64, setScaled } from './int64.js';
 import { valueTooLarge } from './limits.js';
 import { JsonInteger, isExactValue, stringifyExact } from './json-exact.js';
 import type { ColumnPlan } from './schema-override.js';
-import { INEXACT, UNIT_SCALE, finerThan, parseBool, parseDate, parseFloat64, parseInt64, parseSmallInt, parseTimestamp, parsed, type Unit } from './text-values.js';
+import {
+  INEXACT,
+  UNIT_SCALE,
+  finerThan,
+  parseBool,
+  parseDate,
+  parseFloat64,
+  parseInt64,
+  parseSmallInt,
+  parseTimestamp,
+  parsed,
+  type Unit,
+} from './text-values.js';
 
 /** How positions are named in errors: "NDJSON line 12", "Parquet row 7". */
 export interface Where {
@@ -21,8 +33,12 @@ export interface Where {
 }
 
 const INT_RANGE: Partial<Record<DataType, [number, number]>> = {
-  int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647],
-  uint8: [0, 255], uint16: [0, 65535], uint32: [0, 4294967295],
+  int8: [-128, 127],
+  int16: [-32768, 32767],
+  int32: [-2147483648, 2147483647],
+  uint8: [0, 255],
+  uint16: [0, 65535],
+  uint32: [0, 4294967295],
 };
 
 /** First batch's starting capacity in rows. */
@@ -146,23 +162,32 @@ export class ValueColumn {
     let shown = nestedTooDeeply(v) ? '(a value nested too deeply to show)' : textOf(v);
     if (shown.length > 60) shown = `${shown.slice(0, 57)}...`;
     const origin = p.typeFromOverride ? ' (from the schema override)' : '';
-    return new NCFError('INPUT', `ncf: ${this.where.label} ${this.where.unit} ${pos}, column "${p.name}": expected ${p.type}${origin} but found ${typeof v === 'string' ? JSON.stringify(shown) : shown}${why}`,
-      { [this.where.unit]: pos, column: p.name });
+    return new NCFError(
+      'INPUT',
+      `ncf: ${this.where.label} ${this.where.unit} ${pos}, column "${p.name}": expected ${p.type}${origin} but found ${typeof v === 'string' ? JSON.stringify(shown) : shown}${why}`,
+      { [this.where.unit]: pos, column: p.name },
+    );
   }
 
   /** Sets row `row` (rows must come in increasing order) from v; null/undefined leave it null. */
   append(row: number, v: unknown, pos: number): void {
     if (v === null || v === undefined) {
       if (!this.plan.nullable) {
-        throw new NCFError('INPUT', `ncf: ${this.where.label} ${this.where.unit} ${pos}, column "${this.plan.name}": null or missing, but the schema override declares the column not nullable`,
-          { [this.where.unit]: pos, column: this.plan.name });
+        throw new NCFError(
+          'INPUT',
+          `ncf: ${this.where.label} ${this.where.unit} ${pos}, column "${this.plan.name}": null or missing, but the schema override declares the column not nullable`,
+          { [this.where.unit]: pos, column: this.plan.name },
+        );
       }
       return;
     }
     this.ensure(row + 1);
     const t = this.plan.type;
     switch (t) {
-      case 'string': case 'binary': this.appendBytes(row, v, pos); break;
+      case 'string':
+      case 'binary':
+        this.appendBytes(row, v, pos);
+        break;
       case 'bool': {
         let b = typeof v === 'boolean' ? (v ? 1 : 0) : -1;
         if (typeof v === 'string') b = parseBool(scratch, 0, toScratch(v));
@@ -170,7 +195,8 @@ export class ValueColumn {
         if (b) this.fixed[row >>> 3]! |= 1 << (row & 7);
         break;
       }
-      case 'float32': case 'float64': {
+      case 'float32':
+      case 'float64': {
         let x: number;
         if (typeof v === 'number') x = v;
         else if (typeof v === 'bigint') x = Number(v);
@@ -183,7 +209,10 @@ export class ValueColumn {
         this.fixed[row] = x;
         break;
       }
-      case 'int64': case 'uint64': this.appendInt64(row, v, pos, t === 'uint64'); break;
+      case 'int64':
+      case 'uint64':
+        this.appendInt64(row, v, pos, t === 'uint64');
+        break;
       case 'date': {
         let d = NaN;
         if (typeof v === 'string') d = parseDate(scratch, 0, toScratch(v));
@@ -207,7 +236,8 @@ export class ValueColumn {
         this.pairs[2 * row + 1] = i64.hi;
         break;
       }
-      default: { // 8 to 32-bit integers
+      default: {
+        // 8 to 32-bit integers
         let x = NaN;
         if (typeof v === 'number') x = v;
         else if (typeof v === 'bigint') x = Number(v);
@@ -224,7 +254,8 @@ export class ValueColumn {
 
   private appendInt64(row: number, v: unknown, pos: number, unsigned: boolean): void {
     if (typeof v === 'number') {
-      if (!Number.isSafeInteger(v)) throw this.fail(v, pos, Number.isInteger(v) ? ' (beyond 2^53, so the exact digits are already lost)' : '');
+      if (!Number.isSafeInteger(v))
+        throw this.fail(v, pos, Number.isInteger(v) ? ' (beyond 2^53, so the exact digits are already lost)' : '');
       if (unsigned && v < 0) throw this.fail(v, pos);
       setI64(v);
     } else if (typeof v === 'bigint') {
@@ -245,18 +276,23 @@ export class ValueColumn {
     let at = this.dataLen;
     if (v instanceof Uint8Array) {
       if (this.plan.type === 'string') throw this.fail(v, pos, ' (binary data)');
-      if (v.length > this.maxValue) throw valueTooLarge(this.plan.name, v.length, this.maxValue, { label: this.where.label, unit: this.where.unit, pos });
+      if (v.length > this.maxValue)
+        throw valueTooLarge(this.plan.name, v.length, this.maxValue, { label: this.where.label, unit: this.where.unit, pos });
       this.reserve(at + v.length);
       this.data.set(v, at);
       at += v.length;
     } else {
       if (nestedTooDeeply(v)) {
-        throw new NCFError('INPUT', `ncf: ${this.where.label} ${this.where.unit} ${pos}, column "${this.plan.name}": the value nests more than ${MAX_NESTING} levels deep; nested values are stored as their JSON text, which is limited to that depth`,
-          { [this.where.unit]: pos, column: this.plan.name });
+        throw new NCFError(
+          'INPUT',
+          `ncf: ${this.where.label} ${this.where.unit} ${pos}, column "${this.plan.name}": the value nests more than ${MAX_NESTING} levels deep; nested values are stored as their JSON text, which is limited to that depth`,
+          { [this.where.unit]: pos, column: this.plan.name },
+        );
       }
       const s = textOf(v);
       // UTF-8 takes at least one byte per UTF-16 unit: refuse before encoding when even that is over.
-      if (s.length > this.maxValue) throw valueTooLarge(this.plan.name, s.length, this.maxValue, { label: this.where.label, unit: this.where.unit, pos });
+      if (s.length > this.maxValue)
+        throw valueTooLarge(this.plan.name, s.length, this.maxValue, { label: this.where.label, unit: this.where.unit, pos });
       this.reserve(at + s.length * 3);
       const n = encoder.encodeInto(s, this.data.subarray(at)).written;
       if (n > this.maxValue) throw valueTooLarge(this.plan.name, n, this.maxValue, { label: this.where.label, unit: this.where.unit, pos });
@@ -270,7 +306,9 @@ export class ValueColumn {
   private reserve(need: number): void {
     if (need <= this.data.length) return;
     if (need > 0x7fffffff) {
-      throw new NCFError('LIMIT', `ncf: column "${this.plan.name}" holds more than 2 GiB of text in one batch; use a smaller batch size`, { column: this.plan.name });
+      throw new NCFError('LIMIT', `ncf: column "${this.plan.name}" holds more than 2 GiB of text in one batch; use a smaller batch size`, {
+        column: this.plan.name,
+      });
     }
     const grown = new Uint8Array(Math.min(0x7fffffff, Math.max(need, this.data.length * 2)));
     grown.set(this.data.subarray(0, this.dataLen));
@@ -287,12 +325,18 @@ export class ValueColumn {
     const t = this.plan.type;
     if (t === 'string' || t === 'binary') {
       for (let r = this.filled; r < length; r++) this.offsets[r + 1] = this.dataLen;
-      return arrow.makeData({ ...base, type: this.type as arrow.Utf8, valueOffsets: this.offsets.subarray(0, length + 1), data: this.data.subarray(0, this.dataLen) });
+      return arrow.makeData({
+        ...base,
+        type: this.type as arrow.Utf8,
+        valueOffsets: this.offsets.subarray(0, length + 1),
+        data: this.data.subarray(0, this.dataLen),
+      });
     }
     if (t === 'int64' || t === 'uint64' || t === 'timestamp') {
       return arrow.makeData({ ...base, type: this.type as arrow.Int64, data: new BigInt64Array(this.pairs.buffer, 0, length) });
     }
-    if (t === 'bool') return arrow.makeData({ ...base, type: this.type as arrow.Bool, data: (this.fixed as Uint8Array).subarray(0, (length + 7) >>> 3) });
+    if (t === 'bool')
+      return arrow.makeData({ ...base, type: this.type as arrow.Bool, data: (this.fixed as Uint8Array).subarray(0, (length + 7) >>> 3) });
     return arrow.makeData({ ...base, type: this.type as arrow.Int32, data: this.fixed.subarray(0, length) as Int32Array });
   }
 }

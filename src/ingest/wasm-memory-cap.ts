@@ -76,7 +76,12 @@ export async function withCappedModules<T>(maxBytes: number, load: () => Promise
   const pages = Math.max(1, Math.min(WASM_MAX_PAGES, Math.floor(maxBytes / WASM_PAGE)));
   const Capped = function (bytes: ArrayBuffer | ArrayBufferView) {
     if (compiled !== undefined) return compiled; // already capped, compiled once by the parent thread
-    const view = bytes instanceof Uint8Array ? bytes : ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+    const view =
+      bytes instanceof Uint8Array
+        ? bytes
+        : ArrayBuffer.isView(bytes)
+          ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+          : new Uint8Array(bytes);
     return new Original(withMemoryMax(view, pages));
   } as unknown as ModuleCtor;
   for (const k of ['exports', 'imports', 'customSections']) Capped[k] = Original[k];

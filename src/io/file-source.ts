@@ -4,7 +4,11 @@ import { open, type FileHandle } from 'node:fs/promises';
 import type { RandomAccessSource } from '../format/io.js';
 
 export class FileSource implements RandomAccessSource {
-  private constructor(private handle: FileHandle | null, readonly size: number, readonly path: string) {}
+  private constructor(
+    private handle: FileHandle | null,
+    readonly size: number,
+    readonly path: string,
+  ) {}
 
   static async open(path: string): Promise<FileSource> {
     const handle = await open(path, 'r');

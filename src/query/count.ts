@@ -55,8 +55,13 @@ function countOf(col: ColumnData): number {
 }
 
 /** The row count a query's filter matches, as the preference `mode` asks. */
-export async function countRows(version: TableVersion, where: QuerySpec['where'], open: OpenReader, mode: CountMode,
-  opts: { signal?: AbortSignal; metrics?: ScanMetrics; maxResponseRows: number }): Promise<RowCount> {
+export async function countRows(
+  version: TableVersion,
+  where: QuerySpec['where'],
+  open: OpenReader,
+  mode: CountMode,
+  opts: { signal?: AbortSignal; metrics?: ScanMetrics; maxResponseRows: number },
+): Promise<RowCount> {
   const { ap, stats, upper } = await countFromFooters(version, where, open);
   if (stats !== null) return { total: countOf(stats[0]!), exact: true };
   if (mode === 'planned' || (mode === 'estimated' && upper > opts.maxResponseRows)) return { total: upper, exact: false };

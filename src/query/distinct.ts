@@ -5,7 +5,7 @@
 // latin1 strings of their bytes (one char per byte: no UTF-8 decoding per row). The number of
 // distinct values held is capped; beyond it the client is told to narrow the filter.
 
-import { badQuery } from '../errors.js';
+import { badQuery } from '../http/errors.js';
 import { arrowDataToColumn } from '../format/arrow.js';
 import { words64, TWO_32 } from '../format/int64.js';
 import type { DataType } from '../format/schema.js';
@@ -52,13 +52,19 @@ export async function computeDistinct(plan: QueryPlan, opts: DistinctOptions): P
   const col = plan.columns[0]!;
   const maxValues = opts.maxValues ?? MAX_DISTINCT_VALUES;
   const counts = new Map<Key, number>();
-  let nulls = 0, rows = 0;
+  let nulls = 0,
+    rows = 0;
   const add = (k: Key): void => {
     const c = counts.get(k);
-    if (c !== undefined) { counts.set(k, c + 1); return; }
+    if (c !== undefined) {
+      counts.set(k, c + 1);
+      return;
+    }
     if (counts.size >= maxValues) {
-      throw badQuery(`distinct: column ${JSON.stringify(col.name)} has more than ${maxValues} distinct values among the matching rows; narrow them with a filter`,
-        { parameter: 'column', column: col.name, maxValues });
+      throw badQuery(
+        `distinct: column ${JSON.stringify(col.name)} has more than ${maxValues} distinct values among the matching rows; narrow them with a filter`,
+        { parameter: 'column', column: col.name, maxValues },
+      );
     }
     counts.set(k, 1);
   };
@@ -109,10 +115,17 @@ export async function computeDistinct(plan: QueryPlan, opts: DistinctOptions): P
     top.splice(at, 0, [null, nulls]);
   }
   const shown = top.slice(0, opts.limit);
-  const rendered = renderValues(col, shown.map(([k]) => k));
+  const rendered = renderValues(
+    col,
+    shown.map(([k]) => k),
+  );
   return {
-    column: col.name, type: col.type, version: plan.version.version,
+    column: col.name,
+    type: col.type,
+    version: plan.version.version,
     values: shown.map(([, count], i) => ({ value: rendered[i], count })),
-    distinctCount: top.length, rowCount: rows, truncated: top.length > shown.length,
+    distinctCount: top.length,
+    rowCount: rows,
+    truncated: top.length > shown.length,
   };
 }

@@ -30,10 +30,23 @@ export async function* executePlan(plan: QueryPlan, opts: ExecuteOptions = {}): 
   const limit = opts.limit === undefined ? plan.limit : opts.limit;
   if (limit === 0) return;
   if (plan.order.length > 0) {
-    yield* sortBatches(scanAll(plan, opts, plan.scanColumns.map((c) => c.name)), {
-      keys: plan.order, scanColumns: plan.scanColumns, columns: plan.columns, schema: plan.schema,
-      offset: plan.offset, limit, signal: opts.signal, limits: opts.sort,
-    });
+    yield* sortBatches(
+      scanAll(
+        plan,
+        opts,
+        plan.scanColumns.map((c) => c.name),
+      ),
+      {
+        keys: plan.order,
+        scanColumns: plan.scanColumns,
+        columns: plan.columns,
+        schema: plan.schema,
+        offset: plan.offset,
+        limit,
+        signal: opts.signal,
+        limits: opts.sort,
+      },
+    );
     return;
   }
   let skip = plan.offset;
@@ -43,7 +56,10 @@ export async function* executePlan(plan: QueryPlan, opts: ExecuteOptions = {}): 
     if (remaining <= 0) break;
     for await (let b of scanFile(f, names, plan, skip + remaining, opts)) {
       if (skip > 0) {
-        if (b.numRows <= skip) { skip -= b.numRows; continue; }
+        if (b.numRows <= skip) {
+          skip -= b.numRows;
+          continue;
+        }
         b = b.slice(skip, b.numRows);
         skip = 0;
       }
@@ -63,13 +79,22 @@ async function* scanAll(plan: QueryPlan, opts: ExecuteOptions, names: string[]):
 }
 
 /** One file's planned row groups; reports the rows and bytes it read, even when stopped early. */
-async function* scanFile(f: FilePlan, columns: string[], plan: QueryPlan, limit: number, opts: ExecuteOptions):
-  AsyncGenerator<arrow.RecordBatch> {
+async function* scanFile(
+  f: FilePlan,
+  columns: string[],
+  plan: QueryPlan,
+  limit: number,
+  opts: ExecuteOptions,
+): AsyncGenerator<arrow.RecordBatch> {
   if (f.rowGroups.length === 0) return;
   opts.signal?.throwIfAborted();
   const gen = f.reader.scan({
-    columns, where: plan.where, rowGroups: f.rowGroups, signal: opts.signal,
-    limit: Number.isFinite(limit) ? limit : undefined, readAhead: opts.readAhead,
+    columns,
+    where: plan.where,
+    rowGroups: f.rowGroups,
+    signal: opts.signal,
+    limit: Number.isFinite(limit) ? limit : undefined,
+    readAhead: opts.readAhead,
   });
   // Readers are shared between requests: lastScan is this scan's own record only right after the
   // generator's first step starts (it is assigned before the first await).

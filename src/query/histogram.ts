@@ -5,7 +5,7 @@
 // (max − min) / bins, computed so that edges stay finite over any finite range (floatEdges) and each
 // value is counted in the bin its edges say. NaN, ±Infinity and nulls are counted apart.
 
-import { badQuery } from '../errors.js';
+import { badQuery } from '../http/errors.js';
 import { arrowDataToColumn } from '../format/arrow.js';
 import { words64, TWO_32 } from '../format/int64.js';
 import type { ColumnSchema, DataType } from '../format/schema.js';
@@ -18,7 +18,18 @@ export const MAX_BINS = 1000;
 export const DEFAULT_BINS = 20;
 
 const NUMERIC: ReadonlySet<DataType> = new Set([
-  'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float32', 'float64', 'date', 'timestamp',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'float32',
+  'float64',
+  'date',
+  'timestamp',
 ]);
 
 export interface HistogramBin {
@@ -49,8 +60,10 @@ export interface Histogram {
 /** 400 for columns a histogram cannot bin. */
 export function checkHistogramColumn(col: ColumnSchema): void {
   if (!NUMERIC.has(col.type)) {
-    throw badQuery(`histogram: column ${JSON.stringify(col.name)} is ${col.type}; histograms need a numeric, date or timestamp column (use /distinct for the most frequent values)`,
-      { parameter: 'column', column: col.name, columnType: col.type });
+    throw badQuery(
+      `histogram: column ${JSON.stringify(col.name)} is ${col.type}; histograms need a numeric, date or timestamp column (use /distinct for the most frequent values)`,
+      { parameter: 'column', column: col.name, columnType: col.type },
+    );
   }
 }
 
@@ -99,27 +112,45 @@ export async function computeHistogram(plan: QueryPlan, opts: HistogramOptions):
   if (float && (min === undefined || !Number.isFinite(min as number) || !Number.isFinite(max as number))) {
     // Statistics hold ±Infinity (or nothing): the finite range needs a pass over the values.
     const r = await finiteRange(plan, opts);
-    min = r.min; max = r.max;
+    min = r.min;
+    max = r.max;
   }
   const out: Histogram = {
-    column: col.name, type: col.type, version: plan.version.version, min: null, max: null, bins: [], count: 0, nulls: 0,
+    column: col.name,
+    type: col.type,
+    version: plan.version.version,
+    min: null,
+    max: null,
+    bins: [],
+    count: 0,
+    nulls: 0,
   };
-  if (float) { out.nans = 0; out.negativeInfinity = 0; out.positiveInfinity = 0; }
+  if (float) {
+    out.nans = 0;
+    out.negativeInfinity = 0;
+    out.positiveInfinity = 0;
+  }
 
   let binner: Binner | null = null;
   let floatEdgeList: Float64Array | null = null;
   let exactWide: { lo: bigint; width: bigint } | null = null;
-  let lowerEdges: HeldValue[] = [], upperEdges: HeldValue[] = [];
+  let lowerEdges: HeldValue[] = [],
+    upperEdges: HeldValue[] = [];
   if (min !== undefined && max !== undefined) {
     if (float) {
-      const lo = min as number, hi = max as number;
+      const lo = min as number,
+        hi = max as number;
       const bins = lo === hi ? 1 : opts.bins;
       const edges = floatEdges(lo, hi, bins, col.type === 'float32');
       floatEdgeList = edges;
       binner = { lo, width: 0, bins };
-      for (let i = 0; i < bins; i++) { lowerEdges.push(edges[i]!); upperEdges.push(edges[i + 1]!); }
+      for (let i = 0; i < bins; i++) {
+        lowerEdges.push(edges[i]!);
+        upperEdges.push(edges[i + 1]!);
+      }
     } else if (wide) {
-      const lo = BigInt(min as bigint), hi = BigInt(max as bigint);
+      const lo = BigInt(min as bigint),
+        hi = BigInt(max as bigint);
       const range = hi - lo + 1n;
       let width = (range + BigInt(opts.bins) - 1n) / BigInt(opts.bins);
       if (width < 1n) width = 1n;
@@ -134,13 +165,20 @@ export async function computeHistogram(plan: QueryPlan, opts: HistogramOptions):
       out.min = renderValues(col, [lo])[0];
       out.max = renderValues(col, [hi])[0];
     } else {
-      const lo = min as number, hi = max as number;
+      const lo = min as number,
+        hi = max as number;
       const width = Math.max(1, Math.ceil((hi - lo + 1) / opts.bins));
       const bins = Math.ceil((hi - lo + 1) / width);
       binner = { lo, width, bins };
-      for (let i = 0; i < bins; i++) { lowerEdges.push(lo + i * width); upperEdges.push(lo + (i + 1) * width); }
+      for (let i = 0; i < bins; i++) {
+        lowerEdges.push(lo + i * width);
+        upperEdges.push(lo + (i + 1) * width);
+      }
     }
-    if (!wide) { out.min = renderValues(col, [min as number])[0]; out.max = renderValues(col, [max as number])[0]; }
+    if (!wide) {
+      out.min = renderValues(col, [min as number])[0];
+      out.max = renderValues(col, [max as number])[0];
+    }
   }
 
   const counts = new Float64Array(binner?.bins ?? 0);
@@ -162,38 +200,55 @@ export async function computeHistogram(plan: QueryPlan, opts: HistogramOptions):
       for (let i = 0; i < n; i++) {
         if (validity !== null && (validity[i >>> 3]! & (1 << (i & 7))) === 0) continue;
         let k = Number((BigInt(big[i]!) - lo64) / w64);
-        if (k >= bins) k = bins - 1; else if (k < 0) k = 0;
+        if (k >= bins) k = bins - 1;
+        else if (k < 0) k = 0;
         counts[k]!++;
       }
     } else if (wide) {
       const w = words64(v as BigInt64Array);
       const unsigned = col.type === 'uint64';
-      const loLo = loWords![0]! >>> 0, loHi = unsigned ? loWords![1]! >>> 0 : loWords![1]!;
+      const loLo = loWords![0]! >>> 0,
+        loHi = unsigned ? loWords![1]! >>> 0 : loWords![1]!;
       for (let i = 0; i < n; i++) {
         if (validity !== null && (validity[i >>> 3]! & (1 << (i & 7))) === 0) continue;
         const hi = unsigned ? w[2 * i + 1]! >>> 0 : w[2 * i + 1]!;
         // value − min from 32-bit halves: exact while the range is below 2^53.
         const d = (hi - loHi) * TWO_32 + ((w[2 * i]! >>> 0) - loLo);
         let k = Math.floor(d / width);
-        if (k >= bins) k = bins - 1; else if (k < 0) k = 0;
+        if (k >= bins) k = bins - 1;
+        else if (k < 0) k = 0;
         counts[k]!++;
       }
     } else {
       for (let i = 0; i < n; i++) {
         if (validity !== null && (validity[i >>> 3]! & (1 << (i & 7))) === 0) continue;
         const x = v[i] as number;
-        if (x !== x) { out.nans! += 1; continue; }
-        if (x === Infinity) { out.positiveInfinity! += 1; continue; }
-        if (x === -Infinity) { out.negativeInfinity! += 1; continue; }
+        if (x !== x) {
+          out.nans! += 1;
+          continue;
+        }
+        if (x === Infinity) {
+          out.positiveInfinity! += 1;
+          continue;
+        }
+        if (x === -Infinity) {
+          out.negativeInfinity! += 1;
+          continue;
+        }
         if (bins === 0) continue;
-        if (floatEdgeList !== null) { counts[floatBin(floatEdgeList, x)]!++; continue; }
+        if (floatEdgeList !== null) {
+          counts[floatBin(floatEdgeList, x)]!++;
+          continue;
+        }
         let k = Math.floor((x - lo) / width);
-        if (k >= bins) k = bins - 1; else if (k < 0) k = 0;
+        if (k >= bins) k = bins - 1;
+        else if (k < 0) k = 0;
         counts[k]!++;
       }
     }
   }
-  const lower = renderValues(col, lowerEdges), upper = renderValues(col, upperEdges);
+  const lower = renderValues(col, lowerEdges),
+    upper = renderValues(col, upperEdges);
   for (let i = 0; i < counts.length; i++) {
     out.bins.push({ lower: lower[i], upper: upper[i], count: counts[i]! });
     out.count += counts[i]!;
@@ -208,7 +263,8 @@ export async function computeHistogram(plan: QueryPlan, opts: HistogramOptions):
 export function floatEdges(lo: number, hi: number, bins: number, float32: boolean): Float64Array {
   const edges = new Float64Array(bins + 1);
   const scale = Number.isFinite(hi - lo) ? 1 : 0.5;
-  const l = lo * scale, span = hi * scale - lo * scale;
+  const l = lo * scale,
+    span = hi * scale - lo * scale;
   edges[0] = lo;
   for (let i = 1; i < bins; i++) {
     let e = (l + span * (i / bins)) / scale;
@@ -225,10 +281,12 @@ export function floatEdges(lo: number, hi: number, bins: number, float32: boolea
 export function floatBin(edges: Float64Array, x: number): number {
   // Edges may repeat (a range of a few subnormals split in many bins): empty bins are skipped.
   // Invariant: edges[a] <= x (or a = 0), and the bin is below b.
-  let a = 0, b = edges.length - 1;
+  let a = 0,
+    b = edges.length - 1;
   while (b - a > 1) {
     const m = (a + b) >>> 1;
-    if (edges[m]! <= x) a = m; else b = m;
+    if (edges[m]! <= x) a = m;
+    else b = m;
   }
   return a;
 }
@@ -236,7 +294,8 @@ export function floatBin(edges: Float64Array, x: number): number {
 /** Finite min and max of a float column over the plan (NaN and ±Infinity skipped). */
 async function finiteRange(plan: QueryPlan, opts: HistogramOptions): Promise<{ min: number | undefined; max: number | undefined }> {
   const col = plan.columns[0]!;
-  let min = Infinity, max = -Infinity;
+  let min = Infinity,
+    max = -Infinity;
   for await (const batch of executePlan(plan, { signal: opts.signal, metrics: opts.metrics })) {
     const data = arrowDataToColumn(batch.data.children[0]!, col);
     if (data.values.kind !== 'fixed') continue;
@@ -245,7 +304,10 @@ async function finiteRange(plan: QueryPlan, opts: HistogramOptions): Promise<{ m
     for (let i = 0; i < data.length; i++) {
       if (validity !== null && (validity[i >>> 3]! & (1 << (i & 7))) === 0) continue;
       const x = v[i]!;
-      if (x > -Infinity && x < Infinity) { if (x < min) min = x; if (x > max) max = x; }
+      if (x > -Infinity && x < Infinity) {
+        if (x < min) min = x;
+        if (x > max) max = x;
+      }
     }
   }
   return min <= max ? { min, max } : { min: undefined, max: undefined };

@@ -4,7 +4,7 @@
 // that names the cap and the query's actual value; the engine's ceilings still bound the parsers.
 // Time is capped separately (NCF_QUERY_TIMEOUT_MS, 504, the scan stopped: respond.ts).
 
-import { badQuery } from '../errors.js';
+import { badQuery } from '../http/errors.js';
 import type { Filter } from '../format/filter/index.js';
 
 export interface QueryLimits {
@@ -56,10 +56,16 @@ export function checkQueryLimits(q: LimitedQuery, filterParameter = 'filter', li
     else if (Array.isArray(node.or)) for (const c of node.or as Filter[]) stack.push({ f: c, d: d + 1 });
     else if (node.not !== undefined) stack.push({ f: node.not as Filter, d: d + 1 });
     else if (node.op === 'in' && Array.isArray(node.value) && node.value.length > limits.inItems) {
-      throw over(filterParameter, `the in list on column ${JSON.stringify(node.column)} has ${node.value.length} items`, node.value.length, limits.inItems,
-        { column: node.column });
+      throw over(
+        filterParameter,
+        `the in list on column ${JSON.stringify(node.column)} has ${node.value.length} items`,
+        node.value.length,
+        limits.inItems,
+        { column: node.column },
+      );
     }
   }
   if (depth > limits.filterDepth) throw over(filterParameter, `the filter nests ${depth} levels deep`, depth, limits.filterDepth);
-  if (nodes > limits.filterConditions) throw over(filterParameter, `the filter has ${nodes} conditions (and/or/not groups included)`, nodes, limits.filterConditions);
+  if (nodes > limits.filterConditions)
+    throw over(filterParameter, `the filter has ${nodes} conditions (and/or/not groups included)`, nodes, limits.filterConditions);
 }

@@ -3,7 +3,7 @@
 // picks the HTTP Content-Encoding from Accept-Encoding (br, gzip or none).
 
 import type { FastifyInstance } from 'fastify';
-import { notAcceptable } from '../errors.js';
+import { notAcceptable } from '../http/errors.js';
 import { MEDIA_TYPES, type TableFormat } from '../media-types.js';
 
 export type Format = TableFormat;
@@ -25,7 +25,12 @@ function offered(): string {
   return FORMATS.map((f) => `${MEDIA_TYPES[f]} (format=${f})`).join(', ');
 }
 
-interface Range { type: string; subtype: string; q: number; index: number }
+interface Range {
+  type: string;
+  subtype: string;
+  q: number;
+  index: number;
+}
 
 /** Parses an Accept-style header into ranges; malformed parts are ignored, as clients expect. */
 function parseRanges(header: string): Range[] {
@@ -39,7 +44,11 @@ function parseRanges(header: string): Range[] {
     let q = 1;
     for (const p of params) {
       const m = /^q\s*=\s*([0-9.]+)$/i.exec(p);
-      if (m) { q = Number(m[1]); if (!Number.isFinite(q) || q < 0) q = 0; if (q > 1) q = 1; }
+      if (m) {
+        q = Number(m[1]);
+        if (!Number.isFinite(q) || q < 0) q = 0;
+        if (q > 1) q = 1;
+      }
     }
     out.push({ type, subtype, q, index });
   });
@@ -51,30 +60,45 @@ export function negotiateFormat(accept: string | undefined, format: string | nul
   if (format !== null) {
     const f = format.trim().toLowerCase();
     if ((FORMATS as string[]).includes(f)) return f as Format;
-    throw notAcceptable(`format: ${JSON.stringify(format)} is not offered; use one of ${FORMATS.join(', ')}: ${offered()}`,
-      { parameter: 'format', offered: FORMATS.map((x) => MEDIA_TYPES[x]) });
+    throw notAcceptable(`format: ${JSON.stringify(format)} is not offered; use one of ${FORMATS.join(', ')}: ${offered()}`, {
+      parameter: 'format',
+      offered: FORMATS.map((x) => MEDIA_TYPES[x]),
+    });
   }
   if (accept === undefined || accept.trim() === '') return 'json';
   const ranges = parseRanges(accept);
   if (ranges.length === 0) return 'json';
   let best: Format | null = null;
-  let bestQ = 0, bestSpec = -1, bestIndex = Infinity;
+  let bestQ = 0,
+    bestSpec = -1,
+    bestIndex = Infinity;
   for (const f of FORMATS) {
     const [type, subtype] = MEDIA_TYPES[f].split('/') as [string, string];
     // The most specific matching range sets this format's q.
-    let q = -1, spec = -1, index = Infinity;
+    let q = -1,
+      spec = -1,
+      index = Infinity;
     for (const r of ranges) {
       const s = r.type === type && r.subtype === subtype ? 2 : r.type === type && r.subtype === '*' ? 1 : r.type === '*' ? 0 : -1;
-      if (s > spec || (s === spec && s >= 0 && r.q > q)) { spec = s; q = r.q; index = r.index; }
+      if (s > spec || (s === spec && s >= 0 && r.q > q)) {
+        spec = s;
+        q = r.q;
+        index = r.index;
+      }
     }
     if (spec < 0 || q <= 0) continue;
     if (q > bestQ || (q === bestQ && (spec > bestSpec || (spec === bestSpec && index < bestIndex)))) {
-      best = f; bestQ = q; bestSpec = spec; bestIndex = index;
+      best = f;
+      bestQ = q;
+      bestSpec = spec;
+      bestIndex = index;
     }
   }
   if (best === null) {
-    throw notAcceptable(`Accept: none of ${JSON.stringify(accept.length > 200 ? `${accept.slice(0, 200)}…` : accept)} is offered; this endpoint answers ${offered()}`,
-      { offered: FORMATS.map((x) => MEDIA_TYPES[x]) });
+    throw notAcceptable(
+      `Accept: none of ${JSON.stringify(accept.length > 200 ? `${accept.slice(0, 200)}…` : accept)} is offered; this endpoint answers ${offered()}`,
+      { offered: FORMATS.map((x) => MEDIA_TYPES[x]) },
+    );
   }
   return best;
 }
@@ -92,10 +116,14 @@ declare module 'fastify' {
  *  Accept is missing or empty. */
 function acceptQ(ranges: Range[], mediaType: string): number {
   const [type, subtype] = mediaType.split('/') as [string, string];
-  let q = 0, spec = -1;
+  let q = 0,
+    spec = -1;
   for (const r of ranges) {
     const s = r.type === type && r.subtype === subtype ? 2 : r.type === type && r.subtype === '*' ? 1 : r.type === '*' ? 0 : -1;
-    if (s > spec || (s === spec && s >= 0 && r.q > q)) { spec = s; q = r.q; }
+    if (s > spec || (s === spec && s >= 0 && r.q > q)) {
+      spec = s;
+      q = r.q;
+    }
   }
   return spec < 0 ? 0 : q;
 }
@@ -107,8 +135,10 @@ export function checkAccept(accept: string | undefined, offered: readonly string
   const ranges = parseRanges(accept);
   if (ranges.length === 0) return;
   if (offered.some((m) => acceptQ(ranges, m) > 0)) return;
-  throw notAcceptable(`Accept: none of ${JSON.stringify(accept.length > 200 ? `${accept.slice(0, 200)}…` : accept)} is offered; this endpoint answers ${offered.join(', ')}`,
-    { offered: [...offered] });
+  throw notAcceptable(
+    `Accept: none of ${JSON.stringify(accept.length > 200 ? `${accept.slice(0, 200)}…` : accept)} is offered; this endpoint answers ${offered.join(', ')}`,
+    { offered: [...offered] },
+  );
 }
 
 /** Checks every request of a route that declares `config.produces` against its Accept header, after

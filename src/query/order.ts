@@ -6,7 +6,7 @@
 // place from the typed arrays (64-bit values through 32-bit word views), so no per-row objects.
 
 import * as arrow from 'apache-arrow';
-import { badQuery } from '../errors.js';
+import { badQuery } from '../http/errors.js';
 import { arrowDataToColumn, columnsToRecordBatch } from '../format/arrow.js';
 import type { ColumnData } from '../format/column.js';
 import { concatColumns } from '../format/column-builder.js';
@@ -30,7 +30,11 @@ export const DEFAULT_SORT_LIMITS: SortLimits = { maxRows: 1_000_000, maxBytes: 5
 const OUT_BATCH_ROWS = 65536;
 const SIGN = -0x80000000;
 
-const KIND_NUM = 0, KIND_I64 = 1, KIND_U64 = 2, KIND_BOOL = 3, KIND_BYTES = 4;
+const KIND_NUM = 0,
+  KIND_I64 = 1,
+  KIND_U64 = 2,
+  KIND_BOOL = 3,
+  KIND_BYTES = 4;
 const EMPTY_I32 = new Int32Array(0);
 const EMPTY_U8 = new Uint8Array(0);
 const EMPTY_F64 = new Float64Array(0);
@@ -80,30 +84,42 @@ export function keyOrder(keys: readonly OrderKey[]): KeyOrder {
 function compareValues(a: KeyColumn, i: number, b: KeyColumn, j: number): number {
   switch (a.kind) {
     case KIND_NUM: {
-      const x = a.num[i]!, y = b.num[j]!;
+      const x = a.num[i]!,
+        y = b.num[j]!;
       if (x < y) return -1;
       if (x > y) return 1;
       if (x === y) return 0;
-      const xn = x !== x, yn = y !== y;
+      const xn = x !== x,
+        yn = y !== y;
       return xn === yn ? 0 : xn ? 1 : -1;
     }
-    case KIND_I64: case KIND_U64: {
-      let x = a.words[2 * i + 1]!, y = b.words[2 * j + 1]!;
+    case KIND_I64:
+    case KIND_U64: {
+      let x = a.words[2 * i + 1]!,
+        y = b.words[2 * j + 1]!;
       if (x !== y) {
-        if (a.kind === KIND_U64) { x ^= SIGN; y ^= SIGN; }
+        if (a.kind === KIND_U64) {
+          x ^= SIGN;
+          y ^= SIGN;
+        }
         return x < y ? -1 : 1;
       }
-      x = a.words[2 * i]! ^ SIGN; y = b.words[2 * j]! ^ SIGN;
+      x = a.words[2 * i]! ^ SIGN;
+      y = b.words[2 * j]! ^ SIGN;
       return x < y ? -1 : x > y ? 1 : 0;
     }
     case KIND_BOOL: {
-      const x = (a.bytes[i >>> 3]! >>> (i & 7)) & 1, y = (b.bytes[j >>> 3]! >>> (j & 7)) & 1;
+      const x = (a.bytes[i >>> 3]! >>> (i & 7)) & 1,
+        y = (b.bytes[j >>> 3]! >>> (j & 7)) & 1;
       return x - y;
     }
     default: {
-      const da = a.bytes, db = b.bytes;
-      let p = a.offsets[i]!, q = b.offsets[j]!;
-      const pe = a.offsets[i + 1]!, qe = b.offsets[j + 1]!;
+      const da = a.bytes,
+        db = b.bytes;
+      let p = a.offsets[i]!,
+        q = b.offsets[j]!;
+      const pe = a.offsets[i + 1]!,
+        qe = b.offsets[j + 1]!;
       for (; p < pe && q < qe; p++, q++) {
         const d = da[p]! - db[q]!;
         if (d !== 0) return d < 0 ? -1 : 1;
@@ -116,7 +132,8 @@ function compareValues(a: KeyColumn, i: number, b: KeyColumn, j: number): number
 /** Sign of row i of A minus row j of B under the order (ties: 0). */
 export function compareRows(A: readonly KeyColumn[], i: number, B: readonly KeyColumn[], j: number, order: KeyOrder): number {
   for (let k = 0; k < A.length; k++) {
-    const a = A[k]!, b = B[k]!;
+    const a = A[k]!,
+      b = B[k]!;
     const va = a.validity === null || (a.validity[i >>> 3]! & (1 << (i & 7))) !== 0;
     const vb = b.validity === null || (b.validity[j >>> 3]! & (1 << (j & 7))) !== 0;
     if (!va || !vb) {
@@ -136,14 +153,17 @@ export function sortPermutation(keys: readonly KeyColumn[], n: number, order: Ke
   const k = keys[0];
   if (keys.length === 1 && k !== undefined && k.kind === KIND_NUM && k.validity === null) {
     // The common single numeric key without nulls: a comparator with no loop or dispatch, ~2x faster.
-    const v = k.num, sign = order.sign[0]!;
+    const v = k.num,
+      sign = order.sign[0]!;
     perm.sort((x, y) => {
-      const a = v[x]!, b = v[y]!;
+      const a = v[x]!,
+        b = v[y]!;
       if (a < b) return -sign;
       if (a > b) return sign;
       if (a === b) return x - y;
-      const an = a !== a, bn = b !== b;
-      return an === bn ? x - y : (an ? sign : -sign);
+      const an = a !== a,
+        bn = b !== b;
+      return an === bn ? x - y : an ? sign : -sign;
     });
     return perm;
   }
@@ -187,26 +207,39 @@ export async function* sortBatches(input: AsyncIterable<arrow.RecordBatch>, opts
 
   let current: ColumnData[] | null = null;
   let curKeys: KeyColumn[] = [];
-  let curLen = 0, curBytes = 0;
+  let curLen = 0,
+    curBytes = 0;
   let pending: ColumnData[][] = [];
-  let pendingRows = 0, pendingBytes = 0;
+  let pendingRows = 0,
+    pendingBytes = 0;
 
   const tooMany = (): never => {
-    throw badQuery(opts.limit === null
-      ? `order: sorting without a limit holds every matching row, and more than ${limits.maxRows} rows match; add a limit or a narrower filter`
-      : `order: sorting holds offset+limit rows (${wanted}) when more than ${limits.maxRows} rows match; use a smaller offset+limit (at most ${limits.maxRows}) or a narrower filter`,
-    { parameter: 'order', maxRows: limits.maxRows });
+    throw badQuery(
+      opts.limit === null
+        ? `order: sorting without a limit holds every matching row, and more than ${limits.maxRows} rows match; add a limit or a narrower filter`
+        : `order: sorting holds offset+limit rows (${wanted}) when more than ${limits.maxRows} rows match; use a smaller offset+limit (at most ${limits.maxRows}) or a narrower filter`,
+      { parameter: 'order', maxRows: limits.maxRows },
+    );
   };
   const tooBig = (): never => {
-    throw badQuery(`order: the rows this sort must hold exceed ${limits.maxBytes} bytes; select fewer or smaller columns, add a limit or a narrower filter`,
-      { parameter: 'order', maxBytes: limits.maxBytes });
+    throw badQuery(
+      `order: the rows this sort must hold exceed ${limits.maxBytes} bytes; select fewer or smaller columns, add a limit or a narrower filter`,
+      { parameter: 'order', maxBytes: limits.maxBytes },
+    );
   };
 
   const compact = (): void => {
     const parts = current === null ? pending : [current, ...pending];
-    pending = []; pendingRows = 0; pendingBytes = 0;
+    pending = [];
+    pendingRows = 0;
+    pendingBytes = 0;
     if (parts.length === 0) return;
-    const all = opts.scanColumns.map((c, k) => concatColumns(c, parts.map((p) => p[k]!)));
+    const all = opts.scanColumns.map((c, k) =>
+      concatColumns(
+        c,
+        parts.map((p) => p[k]!),
+      ),
+    );
     const total = all[0]!.length;
     const perm = sortPermutation(keysOf(all), total, order);
     const keep = total > K ? perm.subarray(0, K) : perm;
@@ -228,7 +261,11 @@ export async function* sortBatches(input: AsyncIterable<arrow.RecordBatch>, opts
       let m = 0;
       for (let r = 0; r < n; r++) if (compareRows(keys, r, curKeys, K - 1, order) < 0) sel[m++] = r;
       if (m === 0) continue;
-      if (m < n) { const s = sel.subarray(0, m); cols = cols.map((c) => takeRows(c, s)); n = m; }
+      if (m < n) {
+        const s = sel.subarray(0, m);
+        cols = cols.map((c) => takeRows(c, s));
+        n = m;
+      }
     }
     pending.push(cols);
     pendingRows += n;

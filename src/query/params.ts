@@ -4,7 +4,7 @@
 // names the parameter: `limit: must be an integer 0..1000000000000, got "x"`.
 
 import { z } from 'zod';
-import { badQuery, fromEngineError, type HttpProblem } from '../errors.js';
+import { badQuery, fromEngineError, type HttpProblem } from '../http/errors.js';
 import { NCFError } from '../format/errors.js';
 import { parseFilterJson, parseQueryFilters, type Filter } from '../format/filter/index.js';
 import type { ColumnSchema } from '../format/schema.js';
@@ -86,14 +86,18 @@ function splitList(parameter: string, raw: string): Array<{ text: string; quoted
   let i = 0;
   for (;;) {
     while (raw[i] === ' ' || raw[i] === '\t') i++;
-    let text = '', quoted = false;
+    let text = '',
+      quoted = false;
     if (raw[i] === '"') {
       quoted = true;
       const start = i++;
       for (;;) {
         if (i >= raw.length) throw paramError(parameter, `unterminated double-quoted name starting at position ${start}`);
         const c = raw[i]!;
-        if (c === '"') { i++; break; }
+        if (c === '"') {
+          i++;
+          break;
+        }
         if (c === '\\' && i + 1 < raw.length) i++;
         text += raw[i]!;
         i++;
@@ -101,7 +105,7 @@ function splitList(parameter: string, raw: string): Array<{ text: string; quoted
     }
     const restStart = i;
     while (i < raw.length && raw[i] !== ',') {
-      if (raw[i] === '"' ) throw paramError(parameter, `unexpected double quote at position ${i}; quote whole names: "my,column"`);
+      if (raw[i] === '"') throw paramError(parameter, `unexpected double quote at position ${i}; quote whole names: "my,column"`);
       i++;
     }
     const rest = raw.slice(restStart, i);
@@ -120,9 +124,12 @@ export function parseSelect(raw: string): string[] | null {
   for (const [k, item] of splitList('select', raw).entries()) {
     if (item.rest !== '') throw paramError('select', `unexpected ${shown(item.rest)} after the quoted name ${JSON.stringify(item.text)}`);
     if (item.text === '') {
-      throw paramError('select', raw.trim() === ''
-        ? 'expected column names separated by commas, e.g. select=a,b'
-        : `item ${k + 1} is empty; expected column names separated by commas, e.g. select=a,b`);
+      throw paramError(
+        'select',
+        raw.trim() === ''
+          ? 'expected column names separated by commas, e.g. select=a,b'
+          : `item ${k + 1} is empty; expected column names separated by commas, e.g. select=a,b`,
+      );
     }
     names.push(item.text);
   }
@@ -156,7 +163,10 @@ export function parseOrder(raw: string): OrderKey[] {
       mods = item.rest === '' ? [] : item.rest.slice(1).split('.');
       for (const m of mods) {
         if (!(m in DIRECTIONS) && !(m in NULLS)) {
-          throw paramError('order', `unknown modifier ${shown(m)} for column ${JSON.stringify(name)}; expected asc, desc, nullsfirst or nullslast`);
+          throw paramError(
+            'order',
+            `unknown modifier ${shown(m)} for column ${JSON.stringify(name)}; expected asc, desc, nullsfirst or nullslast`,
+          );
         }
       }
     } else {
@@ -168,18 +178,31 @@ export function parseOrder(raw: string): OrderKey[] {
       name = parts.join('.');
     }
     if (name === '') {
-      throw paramError('order', raw.trim() === ''
-        ? 'expected column names separated by commas, e.g. order=delay.desc,date'
-        : `item ${k + 1} has no column name; expected e.g. order=delay.desc,date`);
+      throw paramError(
+        'order',
+        raw.trim() === ''
+          ? 'expected column names separated by commas, e.g. order=delay.desc,date'
+          : `item ${k + 1} has no column name; expected e.g. order=delay.desc,date`,
+      );
     }
-    let desc = false, nulls: NullsOrder | null = null, sawDir = false;
+    let desc = false,
+      nulls: NullsOrder | null = null,
+      sawDir = false;
     for (const m of mods) {
       if (m in DIRECTIONS) {
-        if (sawDir || nulls !== null) throw paramError('order', `modifiers for column ${JSON.stringify(name)} must be one of asc/desc then one of nullsfirst/nullslast`);
+        if (sawDir || nulls !== null)
+          throw paramError(
+            'order',
+            `modifiers for column ${JSON.stringify(name)} must be one of asc/desc then one of nullsfirst/nullslast`,
+          );
         desc = DIRECTIONS[m]!;
         sawDir = true;
       } else {
-        if (nulls !== null) throw paramError('order', `modifiers for column ${JSON.stringify(name)} must be one of asc/desc then one of nullsfirst/nullslast`);
+        if (nulls !== null)
+          throw paramError(
+            'order',
+            `modifiers for column ${JSON.stringify(name)} must be one of asc/desc then one of nullsfirst/nullslast`,
+          );
         nulls = NULLS[m]!;
       }
     }
@@ -236,7 +259,8 @@ export function parseRowsQuery(search: string | URLSearchParams): QueryRequest {
   };
 }
 
-const countSchema = z.number({ error: `must be an integer 0..${MAX_ROWS_PARAM}` })
+const countSchema = z
+  .number({ error: `must be an integer 0..${MAX_ROWS_PARAM}` })
   .int({ error: `must be an integer 0..${MAX_ROWS_PARAM}` })
   .min(0, { error: `must be an integer 0..${MAX_ROWS_PARAM}` })
   .max(MAX_ROWS_PARAM, { error: `must be an integer 0..${MAX_ROWS_PARAM}` });
@@ -249,15 +273,22 @@ const orderItem = z.strictObject({
 
 /** The POST /query body. `select` and `order` are checked by hand (parseSelectValue, parseOrderValue)
  *  so their errors name the exact item; `where` is the engine's JSON filter tree (parseFilterJson). */
-export const queryBodySchema = z.strictObject({
-  select: z.unknown().optional(),
-  where: z.unknown().optional(),
-  order: z.unknown().optional(),
-  limit: countSchema.optional(),
-  offset: countSchema.optional(),
-  version: z.number({ error: 'must be a positive integer' }).int({ error: 'must be a positive integer' })
-    .min(1, { error: 'must be a positive integer' }).max(Number.MAX_SAFE_INTEGER, { error: 'must be a positive integer' }).optional(),
-}, { error: 'expected a JSON object' });
+export const queryBodySchema = z.strictObject(
+  {
+    select: z.unknown().optional(),
+    where: z.unknown().optional(),
+    order: z.unknown().optional(),
+    limit: countSchema.optional(),
+    offset: countSchema.optional(),
+    version: z
+      .number({ error: 'must be a positive integer' })
+      .int({ error: 'must be a positive integer' })
+      .min(1, { error: 'must be a positive integer' })
+      .max(Number.MAX_SAFE_INTEGER, { error: 'must be a positive integer' })
+      .optional(),
+  },
+  { error: 'expected a JSON object' },
+);
 
 function parseSelectValue(v: unknown): string[] | null {
   if (typeof v === 'string') return parseSelect(v);
@@ -266,7 +297,7 @@ function parseSelectValue(v: unknown): string[] | null {
   v.forEach((n, i) => {
     if (typeof n !== 'string' || n === '') throw paramError(`select[${i}]`, 'expected a non-empty column name string');
   });
-  return isAggregateSelect(v as string[]) ? v as string[] : checkSelectList(v as string[]);
+  return isAggregateSelect(v as string[]) ? (v as string[]) : checkSelectList(v as string[]);
 }
 
 function parseOrderValue(v: unknown): OrderKey[] {
@@ -290,8 +321,10 @@ function zodProblem(err: z.ZodError, prefix = ''): HttpProblem {
     const keys = (issue as { keys: string[] }).keys;
     const where = path === '' ? 'the body' : path;
     const expected = prefix ? 'column, desc, nulls' : 'select, where, order, limit, offset, version';
-    return badQuery(`${where}: unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => JSON.stringify(k)).join(', ')}; expected ${expected}`,
-      { parameter: path === '' ? keys[0] : path });
+    return badQuery(
+      `${where}: unknown key${keys.length > 1 ? 's' : ''} ${keys.map((k) => JSON.stringify(k)).join(', ')}; expected ${expected}`,
+      { parameter: path === '' ? keys[0] : path },
+    );
   }
   const parameter = path === '' ? 'body' : path;
   return badQuery(`${parameter}: ${issue.message}`, { parameter });
@@ -332,9 +365,9 @@ export function parseQueryBody(body: unknown, search: string | URLSearchParams =
       select,
       where,
       order,
-      limit: limit !== null ? parseCount('limit', limit) : b.limit ?? null,
-      offset: offset !== null ? parseCount('offset', offset) : b.offset ?? 0,
-      version: version !== null ? parseVersion(version) : b.version ?? null,
+      limit: limit !== null ? parseCount('limit', limit) : (b.limit ?? null),
+      offset: offset !== null ? parseCount('offset', offset) : (b.offset ?? 0),
+      version: version !== null ? parseVersion(version) : (b.version ?? null),
     },
     format: single(params, 'format'),
     csvSafe: csvSafe === null ? false : parseBool('csvSafe', csvSafe),
@@ -344,7 +377,11 @@ export function parseQueryBody(body: unknown, search: string | URLSearchParams =
 /** 400 naming a select/order column the table does not have, listing the table's columns. */
 export function unknownColumn(parameter: string, name: string, columns: readonly ColumnSchema[]): HttpProblem {
   const names = columns.map((c) => c.name);
-  const listed = names.slice(0, 50).map((n) => JSON.stringify(n)).join(', ') + (names.length > 50 ? ', …' : '');
+  const listed =
+    names
+      .slice(0, 50)
+      .map((n) => JSON.stringify(n))
+      .join(', ') + (names.length > 50 ? ', …' : '');
   return paramError(parameter, `unknown column ${JSON.stringify(name)}; the table has ${listed}`, { column: name, columns: names });
 }
 

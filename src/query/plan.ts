@@ -5,7 +5,7 @@
 
 import type * as arrow from 'apache-arrow';
 import type { TableVersion } from '../../storage/types.js';
-import { badQuery, notFound } from '../errors.js';
+import { badQuery, notFound } from '../http/errors.js';
 import { schemaToArrow } from '../format/arrow.js';
 import { NCFError } from '../format/errors.js';
 import { bindFilter, type Filter } from '../format/filter/index.js';
@@ -53,9 +53,17 @@ export function checkQuery(spec: QuerySpec, columns: readonly ColumnSchema[]): v
       const name = String(e.details.column);
       const names = columns.map((c) => c.name);
       const hint = typeof e.details.suggestion === 'string' ? `; did you mean ${JSON.stringify(e.details.suggestion)}?` : '';
-      const listed = names.slice(0, 50).map((n) => JSON.stringify(n)).join(', ') + (names.length > 50 ? ', …' : '');
-      throw badQuery(`filter: unknown column ${JSON.stringify(name)}${hint}${hint ? ' The' : '; the'} table has ${listed}`,
-        { parameter: name, column: name, columns: names, ...(hint ? { suggestion: e.details.suggestion } : {}) });
+      const listed =
+        names
+          .slice(0, 50)
+          .map((n) => JSON.stringify(n))
+          .join(', ') + (names.length > 50 ? ', …' : '');
+      throw badQuery(`filter: unknown column ${JSON.stringify(name)}${hint}${hint ? ' The' : '; the'} table has ${listed}`, {
+        parameter: name,
+        column: name,
+        columns: names,
+        ...(hint ? { suggestion: e.details.suggestion } : {}),
+      });
     }
     if (e instanceof NCFError) throw queryProblem(e);
     throw e;
@@ -78,12 +86,24 @@ export async function planQuery(version: TableVersion, spec: QuerySpec, open: Op
   if (spec.where === null && spec.order.length === 0) offset = trimToWindow(files, spec.offset, spec.limit);
   else if (spec.limit === 0) for (const f of files) f.rowGroups = [];
 
-  let scanned = 0, total = 0;
-  for (const f of files) { scanned += f.rowGroups.length; total += f.totalRowGroups; }
+  let scanned = 0,
+    total = 0;
+  for (const f of files) {
+    scanned += f.rowGroups.length;
+    total += f.totalRowGroups;
+  }
   return {
-    version, where: spec.where, order: spec.order, limit: spec.limit, offset,
-    columns, schema: schemaToArrow(columns, version.table), scanColumns, files,
-    rowGroupsScanned: scanned, rowGroupsTotal: total,
+    version,
+    where: spec.where,
+    order: spec.order,
+    limit: spec.limit,
+    offset,
+    columns,
+    schema: schemaToArrow(columns, version.table),
+    scanColumns,
+    files,
+    rowGroupsScanned: scanned,
+    rowGroupsTotal: total,
   };
 }
 
@@ -91,15 +111,21 @@ export async function planQuery(version: TableVersion, spec: QuerySpec, open: Op
  *  that overlap [offset, offset + limit) and returns the offset left within the first kept group. */
 function trimToWindow(files: FilePlan[], offset: number, limit: number | null): number {
   const end = limit === null ? Infinity : offset + limit;
-  let pos = 0, left = offset, first = true;
+  let pos = 0,
+    left = offset,
+    first = true;
   for (const f of files) {
     const kept: number[] = [];
     for (const g of f.rowGroups) {
       const rows = f.reader.meta.rowGroups[g]!.rows;
-      const from = pos, to = pos + rows;
+      const from = pos,
+        to = pos + rows;
       pos = to;
       if (to <= offset || from >= end || rows === 0) continue;
-      if (first) { left = offset - from; first = false; }
+      if (first) {
+        left = offset - from;
+        first = false;
+      }
       kept.push(g);
     }
     f.rowGroups = kept;
@@ -112,9 +138,16 @@ function trimToWindow(files: FilePlan[], offset: number, limit: number | null): 
 export async function planColumn(version: TableVersion, column: string, where: Filter | null, open: OpenReader): Promise<QueryPlan> {
   if (!version.columns.some((c) => c.name === column)) {
     const names = version.columns.map((c) => c.name);
-    const listed = names.slice(0, 50).map((n) => JSON.stringify(n)).join(', ') + (names.length > 50 ? ', …' : '');
-    throw notFound(`table ${JSON.stringify(version.table)} has no column ${JSON.stringify(column)}; its columns are ${listed}`,
-      { table: version.table, column, columns: names });
+    const listed =
+      names
+        .slice(0, 50)
+        .map((n) => JSON.stringify(n))
+        .join(', ') + (names.length > 50 ? ', …' : '');
+    throw notFound(`table ${JSON.stringify(version.table)} has no column ${JSON.stringify(column)}; its columns are ${listed}`, {
+      table: version.table,
+      column,
+      columns: names,
+    });
   }
   return planQuery(version, { select: [column], where, order: [], limit: null, offset: 0, version: version.version }, open);
 }

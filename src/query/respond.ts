@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { Readable, pipeline } from 'node:stream';
 import * as zlib from 'node:zlib';
 import type * as arrow from 'apache-arrow';
-import { gatewayTimeout } from '../errors.js';
+import { gatewayTimeout } from '../http/errors.js';
 import { DEFAULT_CACHE_CONTROL } from './cache-control.js';
 import { executePlan, type ScanMetrics } from './execute.js';
 import { CONTENT_TYPES, type Encoding, type Format } from './negotiate.js';
@@ -42,7 +42,9 @@ export function queryETag(plan: QueryPlan, spec: QuerySpec, format: Format, csvS
 
 /** A weak ETag for an answer that depends only on the table snapshot and `parts`. */
 export function etagOf(plan: QueryPlan, parts: readonly string[]): string {
-  const h = createHash('sha256').update([plan.version.tableId, String(plan.version.version), ...parts].join('\n')).digest('base64url');
+  const h = createHash('sha256')
+    .update([plan.version.tableId, String(plan.version.version), ...parts].join('\n'))
+    .digest('base64url');
   return `W/"${plan.version.version}-${h.slice(0, 27)}"`;
 }
 
@@ -101,8 +103,10 @@ export interface Answer {
 export async function answerQuery(opts: AnswerOptions): Promise<Answer> {
   const { plan, format, signal } = opts;
   const limit = planLimit(opts.spec, format, opts.maxResponseRows);
-  const batches = opts.batches !== undefined ? opts.batches({ signal, metrics: opts.metrics, limit })
-    : executePlan(plan, { signal, metrics: opts.metrics, limit, sort: opts.sortLimits, readAhead: STREAM_READ_AHEAD });
+  const batches =
+    opts.batches !== undefined
+      ? opts.batches({ signal, metrics: opts.metrics, limit })
+      : executePlan(plan, { signal, metrics: opts.metrics, limit, sort: opts.sortLimits, readAhead: STREAM_READ_AHEAD });
   let first: IteratorResult<arrow.RecordBatch>;
   try {
     first = await batches.next();
@@ -176,7 +180,10 @@ async function* takingTurns(chunks: AsyncGenerator<Buffer>): AsyncGenerator<Buff
   }
 }
 
-async function* prepend(first: IteratorResult<arrow.RecordBatch>, rest: AsyncGenerator<arrow.RecordBatch>): AsyncGenerator<arrow.RecordBatch> {
+async function* prepend(
+  first: IteratorResult<arrow.RecordBatch>,
+  rest: AsyncGenerator<arrow.RecordBatch>,
+): AsyncGenerator<arrow.RecordBatch> {
   try {
     if (first.done) return;
     yield first.value;
@@ -188,15 +195,24 @@ async function* prepend(first: IteratorResult<arrow.RecordBatch>, rest: AsyncGen
 
 function encode(format: Format, opts: AnswerOptions, batches: AsyncGenerator<arrow.RecordBatch>): AsyncGenerator<Buffer> {
   switch (format) {
-    case 'arrow': return arrowChunks(opts.plan.schema, batches);
-    case 'parquet': return parquetChunks(opts.plan.schema, batches);
-    case 'ndjson': return textChunks(batches, '', (b) => ndjsonChunks(b));
-    case 'csv': return textChunks(batches, csvHeader(opts.plan.schema, opts.csvSafe), (b) => csvChunks(b, opts.csvSafe));
-    case 'json': return jsonChunks(opts, batches);
+    case 'arrow':
+      return arrowChunks(opts.plan.schema, batches);
+    case 'parquet':
+      return parquetChunks(opts.plan.schema, batches);
+    case 'ndjson':
+      return textChunks(batches, '', (b) => ndjsonChunks(b));
+    case 'csv':
+      return textChunks(batches, csvHeader(opts.plan.schema, opts.csvSafe), (b) => csvChunks(b, opts.csvSafe));
+    case 'json':
+      return jsonChunks(opts, batches);
   }
 }
 
-async function* textChunks(batches: AsyncIterable<arrow.RecordBatch>, head: string, render: (b: arrow.RecordBatch) => Iterable<Buffer>): AsyncGenerator<Buffer> {
+async function* textChunks(
+  batches: AsyncIterable<arrow.RecordBatch>,
+  head: string,
+  render: (b: arrow.RecordBatch) => Iterable<Buffer>,
+): AsyncGenerator<Buffer> {
   if (head) yield Buffer.from(head);
   for await (const batch of batches) yield* render(batch);
 }
@@ -206,7 +222,8 @@ async function* jsonChunks(opts: AnswerOptions, batches: AsyncGenerator<arrow.Re
   const { spec } = opts;
   // More rows than the page exist when the page is smaller than the asked limit and a row beyond it came.
   const capped = spec.limit === null || spec.limit > page;
-  let shown = 0, more = false;
+  let shown = 0,
+    more = false;
   yield Buffer.from(jsonOpen(opts.plan.schema));
   for await (let batch of batches) {
     if (capped && shown + batch.numRows > page) {
@@ -222,12 +239,13 @@ async function* jsonChunks(opts: AnswerOptions, batches: AsyncGenerator<arrow.Re
 
 function compress(source: Readable, encoding: Encoding): Readable {
   if (encoding === 'identity') return source;
-  const z = encoding === 'gzip'
-    ? zlib.createGzip({ level: 5 })
-    // zlib's brotli default (quality 11) is far too slow for streaming; 4 is near gzip's ratio at its
-    // speed. The default window (4 MiB) lets the encoder take in about 2 MB and hold some 10 MB
-    // before it emits a byte, past the socket's backpressure: a 256 KiB window holds about 4 MB and
-    // compresses text answers as well.
-    : zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_LGWIN]: 18 } });
+  const z =
+    encoding === 'gzip'
+      ? zlib.createGzip({ level: 5 })
+      : // zlib's brotli default (quality 11) is far too slow for streaming; 4 is near gzip's ratio at its
+        // speed. The default window (4 MiB) lets the encoder take in about 2 MB and hold some 10 MB
+        // before it emits a byte, past the socket's backpressure: a 256 KiB window holds about 4 MB and
+        // compresses text answers as well.
+        zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_LGWIN]: 18 } });
   return pipeline(source, z, () => {});
 }

@@ -23,19 +23,27 @@ export function valuesToColumn(col: ColumnSchema, values: readonly HeldValue[]):
   const p = physicalOf(col.type);
   if (p === 'bool') {
     const bits = new Uint8Array(bitmapBytes(n));
-    values.forEach((x, i) => { if (x === true) bits[i >>> 3]! |= 1 << (i & 7); });
+    values.forEach((x, i) => {
+      if (x === true) bits[i >>> 3]! |= 1 << (i & 7);
+    });
     v = { kind: 'bool', data: bits };
   } else if (p === 'bytes') {
     const parts = values.map((x) => Buffer.from(typeof x === 'string' ? x : '', 'latin1'));
     const offsets = new Int32Array(n + 1);
-    parts.forEach((b, i) => { offsets[i + 1] = offsets[i]! + b.length; });
+    parts.forEach((b, i) => {
+      offsets[i + 1] = offsets[i]! + b.length;
+    });
     v = { kind: 'bytes', offsets, data: new Uint8Array(Buffer.concat(parts)) };
   } else {
     const data = allocFixed(col.type, n);
     if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
-      values.forEach((x, i) => { if (x !== null) data[i] = BigInt(x as number | bigint); });
+      values.forEach((x, i) => {
+        if (x !== null) data[i] = BigInt(x as number | bigint);
+      });
     } else {
-      values.forEach((x, i) => { if (x !== null) data[i] = Number(x); });
+      values.forEach((x, i) => {
+        if (x !== null) data[i] = Number(x);
+      });
     }
     v = { kind: 'fixed', data };
   }

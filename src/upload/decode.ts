@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { Transform, type TransformCallback } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { badRequest, HttpProblem, unsupportedMediaType } from '../errors.js';
+import { badRequest, HttpProblem, unsupportedMediaType } from '../http/errors.js';
 
 const binding = createRequire(import.meta.url)('zstd-napi/binding') as typeof import('zstd-napi/binding.js');
 
@@ -28,17 +28,24 @@ export const ACCEPTED_ENCODINGS: readonly string[] = ['identity', ...CODINGS.map
 /** The decoder for a request's Content-Encoding header, or null for none/identity. */
 export function bodyDecoder(header: string | string[] | undefined): Transform | null {
   if (header === undefined) return null;
-  const codings = (Array.isArray(header) ? header.join(',') : header).split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '' && s !== 'identity');
+  const codings = (Array.isArray(header) ? header.join(',') : header)
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '' && s !== 'identity');
   if (codings.length === 0) return null;
   if (codings.length > 1) {
-    throw unsupportedMediaType(`Content-Encoding "${String(header)}" applies ${codings.length} codings; send the body with one of ${ACCEPTED_ENCODINGS.join(', ')}`,
-      { header: 'Content-Encoding', acceptedEncodings: ACCEPTED_ENCODINGS });
+    throw unsupportedMediaType(
+      `Content-Encoding "${String(header)}" applies ${codings.length} codings; send the body with one of ${ACCEPTED_ENCODINGS.join(', ')}`,
+      { header: 'Content-Encoding', acceptedEncodings: ACCEPTED_ENCODINGS },
+    );
   }
   const coding = codings[0]!;
   const row = CODINGS.find((c) => c.names.includes(coding));
   if (row === undefined) {
-    throw unsupportedMediaType(`Content-Encoding "${coding}" is not supported; send the body with one of ${ACCEPTED_ENCODINGS.join(', ')}`,
-      { header: 'Content-Encoding', acceptedEncodings: ACCEPTED_ENCODINGS });
+    throw unsupportedMediaType(
+      `Content-Encoding "${coding}" is not supported; send the body with one of ${ACCEPTED_ENCODINGS.join(', ')}`,
+      { header: 'Content-Encoding', acceptedEncodings: ACCEPTED_ENCODINGS },
+    );
   }
   return withProblems(row.create(), row.names[0]!);
 }
@@ -59,7 +66,10 @@ function withProblems(t: Transform, coding: string): Transform {
 
 function corruptBody(coding: string, e: unknown): HttpProblem {
   const why = e instanceof Error ? e.message : String(e);
-  return badRequest(`the request body is not valid ${coding} data as its Content-Encoding says (${why})`, { header: 'Content-Encoding', coding });
+  return badRequest(`the request body is not valid ${coding} data as its Content-Encoding says (${why})`, {
+    header: 'Content-Encoding',
+    coding,
+  });
 }
 
 /** Streaming zstd decompression that stops producing while the reader is full (zstd-napi's own

@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { badRequest, conflictRetryLater, unprocessable, type HttpProblem } from '../errors.js';
+import { badRequest, conflictRetryLater, unprocessable, type HttpProblem } from '../http/errors.js';
 import type { ServiceContext } from '../context.js';
 import type { IdempotencyClaim, IdempotencyRecord, Operation } from '../../storage/types.js';
 import type { ReceivedUpload } from './receive.js';
@@ -29,7 +29,11 @@ export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 export const REPLAYED_HEADER = 'idempotent-replayed';
 
 /** Printable ASCII (space to tilde), 1 to 255 characters. */
-const KEY = z.string().min(1).max(255).regex(/^[\x20-\x7e]+$/);
+const KEY = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x20-\x7e]+$/);
 
 /** The request's key, or null without the header; 400 when it is malformed. */
 export function idempotencyKeyOf(req: FastifyRequest): string | null {
@@ -37,10 +41,14 @@ export function idempotencyKeyOf(req: FastifyRequest): string | null {
   if (raw === undefined) return null;
   const parsed = KEY.safeParse(raw);
   if (!parsed.success) {
-    const why = typeof raw !== 'string' ? 'it is given more than once'
-      : raw.length === 0 ? 'it is empty'
-      : raw.length > 255 ? `it is ${raw.length} characters long`
-      : 'it holds a character outside printable ASCII';
+    const why =
+      typeof raw !== 'string'
+        ? 'it is given more than once'
+        : raw.length === 0
+          ? 'it is empty'
+          : raw.length > 255
+            ? `it is ${raw.length} characters long`
+            : 'it holds a character outside printable ASCII';
     throw badRequest(`the Idempotency-Key header must be 1 to 255 printable ASCII characters; ${why}`, { parameter: 'Idempotency-Key' });
   }
   return parsed.data;
@@ -55,17 +63,23 @@ async function fileSha256(path: string): Promise<string> {
 
 /** `body=<sha256 of the bytes> options=<sha256 of format and schema>`: the parts name a mismatch. */
 export async function fingerprintOf(upload: Pick<ReceivedUpload, 'path' | 'format' | 'schema'>): Promise<string> {
-  const options = createHash('sha256').update(JSON.stringify([upload.format, upload.schema ?? null])).digest('hex');
+  const options = createHash('sha256')
+    .update(JSON.stringify([upload.format, upload.schema ?? null]))
+    .digest('hex');
   return `body=${await fileSha256(upload.path)} options=${options}`;
 }
 
 const ROUTES: Record<string, string> = {
-  create: 'POST /v1/tables/{name}', replace: 'PUT /v1/tables/{name}', append: 'POST /v1/tables/{name}/rows',
+  create: 'POST /v1/tables/{name}',
+  replace: 'PUT /v1/tables/{name}',
+  append: 'POST /v1/tables/{name}/rows',
 };
 
 function mismatch(key: string, table: string, detail: string, extra: Record<string, unknown>): HttpProblem {
-  return unprocessable(`Idempotency-Key ${JSON.stringify(key)} was already used on table "${table}" for another request: ${detail}; use a new key for a new request`,
-    { idempotencyKey: key, table, ...extra });
+  return unprocessable(
+    `Idempotency-Key ${JSON.stringify(key)} was already used on table "${table}" for another request: ${detail}; use a new key for a new request`,
+    { idempotencyKey: key, table, ...extra },
+  );
 }
 
 /** Keys in flight on this replica, per service: `${table}\n${key}`. */
@@ -92,8 +106,11 @@ export class IdempotentWrite {
     if (slots === undefined) inFlight.set(ctx, (slots = new Set()));
     const slot = `${table}\n${key}`;
     if (slots.has(slot)) {
-      throw conflictRetryLater(`a request with Idempotency-Key ${JSON.stringify(key)} on table "${table}" is still in progress; retry later to get its answer`,
-        1, { idempotencyKey: key, table });
+      throw conflictRetryLater(
+        `a request with Idempotency-Key ${JSON.stringify(key)} on table "${table}" is still in progress; retry later to get its answer`,
+        1,
+        { idempotencyKey: key, table },
+      );
     }
     slots.add(slot);
     try {
@@ -124,14 +141,20 @@ export class IdempotentWrite {
     const body0 = record.fingerprint.split(' ')[0]!;
     const body1 = this.fingerprint.split(' ')[0]!;
     if (body0 !== body1) {
-      throw mismatch(this.key, this.table, `its body's SHA-256 was ${body0.slice(5)}, this one's is ${body1.slice(5)}`, { mismatch: 'body' });
+      throw mismatch(this.key, this.table, `its body's SHA-256 was ${body0.slice(5)}, this one's is ${body1.slice(5)}`, {
+        mismatch: 'body',
+      });
     }
     throw mismatch(this.key, this.table, 'the same body with another format or schema override', { mismatch: 'options' });
   }
 
   private checkOperation(record: IdempotencyRecord): void {
     if (record.operation === this.operation) return;
-    throw mismatch(this.key, this.table, `it was ${ROUTES[record.operation]} (${record.operation}), this is ${ROUTES[this.operation]} (${this.operation})`,
-      { mismatch: 'operation', operation: record.operation });
+    throw mismatch(
+      this.key,
+      this.table,
+      `it was ${ROUTES[record.operation]} (${record.operation}), this is ${ROUTES[this.operation]} (${this.operation})`,
+      { mismatch: 'operation', operation: record.operation },
+    );
   }
 }

@@ -14,8 +14,16 @@ import type * as arrow from 'apache-arrow';
 import { NCFWriter } from '../format/writer.js';
 import { NCFError } from '../format/errors.js';
 import type { ColumnSchema } from '../format/schema.js';
-import { decodedBudget, fileSource, readInput, type ColumnOverride, type DecodeLimits, type Format, type SchemaOverride } from '../ingest/index.js';
-import { conflict, fromEngineError, type HttpProblem } from '../errors.js';
+import {
+  decodedBudget,
+  fileSource,
+  readInput,
+  type ColumnOverride,
+  type DecodeLimits,
+  type Format,
+  type SchemaOverride,
+} from '../ingest/index.js';
+import { conflict, fromEngineError, type HttpProblem } from '../http/errors.js';
 import type { ServiceContext } from '../context.js';
 import type { IdempotencyClaim, Operation, TableVersion } from '../../storage/types.js';
 import { newFileKey } from '../../storage/keys.js';
@@ -50,7 +58,11 @@ function tableOverride(columns: readonly ColumnSchema[], user: SchemaOverride | 
     out[c.name] = o;
   }
   if (user) {
-    for (const [k, v] of Object.entries(user)) out[k] = typeof v === 'string' ? { ...(out[k] as ColumnOverride | undefined), type: v } : { ...(out[k] as ColumnOverride | undefined), ...v };
+    for (const [k, v] of Object.entries(user))
+      out[k] =
+        typeof v === 'string'
+          ? { ...(out[k] as ColumnOverride | undefined), type: v }
+          : { ...(out[k] as ColumnOverride | undefined), ...v };
   }
   return out;
 }
@@ -85,7 +97,11 @@ async function inputColumnNames(format: Format, path: string): Promise<string[] 
 async function uploadLimits(ctx: ServiceContext, path: string): Promise<DecodeLimits> {
   const c = ctx.config;
   const { size } = await stat(path);
-  return { maxValueBytes: c.maxValueBytes, maxBatchBytes: c.maxBatchBytes, maxDecodedBytes: decodedBudget(size, c.maxDecodedBytes, c.maxDecodedRatio) };
+  return {
+    maxValueBytes: c.maxValueBytes,
+    maxBatchBytes: c.maxBatchBytes,
+    maxDecodedBytes: decodedBudget(size, c.maxDecodedBytes, c.maxDecodedRatio),
+  };
 }
 
 /** Writes and commits; returns the new version. Throws HttpProblem (or storage errors) on failure. */
@@ -100,7 +116,10 @@ export async function ingestUpload(ctx: ServiceContext, req: IngestRequest): Pro
   const pending = await registerPending(ctx, key);
   let writer: NCFWriter;
   try {
-    writer = await NCFWriter.open(await ctx.blobs.createSink(key), tableCols ? { schema: tableCols, tableName: req.table } : { tableName: req.table });
+    writer = await NCFWriter.open(
+      await ctx.blobs.createSink(key),
+      tableCols ? { schema: tableCols, tableName: req.table } : { tableName: req.table },
+    );
   } catch (e) {
     await pending.release();
     throw e;
@@ -112,7 +131,10 @@ export async function ingestUpload(ctx: ServiceContext, req: IngestRequest): Pro
     for await (const batch of batches) {
       if (tableCols && !checked) {
         checked = true;
-        const diffs = nameDifferences(tableCols, batch.schema.fields.map((f) => f.name));
+        const diffs = nameDifferences(
+          tableCols,
+          batch.schema.fields.map((f) => f.name),
+        );
         if (diffs.length > 0) throw columnConflict(req.table, diffs);
       }
       await writer.write(batch);
@@ -128,11 +150,15 @@ export async function ingestUpload(ctx: ServiceContext, req: IngestRequest): Pro
       const diffs = names ? nameDifferences(tableCols!, names) : [];
       if (diffs.length > 0) throw columnConflict(req.table, diffs);
       const col = tableCols!.find((c) => c.name === e.details.column);
-      const diff: ColumnDifference = !col ? { column: e.details.column, issue: 'extra' }
-        : /not nullable/.test(e.message) ? { column: col.name, issue: 'nullable', expected: false, actual: true }
-        : { column: col.name, issue: 'type', expected: typeLabel(col) };
-      throw conflict(`the upload does not fit table "${req.table}": ${e.message.replace(/^ncf: (schema override: )?/, '')}`,
-        { table: req.table, differences: [diff] });
+      const diff: ColumnDifference = !col
+        ? { column: e.details.column, issue: 'extra' }
+        : /not nullable/.test(e.message)
+          ? { column: col.name, issue: 'nullable', expected: false, actual: true }
+          : { column: col.name, issue: 'type', expected: typeLabel(col) };
+      throw conflict(`the upload does not fit table "${req.table}": ${e.message.replace(/^ncf: (schema override: )?/, '')}`, {
+        table: req.table,
+        differences: [diff],
+      });
     }
     if (e instanceof NCFError) throw fromEngineError(e, 'upload');
     throw e;
@@ -153,7 +179,7 @@ export async function ingestUpload(ctx: ServiceContext, req: IngestRequest): Pro
     pending.stop();
     return { version, rows: summary.rows };
   } catch (e) {
-    // The error is a 503 with Retry-After either way (src/problem.ts). An unknown outcome keeps the
+    // The error is a 503 with Retry-After either way (src/http/problem.ts). An unknown outcome keeps the
     // file: if the commit lands after all, its key is referenced and vacuum's marking (ordered with
     // commits) never dooms it; if not, vacuum removes it once it is older than the grace period.
     // Either way the registration goes: this writer will not commit again.

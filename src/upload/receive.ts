@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { unlink } from 'node:fs/promises';
 import type { FastifyRequest } from 'fastify';
 import type { Multipart } from '@fastify/multipart';
-import { badRequest, HttpProblem, payloadTooLarge, unsupportedMediaType } from '../errors.js';
+import { badRequest, HttpProblem, payloadTooLarge, unsupportedMediaType } from '../http/errors.js';
 import { NCFError } from '../format/errors.js';
 import { detectFormat, FORMATS, parseSchemaOverride, type Format, type SchemaOverride } from '../ingest/index.js';
 import { unavailableCode } from '../../storage/guard.js';
@@ -60,8 +60,10 @@ function multipartBoundary(contentType: string | undefined): string {
   const m = /;\s*boundary\s*=\s*(?:"([^"]+)"|([^;\s]+))/i.exec(contentType ?? '');
   const boundary = m?.[1] ?? m?.[2];
   if (boundary === undefined || boundary.length > 70) {
-    throw badRequest(`Content-Type "${contentType}" has ${boundary === undefined ? 'no boundary parameter' : 'a boundary longer than 70 characters'}: a multipart/form-data body needs one, e.g. multipart/form-data; boundary=X (curl -F sets it)`,
-      { header: 'Content-Type', parameter: 'boundary' });
+    throw badRequest(
+      `Content-Type "${contentType}" has ${boundary === undefined ? 'no boundary parameter' : 'a boundary longer than 70 characters'}: a multipart/form-data body needs one, e.g. multipart/form-data; boundary=X (curl -F sets it)`,
+      { header: 'Content-Type', parameter: 'boundary' },
+    );
   }
   return boundary;
 }
@@ -75,10 +77,12 @@ function multipartProblem(e: unknown, boundary: string, sawPart: boolean): unkno
   const message = typeof err.message === 'string' ? err.message : String(e);
   const extra = { header: 'Content-Type', parameter: 'boundary', boundary };
   if (/unexpected end|terminated early/i.test(message)) {
-    return badRequest(sawPart
-      ? `the multipart body ends before its closing boundary "--${boundary}--": it was cut short`
-      : `the multipart body holds no part delimited by the boundary "${boundary}" that its Content-Type names (a wrong boundary, or a body cut short)`,
-    { ...extra, reason: sawPart ? 'incomplete-body' : 'boundary-not-found' });
+    return badRequest(
+      sawPart
+        ? `the multipart body ends before its closing boundary "--${boundary}--": it was cut short`
+        : `the multipart body holds no part delimited by the boundary "${boundary}" that its Content-Type names (a wrong boundary, or a body cut short)`,
+      { ...extra, reason: sawPart ? 'incomplete-body' : 'boundary-not-found' },
+    );
   }
   if (/boundary/i.test(message)) return badRequest(`the multipart boundary "${boundary}" is not usable (${message})`, extra);
   return badRequest(`the multipart body is malformed (${message})`, extra);
@@ -97,16 +101,27 @@ function decodedRequest(req: FastifyRequest, decoder: NodeJS.ReadWriteStream, li
 }
 
 const MEDIA_TYPES = [
-  'text/csv', 'application/x-ndjson', 'application/json', 'application/vnd.apache.arrow.stream',
-  'application/vnd.apache.arrow.file', 'application/vnd.apache.parquet',
+  'text/csv',
+  'application/x-ndjson',
+  'application/json',
+  'application/vnd.apache.arrow.stream',
+  'application/vnd.apache.arrow.file',
+  'application/vnd.apache.parquet',
 ];
 
 function unknownFormat(hint: { format?: string; contentType?: string; filename?: string }): HttpProblem {
-  const accepted = { formats: FORMATS, mediaTypes: MEDIA_TYPES, extensions: ['.csv', '.tsv', '.ndjson', '.jsonl', '.json', '.arrow', '.arrows', '.parquet'] };
+  const accepted = {
+    formats: FORMATS,
+    mediaTypes: MEDIA_TYPES,
+    extensions: ['.csv', '.tsv', '.ndjson', '.jsonl', '.json', '.arrow', '.arrows', '.parquet'],
+  };
   if (hint.format) {
     return unsupportedMediaType(`format "${hint.format}" is not one of ${FORMATS.join(', ')}`, { parameter: 'format', ...accepted });
   }
-  const said = [hint.contentType ? `Content-Type "${hint.contentType}"` : 'no Content-Type', hint.filename ? `file name "${hint.filename}"` : 'no file name'];
+  const said = [
+    hint.contentType ? `Content-Type "${hint.contentType}"` : 'no Content-Type',
+    hint.filename ? `file name "${hint.filename}"` : 'no file name',
+  ];
   return unsupportedMediaType(
     `cannot tell the upload's format from ${said.join(' and ')}: pass ?format=csv|ndjson|json|arrow|parquet, a Content-Type such as text/csv, or a file name with a known extension`,
     accepted,
@@ -128,7 +143,11 @@ function dispositionFilename(header: string | undefined): string | undefined {
   if (!header) return undefined;
   const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
   if (star) {
-    try { return decodeURIComponent(star[1]!.trim()); } catch { /* fall through to the plain form */ }
+    try {
+      return decodeURIComponent(star[1]!.trim());
+    } catch {
+      /* fall through to the plain form */
+    }
   }
   const m = /filename\s*=\s*(?:"([^"]*)"|([^;\s]+))/i.exec(header);
   return m ? (m[1] ?? m[2]) : undefined;
@@ -185,8 +204,10 @@ export async function receiveUpload(req: FastifyRequest, dataDir: string, limit:
       sawPart = true;
       if (part.type === 'field') {
         if (part.valueTruncated) {
-          throw payloadTooLarge(`multipart field "${part.fieldname}" is longer than ${MULTIPART_FIELD_BYTES} bytes`,
-            { parameter: part.fieldname, limit: MULTIPART_FIELD_BYTES });
+          throw payloadTooLarge(`multipart field "${part.fieldname}" is longer than ${MULTIPART_FIELD_BYTES} bytes`, {
+            parameter: part.fieldname,
+            limit: MULTIPART_FIELD_BYTES,
+          });
         }
         if (part.fieldname === 'schema') schemaField = part.value;
         else if (part.fieldname === 'format') formatField = String(part.value);
@@ -194,10 +215,12 @@ export async function receiveUpload(req: FastifyRequest, dataDir: string, limit:
       }
       if (part.fieldname !== 'file' || received !== null) {
         part.file.resume();
-        throw badRequest(received !== null
-          ? 'the multipart body has more than one file part; send one part named "file"'
-          : `the multipart body has a file part named "${part.fieldname}"; the data goes in a part named "file" (curl -F file=@data.csv)`,
-        { parameter: 'file' });
+        throw badRequest(
+          received !== null
+            ? 'the multipart body has more than one file part; send one part named "file"'
+            : `the multipart body has a file part named "${part.fieldname}"; the data goes in a part named "file" (curl -F file=@data.csv)`,
+          { parameter: 'file' },
+        );
       }
       const hint = { format: formatParam ?? formatField, contentType: part.mimetype, filename: part.filename };
       const format = detectFormat(hint);
@@ -209,7 +232,9 @@ export async function receiveUpload(req: FastifyRequest, dataDir: string, limit:
       const { bytes } = await spool(part.file, path, limit).catch((e: unknown) => {
         // The parser gave up on the part: say what was wrong with the body, boundary and all.
         const cause = (e as { cause?: unknown }).cause;
-        throw cause instanceof Error && /unexpected end|terminated early/i.test(cause.message) ? multipartProblem(cause, boundary, true) : e;
+        throw cause instanceof Error && /unexpected end|terminated early/i.test(cause.message)
+          ? multipartProblem(cause, boundary, true)
+          : e;
       });
       received = { path, bytes, format };
       if (part.filename) received.filename = part.filename;
@@ -225,7 +250,8 @@ export async function receiveUpload(req: FastifyRequest, dataDir: string, limit:
   }
   try {
     if (schemaField !== undefined) {
-      if (schema) throw badRequest('the schema is given both as a query parameter and as a multipart field; give it once', { parameter: 'schema' });
+      if (schema)
+        throw badRequest('the schema is given both as a query parameter and as a multipart field; give it once', { parameter: 'schema' });
       schema = parseSchemaParam(schemaField, 'multipart field "schema"');
     }
   } catch (e) {

@@ -16,7 +16,7 @@ import { mkdir, open, readdir, rm, unlink, type FileHandle } from 'node:fs/promi
 import { join } from 'node:path';
 import { PassThrough, Transform, Writable, finished, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { badRequest, HttpProblem, payloadTooLarge, serviceUnavailable } from '../errors.js';
+import { badRequest, HttpProblem, payloadTooLarge, serviceUnavailable } from '../http/errors.js';
 
 export const TMP_DIR = 'tmp';
 
@@ -115,7 +115,10 @@ class FileSink extends Writable {
   bytes = 0;
   readonly released: Promise<void>;
 
-  private constructor(private readonly fh: FileHandle, private readonly path: string) {
+  private constructor(
+    private readonly fh: FileHandle,
+    private readonly path: string,
+  ) {
     super({ highWaterMark: 1 << 16 });
     this.released = new Promise((resolve) => this.once('close', () => resolve()));
   }
@@ -129,16 +132,25 @@ class FileSink extends Writable {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (e?: Error | null) => void): void {
-    this.writeAll(chunk).then(() => done(), (e: unknown) => done(spoolUnavailable('write', e)));
+    this.writeAll(chunk).then(
+      () => done(),
+      (e: unknown) => done(spoolUnavailable('write', e)),
+    );
   }
 
   override _final(done: (e?: Error | null) => void): void {
-    this.fh.sync().then(() => done(), (e: unknown) => done(spoolUnavailable('fsync', e)));
+    this.fh.sync().then(
+      () => done(),
+      (e: unknown) => done(spoolUnavailable('fsync', e)),
+    );
   }
 
   override _destroy(err: Error | null, done: (e?: Error | null) => void): void {
     // A failed close after a successful fsync loses nothing; after a failure the error already set wins.
-    this.fh.close().then(() => done(err), (e: unknown) => done(err ?? spoolUnavailable('close', e)));
+    this.fh.close().then(
+      () => done(err),
+      (e: unknown) => done(err ?? spoolUnavailable('close', e)),
+    );
   }
 
   /** write(2) may write less than asked (a disk filling up does): write the rest until done or an error. */
@@ -158,7 +170,9 @@ class FileSink extends Writable {
 function spoolUnavailable(op: string, e: unknown): HttpProblem {
   const code = (e as { code?: unknown } | null)?.code;
   const reason = typeof code === 'string' ? code : 'I/O error';
-  const p = serviceUnavailable(`the server could not store the upload in its temp folder (${op}: ${reason}); nothing was committed, retry later`);
+  const p = serviceUnavailable(
+    `the server could not store the upload in its temp folder (${op}: ${reason}); nothing was committed, retry later`,
+  );
   p.extra.reason = reason;
   p.cause = e;
   return p;
@@ -169,7 +183,9 @@ function clientGone(e: unknown): HttpProblem {
   if (e instanceof HttpProblem) return e;
   const status = (e as { statusCode?: number } | null)?.statusCode;
   if (status === 413) return payloadTooLarge(`the multipart body is over a limit (${(e as Error).message})`);
-  const p = badRequest(`the upload ended before its end (${e instanceof Error ? e.message : 'connection closed'})`, { reason: 'incomplete-body' });
+  const p = badRequest(`the upload ended before its end (${e instanceof Error ? e.message : 'connection closed'})`, {
+    reason: 'incomplete-body',
+  });
   p.cause = e;
   return p;
 }

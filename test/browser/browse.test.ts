@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type Server } from '../e2e/server.js';
+import { startServer, type Server } from '../support/server.js';
 import { launchChromium, openPage, screenshot } from './browser.js';
 
 const ORIGINS = ['SFO', 'LAX', 'JFK', 'ORD'];
@@ -50,8 +50,11 @@ async function uploadWithForm(name: string, mode: string, file: string, content:
   await page.setInputFiles('#upload input[name=file]', { name: file, mimeType: 'text/csv', buffer: Buffer.from(content) });
   await page.selectOption('#upload select[name=mode]', mode);
   await page.click('#upload button[type=submit]');
-  await page.waitForFunction(() => (globalThis as any).document.getElementById('upload-result')?.dataset.state !== undefined
-    && !(globalThis as any).document.querySelector('#upload button').disabled);
+  await page.waitForFunction(
+    () =>
+      (globalThis as any).document.getElementById('upload-result')?.dataset.state !== undefined &&
+      !(globalThis as any).document.querySelector('#upload button').disabled,
+  );
 }
 
 async function uploadState(): Promise<{ state: string; text: string }> {
@@ -99,10 +102,10 @@ async function assertGridMatchesApi(query: string): Promise<string[][]> {
 }
 
 describe('browse page', () => {
-  test('uploads through the form: create, a refused second create with the API\'s detail, append; the list follows', async () => {
+  test("uploads through the form: create, a refused second create with the API's detail, append; the list follows", async () => {
     await page.goto(`${server.url}/`);
     await page.waitForSelector('#table-list[data-state=ready]');
-    assert.match(await page.textContent('#table-list') ?? '', /No tables yet/);
+    assert.match((await page.textContent('#table-list')) ?? '', /No tables yet/);
 
     await uploadWithForm('flights', 'create', 'flights.csv', FIRST, '{"origin":{"type":"string","semanticType":"categorical"}}');
     let r = await uploadState();
@@ -122,7 +125,9 @@ describe('browse page', () => {
     r = await uploadState();
     assert.equal(r.state, 'ok', r.text);
     assert.match(r.text, /^Appended to flights: version 2, 6 rows added, 30 rows in all/);
-    await page.waitForFunction(() => (globalThis as any).document.querySelector('#tables tr[data-table=flights] [data-field=rows]')?.textContent === '30');
+    await page.waitForFunction(
+      () => (globalThis as any).document.querySelector('#tables tr[data-table=flights] [data-field=rows]')?.textContent === '30',
+    );
     const list = (await apiJson('/v1/tables')).body.tables;
     assert.equal(list.length, 1);
     assert.equal(list[0].rowCount, 30);
@@ -135,14 +140,31 @@ describe('browse page', () => {
     await page.waitForSelector('table.schema');
     const described = (await apiJson('/v1/tables/flights')).body;
     const shown = await page.$$eval('table.schema tbody tr', (trs: any[]) => trs.map((tr) => [...tr.cells].map((c: any) => c.textContent)));
-    assert.deepEqual(shown, described.columns.map((c: any) => [
-      c.name, c.type, c.semanticType ?? '—', c.nullable ? 'yes' : 'no', String(c.stats.min), String(c.stats.max), String(c.stats.nullCount),
-    ]));
-    assert.deepEqual(shown.map((row) => row[6]), ['0', '0', '3', '0'], 'three null delays among 30 rows');
-    assert.deepEqual(shown.map((row) => row[2]), ['—', 'categorical', '—', '—'], 'the semantic type given in the upload form');
+    assert.deepEqual(
+      shown,
+      described.columns.map((c: any) => [
+        c.name,
+        c.type,
+        c.semanticType ?? '—',
+        c.nullable ? 'yes' : 'no',
+        String(c.stats.min),
+        String(c.stats.max),
+        String(c.stats.nullCount),
+      ]),
+    );
+    assert.deepEqual(
+      shown.map((row) => row[6]),
+      ['0', '0', '3', '0'],
+      'three null delays among 30 rows',
+    );
+    assert.deepEqual(
+      shown.map((row) => row[2]),
+      ['—', 'categorical', '—', '—'],
+      'the semantic type given in the upload form',
+    );
   });
 
-  test('the grid: filter, projection, sort and paging through the controls match the API\'s answers', async () => {
+  test("the grid: filter, projection, sort and paging through the controls match the API's answers", async () => {
     let q = 'limit=50&offset=0';
     assert.equal((await assertGridMatchesApi(q)).length, 30);
 
@@ -230,14 +252,16 @@ describe('browse page', () => {
     assert.deepEqual(await page.$$eval('fieldset.projection input:checked', (els: any[]) => els.map((e) => e.value)), ['id', 'origin']);
   });
 
-  test('replace through the form: a new version with the file\'s rows only', async () => {
+  test("replace through the form: a new version with the file's rows only", async () => {
     await page.goto(`${server.url}/`);
     await page.waitForSelector('#table-list[data-state=ready]');
     await uploadWithForm('flights', 'replace', 'more.csv', MORE);
     const r = await uploadState();
     assert.equal(r.state, 'ok', r.text);
     assert.match(r.text, /^Replaced flights: version 3, 6 rows added, 6 rows in all/);
-    await page.waitForFunction(() => (globalThis as any).document.querySelector('#tables tr[data-table=flights] [data-field=rows]')?.textContent === '6');
+    await page.waitForFunction(
+      () => (globalThis as any).document.querySelector('#tables tr[data-table=flights] [data-field=rows]')?.textContent === '6',
+    );
     const described = (await apiJson('/v1/tables/flights')).body;
     assert.equal(described.version, 3);
     assert.equal(described.rowCount, 6);
@@ -287,7 +311,7 @@ describe('browse page with API keys', () => {
       await p.selectOption('#upload select[name=mode]', 'replace');
       await p.click('#upload button[type=submit]');
       await p.waitForSelector('#upload-result[data-state=error]');
-      assert.match(await p.textContent('#upload-result') ?? '', /^403 Forbidden: this request needs a key with the admin scope/);
+      assert.match((await p.textContent('#upload-result')) ?? '', /^403 Forbidden: this request needs a key with the admin scope/);
     } finally {
       await p.close();
     }

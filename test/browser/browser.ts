@@ -8,21 +8,29 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT } from '../e2e/server.js';
+import { ROOT } from '../support/server.js';
 
 export const CHROMIUM = process.env.NCF_CHROMIUM || '/usr/bin/chromium';
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 
 /** Flags this machine needs: no sandbox (root, containers), no GPU, nothing that calls out to the network. */
 const FLAGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
 ];
 
 export async function launchChromium(): Promise<Browser> {
-  assert.ok(existsSync(CHROMIUM),
+  assert.ok(
+    existsSync(CHROMIUM),
     `Chromium is not installed at ${CHROMIUM}: the browser tests need it. Run "bash scripts/ensure-chromium.sh" ` +
-    '(installs Debian\'s chromium package with apt; .ci/run does this) or set NCF_CHROMIUM to a Chromium binary.');
+      "(installs Debian's chromium package with apt; .ci/run does this) or set NCF_CHROMIUM to a Chromium binary.",
+  );
   // playwright-core starts it with a fresh temporary profile (its own --user-data-dir) and removes it on close.
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS, timeout: 30_000 });
 }
@@ -33,12 +41,16 @@ export async function openPage(browser: Browser): Promise<{ page: Page; errors: 
   page.setDefaultTimeout(10_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console error: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console error: ${m.text()}`);
+  });
   // Content-Security-Policy violations (blocked scripts, styles, eval, fetches) land in `errors` too,
   // named by directive, so every page test also asserts the page runs under its CSP.
   await page.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'an inline script or style'} (${e.sourceFile}:${e.lineNumber})`);
+      console.error(
+        `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'an inline script or style'} (${e.sourceFile}:${e.lineNumber})`,
+      );
     });
   });
   return { page, errors };

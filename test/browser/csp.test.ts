@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { startServer, type Server } from '../e2e/server.js';
+import { startServer, type Server } from '../support/server.js';
 import { launchChromium, openPage, screenshot } from './browser.js';
 
 let server: Server;
@@ -16,7 +16,11 @@ let browser: Browser;
 before(async () => {
   server = await startServer();
   browser = await launchChromium();
-  const r = await fetch(`${server.url}/v1/tables/flights`, { method: 'POST', body: 'origin,delay\nSFO,75\nLAX,-3\nSFO,12\n', headers: { 'content-type': 'text/csv' } });
+  const r = await fetch(`${server.url}/v1/tables/flights`, {
+    method: 'POST',
+    body: 'origin,delay\nSFO,75\nLAX,-3\nSFO,12\n',
+    headers: { 'content-type': 'text/csv' },
+  });
   assert.equal(r.status, 201, await r.text());
 });
 
@@ -26,7 +30,13 @@ after(async () => {
 });
 
 function directives(csp: string): Map<string, string[]> {
-  return new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([name, ...values]) => [name!, values]));
+  return new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((d) => d[0])
+      .map(([name, ...values]) => [name!, values]),
+  );
 }
 
 const PAGES: [string, string, string][] = [
@@ -46,7 +56,10 @@ describe('Content-Security-Policy on the pages', () => {
       assert.deepEqual(csp.get('object-src'), ["'none'"]);
       const scripts = csp.get('script-src') ?? [];
       assert.equal(scripts[0], "'self'");
-      assert.ok(scripts.slice(1).every((s) => /^'sha256-[A-Za-z0-9+/]+=*'$/.test(s)), `script-src allows only this origin and hashed inline scripts: ${scripts.join(' ')}`);
+      assert.ok(
+        scripts.slice(1).every((s) => /^'sha256-[A-Za-z0-9+/]+=*'$/.test(s)),
+        `script-src allows only this origin and hashed inline scripts: ${scripts.join(' ')}`,
+      );
       assert.ok(!(r.headers.get('content-security-policy') ?? '').includes('unsafe-eval'));
       // Inline styles only where Swagger UI injects its own <style> elements.
       assert.deepEqual(csp.get('style-src'), path === '/docs' ? ["'self'", "'unsafe-inline'"] : ["'self'"]);
@@ -73,7 +86,10 @@ describe('Content-Security-Policy on the pages', () => {
         });
         assert.deepEqual(outcome, { inline: false, evaluated: false });
         await page.waitForTimeout(200);
-        assert.ok(errors.some((e) => /CSP violation: script-src/.test(e)), `the violations were reported: ${errors.join('\n')}`);
+        assert.ok(
+          errors.some((e) => /CSP violation: script-src/.test(e)),
+          `the violations were reported: ${errors.join('\n')}`,
+        );
       } finally {
         await page.close();
       }
@@ -83,7 +99,18 @@ describe('Content-Security-Policy on the pages', () => {
 
 describe('X-Content-Type-Options', () => {
   test('nosniff on API answers, problems (401-less 404, 400 before routing) and files', async () => {
-    for (const path of ['/v1/tables', '/v1/tables/flights/rows?format=csv', '/v1/tables/flights/rows?format=ndjson', '/v1/tables/nope', '/nothing', '/v1/tables/%ZZ', '/healthz', '/metrics', '/openapi.json', '/web/app.js']) {
+    for (const path of [
+      '/v1/tables',
+      '/v1/tables/flights/rows?format=csv',
+      '/v1/tables/flights/rows?format=ndjson',
+      '/v1/tables/nope',
+      '/nothing',
+      '/v1/tables/%ZZ',
+      '/healthz',
+      '/metrics',
+      '/openapi.json',
+      '/web/app.js',
+    ]) {
       const r = await fetch(`${server.url}${path}`);
       await r.arrayBuffer();
       assert.equal(r.headers.get('x-content-type-options'), 'nosniff', `${path} (${r.status})`);

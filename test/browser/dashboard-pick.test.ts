@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type Server } from '../e2e/server.js';
+import { startServer, type Server } from '../support/server.js';
 import { launchChromium, openPage, screenshot } from './browser.js';
 
 let server: Server;
@@ -34,7 +34,7 @@ async function settled(): Promise<string> {
 
 async function assertEmptyState(shot: string): Promise<void> {
   assert.equal(await settled(), 'empty', `the dashboard: ${await page.textContent('#error')}`);
-  const text = await page.textContent('#empty') ?? '';
+  const text = (await page.textContent('#empty')) ?? '';
   assert.match(text, /No tables yet/);
   assert.match(text, new RegExp(`curl -F file=@flights\\.csv ${server.url.replace(/[.]/g, '\\.')}/v1/tables/flights`));
   assert.equal(await page.textContent('#error'), '');
@@ -63,7 +63,10 @@ test('no tables: an empty state with the upload command; a table: charted from i
     const ds = rows.filter((r) => r.carrier === c).map((r) => r.dist);
     return { label: `${c} (${ds.length})`, avg: ds.reduce((a, b) => a + b, 0) / ds.length };
   });
-  assert.deepEqual(chart.labels, want.map((w) => w.label));
+  assert.deepEqual(
+    chart.labels,
+    want.map((w) => w.label),
+  );
   chart.data.forEach((v: number, i: number) => assert.ok(Math.abs(v - want[i]!.avg) < 1e-9, `${chart.labels[i]}: ${v}`));
   assert.equal(chart.label, 'average dist');
   // The pickers offer the API's tables and columns.

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { ROOT, startServer, type Server } from '../e2e/server.js';
+import { ROOT, startServer, type Server } from '../support/server.js';
 import { launchChromium, openPage, screenshot } from './browser.js';
 
 const ORIGINS = ['SFO', 'LAX', 'JFK', 'ORD'];
@@ -42,10 +42,15 @@ test('the dashboard example draws the aggregate it fetched as Arrow', async () =
     return { origin, n: ids.length, avg: delays.reduce((a, b) => a + b, 0) / delays.length };
   });
   const answer = await fetch(`${server.url}/v1/tables/flights/rows?${QUERY}`);
-  const body = await answer.json() as { rows: { origin: string; n: number; avg: number }[] };
+  const body = (await answer.json()) as { rows: { origin: string; n: number; avg: number }[] };
   assert.equal(answer.status, 200, JSON.stringify(body));
-  assert.deepEqual(body.rows.map((r) => [r.origin, Number(r.n)]), expected.map((e) => [e.origin, e.n]));
-  body.rows.forEach((r, i) => assert.ok(Math.abs(r.avg - expected[i]!.avg) < 1e-9, `average delay of ${r.origin}: ${r.avg} vs ${expected[i]!.avg}`));
+  assert.deepEqual(
+    body.rows.map((r) => [r.origin, Number(r.n)]),
+    expected.map((e) => [e.origin, e.n]),
+  );
+  body.rows.forEach((r, i) =>
+    assert.ok(Math.abs(r.avg - expected[i]!.avg) < 1e-9, `average delay of ${r.origin}: ${r.avg} vs ${expected[i]!.avg}`),
+  );
 
   const { page, errors } = await openPage(browser);
   try {
@@ -60,8 +65,14 @@ test('the dashboard example draws the aggregate it fetched as Arrow', async () =
       return { type: c.config.type, labels: c.data.labels, data: c.data.datasets[0].data };
     });
     assert.equal(chart.type, 'bar');
-    assert.deepEqual(chart.labels, body.rows.map((r) => `${r.origin} (${r.n})`));
-    assert.deepEqual(chart.data, body.rows.map((r) => r.avg));
+    assert.deepEqual(
+      chart.labels,
+      body.rows.map((r) => `${r.origin} (${r.n})`),
+    );
+    assert.deepEqual(
+      chart.data,
+      body.rows.map((r) => r.avg),
+    );
 
     // The canvas holds a drawing: a good share of its pixels are painted, in more than one colour.
     const painted = await page.evaluate(() => {
@@ -70,7 +81,10 @@ test('the dashboard example draws the aggregate it fetched as Arrow', async () =
       const colours = new Set<number>();
       let n = 0;
       for (let i = 0; i < data.length; i += 4) {
-        if (data[i + 3] > 0) { n++; colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]); }
+        if (data[i + 3] > 0) {
+          n++;
+          colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+        }
       }
       return { share: n / (data.length / 4), colours: colours.size };
     });
@@ -88,7 +102,7 @@ test("the README's dashboard snippet runs as printed and draws the same aggregat
   const snippet = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]!).find((b) => b.includes('new Chart('));
   assert.ok(snippet, 'README.md has a ```js block that draws a Chart');
   const answer = await fetch(`${server.url}/v1/tables/flights/rows?select=origin,n:count(),avg:delay.avg()&order=origin`);
-  const body = await answer.json() as { rows: { origin: string; avg: number }[] };
+  const body = (await answer.json()) as { rows: { origin: string; avg: number }[] };
   assert.equal(answer.status, 200, JSON.stringify(body));
 
   const { page, errors } = await openPage(browser);
@@ -96,14 +110,22 @@ test("the README's dashboard snippet runs as printed and draws the same aggregat
     // A page on the server's origin (the browse page: it names its icon, so no /favicon.ico 404), so
     // the snippet's relative URL reaches the API; its content is then replaced by a bare canvas.
     await page.goto(`${server.url}/`);
-    await page.setContent('<canvas id="chart"></canvas><script src="/vendor/apache-arrow.js"></script><script src="/vendor/chart.js"></script>');
+    await page.setContent(
+      '<canvas id="chart"></canvas><script src="/vendor/apache-arrow.js"></script><script src="/vendor/chart.js"></script>',
+    );
     await page.evaluate(`(async () => {\n${snippet}\n})()`);
     const chart = await page.evaluate(() => {
       const c = (globalThis as any).Chart.getChart('chart');
       return { labels: c.data.labels, data: c.data.datasets[0].data };
     });
-    assert.deepEqual(chart.labels, body.rows.map((r) => r.origin));
-    assert.deepEqual(chart.data, body.rows.map((r) => r.avg));
+    assert.deepEqual(
+      chart.labels,
+      body.rows.map((r) => r.origin),
+    );
+    assert.deepEqual(
+      chart.data,
+      body.rows.map((r) => r.avg),
+    );
     assert.deepEqual(errors, []);
   } finally {
     await page.close();

@@ -8,12 +8,18 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type Server } from '../e2e/server.js';
+import { startServer, type Server } from '../support/server.js';
 import { launchChromium, openPage, screenshot } from './browser.js';
 
 const ORIGINS = ['SFO', 'LAX', 'JFK', 'ORD', 'BOS'];
 const N = 180;
-interface Row { id: number; origin: string; delay: number | null; day: string; note: string }
+interface Row {
+  id: number;
+  origin: string;
+  delay: number | null;
+  day: string;
+  note: string;
+}
 const ROWS: Row[] = Array.from({ length: N }, (_, i) => ({
   id: i,
   // Unequal shares, so the top values have a definite order.
@@ -52,7 +58,11 @@ async function gridReady(): Promise<{ query: string; total: string | undefined; 
     const g = (globalThis as any).document.getElementById('grid');
     return g !== null && g.dataset.state === 'ready';
   });
-  return page.$eval('#grid', (g: any) => ({ query: g.dataset.query, total: g.dataset.total, range: g.querySelector('#row-range').textContent }));
+  return page.$eval('#grid', (g: any) => ({
+    query: g.dataset.query,
+    total: g.dataset.total,
+    range: g.querySelector('#row-range').textContent,
+  }));
 }
 
 async function facetReady(column: string): Promise<void> {
@@ -62,7 +72,9 @@ async function facetReady(column: string): Promise<void> {
 /** The top values a facet shows: [value, count]. */
 async function topValues(column: string): Promise<Array<[string, number]>> {
   await facetReady(column);
-  return page.$$eval(`.facet[data-column="${column}"] button.facet-value`, (bs: any[]) => bs.map((b) => [b.dataset.value, Number(b.dataset.count)]));
+  return page.$$eval(`.facet[data-column="${column}"] button.facet-value`, (bs: any[]) =>
+    bs.map((b) => [b.dataset.value, Number(b.dataset.count)]),
+  );
 }
 
 test('facets show the columns, clicking one filters the grid, the URL and "Rows 1–50 of N"', async () => {
@@ -72,15 +84,20 @@ test('facets show the columns, clicking one filters the grid, the URL and "Rows 
   assert.equal(g.total, String(N));
 
   // Top values of origin, most frequent first, with counts from the formula.
-  const want = ORIGINS.map((o) => [o, ROWS.filter((r) => r.origin === o).length] as [string, number])
-    .sort((a, b) => b[1] - a[1]);
+  const want = ORIGINS.map((o) => [o, ROWS.filter((r) => r.origin === o).length] as [string, number]).sort((a, b) => b[1] - a[1]);
   assert.deepEqual(await topValues('origin'), want);
   // A histogram for the numbers and dates: its bars add up to the non-null values.
   for (const column of ['delay', 'day'] as const) {
     await facetReady(column);
-    const counts = await page.$$eval(`.facet[data-column=${column}] svg.histogram .bin`, (bs: any[]) => bs.map((b) => Number(b.dataset.count)));
+    const counts = await page.$$eval(`.facet[data-column=${column}] svg.histogram .bin`, (bs: any[]) =>
+      bs.map((b) => Number(b.dataset.count)),
+    );
     assert.ok(counts.length > 1, `${column}: ${counts.length} bins`);
-    assert.equal(counts.reduce((a, b) => a + b, 0), ROWS.filter((r) => r[column] !== null).length, column);
+    assert.equal(
+      counts.reduce((a, b) => a + b, 0),
+      ROWS.filter((r) => r[column] !== null).length,
+      column,
+    );
   }
   await screenshot(page, 'facets');
 
@@ -97,7 +114,9 @@ test('facets show the columns, clicking one filters the grid, the URL and "Rows 
 
   // Click a delay bar: two bounds join the filter; the count is the rows between them.
   await page.waitForSelector('#facets[data-filters="origin=eq.LAX"] .facet[data-column=delay][data-state=ready]');
-  const bins = await page.$$eval('.facet[data-column=delay] svg.histogram .bin', (bs: any[]) => bs.map((b) => ({ lower: b.dataset.lower, count: Number(b.dataset.count) })));
+  const bins = await page.$$eval('.facet[data-column=delay] svg.histogram .bin', (bs: any[]) =>
+    bs.map((b) => ({ lower: b.dataset.lower, count: Number(b.dataset.count) })),
+  );
   const k = bins.findIndex((b, i) => b.count > 0 && i < bins.length - 1);
   assert.ok(k >= 0);
   await page.click(`.facet[data-column=delay] svg.histogram .bin:nth-of-type(${k + 1})`);
@@ -122,7 +141,10 @@ test('long and wide tables: sticky header, cut cells with the full value in thei
   const th = await page.$eval('#grid table.grid th', (el: any) => getComputedStyle(el).position);
   assert.equal(th, 'sticky');
   const long = ROWS.find((r) => r.note.length > 40)!;
-  const cell = await page.$eval(`#grid table.grid td[title="${long.note}"]`, (td: any) => ({ text: td.textContent, cut: td.scrollWidth > td.clientWidth }));
+  const cell = await page.$eval(`#grid table.grid td[title="${long.note}"]`, (td: any) => ({
+    text: td.textContent,
+    cut: td.scrollWidth > td.clientWidth,
+  }));
   assert.equal(cell.text, long.note);
   assert.ok(cell.cut, 'the long cell is cut (ellipsis)');
   // The grid scrolls inside its box: the header stays at the top of the box when scrolled.
@@ -144,12 +166,19 @@ test('long and wide tables: sticky header, cut cells with the full value in thei
 
 test('with many tables the table list scrolls and the upload form stays in reach', async () => {
   for (let i = 0; i < 40; i++) {
-    const r = await fetch(`${server.url}/v1/tables/t${String(i).padStart(2, '0')}`, { method: 'POST', body: 'a\n1\n', headers: { 'content-type': 'text/csv' } });
+    const r = await fetch(`${server.url}/v1/tables/t${String(i).padStart(2, '0')}`, {
+      method: 'POST',
+      body: 'a\n1\n',
+      headers: { 'content-type': 'text/csv' },
+    });
     assert.equal(r.status, 201);
   }
   await page.goto(`${server.url}/`);
   await page.waitForSelector('#table-list[data-state=ready]');
-  const list = await page.$eval('#table-list', (el: any) => ({ scrolls: el.scrollHeight > el.clientHeight, rows: el.querySelectorAll('tbody tr').length }));
+  const list = await page.$eval('#table-list', (el: any) => ({
+    scrolls: el.scrollHeight > el.clientHeight,
+    rows: el.querySelectorAll('tbody tr').length,
+  }));
   assert.equal(list.rows, 41);
   assert.ok(list.scrolls, 'the list scrolls in its box');
   // Without scrolling the page, the form starts within the first screen.

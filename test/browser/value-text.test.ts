@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type Server } from '../e2e/server.js';
+import { startServer, type Server } from '../support/server.js';
 import { COLUMNS, valueTextTable } from '../e2e/value-text-data.js';
 import { launchChromium, openPage, screenshot } from './browser.js';
 
@@ -18,7 +18,11 @@ const { ipc, expected } = valueTextTable();
 
 before(async () => {
   server = await startServer();
-  const r = await fetch(`${server.url}/v1/tables/times`, { method: 'POST', body: ipc, headers: { 'Content-Type': 'application/vnd.apache.arrow.stream' } });
+  const r = await fetch(`${server.url}/v1/tables/times`, {
+    method: 'POST',
+    body: ipc,
+    headers: { 'Content-Type': 'application/vnd.apache.arrow.stream' },
+  });
   assert.equal(r.status, 201, await r.text());
   browser = await launchChromium();
   ({ page, errors } = await openPage(browser));
@@ -34,14 +38,24 @@ test('the grid shows every digit of the stored unit, and Z only for zoned column
   await page.waitForSelector('#grid[data-state=ready]', { timeout: 30_000 });
   const grid = await page.$eval('#grid table.grid', (t: any) => ({
     head: [...t.querySelectorAll('thead th')].map((th: any) => th.dataset.column),
-    rows: [...t.querySelectorAll('tbody tr')].map((tr: any) => [...tr.querySelectorAll('td')].map((td: any) => (td.classList.contains('null') ? null : td.textContent))),
+    rows: [...t.querySelectorAll('tbody tr')].map((tr: any) =>
+      [...tr.querySelectorAll('td')].map((td: any) => (td.classList.contains('null') ? null : td.textContent)),
+    ),
   }));
   await screenshot(page, 'value-text-grid');
   assert.deepEqual(grid.head, COLUMNS);
   const json = (await (await fetch(`${server.url}/v1/tables/times/rows`)).json()).rows;
   COLUMNS.forEach((c, k) => {
-    assert.deepEqual(grid.rows.map((r) => r[k]), expected[c], `grid ${c}`);
-    assert.deepEqual(grid.rows.map((r) => r[k]), json.map((r: any) => r[c]), `grid ${c} as the JSON answer`);
+    assert.deepEqual(
+      grid.rows.map((r) => r[k]),
+      expected[c],
+      `grid ${c}`,
+    );
+    assert.deepEqual(
+      grid.rows.map((r) => r[k]),
+      json.map((r: any) => r[c]),
+      `grid ${c} as the JSON answer`,
+    );
   });
   // The row the issue is about: nanoseconds past the millisecond are on the page.
   assert.equal(grid.rows[1]![COLUMNS.indexOf('ns_local')], '2024-02-29T23:59:59.123456789');

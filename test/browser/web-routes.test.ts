@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { api, assertProblem, req, ROOT, startServer, type Server } from '../e2e/server.js';
+import { api, assertProblem, req, ROOT, startServer, type Server } from '../support/server.js';
 
 let server: Server;
 
@@ -38,7 +38,7 @@ describe('page routes', () => {
     assert.equal((await req(server, 'GET', '/v1/tables')).status, 401);
   });
 
-  test('vendor bundles are the installed packages\' UMD files, cached for a day', async () => {
+  test("vendor bundles are the installed packages' UMD files, cached for a day", async () => {
     const bundles: [string, string][] = [
       ['/vendor/apache-arrow.js', 'node_modules/apache-arrow/Arrow.es2015.min.js'],
       ['/vendor/chart.js', 'node_modules/chart.js/dist/chart.umd.min.js'],
@@ -68,9 +68,17 @@ describe('page routes', () => {
   });
 
   test('unknown files are 404 problems, and no name reaches outside web/', async () => {
-    for (const path of ['/web/nope.js', '/web/index.html', '/web/..%2Fpackage.json', '/web/%2E%2E%2Fopenapi.yaml', '/web/.hidden.js', '/vendor/Arrow.js', '/vendor/..%2F..%2Fpackage.json']) {
+    for (const path of [
+      '/web/nope.js',
+      '/web/index.html',
+      '/web/..%2Fpackage.json',
+      '/web/%2E%2E%2Fopenapi.yaml',
+      '/web/.hidden.js',
+      '/vendor/Arrow.js',
+      '/vendor/..%2F..%2Fpackage.json',
+    ]) {
       const r = await req(server, 'GET', path);
-      const body = await r.json() as { detail: string };
+      const body = (await r.json()) as { detail: string };
       assertProblem({ status: r.status, headers: r.headers }, 404, body);
       assert.match(body.detail, /^no (web asset|vendor bundle) /, path);
     }

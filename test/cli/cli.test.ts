@@ -27,7 +27,7 @@ async function ncf(args: string[]): Promise<{ code: number; stdout: string; stde
 function csvFixture(n: number): string {
   const lines = ['id,first name,zip,delay,price,flag,day,note'];
   for (let i = 0; i < n; i++) {
-    const delay = i % 11 === 0 ? '' : String((i * 37) % 200 - 30);
+    const delay = i % 11 === 0 ? '' : String(((i * 37) % 200) - 30);
     const zip = String((i * 7) % 100000).padStart(5, '0');
     const note = i % 5 === 0 ? '"has, comma"' : i % 7 === 0 ? '' : `note ${i % 3}`;
     const day = `2024-0${1 + (i % 9)}-${String(1 + (i % 28)).padStart(2, '0')}`;
@@ -62,20 +62,42 @@ test('convert a CSV, inspect it, and cat with filters: the rows match DuckDB on 
     const inspect = JSON.parse((await ncf(['inspect', out, '--json'])).stdout);
     const types = Object.fromEntries(inspect.columns.map((c: any) => [c.name, c.type]));
     assert.deepEqual(types, {
-      id: 'int32', 'first name': 'string', zip: 'string', delay: 'int32', price: 'float64', flag: 'bool', day: 'date', note: 'string',
+      id: 'int32',
+      'first name': 'string',
+      zip: 'string',
+      delay: 'int32',
+      price: 'float64',
+      flag: 'bool',
+      day: 'date',
+      note: 'string',
     });
     assert.equal(inspect.rows, 5000);
     assert.equal(inspect.columns.find((c: any) => c.name === 'delay').nulls, Math.ceil(5000 / 11));
     const text = (await ncf(['inspect', out])).stdout;
     assert.match(text, /row group 4: 1000 rows/);
 
-    const cat = await ncf(['cat', out, '--columns', 'id,zip,delay,note', '--where', 'delay=gt.150', '--where', 'zip=like.0*', '--format', 'ndjson']);
+    const cat = await ncf([
+      'cat',
+      out,
+      '--columns',
+      'id,zip,delay,note',
+      '--where',
+      'delay=gt.150',
+      '--where',
+      'zip=like.0*',
+      '--format',
+      'ndjson',
+    ]);
     assert.equal(cat.code, 0, cat.stderr);
-    const rows = cat.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const rows = cat.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
 
     const db = await (await DuckDBInstance.create()).connect();
     const reader = await db.runAndReadAll(
-      `SELECT id, zip, delay, note FROM read_csv('${csv}', header=true, types={'zip':'VARCHAR','note':'VARCHAR'}) WHERE delay > 150 AND zip LIKE '0%' ORDER BY id`);
+      `SELECT id, zip, delay, note FROM read_csv('${csv}', header=true, types={'zip':'VARCHAR','note':'VARCHAR'}) WHERE delay > 150 AND zip LIKE '0%' ORDER BY id`,
+    );
     const expected = reader.getRowObjectsJson().map((r: any) => ({ id: Number(r.id), zip: r.zip, delay: Number(r.delay), note: r.note }));
     assert.ok(expected.length > 10);
     assert.deepEqual(rows, expected);
@@ -90,7 +112,18 @@ test('convert a CSV, inspect it, and cat with filters: the rows match DuckDB on 
     assert.equal(t.getChild('first name')!.get(3), 'name 3');
 
     const json = JSON.parse((await ncf(['cat', out, '--where', 'id=in.(1,2)', '--columns', 'id,day', '--format', 'json'])).stdout);
-    assert.deepEqual(json, { columns: [{ name: 'id', type: 'int32' }, { name: 'day', type: 'date' }], rows: [{ id: 1, day: '2024-02-02' }, { id: 2, day: '2024-03-03' }], rowCount: 2, next: null });
+    assert.deepEqual(json, {
+      columns: [
+        { name: 'id', type: 'int32' },
+        { name: 'day', type: 'date' },
+      ],
+      rows: [
+        { id: 1, day: '2024-02-02' },
+        { id: 2, day: '2024-03-03' },
+      ],
+      rowCount: 2,
+      next: null,
+    });
   });
 });
 
@@ -140,12 +173,18 @@ test('convert from Parquet (written by DuckDB) and Arrow IPC keeps every value',
   await withTempDir(async (dir) => {
     const pq = join(dir, 'in.parquet');
     const db = await (await DuckDBInstance.create()).connect();
-    await db.run(`COPY (SELECT i::INTEGER AS id, 'v' || (i % 10) AS s, CASE WHEN i % 4 = 0 THEN NULL ELSE i / 8 END AS x FROM range(2000) t(i)) TO '${pq}' (FORMAT parquet)`);
+    await db.run(
+      `COPY (SELECT i::INTEGER AS id, 'v' || (i % 10) AS s, CASE WHEN i % 4 = 0 THEN NULL ELSE i / 8 END AS x FROM range(2000) t(i)) TO '${pq}' (FORMAT parquet)`,
+    );
     const out = join(dir, 'from-parquet.ncf');
     const conv = await ncf(['convert', pq, out]);
     assert.equal(conv.code, 0, conv.stderr);
-    const rows = (await ncf(['cat', out, '--where', 'id=gte.1996'])).stdout.trim().split('\n').map((l) => JSON.parse(l));
-    const expected = (await db.runAndReadAll(`SELECT * FROM '${pq}' WHERE id >= 1996 ORDER BY id`)).getRowObjectsJson()
+    const rows = (await ncf(['cat', out, '--where', 'id=gte.1996'])).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const expected = (await db.runAndReadAll(`SELECT * FROM '${pq}' WHERE id >= 1996 ORDER BY id`))
+      .getRowObjectsJson()
       .map((r: any) => ({ id: Number(r.id), s: r.s, x: r.x === null ? null : Number(r.x) }));
     assert.deepEqual(rows, expected);
     db.closeSync();

@@ -10,25 +10,47 @@ import { cp, mkdtemp, readFile, rm, stat, symlink, utimes, appendFile } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT } from '../e2e/server.js';
+import { ROOT } from '../support/server.js';
 
 /** Runs `npm start`'s script in `dir` until the service answers /healthz, then stops it; returns its stderr+stdout. */
 async function startOnce(dir: string, dataDir: string): Promise<string> {
   const proc = spawn(process.execPath, [join(dir, 'scripts/start.mjs')], {
     cwd: dir,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NCF_DATA_DIR: dataDir, NCF_API_KEYS: '', NCF_API_KEYS_FILE: '', NCF_AUTH: '', NCF_START_BUILD: '' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      NCF_DATA_DIR: dataDir,
+      NCF_API_KEYS: '',
+      NCF_API_KEYS_FILE: '',
+      NCF_AUTH: '',
+      NCF_START_BUILD: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  proc.stdout.setEncoding('utf8').on('data', (s: string) => { out += s; });
-  proc.stderr.setEncoding('utf8').on('data', (s: string) => { out += s; });
+  proc.stdout.setEncoding('utf8').on('data', (s: string) => {
+    out += s;
+  });
+  proc.stderr.setEncoding('utf8').on('data', (s: string) => {
+    out += s;
+  });
   const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
   try {
     const url = await new Promise<string>((res, rej) => {
       const timer = setTimeout(() => rej(new Error(`no "listening on" within 90 s:\n${out}`)), 90_000);
-      const check = () => { const m = /listening on (http:\/\/[^\s"]+)/.exec(out); if (m) { clearTimeout(timer); res(m[1]!); } };
+      const check = () => {
+        const m = /listening on (http:\/\/[^\s"]+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          res(m[1]!);
+        }
+      };
       proc.stdout.on('data', check);
-      void exited.then((code) => { clearTimeout(timer); rej(new Error(`exited with ${code} before listening:\n${out}`)); });
+      void exited.then((code) => {
+        clearTimeout(timer);
+        rej(new Error(`exited with ${code} before listening:\n${out}`));
+      });
     });
     const r = await fetch(`${url}/healthz`);
     assert.equal(r.status, 200);
@@ -77,7 +99,7 @@ test('npm start builds when no build or a changed source, and only then', { time
     assert.ok((await readFile(built, 'utf8')).includes(marker), 'the rebuilt output holds the edit');
 
     // A new file under routes/ counts as a change too.
-    await cp(join(dir, 'src/table-name.ts'), join(dir, 'routes/extra-input.ts'));
+    await cp(join(dir, 'src/tables/table-name.ts'), join(dir, 'routes/extra-input.ts'));
     out = await startOnce(dir, dataDir);
     assert.match(out, BUILDING, out);
     out = await startOnce(dir, dataDir);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { NCFClient, NCFRequestError, NCFUsageError } from 'ncf/client';
-import { startServer, type Server } from '../e2e/server.js';
+import { startServer, type Server } from '../support/server.js';
 
 let server: Server;
 let client: NCFClient;
@@ -31,25 +31,30 @@ after(async () => {
 /** `call` rejects (or throws) with an NCFUsageError whose message starts `method: argument` and sends nothing. */
 async function refused(method: string, argument: string, call: () => unknown): Promise<void> {
   const before = sent.length;
-  await assert.rejects(async () => {
-    const r = call();
-    // scan() is an async generator: its checks run on the first next().
-    if (r !== null && typeof r === 'object' && Symbol.asyncIterator in r) {
-      for await (const _ of r as AsyncIterable<unknown>) { /* never reached */ }
-    } else await r;
-  }, (e: unknown) => {
-    assert.ok(e instanceof NCFUsageError, `${method}: expected NCFUsageError, got ${String(e)}`);
-    const prefix = `${method}: ${argument}`;
-    assert.ok(e.message.startsWith(prefix), `"${e.message}" should start with "${prefix}"`);
-    return true;
-  });
+  await assert.rejects(
+    async () => {
+      const r = call();
+      // scan() is an async generator: its checks run on the first next().
+      if (r !== null && typeof r === 'object' && Symbol.asyncIterator in r) {
+        for await (const _ of r as AsyncIterable<unknown>) {
+          /* never reached */
+        }
+      } else await r;
+    },
+    (e: unknown) => {
+      assert.ok(e instanceof NCFUsageError, `${method}: expected NCFUsageError, got ${String(e)}`);
+      const prefix = `${method}: ${argument}`;
+      assert.ok(e.message.startsWith(prefix), `"${e.message}" should start with "${prefix}"`);
+      return true;
+    },
+  );
   assert.deepEqual(sent.slice(before), [], `${method} sent a request despite a bad ${argument}`);
 }
 
 const BAD_NAMES: unknown[] = [undefined, null, '', ' ', 'a/b', '../t', '1abc', 'a-b', 'é', 'x'.repeat(129), 42, {}, ['t']];
 const data = 'a,b\n3,z\n';
 
-describe('table names, as the server\'s rule has them, before any request', () => {
+describe("table names, as the server's rule has them, before any request", () => {
   const calls: Record<string, (name: unknown) => unknown> = {
     describe: (n) => client.describe(n as string),
     delete: (n) => client.delete(n as string),
@@ -103,7 +108,8 @@ describe('options and required arguments of each method', () => {
       await refused(method, 'options', () => call(data, 'csv'));
       await refused(method, 'schema', () => call(data, { format: 'csv', schema: '{"a":"string"}' }));
       await refused(method, 'schema', () => call(data, { format: 'csv', schema: ['a'] }));
-      for (const k of ['', 'x'.repeat(256), 'é', 7]) await refused(method, 'idempotencyKey', () => call(data, { format: 'csv', idempotencyKey: k }));
+      for (const k of ['', 'x'.repeat(256), 'é', 7])
+        await refused(method, 'idempotencyKey', () => call(data, { format: 'csv', idempotencyKey: k }));
       for (const r of [-1, 1.5, '2']) await refused(method, 'retries', () => call(data, { format: 'csv', retries: r }));
       await refused(method, 'signal', () => call(data, { format: 'csv', signal: true }));
     });
@@ -111,9 +117,8 @@ describe('options and required arguments of each method', () => {
 
   for (const method of ['query', 'scan', 'download'] as const) {
     test(method, async () => {
-      const call = (o: Record<string, unknown>) => method === 'download'
-        ? client.download('t', { format: 'csv', ...o } as never)
-        : client[method]('t', o as never);
+      const call = (o: Record<string, unknown>) =>
+        method === 'download' ? client.download('t', { format: 'csv', ...o } as never) : client[method]('t', o as never);
       if (method !== 'download') await refused(method, 'options', () => client[method]('t', 'a' as never));
       await refused(method, 'select', () => call({ select: 5 }));
       await refused(method, 'select[1]', () => call({ select: ['a', 5] }));
@@ -122,7 +127,14 @@ describe('options and required arguments of each method', () => {
       await refused(method, 'order[0].column', () => call({ order: [{ desc: true }] }));
       await refused(method, 'order[0].desc', () => call({ order: [{ column: 'a', desc: 'yes' }] }));
       await refused(method, 'order[0].nulls', () => call({ order: [{ column: 'a', nulls: 'top' }] }));
-      for (const [arg, bad] of [['limit', -1], ['limit', 1.5], ['limit', '10'], ['limit', 1e13], ['offset', -5], ['offset', '0']] as const) {
+      for (const [arg, bad] of [
+        ['limit', -1],
+        ['limit', 1.5],
+        ['limit', '10'],
+        ['limit', 1e13],
+        ['offset', -5],
+        ['offset', '0'],
+      ] as const) {
         await refused(method, arg, () => call({ [arg]: bad }));
       }
       await refused(method, 'version', () => call({ version: 0 }));
@@ -137,22 +149,39 @@ describe('options and required arguments of each method', () => {
   });
 
   test('the constructor checks apiKey and headers', () => {
-    assert.throws(() => new NCFClient({ baseUrl: server.url, apiKey: 42 as never }), (e: unknown) => e instanceof NCFUsageError && /^apiKey: /.test(e.message));
-    assert.throws(() => new NCFClient({ baseUrl: server.url, headers: { 'x-n': 1 } as never }), (e: unknown) => e instanceof NCFUsageError && /^headers: /.test(e.message));
+    assert.throws(
+      () => new NCFClient({ baseUrl: server.url, apiKey: 42 as never }),
+      (e: unknown) => e instanceof NCFUsageError && /^apiKey: /.test(e.message),
+    );
+    assert.throws(
+      () => new NCFClient({ baseUrl: server.url, headers: { 'x-n': 1 } as never }),
+      (e: unknown) => e instanceof NCFUsageError && /^headers: /.test(e.message),
+    );
   });
 });
 
 test('right arguments reach the server (the counter counts), each method once', async () => {
   sent.length = 0;
   const ac = new AbortController();
-  assert.deepEqual((await client.list({ signal: ac.signal })).map((t) => t.name), ['t']);
+  assert.deepEqual(
+    (await client.list({ signal: ac.signal })).map((t) => t.name),
+    ['t'],
+  );
   assert.equal((await client.describe('t', { version: 1 })).name, 't');
   await client.append('t', data, { format: 'csv', idempotencyKey: 'k-1', retries: 1, schema: { b: 'string' } });
-  assert.equal((await client.query('t', { select: ['a'], order: [{ column: 'a', desc: true, nulls: 'last' }], limit: 2, offset: 0 })).numRows, 2);
+  assert.equal(
+    (await client.query('t', { select: ['a'], order: [{ column: 'a', desc: true, nulls: 'last' }], limit: 2, offset: 0 })).numRows,
+    2,
+  );
   let n = 0;
   for await (const b of client.scan('t', { where: { a: 'gt.1' }, version: 2 })) n += b.numRows;
   assert.equal(n, 2);
-  assert.deepEqual((await (await client.download('t', { format: 'csv', select: 'a', order: 'a' })).text()).trim().split(/\r?\n/), ['a', '1', '2', '3']);
+  assert.deepEqual((await (await client.download('t', { format: 'csv', select: 'a', order: 'a' })).text()).trim().split(/\r?\n/), [
+    'a',
+    '1',
+    '2',
+    '3',
+  ]);
   await client.delete('t');
   assert.equal(sent.length, 7, sent.join('\n'));
 });

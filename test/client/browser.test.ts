@@ -12,7 +12,7 @@ import { extname, join, normalize } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchChromium, openPage } from '../browser/browser.js';
-import { ROOT, startServer, type Server } from '../e2e/server.js';
+import { ROOT, startServer, type Server } from '../support/server.js';
 
 const IMPORTS = {
   'ncf/client': '/dist/src/client/index.js',
@@ -35,9 +35,15 @@ let browser: Browser;
 function servePages(): Promise<HttpServer> {
   const s = createServer((req, res) => {
     const path = decodeURIComponent((req.url ?? '/').split('?', 1)[0]!);
-    if (path === '/') { res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE); return; }
+    if (path === '/') {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+      return;
+    }
     const file = normalize(join(ROOT, path));
-    if (!(file.startsWith(join(ROOT, 'dist') + '/') || file.startsWith(join(ROOT, 'node_modules') + '/'))) { res.writeHead(404).end(); return; }
+    if (!(file.startsWith(join(ROOT, 'dist') + '/') || file.startsWith(join(ROOT, 'node_modules') + '/'))) {
+      res.writeHead(404).end();
+      return;
+    }
     readFile(file).then(
       (b) => res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(b),
       () => res.writeHead(404).end(),
@@ -76,26 +82,39 @@ test('from an allowed origin: upload, query, scan, download and typed errors in 
     await ncf.append('flights', new Blob(['{"origin":"ORD","delay":12}\n'], { type: 'application/x-ndjson' }));
     const late = await ncf.query('flights', { select: ['origin', 'delay'], where: { delay: 'gt.60' }, order: 'delay.desc' });
     const tree = await ncf.query('flights', { select: ['origin'], where: { column: 'delay', op: 'lt', value: 0 } });
-    let batches = 0, rows = 0;
-    for await (const b of ncf.scan('flights')) { batches++; rows += b.numRows; }
+    let batches = 0,
+      rows = 0;
+    for await (const b of ncf.scan('flights')) {
+      batches++;
+      rows += b.numRows;
+    }
     const pq = await ncf.download('flights', { format: 'parquet' });
     const bytes = new Uint8Array(await pq.arrayBuffer());
     let missing = null;
-    try { await ncf.describe('nope'); } catch (e) {
+    try {
+      await ncf.describe('nope');
+    } catch (e) {
       if (e instanceof NCFRequestError) missing = { status: e.status, table: e.extra.table, requestId: e.requestId };
     }
     return {
       version: created.version,
       late: late.toArray().map((r) => r.toJSON()),
       tree: tree.toArray().map((r) => r.toJSON()),
-      batches, rows,
+      batches,
+      rows,
       parquet: [pq.headers.get('content-disposition'), String.fromCharCode(...bytes.subarray(0, 4))],
       missing,
     };
   }, server.url);
-  assert.deepEqual(errors.filter((e) => !/404 \(Not Found\)/.test(e)), []);
+  assert.deepEqual(
+    errors.filter((e) => !/404 \(Not Found\)/.test(e)),
+    [],
+  );
   assert.equal(out.version, 1);
-  assert.deepEqual(out.late, [{ origin: 'JFK', delay: 130 }, { origin: 'SFO', delay: 75 }]);
+  assert.deepEqual(out.late, [
+    { origin: 'JFK', delay: 130 },
+    { origin: 'SFO', delay: 75 },
+  ]);
   assert.deepEqual(out.tree, [{ origin: 'LAX' }]);
   assert.deepEqual([out.batches >= 2, out.rows], [true, 4]);
   assert.deepEqual(out.parquet, ['attachment; filename="flights-v2.parquet"', 'PAR1'], 'Content-Disposition is exposed to the page');

@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import * as arrow from 'apache-arrow';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { NCFClient, NCFClientError, NCFNetworkError, NCFRequestError, NCFUsageError } from 'ncf/client';
-import { ROOT, startServer, type Server } from '../e2e/server.js';
+import { ROOT, startServer, type Server } from '../support/server.js';
 
 const KEYS = 'reader-key:read,writer-key:write,admin-key:admin';
 let server: Server;
@@ -55,9 +55,16 @@ async function requestError(fn: () => Promise<unknown>): Promise<NCFRequestError
 
 test('"ncf/client" resolves by package name through package.json "exports"', async () => {
   const out = await new Promise<string>((res, rej) => {
-    execFile(process.execPath, ['--input-type=module', '-e',
-      "const m = await import('ncf/client'); console.log(typeof m.NCFClient, typeof m.NCFRequestError, import.meta.resolve('ncf/client'));"],
-    { cwd: ROOT, timeout: 30_000 }, (err, stdout, stderr) => (err ? rej(new Error(`${err.message}\n${stderr}`)) : res(stdout)));
+    execFile(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('ncf/client'); console.log(typeof m.NCFClient, typeof m.NCFRequestError, import.meta.resolve('ncf/client'));",
+      ],
+      { cwd: ROOT, timeout: 30_000 },
+      (err, stdout, stderr) => (err ? rej(new Error(`${err.message}\n${stderr}`)) : res(stdout)),
+    );
   });
   const [client, error, url] = out.trim().split(' ');
   assert.equal(client, 'function');
@@ -71,7 +78,14 @@ describe('uploads and reads', () => {
     assert.equal(created.operation, 'create');
     assert.equal(created.version, 1);
     assert.equal(created.rowCount, 2);
-    assert.deepEqual(created.columns.map((c) => [c.name, c.type]), [['origin', 'string'], ['dest', 'string'], ['delay', 'int32']]);
+    assert.deepEqual(
+      created.columns.map((c) => [c.name, c.type]),
+      [
+        ['origin', 'string'],
+        ['dest', 'string'],
+        ['delay', 'int32'],
+      ],
+    );
 
     const ndjson = Buffer.from('{"origin":"JFK","dest":"SFO","delay":130}\n{"origin":"SFO","dest":"LAX","delay":null}\n');
     assert.equal((await writer.append('flights', ndjson, { format: 'ndjson' })).rowCount, 4);
@@ -85,7 +99,10 @@ describe('uploads and reads', () => {
     assert.equal(last.rowCount, 7);
 
     const list = await reader.list();
-    assert.deepEqual(list.map((t) => [t.name, t.version, t.rowCount]), [['flights', 5, 7]]);
+    assert.deepEqual(
+      list.map((t) => [t.name, t.version, t.rowCount]),
+      [['flights', 5, 7]],
+    );
     const d = await reader.describe('flights');
     assert.equal(d.rowCount, 7);
     const stats = d.columns.find((c) => c.name === 'delay')!.stats;
@@ -97,7 +114,9 @@ describe('uploads and reads', () => {
     const path = join(dir, 'flights.parquet');
     const db = await DuckDBInstance.create(':memory:');
     const conn = await db.connect();
-    await conn.run(`COPY (SELECT * FROM (VALUES ('SFO', 'JFK', 75), ('LAX', 'ORD', -3), ('JFK', 'SFO', 130)) t(origin, dest, delay)) TO '${path}' (FORMAT parquet)`);
+    await conn.run(
+      `COPY (SELECT * FROM (VALUES ('SFO', 'JFK', 75), ('LAX', 'ORD', -3), ('JFK', 'SFO', 130)) t(origin, dest, delay)) TO '${path}' (FORMAT parquet)`,
+    );
     conn.closeSync();
     db.closeSync();
     const r = await admin.replace('flights_pq', await openAsBlob(path), { format: 'parquet', schema: { delay: 'int64' } });
@@ -111,17 +130,36 @@ describe('uploads and reads', () => {
 
   test('query: select, PostgREST filter maps over GET, filter trees over POST, both together, order, limit, offset, version', async () => {
     const late = await reader.query('flights', { select: ['origin', 'delay'], where: { delay: 'gt.60' }, order: 'delay.desc' });
-    assert.deepEqual(late.schema.fields.map((f) => f.name), ['origin', 'delay']);
-    assert.deepEqual(rows(late), [{ origin: 'JFK', delay: 130 }, { origin: 'SFO', delay: 75 }]);
+    assert.deepEqual(
+      late.schema.fields.map((f) => f.name),
+      ['origin', 'delay'],
+    );
+    assert.deepEqual(rows(late), [
+      { origin: 'JFK', delay: 130 },
+      { origin: 'SFO', delay: 75 },
+    ]);
 
     const tree = await reader.query('flights', {
-      select: 'origin,delay', where: { or: [{ column: 'delay', op: 'lt', value: 0 }, { column: 'delay', op: 'is', value: null }] },
+      select: 'origin,delay',
+      where: {
+        or: [
+          { column: 'delay', op: 'lt', value: 0 },
+          { column: 'delay', op: 'is', value: null },
+        ],
+      },
       order: [{ column: 'origin' }],
     });
-    assert.deepEqual(rows(tree), [{ origin: 'LAX', delay: -3 }, { origin: 'SFO', delay: null }]);
+    assert.deepEqual(rows(tree), [
+      { origin: 'LAX', delay: -3 },
+      { origin: 'SFO', delay: null },
+    ]);
 
     const both = await reader.query('flights', {
-      select: ['origin'], where: [{ origin: 'in.(SFO,JFK,LAX)', delay: ['gte.0', 'lt.100'] }, { column: 'dest', op: 'neq', value: 'ORD' }],
+      select: ['origin'],
+      where: [
+        { origin: 'in.(SFO,JFK,LAX)', delay: ['gte.0', 'lt.100'] },
+        { column: 'dest', op: 'neq', value: 'ORD' },
+      ],
     });
     assert.deepEqual(rows(both), [{ origin: 'SFO' }]);
 
@@ -132,7 +170,10 @@ describe('uploads and reads', () => {
     assert.equal(v1.numRows, 2);
     const none = await reader.query('flights', { where: { delay: 'gt.1000' } });
     assert.equal(none.numRows, 0, 'an empty answer keeps its schema');
-    assert.deepEqual(none.schema.fields.map((f) => f.name), ['origin', 'dest', 'delay']);
+    assert.deepEqual(
+      none.schema.fields.map((f) => f.name),
+      ['origin', 'dest', 'delay'],
+    );
 
     // A query string over the GET length goes as a POST body, with the same meaning.
     const many = Array.from({ length: 900 }, (_, i) => `X${String(i).padStart(4, '0')}`).concat('SFO');
@@ -200,8 +241,10 @@ describe('errors', () => {
 
   test('usage errors before any request, network errors wrapped with their cause', async () => {
     assert.throws(() => new NCFClient({ baseUrl: 'localhost:8080' }), NCFUsageError);
-    await assert.rejects(reader.query('flights', { where: [{ delay: 'gt.1' }, { column: 'delay', op: 'lt', value: 9 }, { delay: 'between.1' }] }),
-      (e: unknown) => e instanceof NCFUsageError && /^where: /.test(e.message));
+    await assert.rejects(
+      reader.query('flights', { where: [{ delay: 'gt.1' }, { column: 'delay', op: 'lt', value: 9 }, { delay: 'between.1' }] }),
+      (e: unknown) => e instanceof NCFUsageError && /^where: /.test(e.message),
+    );
     await assert.rejects(writer.append('flights', 'x', { format: 'xlsx' as never }), NCFUsageError);
     await assert.rejects(writer.append('flights', 42 as never), NCFUsageError);
 
@@ -245,11 +288,20 @@ describe('streaming', () => {
     assert.equal(produced, N);
     assert.equal(pulls, N / 5000);
     assert.equal(r.rowCount, N);
-    assert.deepEqual(r.columns.map((c) => c.type), ['int32', 'string', 'float64']);
+    assert.deepEqual(
+      r.columns.map((c) => c.type),
+      ['int32', 'string', 'float64'],
+    );
     const t = await reader.query('big', { select: ['id', 'score'], where: { id: 'gte.199990' } });
     assert.equal(t.numRows, 10);
-    assert.deepEqual([...t.getChild('id')!], Array.from({ length: 10 }, (_, k) => 199_990 + k));
-    assert.deepEqual([...t.getChild('score')!], Array.from({ length: 10 }, (_, k) => ((199_990 + k) % 1000) / 4));
+    assert.deepEqual(
+      [...t.getChild('id')!],
+      Array.from({ length: 10 }, (_, k) => 199_990 + k),
+    );
+    assert.deepEqual(
+      [...t.getChild('score')!],
+      Array.from({ length: 10 }, (_, k) => ((199_990 + k) % 1000) / 4),
+    );
   });
 
   test('scan() yields the batches as they stream; breaking off stops the answer', async () => {
@@ -257,12 +309,20 @@ describe('streaming', () => {
       const lines = Array.from({ length: 1000 }, (_, j) => `${N + k * 1000 + j},extra,${k}`);
       await writer.append('big', `id,name,score\n${lines.join('\n')}\n`, { format: 'csv' });
     }
-    let batches = 0, total = 0, sum = 0, last = -1, ordered = true;
+    let batches = 0,
+      total = 0,
+      sum = 0,
+      last = -1,
+      ordered = true;
     for await (const b of reader.scan('big', { select: ['id'] })) {
       batches++;
       total += b.numRows;
       const ids = b.getChild('id')!.toArray() as Int32Array;
-      for (const id of ids) { sum += id; if (id !== last + 1) ordered = false; last = id; }
+      for (const id of ids) {
+        sum += id;
+        if (id !== last + 1) ordered = false;
+        last = id;
+      }
     }
     const all = N + 4000;
     assert.equal(total, all);

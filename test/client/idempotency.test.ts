@@ -6,11 +6,15 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { NCFClient, NCFNetworkError, NCFUsageError } from 'ncf/client';
-import { startServer, type Server } from '../e2e/server.js';
+import { startServer, type Server } from '../support/server.js';
 
 let server: Server;
-before(async () => { server = await startServer(); });
-after(async () => { await server?.stop(); });
+before(async () => {
+  server = await startServer();
+});
+after(async () => {
+  await server?.stop();
+});
 
 const csv = (ids: number[]) => `id\n${ids.join('\n')}\n`;
 

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ROOT, startServer } from '../e2e/server.js';
+import { ROOT, startServer } from '../support/server.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
@@ -20,14 +20,18 @@ test('the README client example runs and prints what its comments say', async ()
   const server = await startServer({ env: { NCF_API_KEYS: `${key}:write` } });
   try {
     const stdout = await new Promise<string>((res, rej) => {
-      execFile(process.execPath, ['--input-type=module', '-e', code.replaceAll('http://127.0.0.1:8080', server.url)],
-        { cwd: ROOT, timeout: 60_000 }, (err, out, stderr) => (err ? rej(new Error(`the example failed: ${err.message}\n${stderr}\n${out}`)) : res(out)));
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', code.replaceAll('http://127.0.0.1:8080', server.url)],
+        { cwd: ROOT, timeout: 60_000 },
+        (err, out, stderr) => (err ? rej(new Error(`the example failed: ${err.message}\n${stderr}\n${out}`)) : res(out)),
+      );
     });
     const lines = stdout.trim().split('\n');
     assert.equal(lines[0], "[ { origin: 'JFK', delay: 130 }, { origin: 'SFO', delay: 75 } ]");
     assert.equal(lines[1], '2', 'one batch holding SFO and LAX');
     assert.equal(lines[2], 'attachment; filename="trips-v1.parquet"');
-    assert.equal(lines[3], "404 table \"nope\" does not exist { table: 'nope' }");
+    assert.equal(lines[3], '404 table "nope" does not exist { table: \'nope\' }');
     assert.equal(lines.length, 4, stdout);
     // The example's comments show the same values.
     for (const i of [0, 2, 3]) assert.ok(code.includes(lines[i]!), `the example's comments show ${lines[i]}`);

@@ -26,10 +26,10 @@ import { readdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NCFReader } from '../../src/format/reader.js';
-import { openPostgresCatalog } from '../../storage/catalog-postgres.js';
-import { SqliteCatalog } from '../../storage/catalog-sqlite.js';
+import { openPostgresCatalog } from '../../storage/postgres/catalog.js';
+import { SqliteCatalog } from '../../storage/sqlite/catalog.js';
 import type { Catalog } from '../../storage/types.js';
-import { SERVER_JS } from '../e2e/server.js';
+import { SERVER_JS } from '../support/server.js';
 
 const WARM_START = fileURLToPath(new URL('./warm-start.mjs', import.meta.url));
 
@@ -44,29 +44,52 @@ interface Spare {
 
 function spawnSpare(distDir: string, dataDir: string, env: Record<string, string> = {}): Spare {
   const proc = spawn(process.execPath, [WARM_START, distDir], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NCF_DATA_DIR: dataDir, LOG_LEVEL: 'info', NCF_API_KEYS: '', NCF_API_KEYS_FILE: '', NCF_AUTH: '', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      NCF_DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      NCF_API_KEYS: '',
+      NCF_API_KEYS_FILE: '',
+      NCF_AUTH: '',
+      ...env,
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
-  proc.stdout!.setEncoding('utf8').on('data', (t: string) => { out += t; });
-  proc.stderr!.setEncoding('utf8').on('data', (t: string) => { out += t; });
+  proc.stdout!.setEncoding('utf8').on('data', (t: string) => {
+    out += t;
+  });
+  proc.stderr!.setEncoding('utf8').on('data', (t: string) => {
+    out += t;
+  });
   // A write to the stdin of a process that died is not our concern here; its exit is.
   proc.stdin!.on('error', () => {});
   const exited = new Promise<void>((res) => proc.once('exit', () => res()));
   return {
-    proc, exited,
+    proc,
+    exited,
     output: () => out,
-    go: () => new Promise<string>((res, rej) => {
-      const timer = setTimeout(() => rej(new Error(`the service did not listen within 30 s:\n${out}`)), 30_000);
-      const check = () => {
-        const m = /listening on (http:\/\/[^\s"]+)/.exec(out);
-        if (m) { clearTimeout(timer); proc.stdout!.off('data', check); res(m[1]!); }
-      };
-      proc.stdout!.on('data', check);
-      void exited.then(() => { clearTimeout(timer); rej(new Error(`the service exited before listening:\n${out}`)); });
-      proc.stdin!.write('go\n');
-      check();
-    }),
+    go: () =>
+      new Promise<string>((res, rej) => {
+        const timer = setTimeout(() => rej(new Error(`the service did not listen within 30 s:\n${out}`)), 30_000);
+        const check = () => {
+          const m = /listening on (http:\/\/[^\s"]+)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            proc.stdout!.off('data', check);
+            res(m[1]!);
+          }
+        };
+        proc.stdout!.on('data', check);
+        void exited.then(() => {
+          clearTimeout(timer);
+          rej(new Error(`the service exited before listening:\n${out}`));
+        });
+        proc.stdin!.write('go\n');
+        check();
+      }),
   };
 }
 
@@ -121,8 +144,14 @@ export interface CrashReport {
 }
 
 export class CrashFailure extends Error {
-  constructor(readonly seed: number, readonly iteration: number, cause: unknown) {
-    super(`crash harness failed at iteration ${iteration} (seed ${seed}; rerun: npm run crashtest -- --seed ${seed} --iterations ${iteration + 1}): ${cause instanceof Error ? cause.message : String(cause)}`);
+  constructor(
+    readonly seed: number,
+    readonly iteration: number,
+    cause: unknown,
+  ) {
+    super(
+      `crash harness failed at iteration ${iteration} (seed ${seed}; rerun: npm run crashtest -- --seed ${seed} --iterations ${iteration + 1}): ${cause instanceof Error ? cause.message : String(cause)}`,
+    );
     this.cause = cause;
   }
 }
@@ -157,7 +186,13 @@ interface Request {
 /** What one version holds: rows per request id. */
 type Content = Map<number, number>;
 
-interface VersionFacts { operation: string; rowCount: number; rowsAdded: number; content: Content; owner: number | null }
+interface VersionFacts {
+  operation: string;
+  rowCount: number;
+  rowsAdded: number;
+  content: Content;
+  owner: number | null;
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -183,7 +218,10 @@ function slowBody(lines: string[], rnd: () => number): ReadableStream<Uint8Array
   let n = 0;
   return new ReadableStream({
     async pull(controller) {
-      if (i >= lines.length) { controller.close(); return; }
+      if (i >= lines.length) {
+        controller.close();
+        return;
+      }
       await sleep(pauses[n++ % pauses.length]!);
       controller.enqueue(enc.encode(lines.slice(i, i + per).join('')));
       i += per;
@@ -202,7 +240,12 @@ async function send(url: string, r: Request, rnd: () => number): Promise<void> {
     target = `${url}${path}${r.op === 'append' ? '/rows' : ''}`;
     const method = r.op === 'replace' ? 'PUT' : 'POST';
     if (rnd() < 0.4) {
-      init = { method, headers: { 'content-type': 'application/x-ndjson' }, body: slowBody(ndjsonLines(r.id, r.rows), rnd), duplex: 'half' };
+      init = {
+        method,
+        headers: { 'content-type': 'application/x-ndjson' },
+        body: slowBody(ndjsonLines(r.id, r.rows), rnd),
+        duplex: 'half',
+      };
     } else {
       init = { method, headers: { 'content-type': 'text/csv' }, body: csvBody(r.id, r.rows) };
     }
@@ -243,7 +286,8 @@ async function readVersion(url: string, version: number): Promise<Content> {
   }
   const out: Content = new Map();
   for (const [req, s] of seqs) {
-    for (let i = 0; i < s.size; i++) assert.ok(s.has(i), `version ${version} holds part of request ${req}: ${s.size} rows but not seq ${i}`);
+    for (let i = 0; i < s.size; i++)
+      assert.ok(s.has(i), `version ${version} holds part of request ${req}: ${s.size} rows but not seq ${i}`);
     out.set(req, s.size);
   }
   return out;
@@ -295,9 +339,24 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
   const facts = new Map<number, VersionFacts>();
   const validated = new Set<string>();
   const report: CrashReport = {
-    seed: opts.seed, iterations: opts.iterations, kills: 0, requests: 0, acknowledged: 0, acknowledgedRows: 0,
-    unanswered: 0, unansweredLanded: 0, refused: 0, versions: 0, filesValidated: 0, orphansSeen: 0, tempFilesSeen: 0,
-    vacuum: { orphansRemoved: 0, strayFilesRemoved: 0, filesAfter: 0, referenced: 0 }, racingVacuums: 0, racingVacuumsDone: 0, lostRows: 0, ms: 0,
+    seed: opts.seed,
+    iterations: opts.iterations,
+    kills: 0,
+    requests: 0,
+    acknowledged: 0,
+    acknowledgedRows: 0,
+    unanswered: 0,
+    unansweredLanded: 0,
+    refused: 0,
+    versions: 0,
+    filesValidated: 0,
+    orphansSeen: 0,
+    tempFilesSeen: 0,
+    vacuum: { orphansRemoved: 0, strayFilesRemoved: 0, filesAfter: 0, referenced: 0 },
+    racingVacuums: 0,
+    racingVacuumsDone: 0,
+    lostRows: 0,
+    ms: 0,
     phases: { start: 0, online: 0, writes: 0, offline: 0 },
   };
   const phase = async <T>(name: keyof CrashReport['phases'], fn: () => Promise<T>): Promise<T> => {
@@ -343,7 +402,8 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
       const current = await catalog.getTable(TABLE);
       const referenced = await catalog.referencedKeys();
       // Versions checked after an earlier kill are immutable; the online check compares their numbers.
-      if (current !== null) assert.ok(current.version >= offlineChecked, `the catalog went back from version ${offlineChecked} to ${current.version}`);
+      if (current !== null)
+        assert.ok(current.version >= offlineChecked, `the catalog went back from version ${offlineChecked} to ${current.version}`);
       for (let v = offlineChecked + 1; current !== null && v <= current.version; v++) {
         const t = await catalog.getTable(TABLE, v);
         assert.ok(t !== null, `catalog: version ${v} of ${current.version} is missing`);
@@ -381,8 +441,14 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     }
     // Vacuum forgets all but the newest versions: the list starts later, but has no gap, and never
     // past a version this check has not seen yet.
-    listed.forEach((v, i) => assert.equal(v.version, listed[0]!.version + i, `versions are not gap-free: ${listed.map((x) => x.version).join(',')}`));
-    if (listed.length > 0) assert.ok(listed[0]!.version <= Math.max(0, ...facts.keys()) + 1, `vacuum forgot versions never seen: the list starts at ${listed[0]!.version}`);
+    listed.forEach((v, i) =>
+      assert.equal(v.version, listed[0]!.version + i, `versions are not gap-free: ${listed.map((x) => x.version).join(',')}`),
+    );
+    if (listed.length > 0)
+      assert.ok(
+        listed[0]!.version <= Math.max(0, ...facts.keys()) + 1,
+        `vacuum forgot versions never seen: the list starts at ${listed[0]!.version}`,
+      );
     if (listed.length > 0) {
       // Every read path of the table answers (a version referencing a deleted file made them 500).
       for (const path of ['', '/stats']) {
@@ -394,7 +460,11 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     for (const v of listed) {
       const known = facts.get(v.version);
       if (known !== undefined) {
-        assert.deepEqual([v.operation, v.rowCount, v.rowsAdded], [known.operation, known.rowCount, known.rowsAdded], `version ${v.version} changed after it was seen`);
+        assert.deepEqual(
+          [v.operation, v.rowCount, v.rowsAdded],
+          [known.operation, known.rowCount, known.rowsAdded],
+          `version ${v.version} changed after it was seen`,
+        );
         continue;
       }
       const content = await readVersion(url, v.version);
@@ -409,7 +479,11 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         const added = [...content.keys()].filter((k) => !prev.has(k));
         if (v.operation === 'append') {
           for (const [k, n] of prev) assert.equal(content.get(k), n, `append ${v.version} changed request ${k}'s rows`);
-          assert.equal(added.length, 1, `append ${v.version} added ${added.length} requests' rows: ${describe(content)} after ${describe(prev)}`);
+          assert.equal(
+            added.length,
+            1,
+            `append ${v.version} added ${added.length} requests' rows: ${describe(content)} after ${describe(prev)}`,
+          );
         } else {
           assert.equal(content.size, 1, `${v.operation} ${v.version} holds ${content.size} requests' rows: ${describe(content)}`);
           assert.equal(added.length, 1, `${v.operation} ${v.version} holds rows of an earlier request`);
@@ -417,7 +491,11 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
         owner = added[0]!;
         const req = requests[owner - 1];
         assert.ok(req !== undefined, `version ${v.version} holds rows of request ${owner}, which was never sent`);
-        assert.equal(content.get(owner), req.rows, `version ${v.version} holds ${content.get(owner)} of request ${owner}'s ${req.rows} rows`);
+        assert.equal(
+          content.get(owner),
+          req.rows,
+          `version ${v.version} holds ${content.get(owner)} of request ${owner}'s ${req.rows} rows`,
+        );
         const wantOp = req.op === 'append' ? 'append' : v.version === 1 ? 'create' : 'replace';
         assert.equal(v.operation, wantOp, `version ${v.version} is a ${v.operation}, request ${owner} was a ${req.op}`);
         for (const [n, f] of facts) assert.notEqual(f.owner, owner, `request ${owner} landed twice: versions ${n} and ${v.version}`);
@@ -430,18 +508,31 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     for (const req of requests) {
       assert.ok(req.status === null || req.status < 500 || req.status === 503, `request ${req.id} (${req.op}) answered ${req.status}`);
       if (req.op === 'vacuum') {
-        assert.ok(req.status === null || req.status === 200 || (req.status === 404 && req.beforeTable === true), `vacuum request ${req.id} answered ${req.status}`);
+        assert.ok(
+          req.status === null || req.status === 200 || (req.status === 404 && req.beforeTable === true),
+          `vacuum request ${req.id} answered ${req.status}`,
+        );
         continue;
       }
       if (req.status !== null && req.status >= 200 && req.status < 300) {
         if (req.op === 'compact') {
           const f = req.version === null ? undefined : facts.get(req.version);
-          assert.ok(f !== undefined, `compaction request ${req.id} answered ${req.status} with version ${req.version}, which the table does not list`);
+          assert.ok(
+            f !== undefined,
+            `compaction request ${req.id} answered ${req.status} with version ${req.version}, which the table does not list`,
+          );
           continue;
         }
-        assert.equal(landed.get(req.id), req.version, `request ${req.id} (${req.op}, ${req.rows} rows) answered ${req.status} with version ${req.version}, but its rows are in version ${landed.get(req.id) ?? 'none'}`);
+        assert.equal(
+          landed.get(req.id),
+          req.version,
+          `request ${req.id} (${req.op}, ${req.rows} rows) answered ${req.status} with version ${req.version}, but its rows are in version ${landed.get(req.id) ?? 'none'}`,
+        );
       } else if (req.status !== null) {
-        assert.ok(!landed.has(req.id), `request ${req.id} (${req.op}) answered ${req.status}, yet its rows landed in version ${landed.get(req.id)}`);
+        assert.ok(
+          !landed.has(req.id),
+          `request ${req.id} (${req.op}) answered ${req.status}, yet its rows landed in version ${landed.get(req.id)}`,
+        );
       }
     }
   };
@@ -483,7 +574,10 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
       report.kills++;
       server = null;
       await phase('offline', checkOffline);
-      if ((iteration + 1) % 25 === 0) log(`iteration ${iteration + 1}/${opts.iterations}: ${requests.length} requests, ${facts.size} versions, ${Math.round(performance.now() - started)} ms`);
+      if ((iteration + 1) % 25 === 0)
+        log(
+          `iteration ${iteration + 1}/${opts.iterations}: ${requests.length} requests, ${facts.size} versions, ${Math.round(performance.now() - started)} ms`,
+        );
     }
     // Final round: restart, check, vacuum with no grace, check the folder holds exactly what the
     // catalog references (orphans and temp files of killed writes gone).
@@ -492,7 +586,7 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     const lastVersion = Math.max(0, ...facts.keys());
     if (lastVersion > 0) {
       const v = await fetch(`${url}/v1/tables/${TABLE}/vacuum`, { method: 'POST' });
-      const body = await v.json() as { orphansRemoved: number; strayFilesRemoved?: number; filesAfter: number; oldestVersion: number };
+      const body = (await v.json()) as { orphansRemoved: number; strayFilesRemoved?: number; filesAfter: number; oldestVersion: number };
       assert.equal(v.status, 200, `vacuum: ${v.status} ${JSON.stringify(body)}`);
       report.vacuum.orphansRemoved = body.orphansRemoved;
       report.vacuum.strayFilesRemoved = body.strayFilesRemoved ?? 0;
@@ -515,7 +609,11 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     }
     const { finished, temp } = await tableFiles(opts.dataDir);
     report.vacuum.referenced = referenced.size;
-    assert.deepEqual(finished.filter((k) => !referenced.has(k)), [], 'files no version references survived vacuum');
+    assert.deepEqual(
+      finished.filter((k) => !referenced.has(k)),
+      [],
+      'files no version references survived vacuum',
+    );
     assert.deepEqual(temp, [], 'temp files of killed writes survived vacuum');
     for (const key of referenced) assert.ok(finished.includes(key), `the catalog references ${key}, which vacuum removed`);
   } catch (e) {
@@ -539,7 +637,8 @@ export async function runCrash(opts: CrashOptions): Promise<CrashReport> {
     if (ok) {
       report.acknowledged++;
       report.acknowledgedRows += req.rows;
-      if (req.op !== 'compact' && req.version !== null && req.version >= lastReplace && last.get(req.id) !== req.rows) report.lostRows += req.rows;
+      if (req.op !== 'compact' && req.version !== null && req.version >= lastReplace && last.get(req.id) !== req.rows)
+        report.lostRows += req.rows;
     } else if (req.status === null) {
       report.unanswered++;
       if (landed.has(req.id)) report.unansweredLanded++;

@@ -7,7 +7,7 @@
 import { pathToFileURL } from 'node:url';
 
 // The build to run: argv[2] (a folder holding src/server.js), default the repository's dist/.
-const dist = process.argv[2] ? pathToFileURL(`${process.argv[2]}/`) : new URL('../../dist/', import.meta.url);
+const dist = process.argv[2] ? pathToFileURL(`${process.argv[2]}/`) : new URL('../../dist', import.meta.url);
 await import(new URL('src/app.js', dist).href);
 let started = false;
 process.stdin.on('data', () => {
@@ -16,5 +16,7 @@ process.stdin.on('data', () => {
   void import(new URL('src/server.js', dist).href);
 });
 // The harness went away before using this spare.
-process.stdin.on('end', () => { if (!started) process.exit(0); });
+process.stdin.on('end', () => {
+  if (!started) process.exit(0);
+});
 process.stdout.write('warm\n');

@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as arrow from 'apache-arrow';
-import { api, assertProblem, curl, startServer, type Server } from './server.js';
+import { api, assertProblem, curl, startServer, type Server } from '../support/server.js';
 import { ndjson, openOracle, uploadTrips, writeTrips, type Oracle } from './query-data.js';
 
 let server: Server;
@@ -19,7 +19,11 @@ let dir: string;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ncf-agg-e2e-'));
-  const files = await writeTrips(dir, [[0, 3000], [3000, 2000], [5000, 1500]]);
+  const files = await writeTrips(dir, [
+    [0, 3000],
+    [3000, 2000],
+    [5000, 1500],
+  ]);
   // Small JSON pages, so a grouped answer pages by `next` links.
   server = await startServer({ env: { NCF_MAX_RESPONSE_ROWS: '20' } });
   await uploadTrips(server, 'trips', files);
@@ -64,8 +68,13 @@ test('a grouped aggregate in JSON equals DuckDB GROUP BY, from rows', async () =
   assert.equal(r.headers['ncf-answered-from'], 'rows');
   const body = r.json();
   assert.deepEqual(body.columns, [
-    { name: 'origin', type: 'string' }, { name: 'count', type: 'int64' }, { name: 'avg', type: 'float64' },
-    { name: 'max', type: 'int32' }, { name: 'total', type: 'int64' }, { name: 'min', type: 'float64' }, { name: 'ids', type: 'int64' },
+    { name: 'origin', type: 'string' },
+    { name: 'count', type: 'int64' },
+    { name: 'avg', type: 'float64' },
+    { name: 'max', type: 'int32' },
+    { name: 'total', type: 'int64' },
+    { name: 'min', type: 'float64' },
+    { name: 'ids', type: 'int64' },
   ]);
   sameRows(body.rows, await duck(GROUPED_SQL), 'json');
   assert.equal(body.rowCount, 6);
@@ -78,7 +87,10 @@ test('the same answer as Arrow (apache-arrow), NDJSON and CSV', async () => {
   assert.equal(a.status, 200);
   assert.equal(a.headers['ncf-answered-from'], 'rows');
   const t = arrow.tableFromIPC(a.body);
-  assert.deepEqual(t.schema.fields.map((f) => String(f.type)), ['Utf8', 'Int64', 'Float64', 'Int32', 'Int64', 'Float64', 'Int64']);
+  assert.deepEqual(
+    t.schema.fields.map((f) => String(f.type)),
+    ['Utf8', 'Int64', 'Float64', 'Int32', 'Int64', 'Float64', 'Int64'],
+  );
   const fromArrow = t.toArray().map((row) => {
     const o = row.toJSON() as Record<string, unknown>;
     for (const k of Object.keys(o)) if (typeof o[k] === 'bigint') o[k] = Number(o[k]);
@@ -95,7 +107,10 @@ test('the same answer as Arrow (apache-arrow), NDJSON and CSV', async () => {
   assert.equal(lines.length, 7);
   const jfk = want.find((w) => w.origin === 'JFK')!;
   assert.ok(lines.includes(`JFK,${jfk.count},${jfk.avg},${jfk.max},${jfk.total},${jfk.min},${jfk.ids}`), lines.join('\n'));
-  assert.ok(lines.some((l) => l.startsWith('"a,b ""q""",')), 'a key with a comma and quotes is quoted');
+  assert.ok(
+    lines.some((l) => l.startsWith('"a,b ""q""",')),
+    'a key with a comma and quotes is quoted',
+  );
 
   const pq = await api(server, 'GET', rowsUrl(`${GROUPED}&format=parquet`));
   assert.equal(pq.status, 200, pq.text.slice(0, 300));
@@ -111,27 +126,54 @@ test('the same answer as Arrow (apache-arrow), NDJSON and CSV', async () => {
 test('trunc buckets dates and timestamps like DuckDB date_trunc', async () => {
   const r = await api(server, 'GET', rowsUrl('select=day.trunc(month),count(),delay.avg()'));
   assert.equal(r.status, 200, r.text);
-  sameRows(r.json().rows, await duck(`SELECT strftime(date_trunc('month', day), '%Y-%m-%d') AS day, count(*)::DOUBLE AS count, avg(delay) AS avg
-    FROM trips GROUP BY 1 ORDER BY 1`), 'month');
+  sameRows(
+    r.json().rows,
+    await duck(`SELECT strftime(date_trunc('month', day), '%Y-%m-%d') AS day, count(*)::DOUBLE AS count, avg(delay) AS avg
+    FROM trips GROUP BY 1 ORDER BY 1`),
+    'month',
+  );
   const w = await api(server, 'GET', rowsUrl('select=week:day.trunc(week),count()&order=count.desc,week&limit=3'));
-  sameRows(w.json().rows, await duck(`SELECT strftime(date_trunc('week', day), '%Y-%m-%d') AS week, count(*)::DOUBLE AS count
-    FROM trips GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3`), 'week');
+  sameRows(
+    w.json().rows,
+    await duck(`SELECT strftime(date_trunc('week', day), '%Y-%m-%d') AS week, count(*)::DOUBLE AS count
+    FROM trips GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3`),
+    'week',
+  );
   const h = await api(server, 'GET', rowsUrl('select=ts.trunc(hour),count(),delay.max()&flag=is.true'));
   assert.equal(h.status, 200, h.text);
   // ts is zoned microseconds: six fraction digits, then Z (docs/QUERY.md, "Value text").
-  sameRows(h.json().rows, await duck(`SELECT strftime(date_trunc('hour', ts AT TIME ZONE 'UTC'), '%Y-%m-%dT%H:%M:%S.%fZ') AS ts,
-    count(*)::DOUBLE AS count, max(delay) AS max FROM trips WHERE flag GROUP BY 1 ORDER BY 1`), 'hour');
+  sameRows(
+    h.json().rows,
+    await duck(`SELECT strftime(date_trunc('hour', ts AT TIME ZONE 'UTC'), '%Y-%m-%dT%H:%M:%S.%fZ') AS ts,
+    count(*)::DOUBLE AS count, max(delay) AS max FROM trips WHERE flag GROUP BY 1 ORDER BY 1`),
+    'hour',
+  );
 });
 
 test('order names output columns; limit and offset page the groups; JSON pages link on', async () => {
   const r = await api(server, 'GET', rowsUrl('select=origin,n:count(),delay.avg()&order=avg.desc&limit=2&offset=1&delay=gt.0'));
-  sameRows(r.json().rows, await duck(`SELECT origin, count(*)::DOUBLE AS n, avg(delay) AS avg FROM trips WHERE delay > 0
-    GROUP BY origin ORDER BY avg DESC LIMIT 2 OFFSET 1`), 'ordered page');
-  const post = await curl(['-X', 'POST', `${server.url}/v1/tables/trips/query`, '-H', 'Content-Type: application/json',
-    '--data', JSON.stringify({ select: ['flag', 'count()', 'late:delay.max()'], where: { column: 'id', op: 'lt', value: 100 }, order: 'count.desc' })]);
+  sameRows(
+    r.json().rows,
+    await duck(`SELECT origin, count(*)::DOUBLE AS n, avg(delay) AS avg FROM trips WHERE delay > 0
+    GROUP BY origin ORDER BY avg DESC LIMIT 2 OFFSET 1`),
+    'ordered page',
+  );
+  const post = await curl([
+    '-X',
+    'POST',
+    `${server.url}/v1/tables/trips/query`,
+    '-H',
+    'Content-Type: application/json',
+    '--data',
+    JSON.stringify({ select: ['flag', 'count()', 'late:delay.max()'], where: { column: 'id', op: 'lt', value: 100 }, order: 'count.desc' }),
+  ]);
   assert.equal(post.status, 200, post.text);
-  sameRows(post.json().rows, await duck(`SELECT flag, count(*)::DOUBLE AS count, max(delay) AS late FROM trips WHERE id < 100
-    GROUP BY flag ORDER BY count DESC`), 'POST');
+  sameRows(
+    post.json().rows,
+    await duck(`SELECT flag, count(*)::DOUBLE AS count, max(delay) AS late FROM trips WHERE id < 100
+    GROUP BY flag ORDER BY count DESC`),
+    'POST',
+  );
   // 53 weekly groups in pages of 20: following `next` gives every group once, in order.
   const all: Array<Record<string, unknown>> = [];
   let path: string | null = rowsUrl('select=day.trunc(week),count()');
@@ -143,11 +185,17 @@ test('order names output columns; limit and offset page the groups; JSON pages l
     pages++;
   }
   assert.equal(pages, 3);
-  sameRows(all, await duck(`SELECT strftime(date_trunc('week', day), '%Y-%m-%d') AS day, count(*)::DOUBLE AS count FROM trips GROUP BY 1 ORDER BY 1`), 'paged');
+  sameRows(
+    all,
+    await duck(`SELECT strftime(date_trunc('week', day), '%Y-%m-%d') AS day, count(*)::DOUBLE AS count FROM trips GROUP BY 1 ORDER BY 1`),
+    'paged',
+  );
 });
 
 const STATS = 'select=count(),lo:id.min(),hi:id.max(),delays:delay.count(),last:ts.max()';
-const STATS_SQL = (where: string): string => `SELECT count(*)::DOUBLE AS count, min(id) AS lo, max(id) AS hi, count(delay)::DOUBLE AS delays,
+const STATS_SQL = (
+  where: string,
+): string => `SELECT count(*)::DOUBLE AS count, min(id) AS lo, max(id) AS hi, count(delay)::DOUBLE AS delays,
   strftime(max(ts) AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ') AS last FROM trips ${where}`;
 
 test('count, min and max without keys come from footer statistics, and say so', async () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { api, assertProblem, curl, ROOT, runServerExpectExit, startServer, type Server } from './server.js';
+import { api, assertProblem, curl, ROOT, runServerExpectExit, startServer, type Server } from '../support/server.js';
 import { flights, toCsv } from './fixtures.js';
 
 const KEYS = { read: 'read-key-0001', write: 'write-key-0002', admin: 'admin-key-0003' } as const;
@@ -26,7 +26,13 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ncf-auth-'));
   csv = join(dir, 'f.csv');
   await writeFile(csv, toCsv(flights(10)));
-  server = await startServer({ env: { NCF_API_KEYS: Object.entries(KEYS).map(([s, k]) => `${k}:${s}`).join(',') } });
+  server = await startServer({
+    env: {
+      NCF_API_KEYS: Object.entries(KEYS)
+        .map(([s, k]) => `${k}:${s}`)
+        .join(','),
+    },
+  });
   const r = await api(server, 'POST', '/v1/tables/t', ['-H', `Authorization: Bearer ${KEYS.write}`, '-F', `file=@${csv}`]);
   assert.equal(r.status, 201, r.text);
 });
@@ -40,7 +46,12 @@ after(async () => {
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
-interface Param { name: string; in: string; example?: unknown; schema?: { enum?: unknown[]; example?: unknown } }
+interface Param {
+  name: string;
+  in: string;
+  example?: unknown;
+  schema?: { enum?: unknown[]; example?: unknown };
+}
 interface Operation {
   operationId?: string;
   security?: Record<string, string[]>[];
@@ -83,10 +94,16 @@ for (const [template, item] of Object.entries(doc.paths)) {
     const params = [...shared, ...(op.parameters ?? []).map((p) => deref(p, doc.components.parameters))];
     const codes = Object.keys(op.responses).map(Number);
     ops.push({
-      method: method.toUpperCase(), template, id: op.operationId ?? `${method} ${template}`,
+      method: method.toUpperCase(),
+      template,
+      id: op.operationId ?? `${method} ${template}`,
       scope: security.length === 0 ? null : (scopes[0] as Scope),
       params,
-      body: op.requestBody ? (op.requestBody.$ref ? deref(op.requestBody as { $ref: string }, doc.components.requestBodies) : op.requestBody as { content: Record<string, { example?: unknown }> }) : null,
+      body: op.requestBody
+        ? op.requestBody.$ref
+          ? deref(op.requestBody as { $ref: string }, doc.components.requestBodies)
+          : (op.requestBody as { content: Record<string, { example?: unknown }> })
+        : null,
       success: codes.filter((c) => c >= 200 && c < 400),
       creates: template.includes('{name}') && !codes.includes(404),
     });
@@ -105,14 +122,15 @@ async function requestFor(op: MatrixOp): Promise<{ path: string; args: string[] 
   }
   let path = op.template;
   for (const p of op.params.filter((q) => q.in === 'path')) {
-    const value = p.name === 'name' ? name : p.schema?.enum?.[0] ?? p.example ?? p.schema?.example;
+    const value = p.name === 'name' ? name : (p.schema?.enum?.[0] ?? p.example ?? p.schema?.example);
     assert.ok(value !== undefined, `openapi.yaml: ${op.method} ${op.template}: parameter {${p.name}} has no enum or example to test with`);
     path = path.replace(`{${p.name}}`, encodeURIComponent(String(value)));
   }
   const args: string[] = [];
   if (op.body) {
     if (op.body.content['multipart/form-data']) args.push('-F', `file=@${csv}`);
-    else if (op.body.content['application/json']) args.push('-H', 'Content-Type: application/json', '-d', JSON.stringify(op.body.content['application/json'].example ?? {}));
+    else if (op.body.content['application/json'])
+      args.push('-H', 'Content-Type: application/json', '-d', JSON.stringify(op.body.content['application/json'].example ?? {}));
     else assert.fail(`${op.id}: no request body this test knows how to send (${Object.keys(op.body.content).join(', ')})`);
   }
   return { path, args };
@@ -123,7 +141,10 @@ describe('API keys, for every operation in openapi.yaml', () => {
     assert.ok(ops.length >= 20, `${ops.length} operations`);
     for (const op of ops) {
       if (op.template === '/v1' || op.template.startsWith('/v1/')) {
-        assert.ok(op.scope !== null && op.scope in RANK, `openapi.yaml: ${op.method} ${op.template} must name its key scope: security: [{ apiKey: [read|write|admin] }]`);
+        assert.ok(
+          op.scope !== null && op.scope in RANK,
+          `openapi.yaml: ${op.method} ${op.template} must name its key scope: security: [{ apiKey: [read|write|admin] }]`,
+        );
       } else {
         assert.equal(op.scope, null, `${op.method} ${op.template} is an operations endpoint: security: []`);
       }
@@ -141,9 +162,14 @@ describe('API keys, for every operation in openapi.yaml', () => {
       }
       // Missing, another scheme, wrong keys, keys where this server does not read them: 401.
       const refused: string[][] = [
-        [], ['-H', `Authorization: Basic ${Buffer.from(`u:${KEYS.admin}`).toString('base64')}`], ['-H', 'Authorization: Bearer not-a-key'],
-        ['-H', `Authorization: Bearer ${KEYS.admin}x`], ['-H', `Authorization: Bearer ${KEYS.admin.slice(0, -1)}`], ['-H', `Authorization: ${KEYS.admin}`],
-        ['-H', `X-API-Key: ${KEYS.admin}`], ['-H', `Cookie: ncf_key=${KEYS.admin}`],
+        [],
+        ['-H', `Authorization: Basic ${Buffer.from(`u:${KEYS.admin}`).toString('base64')}`],
+        ['-H', 'Authorization: Bearer not-a-key'],
+        ['-H', `Authorization: Bearer ${KEYS.admin}x`],
+        ['-H', `Authorization: Bearer ${KEYS.admin.slice(0, -1)}`],
+        ['-H', `Authorization: ${KEYS.admin}`],
+        ['-H', `X-API-Key: ${KEYS.admin}`],
+        ['-H', `Cookie: ncf_key=${KEYS.admin}`],
       ];
       for (const header of refused) {
         const { path, args } = await requestFor(op);
@@ -208,9 +234,17 @@ describe('start-up configuration', () => {
   });
 
   test('every bad value is named, exit 2', async () => {
-    const r = await runServerExpectExit({ PORT: 'eighty', NCF_MAX_UPLOAD_BYTES: '-5', NCF_QUERY_TIMEOUT_MS: '0', LOG_LEVEL: 'loud', NCF_API_KEYS: 'k1:superuser', NCF_DATA_DIR: join(dir, 'y') });
+    const r = await runServerExpectExit({
+      PORT: 'eighty',
+      NCF_MAX_UPLOAD_BYTES: '-5',
+      NCF_QUERY_TIMEOUT_MS: '0',
+      LOG_LEVEL: 'loud',
+      NCF_API_KEYS: 'k1:superuser',
+      NCF_DATA_DIR: join(dir, 'y'),
+    });
     assert.equal(r.code, 2, r.output);
-    for (const name of ['PORT', 'NCF_MAX_UPLOAD_BYTES', 'NCF_QUERY_TIMEOUT_MS', 'LOG_LEVEL', 'NCF_API_KEYS']) assert.match(r.output, new RegExp(name));
+    for (const name of ['PORT', 'NCF_MAX_UPLOAD_BYTES', 'NCF_QUERY_TIMEOUT_MS', 'LOG_LEVEL', 'NCF_API_KEYS'])
+      assert.match(r.output, new RegExp(name));
     assert.ok(!r.output.includes('k1:'), 'keys are not echoed');
   });
 

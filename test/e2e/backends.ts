@@ -11,9 +11,9 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { newId } from '../../storage/keys.js';
 import { CATALOG_FILE } from '../../storage/open.js';
-import { startPgServer, type PgTestServer } from '../storage/pg-cluster.js';
-import { startS3Server, type S3TestServer } from '../storage/s3-server.js';
-import { startServer, storedFiles, type Server } from './server.js';
+import { startPgServer, type PgTestServer } from '../support/pg-cluster.js';
+import { startS3Server, type S3TestServer } from '../support/s3-server.js';
+import { startServer, storedFiles, type Server } from '../support/server.js';
 
 /** Where a suite's server keeps its tables. */
 export interface Backend {
@@ -34,7 +34,10 @@ export const embedded: Backend = {
   close: async () => {},
   async assertStoredHere(server, table) {
     const files = await storedFiles(server.dataDir);
-    assert.ok(files.some((f) => f.endsWith('.ncf')), `no table file under ${server.dataDir}/files`);
+    assert.ok(
+      files.some((f) => f.endsWith('.ncf')),
+      `no table file under ${server.dataDir}/files`,
+    );
     assert.ok(existsSync(join(server.dataDir, CATALOG_FILE)), 'the SQLite catalog is in the data directory');
     const db = new Database(join(server.dataDir, CATALOG_FILE), { readonly: true });
     try {
@@ -104,7 +107,10 @@ export function scaledOut(): ScaledOutBackend {
       const s = this.s3();
       const prefix = storage.slice(`s3://${s.bucket}/`.length);
       const objects = await readdir(join(s.directory, s.bucket, prefix), { recursive: true }).catch(() => [] as string[]);
-      assert.ok(objects.some((o) => o.endsWith('.ncf') || o.includes('.ncf')), `no .ncf object under s3://${s.bucket}/${prefix}/ (${objects.length} entries)`);
+      assert.ok(
+        objects.some((o) => o.endsWith('.ncf') || o.includes('.ncf')),
+        `no .ncf object under s3://${s.bucket}/${prefix}/ (${objects.length} entries)`,
+      );
       const client = new pg.Client({ connectionString: catalog });
       await client.connect();
       try {

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import * as zlib from 'node:zlib';
 import * as arrow from 'apache-arrow';
 import { parquetWasm } from '../../src/parquet-wasm.js';
-import { startServer, type Server } from './server.js';
+import { startServer, type Server } from '../support/server.js';
 
 const ROWS = Number(process.env.BACKPRESSURE_ROWS ?? 500_000);
 const READERS = Number(process.env.BACKPRESSURE_READERS ?? 8);
@@ -28,16 +28,21 @@ function bigTable(n: number): Uint8Array {
   const batches: arrow.RecordBatch[] = [];
   const step = 262_144;
   const schema = new arrow.Schema([
-    new arrow.Field('id', new arrow.Int32(), false), new arrow.Field('x', new arrow.Float64(), false), new arrow.Field('s', new arrow.Utf8(), false),
+    new arrow.Field('id', new arrow.Int32(), false),
+    new arrow.Field('x', new arrow.Float64(), false),
+    new arrow.Field('s', new arrow.Utf8(), false),
   ]);
   for (let from = 0; from < n; from += step) {
     const len = Math.min(step, n - from);
-    const ids = new Int32Array(len), xs = new Float64Array(len), offsets = new Int32Array(len + 1);
+    const ids = new Int32Array(len),
+      xs = new Float64Array(len),
+      offsets = new Int32Array(len + 1);
     const text = Buffer.allocUnsafe(len * 9);
     let pos = 0;
     for (let k = 0; k < len; k++) {
       const i = from + k;
-      ids[k] = i; xs[k] = i / 2;
+      ids[k] = i;
+      xs[k] = i / 2;
       pos += text.write(`r${i}`, pos, 'latin1');
       offsets[k + 1] = pos;
     }
@@ -46,7 +51,9 @@ function bigTable(n: number): Uint8Array {
       arrow.makeData({ type: new arrow.Float64(), length: len, nullCount: 0, data: xs }),
       arrow.makeData({ type: new arrow.Utf8(), length: len, nullCount: 0, valueOffsets: offsets, data: text.subarray(0, pos) }),
     ];
-    batches.push(new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: len, nullCount: 0, children })));
+    batches.push(
+      new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: len, nullCount: 0, children })),
+    );
   }
   return arrow.tableToIPC(new arrow.Table(schema, batches), 'stream');
 }
@@ -74,21 +81,37 @@ function stallingReader(url: string, headers: Record<string, string>, stallAfter
   let stopped = false;
   let ended: (() => void) | null = null;
   let failed: ((e: unknown) => void) | null = null;
-  const done = new Promise<void>((resolve, reject) => { ended = resolve; failed = reject; });
+  const done = new Promise<void>((resolve, reject) => {
+    ended = resolve;
+    failed = reject;
+  });
   done.catch(() => {});
   const request = http.get(url, { headers, agent: false });
   const stalled = new Promise<void>((resolve, reject) => {
     request.on('error', reject);
     request.on('response', (r) => {
       res = r;
-      if (r.statusCode !== 200) { reject(new Error(`status ${r.statusCode}`)); return; }
+      if (r.statusCode !== 200) {
+        reject(new Error(`status ${r.statusCode}`));
+        return;
+      }
       r.on('data', (c: Buffer) => {
         chunks.push(c);
         received += c.length;
-        if (received >= stallAfter && !stopped) { stopped = true; r.pause(); resolve(); }
+        if (received >= stallAfter && !stopped) {
+          stopped = true;
+          r.pause();
+          resolve();
+        }
       });
-      r.on('end', () => { resolve(); ended?.(); });
-      r.on('error', (e) => { reject(e); failed?.(e); });
+      r.on('end', () => {
+        resolve();
+        ended?.();
+      });
+      r.on('error', (e) => {
+        reject(e);
+        failed?.(e);
+      });
       r.on('aborted', () => failed?.(new Error('aborted')));
     });
   });
@@ -101,7 +124,9 @@ function stallingReader(url: string, headers: Record<string, string>, stallAfter
       const enc = res!.headers['content-encoding'];
       return enc === 'br' ? zlib.brotliDecompressSync(body) : enc === 'gzip' ? zlib.gunzipSync(body) : body;
     },
-    close() { request.destroy(); },
+    close() {
+      request.destroy();
+    },
   };
 }
 
@@ -122,7 +147,9 @@ async function checkAnswer(format: string, body: Buffer): Promise<void> {
     const doc = JSON.parse(body.toString('utf8')) as { rows: Array<{ id: number; x: number; s: string }>; rowCount: number; next: unknown };
     assert.equal(doc.rowCount, ROWS);
     assert.equal(doc.next, null);
-    doc.rows.forEach((r, i) => { if (r.id !== i || r.x !== i / 2 || r.s !== `r${i}`) assert.fail(`json row ${i}: ${JSON.stringify(r)}`); });
+    doc.rows.forEach((r, i) => {
+      if (r.id !== i || r.x !== i / 2 || r.s !== `r${i}`) assert.fail(`json row ${i}: ${JSON.stringify(r)}`);
+    });
     return;
   }
   let table: arrow.Table;
@@ -133,7 +160,9 @@ async function checkAnswer(format: string, body: Buffer): Promise<void> {
     table = arrow.tableFromIPC(body);
   }
   assert.equal(table.numRows, ROWS);
-  const id = table.getChild('id')!, x = table.getChild('x')!, s = table.getChild('s')!;
+  const id = table.getChild('id')!,
+    x = table.getChild('x')!,
+    s = table.getChild('s')!;
   for (let i = 0; i < ROWS; i += 997) {
     assert.equal(Number(id.get(i)), i);
     assert.equal(x.get(i), i / 2);
@@ -160,7 +189,9 @@ describe('stalled readers hold a bounded amount of memory (issue #10, 12)', { ti
     // The JSON page streams the whole table here, like the other formats.
     server = await startServer({ env: { NCF_MAX_RESPONSE_ROWS: String(ROWS), NCF_QUERY_TIMEOUT_MS: '300000' } });
     const r = await fetch(`${server.url}/v1/tables/big?format=arrow`, {
-      method: 'POST', body: bigTable(ROWS), headers: { 'content-type': 'application/vnd.apache.arrow.stream' },
+      method: 'POST',
+      body: bigTable(ROWS),
+      headers: { 'content-type': 'application/vnd.apache.arrow.stream' },
     });
     assert.equal(r.status, 201, await r.text());
   });
@@ -191,12 +222,17 @@ describe('stalled readers hold a bounded amount of memory (issue #10, 12)', { ti
         // Let the server run as far ahead as it will, then take the median of a few samples (garbage
         // not yet collected comes and goes; what the stalled answers hold stays).
         const samples: number[] = [];
-        for (let k = 0; k < 9; k++) { await sleep(400); samples.push(rssBytes(pid)); }
+        for (let k = 0; k < 9; k++) {
+          await sleep(400);
+          samples.push(rssBytes(pid));
+        }
         const level = samples.sort((a, b) => a - b)[4]!;
         const perReader = (level - base) / READERS;
         figures.push(`  ${format}/${encoding}: ${(perReader / 2 ** 20).toFixed(1)} MiB`);
-        assert.ok(perReader < bound,
-          `${format} (${encoding}): the server grew by ${((level - base) / 2 ** 20).toFixed(1)} MiB for ${READERS} stalled readers, ${(perReader / 2 ** 20).toFixed(1)} MiB each (bound ${bound / 2 ** 20} MiB)`);
+        assert.ok(
+          perReader < bound,
+          `${format} (${encoding}): the server grew by ${((level - base) / 2 ** 20).toFixed(1)} MiB for ${READERS} stalled readers, ${(perReader / 2 ** 20).toFixed(1)} MiB each (bound ${bound / 2 ** 20} MiB)`,
+        );
         // One reader reads on (the others hang up): its answer is whole and right.
         for (const r of readers.slice(1)) r.close();
         await checkAnswer(format, await readers[0]!.resume());

@@ -15,13 +15,17 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { assertProblem, startServer, storedFiles } from './server.js';
+import { assertProblem, startServer, storedFiles } from '../support/server.js';
 
 function mount(dir: string, size: string): void {
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
 }
 function umount(dir: string): void {
-  try { execFileSync('umount', [dir], { stdio: 'pipe' }); } catch { /* not mounted */ }
+  try {
+    execFileSync('umount', [dir], { stdio: 'pipe' });
+  } catch {
+    /* not mounted */
+  }
 }
 
 /** Fills the filesystem holding `path` until a write fails, then frees `free` bytes. */
@@ -59,7 +63,8 @@ describe('catalog on a full disk (SQLITE_FULL at the commit)', () => {
       const server = await startServer({ dataDir, env: { NCF_ORPHAN_GRACE: '0' } });
       try {
         const url = `${server.url}/v1/tables/full`;
-        const body = (from: number, n: number) => `id,label\n${Array.from({ length: n }, (_, i) => `${from + i},row ${from + i}`).join('\n')}\n`;
+        const body = (from: number, n: number) =>
+          `id,label\n${Array.from({ length: n }, (_, i) => `${from + i},row ${from + i}`).join('\n')}\n`;
         const created = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: body(0, 10) });
         assert.equal(created.status, 201, await created.text());
         const filesBefore = await storedFiles(dataDir);
@@ -85,14 +90,14 @@ describe('catalog on a full disk (SQLITE_FULL at the commit)', () => {
         // Nothing half-committed: version 1 with its 10 rows, no new file left behind.
         const d = await fetch(url);
         assert.equal(d.status, 200);
-        const desc = await d.json() as { version: number; rowCount: number };
+        const desc = (await d.json()) as { version: number; rowCount: number };
         assert.deepEqual([desc.version, desc.rowCount], [1, 10]);
         assert.deepEqual(await storedFiles(dataDir), filesBefore);
         // Room again: the same append lands, once.
         await rm(join(dataDir, 'filler'));
         const ok = await fetch(`${url}/rows`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: body(100, 50) });
         assert.equal(ok.status, 200, await ok.text());
-        const after = await (await fetch(url)).json() as { version: number; rowCount: number };
+        const after = (await (await fetch(url)).json()) as { version: number; rowCount: number };
         assert.deepEqual([after.version, after.rowCount], [2, 60]);
         assert.deepEqual(await readdir(join(dataDir, 'tmp')), []);
       } finally {

@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startServer, type Server } from './server.js';
+import { startServer, type Server } from '../support/server.js';
 import { parseRaw, rawExchange } from './raw-http.js';
 
 const KEY = 'ce-Key-9fK2pXq7Lw';
@@ -18,10 +18,14 @@ const PROBLEMS = 'https://ncf.dev/problems/';
 let server: Server;
 
 before(async () => {
-  server = await startServer({ env: { LOG_LEVEL: 'trace', NCF_API_KEYS: `${KEY}:admin`, NCF_HEADERS_TIMEOUT: '2s', NCF_REQUEST_TIMEOUT: '3s' } });
+  server = await startServer({
+    env: { LOG_LEVEL: 'trace', NCF_API_KEYS: `${KEY}:admin`, NCF_HEADERS_TIMEOUT: '2s', NCF_REQUEST_TIMEOUT: '3s' },
+  });
 });
 
-after(async () => { await server?.stop(); });
+after(async () => {
+  await server?.stop();
+});
 
 /** Every byte string the log encodes as base64, hex or a list of decimal bytes. */
 function decodedRuns(log: string): Buffer[] {
@@ -41,17 +45,63 @@ function decodedRuns(log: string): Buffer[] {
   return out;
 }
 
-interface Case { what: string; bytes: string; status: number; slug: string; code?: string }
+interface Case {
+  what: string;
+  bytes: string;
+  status: number;
+  slug: string;
+  code?: string;
+}
 
 const CASES: Case[] = [
-  { what: 'a header line without a colon', bytes: `GET /v1/tables HTTP/1.1\r\nHost: x\r\n${AUTH}bad header line\r\n\r\n`, status: 400, slug: 'bad-request' },
-  { what: 'a control character in a header value', bytes: `GET /v1/tables HTTP/1.1\r\nHost: x\r\n${AUTH}X-Bad: a\u0001b\r\n\r\n`, status: 400, slug: 'bad-request' },
-  { what: 'a header name with a space', bytes: `GET /v1/tables HTTP/1.1\r\nHost: x\r\n${AUTH}Bad Name: 1\r\n\r\n`, status: 400, slug: 'bad-request' },
-  { what: 'an invalid Content-Length', bytes: `POST /v1/tables/t/query HTTP/1.1\r\nHost: x\r\n${AUTH}Content-Length: 1x\r\n\r\n{}`, status: 400, slug: 'bad-request' },
-  { what: 'the key after a malformed line', bytes: `GET /v1/tables HTTP/1.1\r\nHost: x\r\nbad header line\r\n${AUTH}\r\n`, status: 400, slug: 'bad-request' },
-  { what: 'a broken chunked body', bytes: `POST /v1/tables/t/query HTTP/1.1\r\nHost: x\r\n${AUTH}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`, status: 400, slug: 'bad-request' },
-  { what: 'headers over 16 KiB', bytes: `GET /v1/tables HTTP/1.1\r\nHost: x\r\n${AUTH}X-Big: ${'a'.repeat(20_000)}\r\n\r\n`, status: 431, slug: 'headers-too-large' },
-  { what: 'headers over 16 KiB, the key last', bytes: `GET /v1/tables HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(16_000)}\r\n${AUTH}X-More: ${'b'.repeat(4000)}\r\n\r\n`, status: 431, slug: 'headers-too-large' },
+  {
+    what: 'a header line without a colon',
+    bytes: `GET /v1/tables HTTP/1.1\r\nHost: x\r\n${AUTH}bad header line\r\n\r\n`,
+    status: 400,
+    slug: 'bad-request',
+  },
+  {
+    what: 'a control character in a header value',
+    bytes: `GET /v1/tables HTTP/1.1\r\nHost: x\r\n${AUTH}X-Bad: a\u0001b\r\n\r\n`,
+    status: 400,
+    slug: 'bad-request',
+  },
+  {
+    what: 'a header name with a space',
+    bytes: `GET /v1/tables HTTP/1.1\r\nHost: x\r\n${AUTH}Bad Name: 1\r\n\r\n`,
+    status: 400,
+    slug: 'bad-request',
+  },
+  {
+    what: 'an invalid Content-Length',
+    bytes: `POST /v1/tables/t/query HTTP/1.1\r\nHost: x\r\n${AUTH}Content-Length: 1x\r\n\r\n{}`,
+    status: 400,
+    slug: 'bad-request',
+  },
+  {
+    what: 'the key after a malformed line',
+    bytes: `GET /v1/tables HTTP/1.1\r\nHost: x\r\nbad header line\r\n${AUTH}\r\n`,
+    status: 400,
+    slug: 'bad-request',
+  },
+  {
+    what: 'a broken chunked body',
+    bytes: `POST /v1/tables/t/query HTTP/1.1\r\nHost: x\r\n${AUTH}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
+    status: 400,
+    slug: 'bad-request',
+  },
+  {
+    what: 'headers over 16 KiB',
+    bytes: `GET /v1/tables HTTP/1.1\r\nHost: x\r\n${AUTH}X-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    status: 431,
+    slug: 'headers-too-large',
+  },
+  {
+    what: 'headers over 16 KiB, the key last',
+    bytes: `GET /v1/tables HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(16_000)}\r\n${AUTH}X-More: ${'b'.repeat(4000)}\r\n\r\n`,
+    status: 431,
+    slug: 'headers-too-large',
+  },
 ];
 
 function assertRawProblem(raw: Buffer, status: number, slug: string, what: string): void {
@@ -70,7 +120,7 @@ function assertRawProblem(raw: Buffer, status: number, slug: string, what: strin
 }
 
 describe('requests the HTTP parser refuses', () => {
-  test('are answered problem+json with the catalogue\'s type, then the connection is closed', async () => {
+  test("are answered problem+json with the catalogue's type, then the connection is closed", async () => {
     for (const c of CASES) assertRawProblem(await rawExchange(server.url, c.bytes), c.status, c.slug, c.what);
   });
 
@@ -87,7 +137,15 @@ describe('requests the HTTP parser refuses', () => {
     assert.equal(ok.status, 200);
     const log = server.output();
     for (const form of [KEY, encodeURIComponent(KEY), Buffer.from(KEY).toString('base64'), Buffer.from(KEY).toString('hex')]) {
-      assert.ok(!log.includes(form), `the log holds ${form}:\n${log.split('\n').filter((l) => l.includes(form)).slice(0, 2).join('\n').slice(0, 600)}`);
+      assert.ok(
+        !log.includes(form),
+        `the log holds ${form}:\n${log
+          .split('\n')
+          .filter((l) => l.includes(form))
+          .slice(0, 2)
+          .join('\n')
+          .slice(0, 600)}`,
+      );
     }
     const runs = decodedRuns(log);
     assert.ok(runs.length > 0, 'the log has encoded runs to look into (request ids at least)');

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { api, startServer, type Server } from './server.js';
+import { api, startServer, type Server } from '../support/server.js';
 import { openOracle, uploadTrips, writeTrips, type Oracle } from './query-data.js';
 
 let server: Server;
@@ -21,7 +21,11 @@ const DASH = 'https://dash.example.com';
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ncf-count-e2e-'));
   // The last file is smaller than a JSON page: `estimated` counts it exactly.
-  const files = await writeTrips(dir, [[0, 3000], [3000, 2000], [5000, 30]]);
+  const files = await writeTrips(dir, [
+    [0, 3000],
+    [3000, 2000],
+    [5000, 30],
+  ]);
   server = await startServer({ env: { NCF_MAX_RESPONSE_ROWS: String(PAGE), NCF_CORS_ORIGINS: DASH } });
   await uploadTrips(server, 'trips', files);
   oracle = await openOracle(files);
@@ -75,8 +79,14 @@ test('count=exact: unfiltered and filtered totals match DuckDB, the range is the
   assert.equal(r.headers['content-range'], `0-${late - 1}/${late}`);
   assert.equal(r.text.split('\n').filter((l) => l !== '').length, late);
   // POST /query with the same filter in the body.
-  r = await api(server, 'POST', '/v1/tables/trips/query', ['-H', 'Prefer: count=exact', '-H', 'Content-Type: application/json',
-    '--data', JSON.stringify({ where: { column: 'delay', op: 'gt', value: 100 }, limit: 5 })]);
+  r = await api(server, 'POST', '/v1/tables/trips/query', [
+    '-H',
+    'Prefer: count=exact',
+    '-H',
+    'Content-Type: application/json',
+    '--data',
+    JSON.stringify({ where: { column: 'delay', op: 'gt', value: 100 }, limit: 5 }),
+  ]);
   assert.equal(r.status, 200, r.text);
   assert.equal(r.headers['content-range'], `0-4/${late}`);
   assert.equal(r.headers['preference-applied'], 'count=exact');
@@ -125,8 +135,14 @@ test('count=planned and estimated: exact from statistics when they decide, else 
 });
 
 test('CORS: a page may send Prefer and read Content-Range and Preference-Applied', async () => {
-  const pre = await api(server, 'OPTIONS', '/v1/tables/trips/rows', ['-H', `Origin: ${DASH}`,
-    '-H', 'Access-Control-Request-Method: GET', '-H', 'Access-Control-Request-Headers: prefer']);
+  const pre = await api(server, 'OPTIONS', '/v1/tables/trips/rows', [
+    '-H',
+    `Origin: ${DASH}`,
+    '-H',
+    'Access-Control-Request-Method: GET',
+    '-H',
+    'Access-Control-Request-Headers: prefer',
+  ]);
   assert.equal(pre.status, 204);
   assert.match(pre.headers['access-control-allow-headers']!, /prefer/i);
   const r = await api(server, 'GET', '/v1/tables/trips/rows?limit=1', ['-H', `Origin: ${DASH}`, '-H', 'Prefer: count=exact']);

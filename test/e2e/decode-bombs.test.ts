@@ -9,15 +9,19 @@ import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import * as arrow from 'apache-arrow';
 import { dictionaryTable, parquetOf, withLyingDictionaryHeader, withoutArrowSchema } from '../ingest/parquet-crafted.js';
-import { startServer, type Server } from './server.js';
+import { startServer, type Server } from '../support/server.js';
 
 const MiB = 1 << 20;
 let server: Server;
 
 before(async () => {
-  server = await startServer({ env: { NCF_MAX_VALUE_BYTES: '2M', NCF_MAX_BATCH_BYTES: '16M', NCF_MAX_DECODED_BYTES: '64M', NCF_MAX_DECODED_RATIO: '100' } });
+  server = await startServer({
+    env: { NCF_MAX_VALUE_BYTES: '2M', NCF_MAX_BATCH_BYTES: '16M', NCF_MAX_DECODED_BYTES: '64M', NCF_MAX_DECODED_RATIO: '100' },
+  });
 });
-after(async () => { await server?.stop(); });
+after(async () => {
+  await server?.stop();
+});
 
 /** Resident memory of the server process (Linux), in bytes. */
 function rss(): number {
@@ -29,7 +33,9 @@ function rss(): number {
 async function peakGrowth<T>(f: () => Promise<T>): Promise<{ result: T; growth: number }> {
   const base = rss();
   let peak = base;
-  const timer = setInterval(() => { peak = Math.max(peak, rss()); }, 20);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rss());
+  }, 20);
   try {
     const result = await f();
     peak = Math.max(peak, rss());
@@ -42,7 +48,7 @@ async function peakGrowth<T>(f: () => Promise<T>): Promise<{ result: T; growth: 
 async function upload(name: string, body: Uint8Array | string, type: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const r = await fetch(`${server.url}/v1/tables/${name}`, { method: 'POST', body, headers: { 'content-type': type } });
   const text = await r.text();
-  return { status: r.status, body: text === '' ? {} : JSON.parse(text) as Record<string, unknown> };
+  return { status: r.status, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
 }
 
 async function exists(name: string): Promise<boolean> {
@@ -51,7 +57,9 @@ async function exists(name: string): Promise<boolean> {
   return r.status === 200;
 }
 
-test('a Parquet dictionary bomb (1 MiB value × 600 rows in a few KB) is 413 naming the limit; nothing is stored', { timeout: 120_000 }, async () => {
+test('a Parquet dictionary bomb (1 MiB value × 600 rows in a few KB) is 413 naming the limit; nothing is stored', {
+  timeout: 120_000,
+}, async () => {
   const bomb = parquetOf(dictionaryTable(MiB, 600));
   assert.ok(bomb.length < 64 * 1024, `the bomb is small (${bomb.length} bytes)`);
   const { result: r, growth } = await peakGrowth(() => upload('pq_bomb', bomb, 'application/vnd.apache.parquet'));
@@ -65,21 +73,34 @@ test('a Parquet dictionary bomb (1 MiB value × 600 rows in a few KB) is 413 nam
   assert.ok(growth < 256 * MiB, `RSS grew by ${growth} bytes`);
 });
 
-test('a Parquet bomb read as plain strings (1 MiB value × 200 rows, dictionary-encoded in the file) is 413 before JavaScript copies it', { timeout: 120_000 }, async () => {
+test('a Parquet bomb read as plain strings (1 MiB value × 200 rows, dictionary-encoded in the file) is 413 before JavaScript copies it', {
+  timeout: 120_000,
+}, async () => {
   // A Utf8 column (no Arrow Dictionary hint in the file), so parquet-wasm expands the dictionary
   // page into one WebAssembly batch: that batch is measured and refused before it is copied out.
   const value = 'x'.repeat(MiB);
-  const bomb = parquetOf(new arrow.Table({ blob: arrow.vectorFromArray(Array.from({ length: 200 }, () => value), new arrow.Utf8()) }));
+  const bomb = parquetOf(
+    new arrow.Table({
+      blob: arrow.vectorFromArray(
+        Array.from({ length: 200 }, () => value),
+        new arrow.Utf8(),
+      ),
+    }),
+  );
   assert.ok(bomb.length < 64 * 1024, `the bomb is small (${bomb.length} bytes)`);
   const { result: r, growth } = await peakGrowth(() => upload('pq_plain_bomb', bomb, 'application/vnd.apache.parquet'));
   assert.equal(r.status, 413, JSON.stringify(r.body));
   assert.equal(r.body.limit, 'NCF_MAX_DECODED_BYTES');
   assert.equal(await exists('pq_plain_bomb'), false);
-  console.log(`parquet plain-string bomb: ${bomb.length} bytes (200 MiB decoded), server RSS grew by at most ${(growth / MiB).toFixed(0)} MiB`);
+  console.log(
+    `parquet plain-string bomb: ${bomb.length} bytes (200 MiB decoded), server RSS grew by at most ${(growth / MiB).toFixed(0)} MiB`,
+  );
   assert.ok(growth < 768 * MiB, `RSS grew by ${growth} bytes`);
 });
 
-test('the issue\'s Parquet bomb (1 MiB value × 1,900 rows read as plain strings) is 413 and the server survives it', { timeout: 180_000 }, async () => {
+test("the issue's Parquet bomb (1 MiB value × 1,900 rows read as plain strings) is 413 and the server survives it", {
+  timeout: 180_000,
+}, async () => {
   // parquet-wasm expands the row group's column chunk (1.9 GiB) whatever the batch size; with the
   // default 65,536-row batch it then needs a second 1.9 GiB buffer, passes WebAssembly's 4 GiB and
   // aborts the server process (c678d70 and before the batch planning). Now it runs in a worker thread
@@ -91,7 +112,9 @@ test('the issue\'s Parquet bomb (1 MiB value × 1,900 rows read as plain strings
   assert.equal(r.status, 413, JSON.stringify(r.body));
   assert.equal(r.body.limit, 'NCF_MAX_DECODED_BYTES');
   assert.equal(await exists('pq_issue_bomb'), false);
-  console.log(`parquet plain-string bomb: ${bomb.length} bytes (1,900 MiB decoded), server RSS grew by at most ${(growth / MiB).toFixed(0)} MiB`);
+  console.log(
+    `parquet plain-string bomb: ${bomb.length} bytes (1,900 MiB decoded), server RSS grew by at most ${(growth / MiB).toFixed(0)} MiB`,
+  );
   // The worker's WebAssembly memory is capped from the budget (2 × 64 + 2 × 16 + 64 = 224 MiB, rounded up to 256 MiB here):
   // before, the row group's chunk was expanded whole (+1.9 GiB) whatever the batch size.
   assert.ok(growth < 768 * MiB, `RSS grew by ${growth} bytes`);
@@ -108,7 +131,9 @@ test('the issue\'s Parquet bomb (1 MiB value × 1,900 rows read as plain strings
   assert.equal(ok.status, 201, JSON.stringify(ok.body));
 });
 
-test('a Parquet file whose dictionary page header lies by one byte is 422 and the server lives on (it died before)', { timeout: 120_000 }, async () => {
+test('a Parquet file whose dictionary page header lies by one byte is 422 and the server lives on (it died before)', {
+  timeout: 120_000,
+}, async () => {
   // Before the decoder ran in a worker thread, parquet-wasm's abort was thrown where nothing could
   // catch it and the whole server exited: a 1 KB file was a denial of service.
   const bad = await withLyingDictionaryHeader(withoutArrowSchema(parquetOf(dictionaryTable(MiB, 4))));
@@ -133,7 +158,9 @@ test('an Arrow dictionary bomb (1 MiB entry referenced 2000 times) is 413 before
   assert.ok(growth < 256 * MiB, `RSS grew by ${growth} bytes`);
 });
 
-test('one value over NCF_MAX_VALUE_BYTES is 413 naming the column (Arrow, Parquet, CSV with its line, NDJSON)', { timeout: 120_000 }, async () => {
+test('one value over NCF_MAX_VALUE_BYTES is 413 naming the column (Arrow, Parquet, CSV with its line, NDJSON)', {
+  timeout: 120_000,
+}, async () => {
   const big = dictionaryTable(3 * MiB, 1);
   let r = await upload('v_arrow', arrow.tableToIPC(big, 'stream'), 'application/vnd.apache.arrow.stream');
   assert.equal(r.status, 413);
@@ -162,7 +189,7 @@ test('a table just under the limits is stored and read to the end as JSON, NDJSO
     assert.equal(res.status, 200, format);
     return res;
   };
-  const json = await (await get('json')).json() as { rows?: { blob: string }[] } | { blob: string }[];
+  const json = (await (await get('json')).json()) as { rows?: { blob: string }[] } | { blob: string }[];
   const list = Array.isArray(json) ? json : json.rows!;
   assert.equal(list.length, rows);
   assert.ok(list.every((x) => x.blob.length === value));
@@ -180,15 +207,20 @@ test('a table just under the limits is stored and read to the end as JSON, NDJSO
 test('9007199254740993 round-trips exactly through a JSON upload and JSON, NDJSON and Arrow answers', async () => {
   const r = await upload('bigint', '[{"id":9007199254740993,"n":1},{"id":-9223372036854775808,"n":2},{"id":1,"n":3}]', 'application/json');
   assert.equal(r.status, 201, JSON.stringify(r.body));
-  const desc = await (await fetch(`${server.url}/v1/tables/bigint`)).json() as { columns: { name: string; type: string }[] };
+  const desc = (await (await fetch(`${server.url}/v1/tables/bigint`)).json()) as { columns: { name: string; type: string }[] };
   assert.equal(desc.columns.find((c) => c.name === 'id')!.type, 'int64');
   const text = await (await fetch(`${server.url}/v1/tables/bigint/rows?format=json&order=n`)).text();
   assert.match(text, /9007199254740993/);
   assert.match(text, /-9223372036854775808/);
   const nd = await (await fetch(`${server.url}/v1/tables/bigint/rows?format=ndjson&order=n`)).text();
   assert.match(nd, /9007199254740993/);
-  const t = arrow.tableFromIPC(new Uint8Array(await (await fetch(`${server.url}/v1/tables/bigint/rows?format=arrow&order=n`)).arrayBuffer()));
-  assert.deepEqual([...t.getChild('id')!].map((x) => BigInt(x as bigint)), [9007199254740993n, -9223372036854775808n, 1n]);
+  const t = arrow.tableFromIPC(
+    new Uint8Array(await (await fetch(`${server.url}/v1/tables/bigint/rows?format=arrow&order=n`)).arrayBuffer()),
+  );
+  assert.deepEqual(
+    [...t.getChild('id')!].map((x) => BigInt(x as bigint)),
+    [9007199254740993n, -9223372036854775808n, 1n],
+  );
   // Mixed with a fraction, the digits are kept as text rather than rounded.
   const m = await upload('bigmix', '{"v":9007199254740993}\n{"v":1.5}\n', 'application/x-ndjson');
   assert.equal(m.status, 201);
@@ -206,8 +238,12 @@ test('CSV nanosecond timestamps round-trip; into a microsecond table they are 42
   assert.equal(raw[0], BigInt(Date.UTC(2024, 0, 2, 3, 4, 5)) * 1_000_000n + 123_456_789n);
   const us = await upload('us', 'id,t\n1,2024-01-02T03:04:05.123456\n', 'text/csv');
   assert.equal(us.status, 201);
-  const a = await fetch(`${server.url}/v1/tables/us/rows`, { method: 'POST', body: 'id,t\n2,2024-01-02T03:04:05.5\n3,2024-01-02T03:04:05.123456789\n', headers: { 'content-type': 'text/csv' } });
-  const body = await a.json() as Record<string, unknown>;
+  const a = await fetch(`${server.url}/v1/tables/us/rows`, {
+    method: 'POST',
+    body: 'id,t\n2,2024-01-02T03:04:05.5\n3,2024-01-02T03:04:05.123456789\n',
+    headers: { 'content-type': 'text/csv' },
+  });
+  const body = (await a.json()) as Record<string, unknown>;
   assert.ok(a.status === 422 || a.status === 409, `${a.status} ${JSON.stringify(body)}`);
   assert.match(String(body.detail), /line 3.*"t".*finer than the column's unit, us/);
 });

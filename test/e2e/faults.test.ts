@@ -19,19 +19,19 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { ServiceContext } from '../../src/context.js';
-import { createMetrics } from '../../src/metrics.js';
-import { toProblem } from '../../src/problem.js';
-import { LocalBlobStore } from '../../storage/blob-local.js';
-import { S3BlobStore } from '../../storage/blob-s3.js';
-import { openPostgresCatalog, TABLE_LOCK_CLASS } from '../../storage/catalog-postgres.js';
-import { SqliteCatalog } from '../../storage/catalog-sqlite.js';
+import { createMetrics } from '../../src/http/metrics.js';
+import { toProblem } from '../../src/http/problem.js';
+import { LocalBlobStore } from '../../storage/local/blob-store.js';
+import { S3BlobStore } from '../../storage/s3/blob-store.js';
+import { openPostgresCatalog, TABLE_LOCK_CLASS } from '../../storage/postgres/catalog.js';
+import { SqliteCatalog } from '../../storage/sqlite/catalog.js';
 import { faultError, withFaults, type FaultController, type FaultSpec } from '../../storage/fault-injection.js';
 import { guardBlobStore, guardCatalog } from '../../storage/guard.js';
-import { lockHash } from '../../storage/pg-migrations.js';
+import { lockHash } from '../../storage/postgres/migrations.js';
 import type { BlobStore, Catalog } from '../../storage/types.js';
-import { startPgServer, type PgTestDatabase, type PgTestServer } from '../storage/pg-cluster.js';
-import { startS3Server, type S3TestServer } from '../storage/s3-server.js';
-import { assertDocumented, assertProblem } from './server.js';
+import { startPgServer, type PgTestDatabase, type PgTestServer } from '../support/pg-cluster.js';
+import { startS3Server, type S3TestServer } from '../support/s3-server.js';
+import { assertDocumented, assertProblem } from '../support/server.js';
 
 /** The guard's deadline in these tests: a hang must turn into a 503 about this fast (long enough
  *  that a real write on a loaded machine never reaches it). */
@@ -46,7 +46,12 @@ interface Harness {
   close(): Promise<void>;
 }
 
-async function serve(dataDir: string, blobs: BlobStore, catalog: Catalog, timeoutMs = TIMEOUT_MS): Promise<{ app: FastifyInstance; url: string }> {
+async function serve(
+  dataDir: string,
+  blobs: BlobStore,
+  catalog: Catalog,
+  timeoutMs = TIMEOUT_MS,
+): Promise<{ app: FastifyInstance; url: string }> {
   const ctx: ServiceContext = {
     config: loadConfig({ NCF_DATA_DIR: dataDir, NCF_ORPHAN_GRACE: '0', NCF_API_KEYS: '', NCF_AUTH: '' }),
     blobs: guardBlobStore(blobs, { callTimeoutMs: timeoutMs }),
@@ -65,7 +70,12 @@ function csv(rows: number): { body: string; ids: number[] } {
   return { body: `id,label\n${ids.map((i) => `${i},row ${i}`).join('\n')}\n`, ids };
 }
 
-async function call(h: Harness, method: string, path: string, body?: string): Promise<{ status: number; headers: Headers; json: any; ms: number }> {
+async function call(
+  h: Harness,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; headers: Headers; json: any; ms: number }> {
   const t0 = performance.now();
   const init: RequestInit = { method, signal: AbortSignal.timeout(15_000) };
   if (body !== undefined) init.headers = { 'content-type': 'text/csv' };
@@ -94,7 +104,11 @@ function assertUnavailable(r: { status: number; headers: Headers; json: any }, w
 async function ids(h: Harness): Promise<number[]> {
   const res = await fetch(`${h.url}/v1/tables/${TABLE}/rows?format=ndjson&select=id`);
   assert.equal(res.status, 200);
-  return (await res.text()).split('\n').filter((l) => l !== '').map((l) => Number(JSON.parse(l).id)).sort((a, b) => a - b);
+  return (await res.text())
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => Number(JSON.parse(l).id))
+    .sort((a, b) => a - b);
 }
 
 async function version(h: Harness): Promise<number> {
@@ -145,12 +159,17 @@ describe('fault injection: local folder + SQLite (wrapped adapters)', () => {
   before(async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'ncf-faults-'));
     await mkdir(join(dataDir, 'files'));
-    const real = { blobs: new LocalBlobStore(join(dataDir, 'files')), catalog: new SqliteCatalog(join(dataDir, 'catalog.sqlite')) as Catalog };
+    const real = {
+      blobs: new LocalBlobStore(join(dataDir, 'files')),
+      catalog: new SqliteCatalog(join(dataDir, 'catalog.sqlite')) as Catalog,
+    };
     const wrapped = withFaults(real.blobs, real.catalog);
     faults = wrapped.faults;
     const { app, url } = await serve(dataDir, wrapped.blobs, wrapped.catalog);
     h = {
-      url, dataDir, real,
+      url,
+      dataDir,
+      real,
       async close() {
         faults.clear();
         await app.close();
@@ -162,7 +181,9 @@ describe('fault injection: local folder + SQLite (wrapped adapters)', () => {
     const r = await upload(h, 'POST', 50);
     assert.equal(r.status, 201);
   });
-  after(async () => { await h?.close(); });
+  after(async () => {
+    await h?.close();
+  });
 
   /** Sets a fault, runs `fn`, clears it, and checks the service recovered: ready, and a write lands. */
   async function during(spec: FaultSpec, fn: () => Promise<void>, afterwards?: () => Promise<void>): Promise<void> {
@@ -178,7 +199,10 @@ describe('fault injection: local folder + SQLite (wrapped adapters)', () => {
     const r = await upload(h, 'POST', 3, true);
     assert.equal(r.status, 200, `a write after the fault cleared: ${JSON.stringify(r.json)}`);
     assert.equal(await version(h), before.version + 1);
-    assert.deepEqual(await ids(h), [...before.ids, ...r.ids].sort((a, b) => a - b));
+    assert.deepEqual(
+      await ids(h),
+      [...before.ids, ...r.ids].sort((a, b) => a - b),
+    );
   }
 
   it('a full disk (ENOSPC on every storage call): 503, nothing written, /readyz names storage', async () => {
@@ -236,12 +260,16 @@ describe('fault injection: local folder + SQLite (wrapped adapters)', () => {
 
   it('the catalog connection reset on every call: reads and writes 503, /readyz names the catalog', async () => {
     const before = await snapshot(h);
-    await during({ dependency: 'catalog', kind: 'ECONNRESET' }, async () => {
-      assertUnavailable(await call(h, 'GET', `/v1/tables/${TABLE}`), 'describe');
-      assertUnavailable(await call(h, 'GET', '/v1/tables'), 'list');
-      assertUnavailable(await upload(h, 'POST', 5, true), 'append');
-      assert.deepEqual(await readyz(h), { status: 503, failing: ['catalog'] });
-    }, () => assertIntact(h, before));
+    await during(
+      { dependency: 'catalog', kind: 'ECONNRESET' },
+      async () => {
+        assertUnavailable(await call(h, 'GET', `/v1/tables/${TABLE}`), 'describe');
+        assertUnavailable(await call(h, 'GET', '/v1/tables'), 'list');
+        assertUnavailable(await upload(h, 'POST', 5, true), 'append');
+        assert.deepEqual(await readyz(h), { status: 503, failing: ['catalog'] });
+      },
+      () => assertIntact(h, before),
+    );
   });
 
   it('a reset during the commit: 503, no new version; the file of the unknown commit is kept, then vacuumed', async () => {
@@ -292,13 +320,17 @@ describe('fault injection: PostgreSQL + object storage (real faults)', () => {
     db = await pgServer.createDatabase();
     s3 = await startS3Server();
     const dataDir = await mkdtemp(join(tmpdir(), 'ncf-faults-pg-'));
-    const blobs = new S3BlobStore({ bucket: s3.bucket, prefix: 'faults/', region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, credentials: s3.credentials },
-      { maxAttempts: 2 });
+    const blobs = new S3BlobStore(
+      { bucket: s3.bucket, prefix: 'faults/', region: s3.region, endpoint: s3.endpoint, forcePathStyle: true, credentials: s3.credentials },
+      { maxAttempts: 2 },
+    );
     const catalog = await openPostgresCatalog(db.url, { busyTimeoutMs: 10_000 });
     // No hangs here, and real S3 calls on a loaded machine can take a while: the default-ish deadline.
     const { app, url } = await serve(dataDir, blobs, catalog, 30_000);
     h = {
-      url, dataDir, real: { blobs, catalog },
+      url,
+      dataDir,
+      real: { blobs, catalog },
       async close() {
         await app.close();
         await catalog.close();
@@ -371,7 +403,8 @@ describe('fault injection: PostgreSQL + object storage (real faults)', () => {
       for (let i = 0; i < 200 && terminated === 0; i++) {
         const { rows } = await admin.query<{ n: number }>(
           `SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity
-           WHERE application_name = 'ncf-catalog' AND datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`);
+           WHERE application_name = 'ncf-catalog' AND datname = current_database() AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()`,
+        );
         terminated = rows[0]!.n;
         if (terminated === 0) await new Promise((r) => setTimeout(r, 25));
       }

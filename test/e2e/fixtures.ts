@@ -8,7 +8,12 @@ import { DuckDBInstance } from '@duckdb/node-api';
 
 export const ORIGINS = ['SFO', 'LAX', 'JFK', 'ORD'];
 
-export interface Flight { id: number; origin: string; delay: number | null; day: string }
+export interface Flight {
+  id: number;
+  origin: string;
+  delay: number | null;
+  day: string;
+}
 
 export function flight(i: number): Flight {
   const d = new Date(Date.UTC(2024, 0, 1 + (i % 60)));
@@ -19,15 +24,25 @@ export function flights(n: number, from = 0): Flight[] {
   return Array.from({ length: n }, (_, k) => flight(from + k));
 }
 
-export interface Expect { rows: number; nullDelays: number; minDelay: number; maxDelay: number; minId: number; maxId: number; delaySum: number }
+export interface Expect {
+  rows: number;
+  nullDelays: number;
+  minDelay: number;
+  maxDelay: number;
+  minId: number;
+  maxId: number;
+  delaySum: number;
+}
 
 export function expectOf(rows: Flight[]): Expect {
   const delays = rows.map((r) => r.delay).filter((d): d is number => d !== null);
   return {
     rows: rows.length,
     nullDelays: rows.length - delays.length,
-    minDelay: Math.min(...delays), maxDelay: Math.max(...delays),
-    minId: Math.min(...rows.map((r) => r.id)), maxId: Math.max(...rows.map((r) => r.id)),
+    minDelay: Math.min(...delays),
+    maxDelay: Math.max(...delays),
+    minId: Math.min(...rows.map((r) => r.id)),
+    maxId: Math.max(...rows.map((r) => r.id)),
     delaySum: delays.reduce((a, b) => a + b, 0),
   };
 }
@@ -42,10 +57,22 @@ export function toNdjson(rows: Flight[]): string {
 
 export function toArrow(rows: Flight[], kind: 'stream' | 'file'): Uint8Array {
   const table = new arrow.Table({
-    id: arrow.vectorFromArray(rows.map((r) => r.id), new arrow.Int32()),
-    origin: arrow.vectorFromArray(rows.map((r) => r.origin), new arrow.Utf8()),
-    delay: arrow.vectorFromArray(rows.map((r) => r.delay), new arrow.Int32()),
-    day: arrow.vectorFromArray(rows.map((r) => r.day), new arrow.Utf8()),
+    id: arrow.vectorFromArray(
+      rows.map((r) => r.id),
+      new arrow.Int32(),
+    ),
+    origin: arrow.vectorFromArray(
+      rows.map((r) => r.origin),
+      new arrow.Utf8(),
+    ),
+    delay: arrow.vectorFromArray(
+      rows.map((r) => r.delay),
+      new arrow.Int32(),
+    ),
+    day: arrow.vectorFromArray(
+      rows.map((r) => r.day),
+      new arrow.Utf8(),
+    ),
   });
   return arrow.tableToIPC(table, kind);
 }

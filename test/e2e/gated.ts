@@ -4,7 +4,9 @@
 /** A body that sends `head`, then `tail` once the test calls finish(). */
 export function gated(head: string, tail: string): { body: ReadableStream<Uint8Array>; finish(): void } {
   let finish!: () => void;
-  const gate = new Promise<void>((res) => { finish = res; });
+  const gate = new Promise<void>((res) => {
+    finish = res;
+  });
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
       controller.enqueue(new TextEncoder().encode(head));

@@ -8,9 +8,9 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { newId } from '../../storage/keys.js';
-import { startPgServer, type PgTestServer } from '../storage/pg-cluster.js';
-import { startS3Server, type S3TestServer } from '../storage/s3-server.js';
-import { req, startServer, tempFiles, type Server } from './server.js';
+import { startPgServer, type PgTestServer } from '../support/pg-cluster.js';
+import { startS3Server, type S3TestServer } from '../support/s3-server.js';
+import { req, startServer, tempFiles, type Server } from '../support/server.js';
 import { gated, until } from './gated.js';
 
 let pg: PgTestServer | undefined;
@@ -58,7 +58,6 @@ async function versionCount(s: Server, table: string): Promise<number> {
   return ((await r.json()) as { versions: unknown[] }).versions.length;
 }
 
-
 /** Table files of the prefix in the emulator's directory (each object is a folder or file named after its key). */
 async function objectCount(): Promise<number> {
   const entries = await readdir(join(s3!.directory, s3!.bucket, prefix), { recursive: true }).catch(() => [] as string[]);
@@ -78,13 +77,18 @@ describe('Idempotency-Key across two replicas', () => {
       const pa = upload(a, '/v1/tables/twin/rows', ga.body, key);
       const pb = upload(b, '/v1/tables/twin/rows', gb.body, key);
       // Both replicas are spooling: each looked for the key before the other committed.
-      await until('both replicas spool the upload', async () => (await tempFiles(a)).length > before[0]! && (await tempFiles(b)).length > before[1]!);
+      await until(
+        'both replicas spool the upload',
+        async () => (await tempFiles(a)).length > before[0]! && (await tempFiles(b)).length > before[1]!,
+      );
       ga.finish();
       gb.finish();
-      const answers = await Promise.all([pa, pb].map(async (p) => {
-        const r = await p;
-        return { status: r.status, text: await r.text(), replayed: r.headers.get('idempotent-replayed') };
-      }));
+      const answers = await Promise.all(
+        [pa, pb].map(async (p) => {
+          const r = await p;
+          return { status: r.status, text: await r.text(), replayed: r.headers.get('idempotent-replayed') };
+        }),
+      );
       for (const x of answers) assert.equal(x.status, 200, x.text);
       assert.equal(answers[0]!.text, answers[1]!.text);
       assert.deepEqual(answers.map((x) => x.replayed).sort(), ['true', null].sort(), 'one committed, the other answered its result');
@@ -93,8 +97,9 @@ describe('Idempotency-Key across two replicas', () => {
       assert.equal(await versionCount(a, 'twin'), round + 1);
     }
     // The losers' files were discarded: one object per version.
-    await until('the table has one file per version', async () => (await objectCount()) === 5, 10_000)
-      .catch(async () => assert.equal(await objectCount(), 5));
+    await until('the table has one file per version', async () => (await objectCount()) === 5, 10_000).catch(async () =>
+      assert.equal(await objectCount(), 5),
+    );
   });
 
   test('a retry through the other replica answers the first result and adds nothing', async () => {

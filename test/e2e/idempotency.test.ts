@@ -7,19 +7,30 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { api, assertProblem, curl, req, startServer, tempFiles, type Server } from './server.js';
+import { api, assertProblem, curl, req, startServer, tempFiles, type Server } from '../support/server.js';
 import { gated, until } from './gated.js';
 
 let server: Server;
 
-before(async () => { server = await startServer(); });
-after(async () => { await server?.stop(); });
+before(async () => {
+  server = await startServer();
+});
+after(async () => {
+  await server?.stop();
+});
 
 const csv = (ids: number[]) => `id,label\n${ids.map((i) => `${i},item ${i}`).join('\n')}\n`;
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
 /** An upload through fetch: `key` in Idempotency-Key when given. */
-function upload(s: Server, method: 'POST' | 'PUT', path: string, body: string | ReadableStream<Uint8Array>, key?: string, query = ''): Promise<Response> {
+function upload(
+  s: Server,
+  method: 'POST' | 'PUT',
+  path: string,
+  body: string | ReadableStream<Uint8Array>,
+  key?: string,
+  query = '',
+): Promise<Response> {
   const headers: Record<string, string> = { 'content-type': 'text/csv' };
   if (key !== undefined) headers['idempotency-key'] = key;
   const init = { body, headers, ...(typeof body === 'string' ? {} : { duplex: 'half' }) } as RequestInit;
@@ -38,7 +49,6 @@ async function versions(s: Server, table: string): Promise<number> {
   return ((await r.json()) as { versions: unknown[] }).versions.length;
 }
 
-
 describe('Idempotency-Key', () => {
   test('a retried append (real curl) answers the first status and body and adds nothing', async () => {
     assert.equal((await upload(server, 'POST', '/v1/tables/ap', csv([1, 2]))).status, 201);
@@ -56,7 +66,14 @@ describe('Idempotency-Key', () => {
     assert.deepEqual(await ids(server, 'ap'), [1, 2, 3, 4, 5]);
     assert.equal(await versions(server, 'ap'), 2);
     // The same rows under another key are another request: they land.
-    const other = await api(server, 'POST', '/v1/tables/ap/rows', ['-H', 'content-type: text/csv', '-H', 'Idempotency-Key: 6f1c2a9e-append-2', '--data-binary', csv([3, 4, 5])]);
+    const other = await api(server, 'POST', '/v1/tables/ap/rows', [
+      '-H',
+      'content-type: text/csv',
+      '-H',
+      'Idempotency-Key: 6f1c2a9e-append-2',
+      '--data-binary',
+      csv([3, 4, 5]),
+    ]);
     assert.equal(other.status, 200);
     assert.deepEqual(await ids(server, 'ap'), [1, 2, 3, 3, 4, 4, 5, 5]);
   });
@@ -72,7 +89,7 @@ describe('Idempotency-Key', () => {
     assert.equal(await again.text(), firstBody);
     // Without the key the table's existence is a 409, as before.
     const exists = await upload(server, 'POST', '/v1/tables/cr', csv([1, 2, 3]));
-    const existsBody = await exists.json() as { detail: string };
+    const existsBody = (await exists.json()) as { detail: string };
     assertProblem(exists, 409, existsBody);
     assert.match(existsBody.detail, /already exists/);
 
@@ -99,12 +116,16 @@ describe('Idempotency-Key', () => {
     // One at a time: together they would be requests in flight with one key (409).
     const cases: Array<[string, () => Promise<Response>, string]> = [
       ['body', () => upload(server, 'POST', '/v1/tables/mm/rows', csv([3]), 'k-mm'), 'body'],
-      ['schema', () => upload(server, 'POST', '/v1/tables/mm/rows', csv([2]), 'k-mm', `?schema=${encodeURIComponent('{"label":"string"}')}`), 'options'],
+      [
+        'schema',
+        () => upload(server, 'POST', '/v1/tables/mm/rows', csv([2]), 'k-mm', `?schema=${encodeURIComponent('{"label":"string"}')}`),
+        'options',
+      ],
       ['route', () => upload(server, 'PUT', '/v1/tables/mm', csv([2]), 'k-mm'), 'operation'],
     ];
     for (const [what, send, mismatch] of cases) {
       const r = await send();
-      const body = await r.json() as { mismatch: string; detail: string; idempotencyKey: string };
+      const body = (await r.json()) as { mismatch: string; detail: string; idempotencyKey: string };
       assertProblem(r, 422, body);
       assert.equal(body.mismatch, mismatch, what);
       assert.equal(body.idempotencyKey, 'k-mm');
@@ -141,7 +162,7 @@ describe('Idempotency-Key', () => {
     // The first request is spooling its body: it holds the key.
     await until('the first upload is being spooled', async () => (await tempFiles(server)).length > before);
     const second = await upload(server, 'POST', '/v1/tables/fl/rows', `${csv([1, 2])}3,item 3\n`, 'k-flight');
-    const problem = await second.json() as { detail: string };
+    const problem = (await second.json()) as { detail: string };
     assertProblem(second, 409, problem);
     assert.match(problem.detail, /in progress/);
     assert.ok(Number(second.headers.get('retry-after')) >= 1);
@@ -158,8 +179,15 @@ describe('Idempotency-Key', () => {
   test('eight concurrent requests with one key commit exactly once; each answers that result or 409', async () => {
     assert.equal((await upload(server, 'POST', '/v1/tables/cc', csv([0]))).status, 201);
     const body = csv(range(1, 200));
-    const answers = await Promise.all(range(0, 8).map(() => upload(server, 'POST', '/v1/tables/cc/rows', body, 'k-concurrent')
-      .then(async (r) => ({ status: r.status, text: await r.text(), retryAfter: r.headers.get('retry-after') }))));
+    const answers = await Promise.all(
+      range(0, 8).map(() =>
+        upload(server, 'POST', '/v1/tables/cc/rows', body, 'k-concurrent').then(async (r) => ({
+          status: r.status,
+          text: await r.text(),
+          retryAfter: r.headers.get('retry-after'),
+        })),
+      ),
+    );
     const ok = answers.filter((a) => a.status === 200);
     assert.ok(ok.length >= 1, JSON.stringify(answers.map((a) => a.status)));
     for (const a of answers) {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { ROOT, api, assertProblem, startServer, type Server } from './server.js';
+import { ROOT, api, assertProblem, startServer, type Server } from '../support/server.js';
 
 let server: Server;
 let dir = '';
@@ -35,7 +35,12 @@ async function upload(name: string, format: Fmt, body: string, schema?: object) 
   return api(server, 'POST', `/v1/tables/${name}${q}`, ['--data-binary', `@${file}`, '-H', `Content-Type: ${MEDIA[format]}`]);
 }
 
-interface Column { name: string; type: string; unit?: string; timezone?: string }
+interface Column {
+  name: string;
+  type: string;
+  unit?: string;
+  timezone?: string;
+}
 
 async function columns(name: string): Promise<Column[]> {
   const r = await api(server, 'GET', `/v1/tables/${name}`);
@@ -54,18 +59,27 @@ async function rowKeyOrder(name: string): Promise<string[]> {
 async function firstValues(name: string, column: string): Promise<unknown[]> {
   const r = await api(server, 'GET', `/v1/tables/${name}/rows?select=${column}&format=ndjson`);
   assert.equal(r.status, 200, r.text);
-  return r.text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l)[column]);
+  return r.text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l)[column]);
 }
 
 describe('item 1: column order of the text, integer-like names included', () => {
   const json = '[{"name":"a","2020":1,"2021":2},{"name":"b","2020":3,"2021":4,"7":true}]';
   const ndjson = '{"name":"a","2020":1,"2021":2}\n{"name":"b","2020":3,"2021":4,"7":true}\n';
   const expected = ['name', '2020', '2021', '7'];
-  for (const [format, body] of [['json', json], ['ndjson', ndjson]] as const) {
+  for (const [format, body] of [
+    ['json', json],
+    ['ndjson', ndjson],
+  ] as const) {
     test(`${format} upload: columns name, 2020, 2021, 7 in the described schema and in CSV output`, async () => {
       const r = await upload(`order_${format}`, format, body);
       assert.equal(r.status, 201, r.text);
-      assert.deepEqual((await columns(`order_${format}`)).map((c) => c.name), expected);
+      assert.deepEqual(
+        (await columns(`order_${format}`)).map((c) => c.name),
+        expected,
+      );
       assert.deepEqual(await rowKeyOrder(`order_${format}`), expected);
       assert.deepEqual(await firstValues(`order_${format}`, '2021'), [2, 4]);
     });
@@ -74,7 +88,10 @@ describe('item 1: column order of the text, integer-like names included', () => 
   test('the same order as a CSV of the same table (the reference the issue names)', async () => {
     const r = await upload('order_csv', 'csv', 'name,2020,2021,7\na,1,2,\nb,3,4,true\n');
     assert.equal(r.status, 201, r.text);
-    assert.deepEqual((await columns('order_csv')).map((c) => c.name), expected);
+    assert.deepEqual(
+      (await columns('order_csv')).map((c) => c.name),
+      expected,
+    );
   });
 
   test('ncf convert of a JSON file keeps the order too', async () => {
@@ -116,11 +133,27 @@ describe('item 2: dates and timestamps inferred from JSON strings and CSV layout
       assert.equal(r.status, 201, r.text);
       expectTypes(await columns(name));
       // A typed filter finds rows by instant: 08:00Z and 10:30+02:00 are 08:00 and 08:30 UTC.
-      const f = await api(server, 'GET', `/v1/tables/${name}/rows?select=note&at=gt.${encodeURIComponent('2000-01-01T08:15:00Z')}&format=ndjson`);
+      const f = await api(
+        server,
+        'GET',
+        `/v1/tables/${name}/rows?select=note&at=gt.${encodeURIComponent('2000-01-01T08:15:00Z')}&format=ndjson`,
+      );
       assert.equal(f.status, 200, f.text);
-      assert.deepEqual(f.text.trim().split('\n').map((l) => JSON.parse(l).note), ['2024-02-29']);
+      assert.deepEqual(
+        f.text
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).note),
+        ['2024-02-29'],
+      );
       const d = await api(server, 'GET', `/v1/tables/${name}/rows?select=note&day=eq.2024-02-29&format=ndjson`);
-      assert.deepEqual(d.text.trim().split('\n').map((l) => JSON.parse(l).note), ['2024-02-29']);
+      assert.deepEqual(
+        d.text
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l).note),
+        ['2024-02-29'],
+      );
       // The instants themselves, whatever the text form the output gives them.
       const at = (await firstValues(name, 'at')).map((v) => Date.parse(String(v)));
       assert.deepEqual(at, [Date.UTC(2000, 0, 1, 8), Date.UTC(2000, 0, 1, 8, 30)]);
@@ -128,11 +161,15 @@ describe('item 2: dates and timestamps inferred from JSON strings and CSV layout
   }
 });
 
-describe('item 3: a timestamp override keeps the values\' zone', () => {
+describe("item 3: a timestamp override keeps the values' zone", () => {
   const zoned = [{ t: '2000-01-01T08:00:00.000Z' }, { t: '2000-01-01T09:00:00+01:00' }];
   const naive = [{ t: '2000-01-01T08:00:00.000' }, { t: '2000-01-02' }];
   const body = (format: Fmt, rows: { t: string }[]): string =>
-    format === 'json' ? JSON.stringify(rows) : format === 'ndjson' ? rows.map((r) => JSON.stringify(r)).join('\n') : `t\n${rows.map((r) => r.t).join('\n')}\n`;
+    format === 'json'
+      ? JSON.stringify(rows)
+      : format === 'ndjson'
+        ? rows.map((r) => JSON.stringify(r)).join('\n')
+        : `t\n${rows.map((r) => r.t).join('\n')}\n`;
   for (const format of ['json', 'ndjson', 'csv'] as const) {
     test(`${format} with {"t":"timestamp"}: Z/offset values → UTC-zoned, zone-less → zone-less, a mix → 422`, async () => {
       let r = await upload(`tz_zoned_${format}`, format, body(format, zoned), { t: 'timestamp' });
@@ -152,7 +189,7 @@ describe('item 3: a timestamp override keeps the values\' zone', () => {
     });
   }
 
-  test('appends follow the table\'s zone whatever the appended values carry', async () => {
+  test("appends follow the table's zone whatever the appended values carry", async () => {
     const append = async (name: string, format: Fmt, text: string) => {
       const file = join(dir, `${name}-append.${format}`);
       await writeFile(file, text);
@@ -162,13 +199,19 @@ describe('item 3: a timestamp override keeps the values\' zone', () => {
     assert.equal(r.status, 201, r.text);
     r = await append('tz_append_naive', 'ndjson', body('ndjson', [...zoned, ...naive]));
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual((await columns('tz_append_naive')).map((c) => [c.type, c.timezone]), [['timestamp', undefined]]);
+    assert.deepEqual(
+      (await columns('tz_append_naive')).map((c) => [c.type, c.timezone]),
+      [['timestamp', undefined]],
+    );
 
     r = await upload('tz_append_utc', 'json', body('json', zoned));
     assert.equal(r.status, 201, r.text);
     r = await append('tz_append_utc', 'csv', body('csv', naive));
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual((await columns('tz_append_utc')).map((c) => [c.type, c.timezone]), [['timestamp', 'UTC']]);
+    assert.deepEqual(
+      (await columns('tz_append_utc')).map((c) => [c.type, c.timezone]),
+      [['timestamp', 'UTC']],
+    );
     assert.equal((await firstValues('tz_append_utc', 't')).length, 4);
   });
 

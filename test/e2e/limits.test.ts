@@ -14,7 +14,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QUERY_LIMITS } from '../../src/query/limits.js';
-import { assertProblem, req, startServer, tempFiles, type Server } from './server.js';
+import { assertProblem, req, startServer, tempFiles, type Server } from '../support/server.js';
 import { uploadTrips, writeTrips } from './query-data.js';
 
 const ROWS = 1_000_000;
@@ -89,7 +89,7 @@ test('query-shape caps: 400 naming the cap and the value; at the cap the query r
   await withServer({}, async (s) => {
     const L = QUERY_LIMITS;
     const over = async (r: Response, parameter: string, limit: number, value: number) => {
-      const body = await r.json() as any;
+      const body = (await r.json()) as any;
       assertProblem({ status: r.status, headers: r.headers }, 400, body);
       assert.equal(body.parameter, parameter);
       assert.equal(body.limit, limit);
@@ -101,15 +101,33 @@ test('query-shape caps: 400 naming the cap and the value; at the cap the query r
     await over(await req(s, 'GET', `/v1/tables/trips/rows?select=${cols}`), 'select', L.selectColumns, L.selectColumns + 1);
 
     const list = (n: number) => Array.from({ length: n }, (_, i) => i).join(',');
-    const inBody = await over(await req(s, 'GET', `/v1/tables/trips/rows?id=in.(${list(L.inItems + 1)})&select=id`), 'filter', L.inItems, L.inItems + 1);
+    const inBody = await over(
+      await req(s, 'GET', `/v1/tables/trips/rows?id=in.(${list(L.inItems + 1)})&select=id`),
+      'filter',
+      L.inItems,
+      L.inItems + 1,
+    );
     assert.equal(inBody.column, 'id');
     const atCap = await req(s, 'GET', `/v1/tables/trips/rows?id=in.(${list(L.inItems)})&select=id&format=ndjson`);
     assert.equal(atCap.status, 200);
     assert.equal((await atCap.text()).trim().split('\n').length, L.inItems);
-    await over(await req(s, 'GET', `/v1/tables/trips/columns/delay/histogram?id=in.(${list(L.inItems + 1)})`), 'filter', L.inItems, L.inItems + 1);
+    await over(
+      await req(s, 'GET', `/v1/tables/trips/columns/delay/histogram?id=in.(${list(L.inItems + 1)})`),
+      'filter',
+      L.inItems,
+      L.inItems + 1,
+    );
 
-    const deep = (depth: number): unknown => { let f: unknown = { column: 'id', op: 'eq', value: 7 }; for (let d = 1; d < depth; d++) f = { and: [f] }; return f; };
-    const post = (where: unknown) => req(s, 'POST', '/v1/tables/trips/query', { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ where, select: ['id'] }) });
+    const deep = (depth: number): unknown => {
+      let f: unknown = { column: 'id', op: 'eq', value: 7 };
+      for (let d = 1; d < depth; d++) f = { and: [f] };
+      return f;
+    };
+    const post = (where: unknown) =>
+      req(s, 'POST', '/v1/tables/trips/query', {
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ where, select: ['id'] }),
+      });
     await over(await post(deep(L.filterDepth + 1)), 'where', L.filterDepth, L.filterDepth + 1);
     const okDeep = await post(deep(L.filterDepth));
     assert.equal(okDeep.status, 200);
@@ -139,24 +157,28 @@ test('a query over NCF_QUERY_TIMEOUT_MS is a 504 and its scan stops (rows-scanne
 });
 
 test('rate limit per API key: 429 problem with Retry-After; other keys and probes unaffected', async () => {
-  await withServer({ NCF_API_KEYS: 'key-one:read,key-two:read', NCF_RATE_LIMIT: '5/min' }, async (s) => {
-    const get = (key: string) => req(s, 'GET', '/v1/tables', { headers: { authorization: `Bearer ${key}` } });
-    for (let i = 0; i < 5; i++) assert.equal((await get('key-one')).status, 200, `request ${i + 1} of 5`);
-    const r = await get('key-one');
-    const body = await r.json() as any;
-    assertProblem({ status: r.status, headers: r.headers }, 429, body);
-    const retry = Number(r.headers.get('retry-after'));
-    assert.ok(Number.isInteger(retry) && retry >= 1 && retry <= 60, `Retry-After: ${r.headers.get('retry-after')}`);
-    assert.match(body.detail, /more than 5 requests in 60 s from this API key \(NCF_RATE_LIMIT\); retry after \d+ s/);
-    assert.ok(!JSON.stringify(body).includes('key-one'), 'the key is never echoed');
-    assert.equal((await get('key-two')).status, 200, 'another key has its own budget');
-    // Refused keys are answered by authentication and use no budget.
-    assert.equal((await get('not-a-key')).status, 401);
-    for (let i = 0; i < 8; i++) {
-      assert.equal((await fetch(`${s.url}/healthz`)).status, 200);
-      assert.equal((await fetch(`${s.url}/readyz`)).status, 200);
-    }
-  }, { own: true });
+  await withServer(
+    { NCF_API_KEYS: 'key-one:read,key-two:read', NCF_RATE_LIMIT: '5/min' },
+    async (s) => {
+      const get = (key: string) => req(s, 'GET', '/v1/tables', { headers: { authorization: `Bearer ${key}` } });
+      for (let i = 0; i < 5; i++) assert.equal((await get('key-one')).status, 200, `request ${i + 1} of 5`);
+      const r = await get('key-one');
+      const body = (await r.json()) as any;
+      assertProblem({ status: r.status, headers: r.headers }, 429, body);
+      const retry = Number(r.headers.get('retry-after'));
+      assert.ok(Number.isInteger(retry) && retry >= 1 && retry <= 60, `Retry-After: ${r.headers.get('retry-after')}`);
+      assert.match(body.detail, /more than 5 requests in 60 s from this API key \(NCF_RATE_LIMIT\); retry after \d+ s/);
+      assert.ok(!JSON.stringify(body).includes('key-one'), 'the key is never echoed');
+      assert.equal((await get('key-two')).status, 200, 'another key has its own budget');
+      // Refused keys are answered by authentication and use no budget.
+      assert.equal((await get('not-a-key')).status, 401);
+      for (let i = 0; i < 8; i++) {
+        assert.equal((await fetch(`${s.url}/healthz`)).status, 200);
+        assert.equal((await fetch(`${s.url}/readyz`)).status, 200);
+      }
+    },
+    { own: true },
+  );
 });
 
 test('slowloris: trickled headers are cut at NCF_HEADERS_TIMEOUT; 200 of them hold little memory; others are served', async (t) => {
@@ -166,22 +188,37 @@ test('slowloris: trickled headers are cut at NCF_HEADERS_TIMEOUT; 200 of them ho
     const base = rss(pid);
     const N = 200;
     const t0 = Date.now();
-    const conns = await Promise.all(Array.from({ length: N }, () => new Promise<{ closedAt: Promise<number>; got: () => string }>((res, rej) => {
-      const sock = net.connect(Number(port), '127.0.0.1');
-      let got = '';
-      let timer: NodeJS.Timeout | undefined;
-      const closedAt = new Promise<number>((done) => sock.once('close', () => { clearInterval(timer); done(Date.now() - t0); }));
-      sock.on('data', (d) => { got += d.toString('latin1'); });
-      sock.on('error', () => {});
-      sock.once('connect', () => {
-        sock.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-        // One more header every 300 ms: never idle, never complete.
-        let k = 0;
-        timer = setInterval(() => { if (!sock.destroyed) sock.write(`X-Slow-${k++}: ${'a'.repeat(20)}\r\n`); }, 300);
-        res({ closedAt, got: () => got });
-      });
-      sock.once('error', rej);
-    })));
+    const conns = await Promise.all(
+      Array.from(
+        { length: N },
+        () =>
+          new Promise<{ closedAt: Promise<number>; got: () => string }>((res, rej) => {
+            const sock = net.connect(Number(port), '127.0.0.1');
+            let got = '';
+            let timer: NodeJS.Timeout | undefined;
+            const closedAt = new Promise<number>((done) =>
+              sock.once('close', () => {
+                clearInterval(timer);
+                done(Date.now() - t0);
+              }),
+            );
+            sock.on('data', (d) => {
+              got += d.toString('latin1');
+            });
+            sock.on('error', () => {});
+            sock.once('connect', () => {
+              sock.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+              // One more header every 300 ms: never idle, never complete.
+              let k = 0;
+              timer = setInterval(() => {
+                if (!sock.destroyed) sock.write(`X-Slow-${k++}: ${'a'.repeat(20)}\r\n`);
+              }, 300);
+              res({ closedAt, got: () => got });
+            });
+            sock.once('error', rej);
+          }),
+      ),
+    );
     await sleep(1000);
     const held = rss(pid) - base;
     const started = performance.now();
@@ -196,35 +233,45 @@ test('slowloris: trickled headers are cut at NCF_HEADERS_TIMEOUT; 200 of them ho
     assert.ok(Math.min(...closed) >= 1900, `a connection was closed after ${Math.min(...closed)} ms, before the timeout`);
     assert.ok(last <= 5500, `the last connection was closed after ${last} ms`);
     assert.match(conns[0]!.got(), /^HTTP\/1\.1 408 /, 'the server says 408 before closing');
-    t.diagnostic(`${N} slowloris connections: server RSS +${(held / 2 ** 20).toFixed(1)} MiB, closed after ${Math.min(...closed)}..${last} ms; /healthz meanwhile in ${servedMs.toFixed(0)} ms`);
+    t.diagnostic(
+      `${N} slowloris connections: server RSS +${(held / 2 ** 20).toFixed(1)} MiB, closed after ${Math.min(...closed)}..${last} ms; /healthz meanwhile in ${servedMs.toFixed(0)} ms`,
+    );
     assert.ok(held < 24 * 2 ** 20, `${N} slowloris connections grew the server by ${(held / 2 ** 20).toFixed(1)} MiB`);
   });
 });
 
 test('a trickled upload body is cut at NCF_REQUEST_TIMEOUT and leaves no temp file', async (t) => {
-  await withServer({ NCF_HEADERS_TIMEOUT: '2s', NCF_REQUEST_TIMEOUT: '3s' }, async (s) => {
-    const { port } = new URL(s.url);
-    const t0 = Date.now();
-    const sock = net.connect(Number(port), '127.0.0.1');
-    let got = '';
-    sock.on('data', (d) => { got += d.toString('latin1'); });
-    sock.on('error', () => {});
-    const closedAt = new Promise<number>((done) => sock.once('close', () => done(Date.now() - t0)));
-    await new Promise((r) => sock.once('connect', r));
-    sock.write('POST /v1/tables/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\nContent-Length: 1000000\r\n\r\na,b\n');
-    const timer = setInterval(() => { if (!sock.destroyed) sock.write('1,2\n'.repeat(25)); }, 200);
-    await sleep(1500);
-    assert.ok((await tempFiles(s)).length > 0, 'the upload is being spooled');
-    const closed = await Promise.race([closedAt, sleep(10_000).then(() => null)]);
-    clearInterval(timer);
-    assert.ok(closed !== null, 'the server closed the trickling upload within 10 s');
-    t.diagnostic(`trickled upload closed after ${closed} ms`);
-    assert.ok(closed >= 2900 && closed <= 6000, `closed after ${closed} ms (request timeout 3 s)`);
-    assert.match(got, /^HTTP\/1\.1 408 /);
-    for (let i = 0; i < 20 && (await tempFiles(s)).length > 0; i++) await sleep(100);
-    assert.deepEqual(await tempFiles(s), [], 'the partial upload was deleted');
-    assert.equal((await req(s, 'GET', '/v1/tables/slow')).status, 404, 'nothing was committed');
-  }, { own: true });
+  await withServer(
+    { NCF_HEADERS_TIMEOUT: '2s', NCF_REQUEST_TIMEOUT: '3s' },
+    async (s) => {
+      const { port } = new URL(s.url);
+      const t0 = Date.now();
+      const sock = net.connect(Number(port), '127.0.0.1');
+      let got = '';
+      sock.on('data', (d) => {
+        got += d.toString('latin1');
+      });
+      sock.on('error', () => {});
+      const closedAt = new Promise<number>((done) => sock.once('close', () => done(Date.now() - t0)));
+      await new Promise((r) => sock.once('connect', r));
+      sock.write('POST /v1/tables/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\nContent-Length: 1000000\r\n\r\na,b\n');
+      const timer = setInterval(() => {
+        if (!sock.destroyed) sock.write('1,2\n'.repeat(25));
+      }, 200);
+      await sleep(1500);
+      assert.ok((await tempFiles(s)).length > 0, 'the upload is being spooled');
+      const closed = await Promise.race([closedAt, sleep(10_000).then(() => null)]);
+      clearInterval(timer);
+      assert.ok(closed !== null, 'the server closed the trickling upload within 10 s');
+      t.diagnostic(`trickled upload closed after ${closed} ms`);
+      assert.ok(closed >= 2900 && closed <= 6000, `closed after ${closed} ms (request timeout 3 s)`);
+      assert.match(got, /^HTTP\/1\.1 408 /);
+      for (let i = 0; i < 20 && (await tempFiles(s)).length > 0; i++) await sleep(100);
+      assert.deepEqual(await tempFiles(s), [], 'the partial upload was deleted');
+      assert.equal((await req(s, 'GET', '/v1/tables/slow')).status, 404, 'nothing was committed');
+    },
+    { own: true },
+  );
 });
 
 test('stalled Arrow readers: the server does not buffer the table, serves others, and drops them', async (t) => {
@@ -244,13 +291,22 @@ test('stalled Arrow readers: the server does not buffer the table, serves others
 
     const READERS = 4;
     const t0 = Date.now();
-    const readers = await Promise.all(Array.from({ length: READERS }, () => new Promise<{ res: http.IncomingMessage }>((resolve, reject) => {
-      const r = http.get(`${s.url}${path}`, { headers: { accept: ARROW, 'accept-encoding': 'identity' } }, (res) => {
-        assert.equal(res.statusCode, 200);
-        res.once('data', () => { res.pause(); resolve({ res }); });
-      });
-      r.on('error', reject);
-    })));
+    const readers = await Promise.all(
+      Array.from(
+        { length: READERS },
+        () =>
+          new Promise<{ res: http.IncomingMessage }>((resolve, reject) => {
+            const r = http.get(`${s.url}${path}`, { headers: { accept: ARROW, 'accept-encoding': 'identity' } }, (res) => {
+              assert.equal(res.statusCode, 200);
+              res.once('data', () => {
+                res.pause();
+                resolve({ res });
+              });
+            });
+            r.on('error', reject);
+          }),
+      ),
+    );
     let peak = 0;
     let served = 0;
     while (Date.now() - t0 < 4000) {
@@ -263,23 +319,35 @@ test('stalled Arrow readers: the server does not buffer the table, serves others
       served++;
       await sleep(250);
     }
-    t.diagnostic(`${READERS} stalled readers of ${(fullBytes / 2 ** 20).toFixed(0)} MiB answers: server RSS peak +${(peak / 2 ** 20).toFixed(1)} MiB; ${served} point queries served meanwhile`);
+    t.diagnostic(
+      `${READERS} stalled readers of ${(fullBytes / 2 ** 20).toFixed(0)} MiB answers: server RSS peak +${(peak / 2 ** 20).toFixed(1)} MiB; ${served} point queries served meanwhile`,
+    );
     assert.ok(served >= 5, `${served} point queries served during the stall`);
-    assert.ok(peak < READERS * 20 * 2 ** 20 && peak < fullBytes, `${READERS} stalled readers of ${(fullBytes / 2 ** 20).toFixed(0)} MiB answers grew the server by ${(peak / 2 ** 20).toFixed(1)} MiB`);
+    assert.ok(
+      peak < READERS * 20 * 2 ** 20 && peak < fullBytes,
+      `${READERS} stalled readers of ${(fullBytes / 2 ** 20).toFixed(0)} MiB answers grew the server by ${(peak / 2 ** 20).toFixed(1)} MiB`,
+    );
 
     // Past the timeouts: the server has given up on them. What they read now is only what was already
     // in flight, and the answers end short of the whole.
     // Node re-arms a socket's timer once when its write queue moved since the last write, so a
     // stalled writer is cut between one and two idle periods after it stalled.
     await sleep(Math.max(0, 2 * 3000 + 2500 - (Date.now() - t0)));
-    const outcomes = await Promise.all(readers.map(({ res }) => new Promise<{ bytes: number; complete: boolean }>((resolve) => {
-      let bytes = 0;
-      res.on('data', (c: Buffer) => { bytes += c.length; });
-      res.once('end', () => resolve({ bytes, complete: res.complete }));
-      res.once('error', () => resolve({ bytes, complete: false }));
-      res.once('aborted', () => resolve({ bytes, complete: false }));
-      res.resume();
-    })));
+    const outcomes = await Promise.all(
+      readers.map(
+        ({ res }) =>
+          new Promise<{ bytes: number; complete: boolean }>((resolve) => {
+            let bytes = 0;
+            res.on('data', (c: Buffer) => {
+              bytes += c.length;
+            });
+            res.once('end', () => resolve({ bytes, complete: res.complete }));
+            res.once('error', () => resolve({ bytes, complete: false }));
+            res.once('aborted', () => resolve({ bytes, complete: false }));
+            res.resume();
+          }),
+      ),
+    );
     for (const o of outcomes) {
       assert.equal(o.complete, false, 'the stalled answer was cut');
       assert.ok(o.bytes < fullBytes, `a stalled reader got ${o.bytes} of ${fullBytes} bytes`);

@@ -1,4 +1,4 @@
-// The bounded form of `npm run load` (bench/load-run.ts) inside npm test: the built server on loopback,
+// The bounded form of `npm run load` (test/support/load-run.ts) inside npm test: the built server on loopback,
 // 10 connections for 12 s of mixed traffic (pruned point queries, 100k-row Arrow streams, 1 MiB CSV
 // appends) on a 200k-row table, with the consistency reader and the table rotation running beside it.
 // Asserts: no connection errors, no unexpected status, every read saw exactly one committed version,
@@ -9,9 +9,9 @@ import { test } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBaseTable, runMixedLoad, writeBaseCsv } from '../../bench/load-run.js';
-import { readRss, startService } from '../../bench/service-server.js';
-import { SERVER_JS } from './server.js';
+import { createBaseTable, runMixedLoad, writeBaseCsv } from '../support/load-run.js';
+import { readRss, startService } from '../support/service-process.js';
+import { SERVER_JS } from '../support/server.js';
 import { existsSync } from 'node:fs';
 
 const ROWS = 200_000;
@@ -27,14 +27,28 @@ test('mixed load: no errors, no unexpected status, consistent reads, bounded mem
     const base = await createBaseTable(svc.url, csv);
     assert.equal(base.rowCount, ROWS);
     const r = await runMixedLoad({
-      url: svc.url, pid: svc.pid, connections: 10, seconds: 12, maxRequests: 200_000, baseRows: ROWS,
-      pointsPerCycle: 18, resetAfterAppends: 16, checkEveryMs: 100, rssEveryMs: 500,
+      url: svc.url,
+      pid: svc.pid,
+      connections: 10,
+      seconds: 12,
+      maxRequests: 200_000,
+      baseRows: ROWS,
+      pointsPerCycle: 18,
+      resetAfterAppends: 16,
+      checkEveryMs: 100,
+      rssEveryMs: 500,
     });
-    t.diagnostic(`${r.requests} requests, ${r.reqPerSec.toFixed(0)} req/s; p50 ${r.latency.p50.toFixed(1)} ms, p99 ${r.latency.p99.toFixed(1)} ms; `
-      + `${r.byKind.append.count} appends, ${r.byKind.stream.count} streams; ${r.consistency.reads} consistency reads over ${r.consistency.versionsSeen} versions `
-      + `and ${r.consistency.tables} tables; RSS ${(r.rss.before / 2 ** 20).toFixed(0)} → peak ${(r.rss.peak / 2 ** 20).toFixed(0)} → ${(r.rss.after / 2 ** 20).toFixed(0)} MiB`);
+    t.diagnostic(
+      `${r.requests} requests, ${r.reqPerSec.toFixed(0)} req/s; p50 ${r.latency.p50.toFixed(1)} ms, p99 ${r.latency.p99.toFixed(1)} ms; ` +
+        `${r.byKind.append.count} appends, ${r.byKind.stream.count} streams; ${r.consistency.reads} consistency reads over ${r.consistency.versionsSeen} versions ` +
+        `and ${r.consistency.tables} tables; RSS ${(r.rss.before / 2 ** 20).toFixed(0)} → peak ${(r.rss.peak / 2 ** 20).toFixed(0)} → ${(r.rss.after / 2 ** 20).toFixed(0)} MiB`,
+    );
     assert.equal(r.errors, 0, 'connection errors');
-    assert.equal(r.non2xx, 0, `non-2xx answers: ${JSON.stringify(Object.fromEntries(Object.entries(r.byKind).map(([k, v]) => [k, v.non2xx])))}`);
+    assert.equal(
+      r.non2xx,
+      0,
+      `non-2xx answers: ${JSON.stringify(Object.fromEntries(Object.entries(r.byKind).map(([k, v]) => [k, v.non2xx])))}`,
+    );
     for (const kind of ['point', 'stream', 'append'] as const) assert.ok(r.byKind[kind].count > 0, `some ${kind} requests were answered`);
     assert.deepEqual(r.consistency.mismatches, [], 'every read saw the rows of exactly the version it reported');
     assert.deepEqual(r.maintenance.unexpected, []);

@@ -12,13 +12,13 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { ServiceContext } from '../../src/context.js';
-import { createMetrics } from '../../src/metrics.js';
+import { createMetrics } from '../../src/http/metrics.js';
 import { newFileKey, newId } from '../../storage/keys.js';
 import { openStorage, type Storage } from '../../storage/open.js';
 import { CatalogUnavailable } from '../../storage/errors.js';
 import type { Catalog } from '../../storage/types.js';
-import { startPgServer, type PgTestServer } from '../storage/pg-cluster.js';
-import { startS3Server, type S3TestServer } from '../storage/s3-server.js';
+import { startPgServer, type PgTestServer } from '../support/pg-cluster.js';
+import { startS3Server, type S3TestServer } from '../support/s3-server.js';
 
 let pg: Promise<PgTestServer> | undefined;
 let s3: Promise<S3TestServer> | undefined;
@@ -44,7 +44,14 @@ const SETUPS: Setup[] = [
       return openStorage({
         dataDir: dir,
         catalogUrl: db.url,
-        objectStorage: { bucket: s.bucket, prefix: `${newId()}/`, region: s.region, endpoint: s.endpoint, forcePathStyle: true, credentials: s.credentials },
+        objectStorage: {
+          bucket: s.bucket,
+          prefix: `${newId()}/`,
+          region: s.region,
+          endpoint: s.endpoint,
+          forcePathStyle: true,
+          credentials: s.credentials,
+        },
       });
     },
   },
@@ -108,7 +115,11 @@ async function upload(app: FastifyInstance, method: 'POST' | 'PUT', url: string,
 
 /** Every row of the table (or of a version) in stored order, as NDJSON text. */
 async function readAll(app: FastifyInstance, name: string, version?: number): Promise<string> {
-  const r = await app.inject({ method: 'GET', url: `/v1/tables/${name}/rows${version === undefined ? '' : `?version=${version}`}`, headers: { accept: 'application/x-ndjson' } });
+  const r = await app.inject({
+    method: 'GET',
+    url: `/v1/tables/${name}/rows${version === undefined ? '' : `?version=${version}`}`,
+    headers: { accept: 'application/x-ndjson' },
+  });
   assert.equal(r.statusCode, 200, r.body);
   return r.body;
 }
@@ -131,8 +142,14 @@ for (const setup of SETUPS) {
       await withHarness(setup, async ({ app, storage }) => {
         await smallFiles(app, 't', 30);
         const before = await readAll(app, 't');
-        const ids = before.trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
-        assert.deepEqual(ids, Array.from({ length: 310 }, (_, i) => i));
+        const ids = before
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { id: number }).id);
+        assert.deepEqual(
+          ids,
+          Array.from({ length: 310 }, (_, i) => i),
+        );
         assert.equal((await storage.catalog.getTable('t'))!.files.length, 31);
 
         const r = await app.inject({ method: 'POST', url: '/v1/tables/t/compact' });
@@ -140,9 +157,17 @@ for (const setup of SETUPS) {
         const body = r.json() as Record<string, unknown>;
         assert.equal(r.headers['ncf-table-version'], '32');
         assert.deepEqual(body, {
-          table: 't', compacted: true, previousVersion: 31, version: 32, rows: 310,
-          filesBefore: 31, filesAfter: 1, bytesBefore: body.bytesBefore, bytesAfter: body.bytesAfter,
-          rowGroupsBefore: 31, rowGroupsAfter: 1,
+          table: 't',
+          compacted: true,
+          previousVersion: 31,
+          version: 32,
+          rows: 310,
+          filesBefore: 31,
+          filesAfter: 1,
+          bytesBefore: body.bytesBefore,
+          bytesAfter: body.bytesAfter,
+          rowGroupsBefore: 31,
+          rowGroupsAfter: 1,
         });
         assert.ok((body.bytesAfter as number) < (body.bytesBefore as number), `${body.bytesAfter} < ${body.bytesBefore}`);
         const v = (await storage.catalog.getTable('t'))!;
@@ -160,7 +185,13 @@ for (const setup of SETUPS) {
         await upload(app, 'POST', '/v1/tables/t/rows', csv(310, 320));
         const grown = await readAll(app, 't');
         assert.ok(grown.startsWith(before));
-        assert.deepEqual(grown.trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id), Array.from({ length: 320 }, (_, i) => i));
+        assert.deepEqual(
+          grown
+            .trim()
+            .split('\n')
+            .map((l) => (JSON.parse(l) as { id: number }).id),
+          Array.from({ length: 320 }, (_, i) => i),
+        );
         assert.equal((await app.inject({ method: 'POST', url: '/v1/tables/missing/compact' })).statusCode, 404);
       });
     });
@@ -170,16 +201,19 @@ for (const setup of SETUPS) {
         await smallFiles(app, 'r', 3);
         const real = storage.catalog;
         let raced = false;
-        const racing = await withApp({}, {
-          commit: async (req) => {
-            if (req.operation === 'compact' && !raced) {
-              raced = true;
-              // Another replica's append lands between the compaction's read and its commit.
-              await upload(app, 'POST', '/v1/tables/r/rows', csv(1000, 1005));
-            }
-            return real.commit(req);
+        const racing = await withApp(
+          {},
+          {
+            commit: async (req) => {
+              if (req.operation === 'compact' && !raced) {
+                raced = true;
+                // Another replica's append lands between the compaction's read and its commit.
+                await upload(app, 'POST', '/v1/tables/r/rows', csv(1000, 1005));
+              }
+              return real.commit(req);
+            },
           },
-        });
+        );
         const keysBefore = await blobKeys(storage);
         const r = await racing.inject({ method: 'POST', url: '/v1/tables/r/compact' });
         assert.equal(r.statusCode, 409, r.body);
@@ -187,7 +221,10 @@ for (const setup of SETUPS) {
         assert.equal(head.version, 5);
         assert.equal(head.operation, 'append');
         assert.equal(head.rowCount, 45);
-        const rows = (await readAll(app, 'r')).trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
+        const rows = (await readAll(app, 'r'))
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { id: number }).id);
         assert.deepEqual(rows, [...Array.from({ length: 40 }, (_, i) => i), 1000, 1001, 1002, 1003, 1004]);
         // The store holds exactly the earlier files plus the append's: the compacted file was deleted.
         const keysAfter = await blobKeys(storage);
@@ -203,7 +240,11 @@ for (const setup of SETUPS) {
         await upload(app, 'PUT', '/v1/tables/other', csv(0, 3)); // another table: untouched
         const t = (await storage.catalog.getTable('v'))!;
         const byVersion = new Map<number, string[]>();
-        for (let n = 1; n <= 11; n++) byVersion.set(n, (await storage.catalog.getTable('v', n))!.files.map((f) => f.key));
+        for (let n = 1; n <= 11; n++)
+          byVersion.set(
+            n,
+            (await storage.catalog.getTable('v', n))!.files.map((f) => f.key),
+          );
         const retained = new Set([...byVersion.get(10)!, ...byVersion.get(11)!]);
         const unreferenced = new Set([...byVersion.values()].flat().filter((k) => !retained.has(k)));
         assert.equal(unreferenced.size, 9);
@@ -224,9 +265,17 @@ for (const setup of SETUPS) {
         assert.equal(r.statusCode, 200, r.body);
         const body = r.json() as Record<string, number>;
         assert.deepEqual(body, {
-          table: 'v', version: 11, oldestVersion: 10, expiredVersions: 9,
-          filesBefore: 9 + 2 + 1, filesAfter: 3, expiredFilesRemoved: 9, orphansRemoved: 0, orphansKept: 1,
-          strayFilesRemoved: 0, strayFilesKept: 0,
+          table: 'v',
+          version: 11,
+          oldestVersion: 10,
+          expiredVersions: 9,
+          filesBefore: 9 + 2 + 1,
+          filesAfter: 3,
+          expiredFilesRemoved: 9,
+          orphansRemoved: 0,
+          orphansKept: 1,
+          strayFilesRemoved: 0,
+          strayFilesKept: 0,
           bytesRemoved: [...unreferenced].reduce((n, k) => n + sizes.get(k)!, 0),
         });
         assert.deepEqual(await blobKeys(storage), new Set([...retained, orphan, ...otherKeys]));
@@ -235,7 +284,10 @@ for (const setup of SETUPS) {
         assert.equal((await app.inject({ method: 'GET', url: '/v1/tables/v?version=1' })).statusCode, 404);
         assert.equal((await app.inject({ method: 'GET', url: '/v1/tables/v/rows?version=10' })).statusCode, 200);
         const history = (await app.inject({ method: 'GET', url: '/v1/tables/v/versions' })).json() as { versions: { version: number }[] };
-        assert.deepEqual(history.versions.map((x) => x.version), [10, 11]);
+        assert.deepEqual(
+          history.versions.map((x) => x.version),
+          [10, 11],
+        );
 
         // With no grace period, the orphan goes too; a rerun then finds nothing.
         await new Promise((res) => setTimeout(res, 20));
@@ -256,13 +308,23 @@ for (const setup of SETUPS) {
         await smallFiles(app, 'keep', 1);
         const before = await blobKeys(storage);
         // A first upload whose commit outcome is unknown keeps its file; the catalog has no row for it.
-        const failing = await withApp({}, {
-          commit: async () => { throw new CatalogUnavailable('commit', 'ECONNRESET', { commitOutcome: 'unknown' }); },
+        const failing = await withApp(
+          {},
+          {
+            commit: async () => {
+              throw new CatalogUnavailable('commit', 'ECONNRESET', { commitOutcome: 'unknown' });
+            },
+          },
+        );
+        const r = await failing.inject({
+          method: 'POST',
+          url: '/v1/tables/never?format=csv',
+          headers: { 'content-type': 'text/csv' },
+          payload: csv(0, 50),
         });
-        const r = await failing.inject({ method: 'POST', url: '/v1/tables/never?format=csv', headers: { 'content-type': 'text/csv' }, payload: csv(0, 50) });
         assert.equal(r.statusCode, 503, r.body);
         assert.equal(await storage.catalog.getTable('never'), null);
-        const stray = [...await blobKeys(storage)].filter((k) => !before.has(k));
+        const stray = [...(await blobKeys(storage))].filter((k) => !before.has(k));
         assert.equal(stray.length, 1);
         let size = 0;
         for await (const b of storage.blobs.list()) if (b.key === stray[0]) size = b.size;
@@ -295,17 +357,20 @@ for (const setup of SETUPS) {
         // Vacuum's reads of the catalog miss 'late' (its commit had not landed yet); the catalog's marking,
         // ordered with commits, sees it and keeps its files.
         let calls = 0;
-        const racing = await withApp({ NCF_ORPHAN_GRACE: '0s' }, {
-          listTables: async () => {
-            const all = await storage.catalog.listTables();
-            return calls++ === 0 ? all.filter((t) => t.table !== 'late') : all;
+        const racing = await withApp(
+          { NCF_ORPHAN_GRACE: '0s' },
+          {
+            listTables: async () => {
+              const all = await storage.catalog.listTables();
+              return calls++ === 0 ? all.filter((t) => t.table !== 'late') : all;
+            },
+            referencedKeys: async () => {
+              const keys = await storage.catalog.referencedKeys();
+              for (const k of lateKeys) keys.delete(k);
+              return keys;
+            },
           },
-          referencedKeys: async () => {
-            const keys = await storage.catalog.referencedKeys();
-            for (const k of lateKeys) keys.delete(k);
-            return keys;
-          },
-        });
+        );
         const v = (await racing.inject({ method: 'POST', url: '/v1/tables/a/vacuum' })).json() as Record<string, number>;
         assert.ok(calls >= 1);
         assert.deepEqual([v.strayFilesRemoved, v.strayFilesKept], [0, lateKeys.length]);
@@ -338,10 +403,20 @@ describe('commits of unknown outcome', () => {
       await smallFiles(app, 'u', 0);
       const before = await blobKeys(storage);
       for (const outcome of ['unknown', 'not applied'] as const) {
-        const failing = await withApp({}, {
-          commit: async () => { throw new CatalogUnavailable('commit', 'ECONNRESET', { commitOutcome: outcome }); },
+        const failing = await withApp(
+          {},
+          {
+            commit: async () => {
+              throw new CatalogUnavailable('commit', 'ECONNRESET', { commitOutcome: outcome });
+            },
+          },
+        );
+        const r = await failing.inject({
+          method: 'POST',
+          url: '/v1/tables/u/rows?format=csv',
+          headers: { 'content-type': 'text/csv' },
+          payload: csv(10, 20),
         });
-        const r = await failing.inject({ method: 'POST', url: '/v1/tables/u/rows?format=csv', headers: { 'content-type': 'text/csv' }, payload: csv(10, 20) });
         assert.equal(r.statusCode, 503, r.body);
         assert.ok(Number(r.headers['retry-after']) >= 1, `Retry-After: ${String(r.headers['retry-after'])}`);
       }

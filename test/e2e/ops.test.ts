@@ -8,7 +8,7 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { api, assertProblem, curl, openapi, startServer, type Server } from './server.js';
+import { api, assertProblem, curl, openapi, startServer, type Server } from '../support/server.js';
 import { flights, toCsv } from './fixtures.js';
 
 let server: Server;
@@ -113,7 +113,8 @@ describe('operations endpoints', () => {
     await writeFile(bad, 'a\n1\nmango-bad-value\n');
     await api(server, 'POST', `/v1/tables/badlog?schema=${encodeURIComponent('{"a":"int32"}')}`, ['-F', `file=@${bad}`]);
     const out = server.output();
-    for (const secret of ['very-secret-token-xyz', 'zebra-unique-value', 'zebra-filter-value', 'mango-bad-value']) assert.ok(!out.includes(secret), `log contains ${secret}`);
+    for (const secret of ['very-secret-token-xyz', 'zebra-unique-value', 'zebra-filter-value', 'mango-bad-value'])
+      assert.ok(!out.includes(secret), `log contains ${secret}`);
     assert.match(out, /"route":"\/v1\/tables\/:name\/rows"/);
   });
 });
@@ -123,14 +124,30 @@ describe('graceful shutdown', () => {
     const s = await startServer();
     const big = join(dir, 'slow.csv');
     await writeFile(big, toCsv(flights(30_000)));
-    const child = spawn('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--limit-rate', '400K', '-F', `file=@${big}`, `${s.url}/v1/tables/slow`]);
+    const child = spawn('curl', [
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-w',
+      '%{http_code}',
+      '--limit-rate',
+      '400K',
+      '-F',
+      `file=@${big}`,
+      `${s.url}/v1/tables/slow`,
+    ]);
     let code = '';
-    child.stdout.setEncoding('utf8').on('data', (x: string) => { code += x; });
+    child.stdout.setEncoding('utf8').on('data', (x: string) => {
+      code += x;
+    });
     await new Promise((r) => setTimeout(r, 500));
     s.proc.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 200));
     // Stopped accepting: a new connection is refused (or answered 503 while closing).
-    const late = await fetch(`${s.url}/healthz`).then((x) => x.status, () => 'refused');
+    const late = await fetch(`${s.url}/healthz`).then(
+      (x) => x.status,
+      () => 'refused',
+    );
     assert.ok(late === 'refused' || late === 503, String(late));
     await new Promise((r) => child.once('exit', r));
     assert.equal(code, '201');

@@ -23,7 +23,7 @@ import { NCFWriter, type ColumnSchema } from '../../src/index.js';
 import { parquetWasm } from '../../src/parquet-wasm.js';
 import { newFileKey } from '../../storage/keys.js';
 import { openStorage } from '../../storage/open.js';
-import { api, assertProblem, openapi, ROOT, startServer, type Server } from './server.js';
+import { api, assertProblem, openapi, ROOT, startServer, type Server } from '../support/server.js';
 
 /** 100 values of 1 MiB of control characters: 600 MB of JSON text, past V8's longest string. */
 const LARGE_ROWS = 100;
@@ -35,7 +35,10 @@ const largeValue = (i: number): string => String.fromCharCode(1 + (i % 5)).repea
 async function storeLargeTable(dataDir: string): Promise<void> {
   const storage = await openStorage({ dataDir });
   try {
-    const columns: ColumnSchema[] = [{ name: 'id', type: 'int32', nullable: false }, { name: 's', type: 'string', nullable: false }];
+    const columns: ColumnSchema[] = [
+      { name: 'id', type: 'int32', nullable: false },
+      { name: 's', type: 'string', nullable: false },
+    ];
     const tableId = storage.catalog.newTableId();
     const key = newFileKey(tableId);
     const w = await NCFWriter.open(await storage.blobs.createSink(key), { schema: columns, tableName: 'large', rowGroupRows: 128 });
@@ -54,14 +57,23 @@ let multiKey = '';
 async function storeMultiTable(dataDir: string): Promise<void> {
   const storage = await openStorage({ dataDir });
   try {
-    const columns: ColumnSchema[] = [{ name: 'id', type: 'int32', nullable: false }, { name: 'x', type: 'float64', nullable: false }];
+    const columns: ColumnSchema[] = [
+      { name: 'id', type: 'int32', nullable: false },
+      { name: 'x', type: 'float64', nullable: false },
+    ];
     const tableId = storage.catalog.newTableId();
     multiKey = newFileKey(tableId);
     const w = await NCFWriter.open(await storage.blobs.createSink(multiKey), { schema: columns, tableName: 'multi', rowGroupRows: 10_000 });
     const id = Int32Array.from({ length: MULTI_ROWS }, (_, i) => i);
     await w.write({ id, x: Float64Array.from(id, (i) => i / 3) });
     const s = await w.close();
-    await storage.catalog.commit({ table: 'multi', operation: 'create', columns, file: { key: multiKey, rows: s.rows, bytes: s.bytes }, tableId });
+    await storage.catalog.commit({
+      table: 'multi',
+      operation: 'create',
+      columns,
+      file: { key: multiKey, rows: s.rows, bytes: s.bytes },
+      tableId,
+    });
   } finally {
     await storage.close();
   }
@@ -70,12 +82,14 @@ async function storeMultiTable(dataDir: string): Promise<void> {
 /** Streams a GET answer through `sink` (never holding it whole); resolves with the status. */
 function streamGet(url: string, sink: (chunk: Buffer) => void): Promise<{ status: number; type: string }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      res.on('data', sink);
-      res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type']) }));
-      res.on('error', reject);
-      res.on('aborted', () => reject(new Error('the answer was cut')));
-    }).on('error', reject);
+    http
+      .get(url, { agent: false }, (res) => {
+        res.on('data', sink);
+        res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type']) }));
+        res.on('error', reject);
+        res.on('aborted', () => reject(new Error('the answer was cut')));
+      })
+      .on('error', reject);
   });
 }
 
@@ -98,24 +112,32 @@ describe('output safety (issue #10: 9, 14, 15, 16)', { timeout: 240_000 }, () =>
     const r = await api(server, 'POST', '/v1/tables/t?format=csv', ['--data-binary', csv, '-H', 'content-type: text/csv']);
     assert.equal(r.status, 201, r.text);
   });
-  after(async () => { await server?.stop(); });
+  after(async () => {
+    await server?.stop();
+  });
 
   // Case 9 (output half): JSON-like answers of this table were one string per 8192 rows.
   for (const format of ['ndjson', 'json', 'csv'] as const) {
     it(`a table of 1 MiB text values renders as ${format}, equal to the generating formula`, async () => {
-      const expected = sha256Of((function* () {
-        if (format === 'json') yield '{"columns":[{"name":"id","type":"int32"},{"name":"s","type":"string"}],"rows":[';
-        if (format === 'csv') yield 'id,s\r\n';
-        for (let i = 0; i < LARGE_ROWS; i++) {
-          const v = largeValue(i);
-          if (format === 'csv') yield `${i},${v}\r\n`; // control characters need no CSV quoting
-          else yield (format === 'json' && i > 0 ? ',' : '') + JSON.stringify({ id: i, s: v }) + (format === 'ndjson' ? '\n' : '');
-        }
-        if (format === 'json') yield `],"rowCount":${LARGE_ROWS},"next":null}`;
-      })());
+      const expected = sha256Of(
+        (function* () {
+          if (format === 'json') yield '{"columns":[{"name":"id","type":"int32"},{"name":"s","type":"string"}],"rows":[';
+          if (format === 'csv') yield 'id,s\r\n';
+          for (let i = 0; i < LARGE_ROWS; i++) {
+            const v = largeValue(i);
+            if (format === 'csv')
+              yield `${i},${v}\r\n`; // control characters need no CSV quoting
+            else yield (format === 'json' && i > 0 ? ',' : '') + JSON.stringify({ id: i, s: v }) + (format === 'ndjson' ? '\n' : '');
+          }
+          if (format === 'json') yield `],"rowCount":${LARGE_ROWS},"next":null}`;
+        })(),
+      );
       const h = createHash('sha256');
       let bytes = 0;
-      const r = await streamGet(`${server.url}/v1/tables/large/rows?format=${format}`, (c) => { h.update(c); bytes += c.length; });
+      const r = await streamGet(`${server.url}/v1/tables/large/rows?format=${format}`, (c) => {
+        h.update(c);
+        bytes += c.length;
+      });
       assert.equal(r.status, 200);
       assert.ok(bytes > LARGE_ROWS * LARGE_CHARS * 0.9, `${bytes} bytes`);
       assert.equal(h.digest('hex'), expected, `${format}: the answer differs from the formula`);
@@ -128,7 +150,8 @@ describe('output safety (issue #10: 9, 14, 15, 16)', { timeout: 240_000 }, () =>
       const r = await streamGet(`${server.url}/v1/tables/large/rows?format=${format}`, (c) => chunks.push(c));
       assert.equal(r.status, 200);
       const body = Buffer.concat(chunks);
-      const table = format === 'arrow' ? arrow.tableFromIPC(body) : arrow.tableFromIPC((await parquetWasm()).readParquet(body).intoIPCStream());
+      const table =
+        format === 'arrow' ? arrow.tableFromIPC(body) : arrow.tableFromIPC((await parquetWasm()).readParquet(body).intoIPCStream());
       assert.equal(table.numRows, LARGE_ROWS);
       for (let i = 0; i < LARGE_ROWS; i++) {
         assert.equal(Number(table.getChild('id')!.get(i)), i);
@@ -147,7 +170,9 @@ describe('output safety (issue #10: 9, 14, 15, 16)', { timeout: 240_000 }, () =>
         res.once('data', () => {
           res.pause();
           void (async () => {
-            const key = (await readdir(join(dataDir, 'files'), { recursive: true })).map(String).find((f) => f.includes(multiKey.split('/')[1]!))!;
+            const key = (await readdir(join(dataDir, 'files'), { recursive: true }))
+              .map(String)
+              .find((f) => f.includes(multiKey.split('/')[1]!))!;
             await truncate(join(dataDir, 'files', key), 4096);
             res.resume();
           })();
@@ -160,8 +185,14 @@ describe('output safety (issue #10: 9, 14, 15, 16)', { timeout: 240_000 }, () =>
     });
     assert.equal(outcome, 'cut', 'the connection is cut, so the client knows the answer is not whole');
     await new Promise((r) => setTimeout(r, 500));
-    const lines = server.output().split('\n').filter((l) => l.includes(id));
-    assert.ok(lines.some((l) => /"level":50/.test(l) && /streaming/.test(l)), `an error line names the request:\n${lines.join('\n')}`);
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((l) => l.includes(id));
+    assert.ok(
+      lines.some((l) => /"level":50/.test(l) && /streaming/.test(l)),
+      `an error line names the request:\n${lines.join('\n')}`,
+    );
   });
 
   // Case 14.
@@ -170,8 +201,15 @@ describe('output safety (issue #10: 9, 14, 15, 16)', { timeout: 240_000 }, () =>
     assert.equal(r.status, 200, r.text);
     const h = r.json() as { bins: Array<{ lower: unknown; upper: unknown; count: number }>; count: number };
     assert.equal(h.count, 3);
-    assert.equal(h.bins.reduce((a, b) => a + b.count, 0), 3);
-    for (const b of h.bins) assert.ok(typeof b.lower === 'number' && Number.isFinite(b.lower) && typeof b.upper === 'number' && Number.isFinite(b.upper), JSON.stringify(b));
+    assert.equal(
+      h.bins.reduce((a, b) => a + b.count, 0),
+      3,
+    );
+    for (const b of h.bins)
+      assert.ok(
+        typeof b.lower === 'number' && Number.isFinite(b.lower) && typeof b.upper === 'number' && Number.isFinite(b.upper),
+        JSON.stringify(b),
+      );
     assert.equal(h.bins[0]!.lower, -1.7976931348623157e308);
     assert.equal(h.bins.at(-1)!.upper, 1.7976931348623157e308);
     assert.equal(h.bins[0]!.count, 1);
@@ -179,7 +217,7 @@ describe('output safety (issue #10: 9, 14, 15, 16)', { timeout: 240_000 }, () =>
   });
 
   // Case 15: members.
-  it('a histogram of a string column is a 400 whose type stays the catalogue\'s', async () => {
+  it("a histogram of a string column is a 400 whose type stays the catalogue's", async () => {
     const r = await api(server, 'GET', '/v1/tables/t/columns/s/histogram');
     const body = r.json();
     assertProblem(r, 400, body);
@@ -192,17 +230,24 @@ describe('output safety (issue #10: 9, 14, 15, 16)', { timeout: 240_000 }, () =>
   // Case 15: Accept on every route of openapi.yaml.
   it('every route of openapi.yaml asked with Accept: image/png answers 406 or its documented answer', async () => {
     const webFile = (await readdir(join(ROOT, 'web'))).find((f) => f.endsWith('.js'))!;
-    const fill = (path: string, method: string) => path
-      .replace('{name}', method === 'delete' ? 'gone' : 't').replace('{column}', 'a')
-      .replace('{asset}', 'swagger-ui.css').replace('{file}', path.startsWith('/vendor') ? 'chart.js' : webFile);
+    const fill = (path: string, method: string) =>
+      path
+        .replace('{name}', method === 'delete' ? 'gone' : 't')
+        .replace('{column}', 'a')
+        .replace('{asset}', 'swagger-ui.css')
+        .replace('{file}', path.startsWith('/vendor') ? 'chart.js' : webFile);
     await api(server, 'POST', '/v1/tables/gone?format=csv', ['--data-binary', 'a\n1\n', '-H', 'content-type: text/csv']);
     const seen: string[] = [];
     for (const [path, ops] of Object.entries(openapi.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         if (!['get', 'post', 'put', 'delete'].includes(method)) continue;
         const url = fill(path, method);
-        const body = method === 'post' && path.endsWith('/query') ? ['--data-binary', '{}', '-H', 'content-type: application/json']
-          : (method === 'post' || method === 'put') && /^\/v1\/tables\/\{name\}(\/rows)?$/.test(path) ? ['--data-binary', 'a\n5\n', '-H', 'content-type: text/csv'] : [];
+        const body =
+          method === 'post' && path.endsWith('/query')
+            ? ['--data-binary', '{}', '-H', 'content-type: application/json']
+            : (method === 'post' || method === 'put') && /^\/v1\/tables\/\{name\}(\/rows)?$/.test(path)
+              ? ['--data-binary', 'a\n5\n', '-H', 'content-type: text/csv']
+              : [];
         const r = await api(server, method.toUpperCase(), url, ['-H', 'Accept: image/png', ...body]);
         const documented = Object.keys(op.responses);
         if (documented.includes('406')) {
@@ -211,7 +256,10 @@ describe('output safety (issue #10: 9, 14, 15, 16)', { timeout: 240_000 }, () =>
           assert.ok(Array.isArray(r.json().offered) && r.json().offered.length > 0, `${method} ${path}: 406 lists what is offered`);
         } else {
           // Pages, static files and DELETE (no body): their documented success.
-          assert.ok(r.status < 300 && documented.includes(String(r.status)), `${method.toUpperCase()} ${path} answered ${r.status}: ${r.text.slice(0, 200)}`);
+          assert.ok(
+            r.status < 300 && documented.includes(String(r.status)),
+            `${method.toUpperCase()} ${path} answered ${r.status}: ${r.text.slice(0, 200)}`,
+          );
         }
         seen.push(`${method} ${path} ${r.status}`);
       }
@@ -224,12 +272,25 @@ describe('output safety (issue #10: 9, 14, 15, 16)', { timeout: 240_000 }, () =>
 
   it('Accept: wildcards and q-values are honoured on JSON-only routes', async () => {
     const cases: Array<[string | null, number]> = [
-      [null, 200], ['*/*', 200], ['application/*', 200], ['application/json', 200], ['text/html, */*;q=0.1', 200],
-      ['application/json;q=0', 406], ['application/json;q=0, */*;q=0.5', 406], ['application/*;q=0, image/png', 406],
-      ['image/png, application/json;q=0.2', 200], ['text/*', 406],
+      [null, 200],
+      ['*/*', 200],
+      ['application/*', 200],
+      ['application/json', 200],
+      ['text/html, */*;q=0.1', 200],
+      ['application/json;q=0', 406],
+      ['application/json;q=0, */*;q=0.5', 406],
+      ['application/*;q=0, image/png', 406],
+      ['image/png, application/json;q=0.2', 200],
+      ['text/*', 406],
     ];
     for (const [accept, status] of cases) {
-      for (const path of ['/v1/tables', '/v1/tables/t', '/v1/tables/t/columns/a/histogram', '/v1/tables/t/columns/a/distinct', '/healthz']) {
+      for (const path of [
+        '/v1/tables',
+        '/v1/tables/t',
+        '/v1/tables/t/columns/a/histogram',
+        '/v1/tables/t/columns/a/distinct',
+        '/healthz',
+      ]) {
         const r = await api(server, 'GET', path, accept === null ? [] : ['-H', `Accept: ${accept}`]);
         assert.equal(r.status, status, `GET ${path} with Accept ${accept}: ${r.status} ${r.text.slice(0, 200)}`);
       }
@@ -238,9 +299,29 @@ describe('output safety (issue #10: 9, 14, 15, 16)', { timeout: 240_000 }, () =>
 
   // Case 16: csvSafe.
   it('csvSafe guards formulas behind leading blanks and control characters, in cells and the header', async () => {
-    const cells = [' =1+1', '\t=1+1', '\r\n+1', '\n-1', '  @SUM(A1)', '\u00a0=1', '\u3000+1', '\uff1d1+1', '=1', '-2', 'a=1', 'safe', ' plain', '1-2'];
+    const cells = [
+      ' =1+1',
+      '\t=1+1',
+      '\r\n+1',
+      '\n-1',
+      '  @SUM(A1)',
+      '\u00a0=1',
+      '\u3000+1',
+      '\uff1d1+1',
+      '=1',
+      '-2',
+      'a=1',
+      'safe',
+      ' plain',
+      '1-2',
+    ];
     const ndjson = cells.map((s) => JSON.stringify({ '=cmd': s })).join('\n') + '\n';
-    const up = await api(server, 'POST', '/v1/tables/inj?format=ndjson', ['--data-binary', ndjson, '-H', 'content-type: application/x-ndjson']);
+    const up = await api(server, 'POST', '/v1/tables/inj?format=ndjson', [
+      '--data-binary',
+      ndjson,
+      '-H',
+      'content-type: application/x-ndjson',
+    ]);
     assert.equal(up.status, 201, up.text);
     const r = await api(server, 'GET', '/v1/tables/inj/rows?format=csv&csvSafe=true');
     assert.equal(r.status, 200);
@@ -256,6 +337,9 @@ describe('output safety (issue #10: 9, 14, 15, 16)', { timeout: 240_000 }, () =>
     });
     // Without csvSafe the cells are as stored.
     const plain = parseCsv((await api(server, 'GET', '/v1/tables/inj/rows?format=csv')).text) as string[][];
-    assert.deepEqual(plain.slice(1).map((row) => row[0]), cells);
+    assert.deepEqual(
+      plain.slice(1).map((row) => row[0]),
+      cells,
+    );
   });
 });

@@ -14,7 +14,7 @@ import * as arrow from 'apache-arrow';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBInstance as Instance } from '@duckdb/node-api';
 import { NCFClient } from 'ncf/client';
 import { uploadTrips, writeTrips } from './query-data.js';
-import { api, assertProblem, type Server, startServer } from './server.js';
+import { api, assertProblem, type Server, startServer } from '../support/server.js';
 
 const PARQUET = 'application/vnd.apache.parquet';
 let server: Server;
@@ -30,10 +30,21 @@ before(async () => {
   db = await DuckDBInstance.create(':memory:');
   conn = await db.connect();
   client = new NCFClient({ baseUrl: server.url });
-  await uploadTrips(server, 'trips', await writeTrips(dir, [[0, 2000], [2000, 1000]]));
+  await uploadTrips(
+    server,
+    'trips',
+    await writeTrips(dir, [
+      [0, 2000],
+      [2000, 1000],
+    ]),
+  );
   const n = 600;
-  const i8 = new Int8Array(n), u64 = new BigUint64Array(n), f32 = new Float32Array(n);
-  const bins: Array<Uint8Array | null> = [], secs: Array<number | null> = [], nanos: Array<number | null> = [];
+  const i8 = new Int8Array(n),
+    u64 = new BigUint64Array(n),
+    f32 = new Float32Array(n);
+  const bins: Array<Uint8Array | null> = [],
+    secs: Array<number | null> = [],
+    nanos: Array<number | null> = [];
   for (let i = 0; i < n; i++) {
     i8[i] = (i % 256) - 128;
     u64[i] = 18446744073709551615n - BigInt(i);
@@ -43,7 +54,9 @@ before(async () => {
     nanos.push(i % 3 === 0 ? null : Date.UTC(1999, 11, 31) + i * 1234);
   }
   const typed = new arrow.Table({
-    i8: arrow.makeVector(i8), u64: arrow.makeVector(u64), f32: arrow.makeVector(f32),
+    i8: arrow.makeVector(i8),
+    u64: arrow.makeVector(u64),
+    f32: arrow.makeVector(f32),
     bin: arrow.vectorFromArray(bins, new arrow.Binary()),
     ts_s: arrow.vectorFromArray(secs, new arrow.Timestamp(arrow.TimeUnit.SECOND)),
     ts_ns: arrow.vectorFromArray(nanos, new arrow.Timestamp(arrow.TimeUnit.NANOSECOND)),
@@ -83,7 +96,7 @@ function asJson(column: string, type: string): string {
   // Zoned columns end in Z, zone-less ones do not; the fraction has exactly the unit's digits.
   if (type === 'TIMESTAMP WITH TIME ZONE') return `strftime(${c} AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ')`;
   if (type.startsWith('TIMESTAMP')) {
-    const frac = SECOND_COLUMNS.has(column) ? '' : FRACTION[type] ?? '.%f';
+    const frac = SECOND_COLUMNS.has(column) ? '' : (FRACTION[type] ?? '.%f');
     return `strftime(${c}, '%Y-%m-%dT%H:%M:%S${frac}')`;
   }
   if (type === 'BLOB') return `to_base64(${c})`;
@@ -107,7 +120,13 @@ async function duckRows(path: string): Promise<Array<Record<string, unknown>>> {
     for (const [k, v] of Object.entries(o)) {
       const t = types[k]!;
       // Safe 64-bit integers came back as text of a double: JSON has them as numbers.
-      out[k] = (t === 'BIGINT' || t === 'UBIGINT') && typeof v === 'string' && /^-?\d+(\.0)?$/.test(v) && Math.abs(Number(v)) <= Number.MAX_SAFE_INTEGER ? Number(v) : v;
+      out[k] =
+        (t === 'BIGINT' || t === 'UBIGINT') &&
+        typeof v === 'string' &&
+        /^-?\d+(\.0)?$/.test(v) &&
+        Math.abs(Number(v)) <= Number.MAX_SAFE_INTEGER
+          ? Number(v)
+          : v;
     }
     return out;
   });
@@ -130,7 +149,14 @@ test('GET /rows as Parquet: DuckDB reads every type of the trips table, equal to
   assert.equal(r.headers['ncf-table-version'], '2');
   const path = await save(r.body);
   assert.deepEqual(await duckTypes(path), {
-    id: 'INTEGER', origin: 'VARCHAR', delay: 'INTEGER', score: 'DOUBLE', day: 'DATE', ts: 'TIMESTAMP WITH TIME ZONE', big: 'BIGINT', flag: 'BOOLEAN',
+    id: 'INTEGER',
+    origin: 'VARCHAR',
+    delay: 'INTEGER',
+    score: 'DOUBLE',
+    day: 'DATE',
+    ts: 'TIMESTAMP WITH TIME ZONE',
+    big: 'BIGINT',
+    flag: 'BOOLEAN',
   });
   const duck = await duckRows(path);
   const json = await jsonRows('/v1/tables/trips/rows');
@@ -138,7 +164,10 @@ test('GET /rows as Parquet: DuckDB reads every type of the trips table, equal to
   assert.deepEqual(duck, json);
   assert.ok(duck.some((row) => row.delay === null) && duck.some((row) => row.score === null), 'nulls are in the data');
   const meta = await conn.runAndReadAll(`SELECT DISTINCT compression FROM parquet_metadata('${path}')`);
-  assert.deepEqual(meta.getRows().map((x) => x[0]), ['ZSTD']);
+  assert.deepEqual(
+    meta.getRows().map((x) => x[0]),
+    ['ZSTD'],
+  );
 });
 
 test('Arrow-typed columns (int8, uint64, float32, binary, second and nanosecond timestamps) keep their types', async () => {
@@ -146,18 +175,38 @@ test('Arrow-typed columns (int8, uint64, float32, binary, second and nanosecond 
   assert.equal(r.status, 200, r.text);
   const path = await save(r.body);
   assert.deepEqual(await duckTypes(path), {
-    i8: 'TINYINT', u64: 'UBIGINT', f32: 'FLOAT', bin: 'BLOB', ts_s: 'TIMESTAMP', ts_ns: 'TIMESTAMP_NS',
+    i8: 'TINYINT',
+    u64: 'UBIGINT',
+    f32: 'FLOAT',
+    bin: 'BLOB',
+    ts_s: 'TIMESTAMP',
+    ts_ns: 'TIMESTAMP_NS',
   });
   const duck = await duckRows(path);
   assert.equal(duck.length, 600);
   assert.deepEqual(duck, await jsonRows('/v1/tables/typed/rows'));
-  assert.deepEqual(duck[1], { i8: -127, u64: '18446744073709551614', f32: 0.125, bin: 'AQcA', ts_s: '2020-01-02T00:00:01', ts_ns: '1999-12-31T00:00:01.234000000' });
+  assert.deepEqual(duck[1], {
+    i8: -127,
+    u64: '18446744073709551614',
+    f32: 0.125,
+    bin: 'AQcA',
+    ts_s: '2020-01-02T00:00:01',
+    ts_ns: '1999-12-31T00:00:01.234000000',
+  });
 });
 
 test('POST /query with filters, order, select and limit, as Parquet; ETag revalidation; empty answers', async () => {
   const body = JSON.stringify({
-    select: ['ts', 'origin', 'delay', 'big'], where: { and: [{ column: 'delay', op: 'gt', value: 100 }, { column: 'origin', op: 'in', value: ['SFO', 'a,b "q"', 'São Paulo'] }] },
-    order: [{ column: 'delay', desc: true }, { column: 'ts' }], limit: 150, offset: 5,
+    select: ['ts', 'origin', 'delay', 'big'],
+    where: {
+      and: [
+        { column: 'delay', op: 'gt', value: 100 },
+        { column: 'origin', op: 'in', value: ['SFO', 'a,b "q"', 'São Paulo'] },
+      ],
+    },
+    order: [{ column: 'delay', desc: true }, { column: 'ts' }],
+    limit: 150,
+    offset: 5,
   });
   const args = ['-H', 'content-type: application/json', '-d', body];
   const r = await api(server, 'POST', '/v1/tables/trips/query', [...args, '-H', `Accept: ${PARQUET}`]);
@@ -207,8 +256,13 @@ test('a 300k-row answer streams as row groups of 122,880 rows', async (t) => {
   assert.equal(r.status, 200);
   assert.equal(r.headers['transfer-encoding'], 'chunked', 'streamed, not buffered to learn its length');
   const path = await save(r.body);
-  const groups = await conn.runAndReadAll(`SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata('${path}') GROUP BY 1 ORDER BY 1`);
-  assert.deepEqual(groups.getRows().map((x) => Number(x[1])), [122_880, 122_880, 54_240]);
+  const groups = await conn.runAndReadAll(
+    `SELECT row_group_id, any_value(row_group_num_rows) FROM parquet_metadata('${path}') GROUP BY 1 ORDER BY 1`,
+  );
+  assert.deepEqual(
+    groups.getRows().map((x) => Number(x[1])),
+    [122_880, 122_880, 54_240],
+  );
   const sums = await conn.runAndReadAll(`SELECT count(*), sum(id), count(DISTINCT label) FROM read_parquet('${path}')`);
   assert.deepEqual(sums.getRows()[0]!.map(Number), [n, (n * (n - 1)) / 2, 1000]);
   t.diagnostic(`${n} rows as Parquet: ${Math.round(ms)} ms, ${r.body.length} bytes`);

@@ -20,7 +20,7 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { assertProblem, openapi, startServer, type Server } from './server.js';
+import { assertProblem, openapi, startServer, type Server } from '../support/server.js';
 import { rawExchange, rawRequest, type RawResponse } from './raw-http.js';
 
 const KEYS = { read: 'pv-read-key-Qw3', write: 'pv-write-key-Er5', admin: 'pv-admin-key-Ty7' } as const;
@@ -31,11 +31,19 @@ const VICTIM_CSV = 'id,delay\n1,5\n2,7\n';
 
 // --- the operations, from openapi.yaml -----------------------------------------------------------------
 
-interface Op { method: string; template: string; scope: Scope; body: { type: string; data: string } | null }
+interface Op {
+  method: string;
+  template: string;
+  scope: Scope;
+  body: { type: string; data: string } | null;
+}
 
 const doc = openapi as unknown as {
   security?: Record<string, string[]>[];
-  paths: Record<string, Record<string, { security?: Record<string, string[]>[]; requestBody?: { $ref?: string; content?: Record<string, unknown> } }>>;
+  paths: Record<
+    string,
+    Record<string, { security?: Record<string, string[]>[]; requestBody?: { $ref?: string; content?: Record<string, unknown> } }>
+  >;
 };
 const ops: Op[] = [];
 for (const [template, item] of Object.entries(doc.paths)) {
@@ -46,9 +54,11 @@ for (const [template, item] of Object.entries(doc.paths)) {
     if (security.length === 0) continue; // open: operations endpoints and pages
     const scope = security.flatMap((r) => Object.values(r).flat())[0] as Scope;
     const rb = op.requestBody;
-    const body = !rb ? null : rb.content && Object.keys(rb.content).every((t) => t === 'application/json')
-      ? { type: 'application/json', data: '{"limit":1}' }
-      : { type: 'text/csv', data: 'id,delay\n9,9\n' };
+    const body = !rb
+      ? null
+      : rb.content && Object.keys(rb.content).every((t) => t === 'application/json')
+        ? { type: 'application/json', data: '{"limit":1}' }
+        : { type: 'text/csv', data: 'id,delay\n9,9\n' };
     ops.push({ method: method.toUpperCase(), template, scope, body });
   }
 }
@@ -65,7 +75,11 @@ function concrete(template: string): string {
 
 // --- the spellings -------------------------------------------------------------------------------------
 
-interface Variant { kind: string; path: string; /** the router maps it to the same route and values */ same: boolean }
+interface Variant {
+  kind: string;
+  path: string /** the router maps it to the same route and values */;
+  same: boolean;
+}
 
 const hex = (c: string, upper: boolean) => {
   const h = c.charCodeAt(0).toString(16).padStart(2, '0');
@@ -80,13 +94,20 @@ export function variants(path: string): Variant[] {
   };
   const chars = [...path];
   // Percent-encoding one character at a time (the first eight that are not slashes), both hex cases.
-  const positions = chars.map((c, i) => [c, i] as const).filter(([c]) => c !== '/').slice(0, 8);
+  const positions = chars
+    .map((c, i) => [c, i] as const)
+    .filter(([c]) => c !== '/')
+    .slice(0, 8);
   for (const [c, i] of positions) {
     for (const upper of [false, true]) add(`'${c}' encoded`, path.slice(0, i) + hex(c, upper) + path.slice(i + 1), true);
   }
   const segs = path.slice(1).split('/');
   add('first segment encoded', `/${[...segs[0]!].map((c) => hex(c, false)).join('')}/${segs.slice(1).join('/')}`.replace(/\/$/, ''), true);
-  add('every character encoded', path.replace(/[^/]/g, (c) => hex(c, true)), true);
+  add(
+    'every character encoded',
+    path.replace(/[^/]/g, (c) => hex(c, true)),
+    true,
+  );
   // Slashes encoded (the router keeps %2F as data), and a double-encoded first character.
   chars.forEach((c, i) => {
     if (c === '/' && i > 0) for (const e of ['%2F', '%2f']) add(`slash ${i} as ${e}`, path.slice(0, i) + e + path.slice(i + 1), false);
@@ -106,7 +127,9 @@ export function variants(path: string): Variant[] {
   add('leading //', `/${path}`, false);
   // Case.
   add('upper case', path.toUpperCase(), false);
-  segs.forEach((s, i) => add(`segment ${i} capitalised`, `/${segs.map((x, j) => (j === i ? x[0]!.toUpperCase() + x.slice(1) : x)).join('/')}`, false));
+  segs.forEach((s, i) =>
+    add(`segment ${i} capitalised`, `/${segs.map((x, j) => (j === i ? x[0]!.toUpperCase() + x.slice(1) : x)).join('/')}`, false),
+  );
   // Trailing slashes (the router ignores one), a ;parameter, a backslash.
   add('trailing slash', `${path}/`, true);
   add('two trailing slashes', `${path}//`, false);
@@ -120,20 +143,29 @@ export function variants(path: string): Variant[] {
 /** Runs `fn` over `items`, `width` at a time. */
 async function pool<T>(items: T[], width: number, fn: (x: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 function send(server: Server, op: Op, path: string, headers: Record<string, string> = {}): Promise<RawResponse> {
-  return rawRequest(server.url, op.method, path, op.body
-    ? { headers: { ...headers, 'content-type': op.body.type }, body: op.body.data }
-    : { headers });
+  return rawRequest(
+    server.url,
+    op.method,
+    path,
+    op.body ? { headers: { ...headers, 'content-type': op.body.type }, body: op.body.data } : { headers },
+  );
 }
 
 function problemOf(r: RawResponse, status: number, what: string): any {
   let body: any;
-  try { body = r.json(); } catch { assert.fail(`${what}: ${r.status}, not JSON: ${r.text.slice(0, 200)}`); }
+  try {
+    body = r.json();
+  } catch {
+    assert.fail(`${what}: ${r.status}, not JSON: ${r.text.slice(0, 200)}`);
+  }
   assert.equal(r.status, status, `${what}: expected ${status}, got ${r.status}: ${r.text.slice(0, 300)}`);
   assertProblem(r, status, body);
   return body;
@@ -145,13 +177,24 @@ let server: Server;
 let victimBefore = '';
 
 before(async () => {
-  server = await startServer({ env: { NCF_API_KEYS: Object.entries(KEYS).map(([s, k]) => `${k}:${s}`).join(',') } });
-  const r = await rawRequest(server.url, 'PUT', '/v1/tables/victim', { headers: { ...auth('admin'), 'content-type': 'text/csv' }, body: VICTIM_CSV });
+  server = await startServer({
+    env: {
+      NCF_API_KEYS: Object.entries(KEYS)
+        .map(([s, k]) => `${k}:${s}`)
+        .join(','),
+    },
+  });
+  const r = await rawRequest(server.url, 'PUT', '/v1/tables/victim', {
+    headers: { ...auth('admin'), 'content-type': 'text/csv' },
+    body: VICTIM_CSV,
+  });
   assert.equal(r.status, 201, r.text);
   victimBefore = (await rawRequest(server.url, 'GET', '/v1/tables/victim/rows', { headers: auth('read') })).text;
 });
 
-after(async () => { await server?.stop(); });
+after(async () => {
+  await server?.stop();
+});
 
 describe('every spelling of every keyed route of openapi.yaml', () => {
   test('the client sends each spelling verbatim (checked at a plain socket)', async () => {
@@ -167,7 +210,10 @@ describe('every spelling of every keyed route of openapi.yaml', () => {
       const base = `http://127.0.0.1:${(listener.address() as net.AddressInfo).port}`;
       const sample = variants('/v1/tables/victim/rows');
       for (const v of sample) await rawRequest(base, 'GET', v.path);
-      assert.deepEqual(seen, sample.map((v) => `GET ${v.path} HTTP/1.1`));
+      assert.deepEqual(
+        seen,
+        sample.map((v) => `GET ${v.path} HTTP/1.1`),
+      );
     } finally {
       listener.close();
     }
@@ -178,7 +224,10 @@ describe('every spelling of every keyed route of openapi.yaml', () => {
     const v = variants('/v1/tables/victim/rows');
     assert.ok(v.length >= 40, `${v.length} spellings`);
     for (const kind of ["'v' encoded", 'slash 3 as %2F', '/x/../ at 2', 'upper case', 'trailing slash', '// at 1']) {
-      assert.ok(v.some((x) => x.kind === kind), kind);
+      assert.ok(
+        v.some((x) => x.kind === kind),
+        kind,
+      );
     }
   });
 
@@ -200,7 +249,7 @@ describe('every spelling of every keyed route of openapi.yaml', () => {
     t.diagnostic(`${jobs.length} operation×spelling pairs: ${sent} requests without a key or with a made-up one, all 401`);
   });
 
-  test('a key of too low a scope: 403 under every spelling of the route; other routes\' 400/404 at most, never 2xx', async (t) => {
+  test("a key of too low a scope: 403 under every spelling of the route; other routes' 400/404 at most, never 2xx", async (t) => {
     const jobs = ops.flatMap((op) => {
       const path = concrete(op.template);
       const low = (Object.keys(KEYS) as Scope[]).filter((s) => RANK[s] < RANK[op.scope]);
@@ -219,7 +268,9 @@ describe('every spelling of every keyed route of openapi.yaml', () => {
       assert.match(body.detail, /needs a key with the (write|admin) scope/);
       forbidden++;
     });
-    t.diagnostic(`${jobs.length} wrong-scope requests: ${forbidden} × 403, ${jobs.length - forbidden} × 400/404 (spellings that reach another route or none)`);
+    t.diagnostic(
+      `${jobs.length} wrong-scope requests: ${forbidden} × 403, ${jobs.length - forbidden} × 400/404 (spellings that reach another route or none)`,
+    );
     assert.ok(forbidden > jobs.length / 2);
   });
 
@@ -256,7 +307,10 @@ describe('every spelling of every keyed route of openapi.yaml', () => {
     assert.equal(rows.status, 200);
     assert.equal(rows.text, victimBefore);
     const list = (await rawRequest(server.url, 'GET', '/v1/tables', { headers: auth('read') })).json();
-    assert.deepEqual(list.tables.map((x: { name: string }) => x.name), ['victim']);
+    assert.deepEqual(
+      list.tables.map((x: { name: string }) => x.name),
+      ['victim'],
+    );
     const versions = (await rawRequest(server.url, 'GET', '/v1/tables/victim/versions', { headers: auth('read') })).json();
     assert.equal(versions.versions.length, 1, JSON.stringify(versions));
   });
@@ -280,9 +334,18 @@ describe('every spelling of every keyed route of openapi.yaml', () => {
 describe('NCF_RATE_LIMIT under spellings', () => {
   let limited: Server;
   before(async () => {
-    limited = await startServer({ env: { NCF_API_KEYS: Object.entries(KEYS).map(([s, k]) => `${k}:${s}`).join(','), NCF_RATE_LIMIT: '3/min' } });
+    limited = await startServer({
+      env: {
+        NCF_API_KEYS: Object.entries(KEYS)
+          .map(([s, k]) => `${k}:${s}`)
+          .join(','),
+        NCF_RATE_LIMIT: '3/min',
+      },
+    });
   });
-  after(async () => { await limited?.stop(); });
+  after(async () => {
+    await limited?.stop();
+  });
 
   test('after 3 requests the 4th is 429 whatever its spelling, and spelled requests use the budget too', async () => {
     const get = (path: string, scope: Scope) => rawRequest(limited.url, 'GET', path, { headers: auth(scope) });

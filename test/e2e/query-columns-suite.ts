@@ -6,12 +6,15 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { api, assertProblem, type Server } from './server.js';
+import { api, assertProblem, type Server } from '../support/server.js';
 import { setUpTrips, tearDownTrips, type Oracle } from './query-data.js';
 import type { Backend } from './backends.js';
 
 // A create of two row groups (131072 + 8928 rows) and an append of one.
-const RANGES: Array<[number, number]> = [[0, 140_000], [140_000, 3000]];
+const RANGES: Array<[number, number]> = [
+  [0, 140_000],
+  [140_000, 3000],
+];
 
 /** Registers the column-summary suite: one server on `backend`, the trips table uploaded once. */
 export function queryColumnsSuite(backend: Backend): void {
@@ -33,7 +36,9 @@ export function queryColumnsSuite(backend: Backend): void {
 
     /** DuckDB counts per bin index, as a dense array of `bins` entries. */
     async function duckBins(expr: string, bins: number, where = 'true'): Promise<number[]> {
-      const r = await oracle.conn.runAndReadAll(`SELECT (${expr})::BIGINT AS k, count(*)::INTEGER AS n FROM trips WHERE ${where} GROUP BY k`);
+      const r = await oracle.conn.runAndReadAll(
+        `SELECT (${expr})::BIGINT AS k, count(*)::INTEGER AS n FROM trips WHERE ${where} GROUP BY k`,
+      );
       const out = new Array<number>(bins).fill(0);
       for (const [k, n] of r.getRows()) if (k !== null) out[Number(k)] = Number(n);
       return out;
@@ -48,28 +53,42 @@ export function queryColumnsSuite(backend: Backend): void {
       assert.equal(r.status, 200);
       assert.equal(r.headers['ncf-table-version'], '2');
       assert.equal(r.headers['ncf-row-groups'], '3/3');
-      const lo = await num('SELECT min(delay) FROM trips'), hi = await num('SELECT max(delay) FROM trips');
+      const lo = await num('SELECT min(delay) FROM trips'),
+        hi = await num('SELECT max(delay) FROM trips');
       const width = Math.ceil((hi - lo + 1) / 10);
       assert.equal(body.min, lo);
       assert.equal(body.max, hi);
-      assert.deepEqual(body.bins.map((b: any) => [b.lower, b.upper]), Array.from({ length: 10 }, (_, k) => [lo + k * width, lo + (k + 1) * width]));
-      assert.deepEqual(body.bins.map((b: any) => b.count), await duckBins(`floor((delay - ${lo}) / ${width})`, 10, 'delay IS NOT NULL'));
+      assert.deepEqual(
+        body.bins.map((b: any) => [b.lower, b.upper]),
+        Array.from({ length: 10 }, (_, k) => [lo + k * width, lo + (k + 1) * width]),
+      );
+      assert.deepEqual(
+        body.bins.map((b: any) => b.count),
+        await duckBins(`floor((delay - ${lo}) / ${width})`, 10, 'delay IS NOT NULL'),
+      );
       assert.equal(body.nulls, await num('SELECT count(*) FROM trips WHERE delay IS NULL'));
       assert.equal(body.count, await num('SELECT count(delay) FROM trips'));
       assert.equal(body.nans, undefined);
     });
 
     test('histogram of a float column; filters narrow the rows counted', async () => {
-      for (const [query, where] of [['', 'true'], ['&origin=eq.SFO', "origin = 'SFO'"]] as const) {
+      for (const [query, where] of [
+        ['', 'true'],
+        ['&origin=eq.SFO', "origin = 'SFO'"],
+      ] as const) {
         const { body } = await get(`score/histogram?bins=7${query}`);
-        const lo = await num('SELECT min(score) FROM trips'), hi = await num('SELECT max(score) FROM trips');
+        const lo = await num('SELECT min(score) FROM trips'),
+          hi = await num('SELECT max(score) FROM trips');
         const width = (hi - lo) / 7;
         assert.equal(body.min, lo);
         assert.equal(body.max, hi);
         assert.equal(body.bins.length, 7);
         assert.equal(body.bins[6].upper, hi);
-        assert.deepEqual(body.bins.map((b: any) => b.count),
-          await duckBins(`least(floor((score - ${lo}::DOUBLE) / ${width}::DOUBLE), 6)`, 7, `score IS NOT NULL AND ${where}`), query);
+        assert.deepEqual(
+          body.bins.map((b: any) => b.count),
+          await duckBins(`least(floor((score - ${lo}::DOUBLE) / ${width}::DOUBLE), 6)`, 7, `score IS NOT NULL AND ${where}`),
+          query,
+        );
         assert.equal(body.nulls, await num(`SELECT count(*) FROM trips WHERE score IS NULL AND ${where}`));
         assert.deepEqual([body.nans, body.negativeInfinity, body.positiveInfinity], [0, 0, 0]);
       }
@@ -83,7 +102,10 @@ export function queryColumnsSuite(backend: Backend): void {
       assert.equal(body.bins.length, 12);
       assert.equal(body.bins[0].lower, '2024-01-01');
       assert.equal(body.bins[1].lower, '2024-02-01');
-      assert.deepEqual(body.bins.map((b: any) => b.count), await duckBins(`floor((day - DATE '2024-01-01') / 31)`, 12));
+      assert.deepEqual(
+        body.bins.map((b: any) => b.count),
+        await duckBins(`floor((day - DATE '2024-01-01') / 31)`, 12),
+      );
     });
 
     test('histogram of a timestamp column under a filter: pruned row groups, ISO edges', async () => {
@@ -97,24 +119,35 @@ export function queryColumnsSuite(backend: Backend): void {
       const edgeUs = BigInt(Date.UTC(2024, 2, 1)) * 1000n + BigInt(widthUs);
       const us = Number(edgeUs % 1000n);
       assert.equal(body.bins[1].lower, new Date(Number(edgeUs / 1000n)).toISOString().replace('Z', `${String(us).padStart(3, '0')}Z`));
-      assert.deepEqual(body.bins.map((b: any) => b.count), [1000, 0, 0, 0, 0]);
+      assert.deepEqual(
+        body.bins.map((b: any) => b.count),
+        [1000, 0, 0, 0, 0],
+      );
       assert.equal(body.count, 1000);
     });
 
     test('histogram of an int64 column beyond 2^53: edges as strings, counts as DuckDB', async () => {
       const { body } = await get('big/histogram?bins=4');
-      const lo = 9007199254740993n, hi = lo + 142_999n;
+      const lo = 9007199254740993n,
+        hi = lo + 142_999n;
       const width = (hi - lo + 1n + 3n) / 4n;
       assert.equal(body.min, String(lo));
       assert.equal(body.max, String(hi));
-      assert.deepEqual(body.bins.map((b: any) => b.lower), [0n, 1n, 2n, 3n].map((k) => String(lo + k * width)));
-      assert.deepEqual(body.bins.map((b: any) => b.count), await duckBins(`(big - ${lo}) // ${width}`, 4));
+      assert.deepEqual(
+        body.bins.map((b: any) => b.lower),
+        [0n, 1n, 2n, 3n].map((k) => String(lo + k * width)),
+      );
+      assert.deepEqual(
+        body.bins.map((b: any) => b.count),
+        await duckBins(`(big - ${lo}) // ${width}`, 4),
+      );
     });
 
     test('distinct values with counts, most frequent first, ties by value — as DuckDB GROUP BY', async () => {
       const duck = async (col: string, expr: string, where = 'true', limit = 10_000) => {
         const r = await oracle.conn.runAndReadAll(
-          `SELECT ${expr} AS v, count(*)::INTEGER AS n FROM trips WHERE ${where} GROUP BY ${col} ORDER BY n DESC, ${col} ASC NULLS LAST LIMIT ${limit}`);
+          `SELECT ${expr} AS v, count(*)::INTEGER AS n FROM trips WHERE ${where} GROUP BY ${col} ORDER BY n DESC, ${col} ASC NULLS LAST LIMIT ${limit}`,
+        );
         return r.getRows().map(([v, n]) => ({ value: v, count: Number(n) }));
       };
       const origin = await get('origin/distinct');
@@ -129,7 +162,10 @@ export function queryColumnsSuite(backend: Backend): void {
       const delay = await get('delay/distinct?limit=10000&id=lt.5000');
       assert.equal(delay.r.headers['ncf-row-groups'], '1/3');
       assert.deepEqual(delay.body.values, await duck('delay', 'delay', 'id < 5000'));
-      assert.ok(delay.body.values.some((v: any) => v.value === null), 'null is counted as a value');
+      assert.ok(
+        delay.body.values.some((v: any) => v.value === null),
+        'null is counted as a value',
+      );
       assert.equal(delay.body.rowCount, 5000);
 
       const big = await get('big/distinct?limit=5&id=gte.142990');

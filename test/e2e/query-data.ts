@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { api, type Server } from './server.js';
+import { api, type Server } from '../support/server.js';
 import type { Backend } from './backends.js';
 
 export const ORIGINS = ['SFO', 'LAX', 'JFK', 'ORD', 'São Paulo', 'a,b "q"'];
@@ -33,11 +33,15 @@ export function tripsCsv(from: number, n: number): string {
 /** The columns as DuckDB reads them and as our JSON renders them (strings for day, ts and big). */
 export const DUCK_COLUMNS = `{'id': 'INTEGER', 'origin': 'VARCHAR', 'delay': 'INTEGER', 'score': 'DOUBLE', 'day': 'DATE', 'ts': 'TIMESTAMPTZ', 'big': 'BIGINT', 'flag': 'BOOLEAN'}`;
 export const DUCK_SELECT: Record<string, string> = {
-  id: 'id', origin: 'origin', delay: 'delay', score: 'score',
+  id: 'id',
+  origin: 'origin',
+  delay: 'delay',
+  score: 'score',
   day: `strftime(day, '%Y-%m-%d')`,
   // ts is zoned, in microseconds (CSV ingest): six fraction digits, then Z.
   ts: `strftime(ts AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%fZ')`,
-  big: 'big::VARCHAR', flag: 'flag',
+  big: 'big::VARCHAR',
+  flag: 'flag',
 };
 export const ALL_COLUMNS = Object.keys(DUCK_SELECT);
 
@@ -58,9 +62,12 @@ export async function openOracle(files: string[]): Promise<Oracle> {
   return {
     conn,
     async rows(columns, where, order, limit, offset) {
-      const sql = `SELECT ${columns.map((c) => `${DUCK_SELECT[c]} AS "${c}"`).join(', ')} FROM trips`
-        + (where ? ` WHERE ${where}` : '') + ` ORDER BY ${order ?? 'id'}`
-        + (limit !== undefined ? ` LIMIT ${limit}` : '') + (offset !== undefined ? ` OFFSET ${offset}` : '');
+      const sql =
+        `SELECT ${columns.map((c) => `${DUCK_SELECT[c]} AS "${c}"`).join(', ')} FROM trips` +
+        (where ? ` WHERE ${where}` : '') +
+        ` ORDER BY ${order ?? 'id'}` +
+        (limit !== undefined ? ` LIMIT ${limit}` : '') +
+        (offset !== undefined ? ` OFFSET ${offset}` : '');
       const r = await conn.runAndReadAll(sql);
       return r.getRowObjectsJS() as Array<Record<string, unknown>>;
     },
@@ -89,22 +96,34 @@ export async function writeTrips(dir: string, ranges: Array<[number, number]>): 
 /** Creates `table` from the first file and appends the others (one version each). */
 export async function uploadTrips(server: Server, table: string, files: string[]): Promise<void> {
   for (const [k, f] of files.entries()) {
-    const r = k === 0
-      ? await api(server, 'POST', `/v1/tables/${table}`, ['-F', `file=@${f}`])
-      : await api(server, 'POST', `/v1/tables/${table}/rows`, ['-F', `file=@${f}`]);
+    const r =
+      k === 0
+        ? await api(server, 'POST', `/v1/tables/${table}`, ['-F', `file=@${f}`])
+        : await api(server, 'POST', `/v1/tables/${table}/rows`, ['-F', `file=@${f}`]);
     if (r.status !== 201 && r.status !== 200) throw new Error(`upload of ${f} answered ${r.status}: ${r.text}`);
   }
 }
 
 /** Parses an NDJSON body. */
 export function ndjson(text: string): Array<Record<string, unknown>> {
-  return text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /** A server on a backend with the trips table uploaded from `ranges`, and DuckDB over the same files. */
-export interface TripsFixture { server: Server; dir: string; oracle: Oracle }
+export interface TripsFixture {
+  server: Server;
+  dir: string;
+  oracle: Oracle;
+}
 
-export async function setUpTrips(backend: Backend, ranges: Array<[number, number]>, env: Record<string, string> = {}): Promise<TripsFixture> {
+export async function setUpTrips(
+  backend: Backend,
+  ranges: Array<[number, number]>,
+  env: Record<string, string> = {},
+): Promise<TripsFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'ncf-e2e-trips-'));
   const server = await backend.start(env);
   const files = await writeTrips(dir, ranges);

@@ -15,12 +15,24 @@ import * as zlib from 'node:zlib';
 import * as arrow from 'apache-arrow';
 import { tableFromIPC } from '@uwdata/flechette';
 import type { Backend } from './backends.js';
-import { api, assertProblem, curl, req, type Server } from './server.js';
+import { api, assertProblem, curl, req, type Server } from '../support/server.js';
 import { ALL_COLUMNS, ndjson, setUpTrips, tearDownTrips, tripsCsv, uploadTrips, type Oracle } from './query-data.js';
 
 // One create (3 row groups of the default 131072 rows) and three appends (one row group each).
-const RANGES: Array<[number, number]> = [[0, 270_000], [270_000, 2000], [272_000, 2000], [274_000, 2000]];
-const GROUPS: Array<[number, number]> = [[0, 131_071], [131_072, 262_143], [262_144, 269_999], [270_000, 271_999], [272_000, 273_999], [274_000, 275_999]];
+const RANGES: Array<[number, number]> = [
+  [0, 270_000],
+  [270_000, 2000],
+  [272_000, 2000],
+  [274_000, 2000],
+];
+const GROUPS: Array<[number, number]> = [
+  [0, 131_071],
+  [131_072, 262_143],
+  [262_144, 269_999],
+  [270_000, 271_999],
+  [272_000, 273_999],
+  [274_000, 275_999],
+];
 const TOTAL_ROWS = 276_000;
 const PAGE = 1000;
 
@@ -92,15 +104,24 @@ export function querySuite(backend: Backend): void {
     });
 
     test('projection: columns in the asked order in JSON, CSV and Arrow', async () => {
-      const json = await (await req(server, 'GET', '/v1/tables/trips/rows?select=big,id,day&id=lt.3')).json() as any;
-      assert.deepEqual(json.columns, [{ name: 'big', type: 'int64' }, { name: 'id', type: 'int32' }, { name: 'day', type: 'date' }]);
+      const json = (await (await req(server, 'GET', '/v1/tables/trips/rows?select=big,id,day&id=lt.3')).json()) as any;
+      assert.deepEqual(json.columns, [
+        { name: 'big', type: 'int64' },
+        { name: 'id', type: 'int32' },
+        { name: 'day', type: 'date' },
+      ]);
       assert.deepEqual(json.rows, await oracle.rows(['big', 'id', 'day'], 'id < 3'));
       assert.deepEqual(Object.keys(json.rows[0]), ['big', 'id', 'day']);
       const csv = await api(server, 'GET', '/v1/tables/trips/rows?select=origin,id&id=in.(4,5)&format=csv');
       assert.equal(csv.headers['content-type'], 'text/csv; charset=utf-8; header=present');
       assert.equal(csv.text, 'origin,id\r\n"São Paulo",4\r\n"a,b ""q""",5\r\n'.replace('"São Paulo"', 'São Paulo'));
-      const bytes = (await api(server, 'GET', '/v1/tables/trips/rows?select=flag,score&id=lt.10', ['-H', 'Accept: application/vnd.apache.arrow.stream'])).body;
-      assert.deepEqual(arrow.tableFromIPC(bytes).schema.fields.map((f) => f.name), ['flag', 'score']);
+      const bytes = (
+        await api(server, 'GET', '/v1/tables/trips/rows?select=flag,score&id=lt.10', ['-H', 'Accept: application/vnd.apache.arrow.stream'])
+      ).body;
+      assert.deepEqual(
+        arrow.tableFromIPC(bytes).schema.fields.map((f) => f.name),
+        ['flag', 'score'],
+      );
     });
 
     test('order: top-K with a limit and a full sort, nulls placement, strings by bytes — as DuckDB', async () => {
@@ -115,7 +136,11 @@ export function querySuite(backend: Backend): void {
       ];
       for (const [query, where, orderBy, limit, offset] of cases) {
         const { rows } = await getRows(`select=id,delay,score,origin,big,day,ts&${query}`);
-        assert.deepEqual(rows, await oracle.rows(['id', 'delay', 'score', 'origin', 'big', 'day', 'ts'], where || undefined, orderBy, limit, offset), query);
+        assert.deepEqual(
+          rows,
+          await oracle.rows(['id', 'delay', 'score', 'origin', 'big', 'day', 'ts'], where || undefined, orderBy, limit, offset),
+          query,
+        );
       }
     });
 
@@ -132,7 +157,7 @@ export function querySuite(backend: Backend): void {
       let next: string | null = '/v1/tables/trips/rows?select=id&or=(delay.gt.100,delay.is.null)';
       let pages = 0;
       while (next !== null) {
-        const doc = await (await req(server, 'GET', next)).json() as any;
+        const doc = (await (await req(server, 'GET', next)).json()) as any;
         assert.ok(doc.rowCount <= PAGE);
         assert.equal(doc.rows.length, doc.rowCount);
         seen.push(...doc.rows.map((r: any) => r.id));
@@ -149,7 +174,7 @@ export function querySuite(backend: Backend): void {
       const got: unknown[] = [];
       let link: string | null = '/v1/tables/trips/query';
       while (link !== null) {
-        const doc = await (await req(server, 'POST', link, { body, headers: { 'content-type': 'application/json' } })).json() as any;
+        const doc = (await (await req(server, 'POST', link, { body, headers: { 'content-type': 'application/json' } })).json()) as any;
         got.push(...doc.rows.map((r: any) => r.id));
         link = doc.next;
       }
@@ -157,17 +182,30 @@ export function querySuite(backend: Backend): void {
     });
 
     test('JSON: int64 beyond 2^53 as strings, dates, timestamps ISO 8601', async () => {
-      const doc = await (await req(server, 'GET', '/v1/tables/trips/rows?id=eq.17')).json() as any;
-      assert.deepEqual(doc.rows, [{
-        id: 17, origin: 'a,b "q"', delay: 69, score: null, day: '2024-01-18', ts: '2024-03-01T00:00:17.000000Z', big: '9007199254741010', flag: false,
-      }]);
+      const doc = (await (await req(server, 'GET', '/v1/tables/trips/rows?id=eq.17')).json()) as any;
+      assert.deepEqual(doc.rows, [
+        {
+          id: 17,
+          origin: 'a,b "q"',
+          delay: 69,
+          score: null,
+          day: '2024-01-18',
+          ts: '2024-03-01T00:00:17.000000Z',
+          big: '9007199254741010',
+          flag: false,
+        },
+      ]);
       assert.equal(doc.rowCount, 1);
       assert.equal(doc.next, null);
     });
 
     test('Arrow: the whole table streams, read by apache-arrow and by flechette, sums as DuckDB', async () => {
       const t0 = Date.now();
-      const r = await curl([`${server.url}/v1/tables/trips/rows?select=id,delay,score,big`, '-H', 'Accept: application/vnd.apache.arrow.stream']);
+      const r = await curl([
+        `${server.url}/v1/tables/trips/rows?select=id,delay,score,big`,
+        '-H',
+        'Accept: application/vnd.apache.arrow.stream',
+      ]);
       const ms = Date.now() - t0;
       assert.equal(r.status, 200);
       assert.equal(r.headers['content-type'], 'application/vnd.apache.arrow.stream');
@@ -177,12 +215,17 @@ export function querySuite(backend: Backend): void {
       assert.equal(a.numRows, TOTAL_ROWS);
       assert.equal(f.numRows, TOTAL_ROWS);
       const delaySum = Number(await oracle.scalar('SELECT sum(delay) FROM trips'));
-      let sumA = 0, sumF = 0, nullsF = 0;
-      const da = a.getChild('delay')!, df = f.getChild('delay');
+      let sumA = 0,
+        sumF = 0,
+        nullsF = 0;
+      const da = a.getChild('delay')!,
+        df = f.getChild('delay');
       for (let i = 0; i < TOTAL_ROWS; i++) {
-        const x = da.get(i), y = df.at(i);
+        const x = da.get(i),
+          y = df.at(i);
         if (x !== null) sumA += x;
-        if (y === null) nullsF++; else sumF += y as number;
+        if (y === null) nullsF++;
+        else sumF += y as number;
       }
       assert.equal(sumA, delaySum);
       assert.equal(sumF, delaySum);
@@ -193,7 +236,10 @@ export function querySuite(backend: Backend): void {
 
       const empty = await api(server, 'GET', '/v1/tables/trips/rows?id=lt.0&select=id,origin&format=arrow');
       assert.equal(empty.status, 200);
-      assert.deepEqual(arrow.tableFromIPC(empty.body).schema.fields.map((x) => x.name), ['id', 'origin']);
+      assert.deepEqual(
+        arrow.tableFromIPC(empty.body).schema.fields.map((x) => x.name),
+        ['id', 'origin'],
+      );
       assert.equal(tableFromIPC(empty.body).numRows, 0);
     });
 
@@ -218,7 +264,11 @@ export function querySuite(backend: Backend): void {
       const a = await api(server, 'GET', path);
       const etag = a.headers.etag!;
       assert.match(etag, /^W\/"4-/);
-      assert.equal((await api(server, 'GET', '/v1/tables/trips/rows?id=lt.5&select=id')).headers.etag, etag, 'the same query normalizes the same');
+      assert.equal(
+        (await api(server, 'GET', '/v1/tables/trips/rows?id=lt.5&select=id')).headers.etag,
+        etag,
+        'the same query normalizes the same',
+      );
       assert.notEqual((await api(server, 'GET', `${path}&format=csv`)).headers.etag, etag);
       const nm = await api(server, 'GET', path, ['-H', `If-None-Match: ${etag}`]);
       assert.equal(nm.status, 304);
@@ -226,15 +276,26 @@ export function querySuite(backend: Backend): void {
       assert.equal(nm.headers.etag, etag);
       assert.equal(nm.headers['ncf-table-version'], '4');
       assert.equal((await api(server, 'GET', path, ['-H', 'If-None-Match: "nope"'])).status, 200);
-      const post = await api(server, 'POST', '/v1/tables/trips/query', ['-H', 'content-type: application/json', '-d', '{"select":["id"]}', '-H', 'If-None-Match: *']);
+      const post = await api(server, 'POST', '/v1/tables/trips/query', [
+        '-H',
+        'content-type: application/json',
+        '-d',
+        '{"select":["id"]}',
+        '-H',
+        'If-None-Match: *',
+      ]);
       assert.equal(post.status, 304);
     });
 
     test('406 for formats not offered, listing the offers', async () => {
-      for (const args of [['-H', 'Accept: application/xml'], ['-H', 'Accept: application/vnd.apache.arrow.file']]) {
+      for (const args of [
+        ['-H', 'Accept: application/xml'],
+        ['-H', 'Accept: application/vnd.apache.arrow.file'],
+      ]) {
         const r = await api(server, 'GET', '/v1/tables/trips/rows?limit=1', args);
         assertProblem(r, 406, r.json());
-        for (const t of ['application/json', 'application/vnd.apache.arrow.stream', 'application/x-ndjson', 'text/csv']) assert.ok(r.json().detail.includes(t));
+        for (const t of ['application/json', 'application/vnd.apache.arrow.stream', 'application/x-ndjson', 'text/csv'])
+          assert.ok(r.json().detail.includes(t));
       }
       const f = await api(server, 'GET', '/v1/tables/trips/rows?format=xml');
       assertProblem(f, 406, f.json());
@@ -281,7 +342,10 @@ export function querySuite(backend: Backend): void {
       const v1 = await getRows('select=id&id=gte.269990&version=1');
       assert.equal(v1.r.headers.get('ncf-table-version'), '1');
       assert.equal(v1.r.headers.get('ncf-row-groups'), '1/3');
-      assert.deepEqual(v1.rows.map((r) => r.id), Array.from({ length: 10 }, (_, k) => 269_990 + k));
+      assert.deepEqual(
+        v1.rows.map((r) => r.id),
+        Array.from({ length: 10 }, (_, k) => 269_990 + k),
+      );
       const v2 = await getRows('select=id&id=gte.269990&version=2');
       assert.equal(v2.rows.length, 10 + 2000);
 
@@ -291,7 +355,7 @@ export function querySuite(backend: Backend): void {
         const first = join(pDir, 'a.csv');
         await writeFile(first, tripsCsv(0, 2500));
         await uploadTrips(server, 'paged', [first]);
-        let doc = await (await req(server, 'GET', '/v1/tables/paged/rows?select=id')).json() as any;
+        let doc = (await (await req(server, 'GET', '/v1/tables/paged/rows?select=id')).json()) as any;
         const ids = doc.rows.map((r: any) => r.id);
         const extra = join(pDir, 'b.csv');
         await writeFile(extra, tripsCsv(2500, 700));
@@ -299,10 +363,13 @@ export function querySuite(backend: Backend): void {
         assert.ok(append.status === 200 || append.status === 201, append.text);
         const etagBefore = (await api(server, 'GET', '/v1/tables/paged/rows?select=id&version=1')).headers.etag;
         while (doc.next !== null) {
-          doc = await (await req(server, 'GET', doc.next)).json() as any;
+          doc = (await (await req(server, 'GET', doc.next)).json()) as any;
           ids.push(...doc.rows.map((r: any) => r.id));
         }
-        assert.deepEqual(ids, Array.from({ length: 2500 }, (_, k) => k));
+        assert.deepEqual(
+          ids,
+          Array.from({ length: 2500 }, (_, k) => k),
+        );
         const now = await api(server, 'GET', '/v1/tables/paged/rows?select=id');
         assert.equal(now.headers['ncf-table-version'], '2');
         assert.notEqual(now.headers.etag, etagBefore, 'a new version changes the ETag');
@@ -314,13 +381,16 @@ export function querySuite(backend: Backend): void {
 
     test('a client that disconnects mid-stream does not hurt the server', async () => {
       const ac = new AbortController();
-      const r = await fetch(`${server.url}/v1/tables/trips/rows?format=ndjson`, { signal: ac.signal, headers: { 'accept-encoding': 'identity' } });
+      const r = await fetch(`${server.url}/v1/tables/trips/rows?format=ndjson`, {
+        signal: ac.signal,
+        headers: { 'accept-encoding': 'identity' },
+      });
       const reader = r.body!.getReader();
       await reader.read();
       ac.abort();
       await reader.read().catch(() => {});
       const after = await req(server, 'GET', '/v1/tables/trips/rows?id=eq.1&select=id');
-      assert.deepEqual((await after.json() as any).rows, [{ id: 1 }]);
+      assert.deepEqual(((await after.json()) as any).rows, [{ id: 1 }]);
     });
   });
 }

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { assertProblem, req, startServer, type Server } from './server.js';
+import { assertProblem, req, startServer, type Server } from '../support/server.js';
 import { uploadTrips, writeTrips } from './query-data.js';
 
 const ROWS = 300_000; // three row groups of the default 131072 rows
@@ -58,9 +58,11 @@ test('a stream still running at the timeout is cut; the scan stops', async () =>
   // Read nothing until well past the timeout: the server cannot have sent 300k rows into the socket.
   await new Promise((res) => setTimeout(res, 400));
   let received = 0;
-  await assert.rejects((async () => {
-    for await (const chunk of r.body!) received += (chunk as Uint8Array).length;
-  })());
+  await assert.rejects(
+    (async () => {
+      for await (const chunk of r.body!) received += (chunk as Uint8Array).length;
+    })(),
+  );
   assert.ok(received > 0, 'the first rows arrived before the cut');
   const scanned = (await settledRowsScanned()) - before;
   assert.ok(scanned > 0 && scanned < ROWS, `rows scanned by the cut query: ${scanned}`);
@@ -84,14 +86,20 @@ test('a timeout between the first batch and the first byte is a 504 problem, nev
   // Concurrent streams make the 50 ms timeout land at every stage of an answer, including after its
   // first batch was read but before Fastify wrote the headers (the body's error was then a bare
   // TimeoutError, answered as 500; seen in a loaded full run).
-  const urls = ['/v1/tables/trips/rows?id=eq.1&select=id', '/v1/tables/trips/rows?format=csv&limit=100000', '/v1/tables/trips/rows?order=origin.desc&format=ndjson'];
+  const urls = [
+    '/v1/tables/trips/rows?id=eq.1&select=id',
+    '/v1/tables/trips/rows?format=csv&limit=100000',
+    '/v1/tables/trips/rows?order=origin.desc&format=ndjson',
+  ];
   const statuses = new Map<number, number>();
   for (let round = 0; round < 10; round++) {
-    const answers = await Promise.all(Array.from({ length: 12 }, async (_, i) => {
-      const r = await fetch(`${server.url}${urls[i % urls.length]}`, { headers: { 'accept-encoding': 'identity' } });
-      const body = await r.text().catch(() => '');
-      return { status: r.status, type: r.headers.get('content-type') ?? '', body };
-    }));
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const r = await fetch(`${server.url}${urls[i % urls.length]}`, { headers: { 'accept-encoding': 'identity' } });
+        const body = await r.text().catch(() => '');
+        return { status: r.status, type: r.headers.get('content-type') ?? '', body };
+      }),
+    );
     for (const a of answers) {
       statuses.set(a.status, (statuses.get(a.status) ?? 0) + 1);
       assert.ok(a.status === 200 || a.status === 504, `status ${a.status}: ${a.body.slice(0, 200)}`);

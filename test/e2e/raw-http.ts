@@ -26,17 +26,20 @@ export function rawRequest(base: string, method: string, path: string, opts: Raw
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { connection: 'close', ...opts.headers };
     if (opts.body !== undefined) headers['content-length'] = String(Buffer.byteLength(opts.body));
-    const r = http.request({ host: u.hostname, port: Number(u.port), method, path, headers, agent: false, timeout: opts.timeoutMs ?? 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const h: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
-        resolve({ status: res.statusCode ?? 0, headers: h, text, json: () => JSON.parse(text) });
-      });
-      res.on('error', reject);
-    });
+    const r = http.request(
+      { host: u.hostname, port: Number(u.port), method, path, headers, agent: false, timeout: opts.timeoutMs ?? 30_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const h: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h[k] = Array.isArray(v) ? v.join(', ') : v;
+          resolve({ status: res.statusCode ?? 0, headers: h, text, json: () => JSON.parse(text) });
+        });
+        res.on('error', reject);
+      },
+    );
     r.on('timeout', () => r.destroy(new Error(`${method} ${path}: no answer within ${opts.timeoutMs ?? 30_000} ms`)));
     r.on('error', reject);
     r.end(opts.body);
@@ -49,11 +52,21 @@ export function rawExchange(base: string, bytes: Buffer | string, timeoutMs = 30
   return new Promise((resolve, reject) => {
     const sock = net.connect(Number(u.port), u.hostname);
     const got: Buffer[] = [];
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error(`the server did not close the connection within ${timeoutMs} ms; got ${Buffer.concat(got).toString('latin1').slice(0, 200)}`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(
+        new Error(
+          `the server did not close the connection within ${timeoutMs} ms; got ${Buffer.concat(got).toString('latin1').slice(0, 200)}`,
+        ),
+      );
+    }, timeoutMs);
     sock.on('data', (d: Buffer) => got.push(d));
     // A server that closes while we still write gives EPIPE/ECONNRESET: what it sent is the answer.
     sock.on('error', () => {});
-    sock.on('close', () => { clearTimeout(timer); resolve(Buffer.concat(got)); });
+    sock.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(got));
+    });
     sock.once('connect', () => sock.write(bytes));
   });
 }

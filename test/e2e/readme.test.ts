@@ -13,15 +13,19 @@ import { after, before, test } from 'node:test';
 import * as arrow from 'apache-arrow';
 import { tableFromIPC as flechetteFromIPC } from '@uwdata/flechette';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { ROOT, startServer, type Server } from './server.js';
+import { ROOT, startServer, type Server } from '../support/server.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const blocks = [...README.matchAll(/```sh (test[\w-]*)\n([\s\S]*?)```/g)].map((m) => ({ tag: m[1]!, code: m[2]! }));
 const DEFAULT_URL = 'http://127.0.0.1:8080';
 
 let cwd = '';
-before(async () => { cwd = await mkdtemp(join(tmpdir(), 'ncf-readme-')); });
-after(async () => { await rm(cwd, { recursive: true, force: true }); });
+before(async () => {
+  cwd = await mkdtemp(join(tmpdir(), 'ncf-readme-'));
+});
+after(async () => {
+  await rm(cwd, { recursive: true, force: true });
+});
 
 /** Runs a block in bash against `server`; returns stdout and the HTTP status of each curl, in order. */
 function run(code: string, server: Server): Promise<{ stdout: string; statuses: number[]; stderr: string }> {
@@ -39,7 +43,10 @@ test('the README has the two set-up commands first and tagged service examples',
   const first = /```sh\n(.*)\n(.*)\n```/.exec(README)!;
   assert.match(first[1]!, /^npm ci && npm start\b/);
   assert.match(first[2]!, /^npm ci && npm test\b/);
-  assert.deepEqual(blocks.map((b) => b.tag), ['test', 'test', 'test-keys', 'test-maintenance']);
+  assert.deepEqual(
+    blocks.map((b) => b.tag),
+    ['test', 'test', 'test-keys', 'test-maintenance'],
+  );
 });
 
 test('the curl session: upload, list, schema, query as JSON and as Arrow, and the rest of the API', async () => {
@@ -51,16 +58,27 @@ test('the curl session: upload, list, schema, query as JSON and as Arrow, and th
     assert.match(a.stdout, /"name":"flights","version":1,"rowCount":4/);
     assert.match(a.stdout, /\{"tables":\[\{"name":"flights","version":1,"rowCount":4,"columnCount":4,/);
     assert.match(a.stdout, /"name":"delay","type":"int32","semanticType":null,"nullable":true,"stats":\{"min":-3,"max":130,"nullCount":1/);
-    assert.ok(a.stdout.includes('"rows":[{"origin":"JFK","dest":"SFO","delay":130},{"origin":"SFO","dest":"JFK","delay":75}],"rowCount":2,"next":null'), a.stdout);
+    assert.ok(
+      a.stdout.includes(
+        '"rows":[{"origin":"JFK","dest":"SFO","delay":130},{"origin":"SFO","dest":"JFK","delay":75}],"rowCount":2,"next":null',
+      ),
+      a.stdout,
+    );
     const bytes = await readFile(join(cwd, 'late.arrows'));
     const t = arrow.tableFromIPC(bytes);
-    assert.deepEqual(t.schema.fields.map((f) => f.name), ['origin', 'dest', 'delay']);
+    assert.deepEqual(
+      t.schema.fields.map((f) => f.name),
+      ['origin', 'dest', 'delay'],
+    );
     assert.deepEqual(t.getChild('delay')!.toArray(), Int32Array.from([130, 75]));
     assert.deepEqual([...t.getChild('origin')!], ['JFK', 'SFO']);
     // The Parquet download, read by DuckDB.
     const duck = await (await DuckDBInstance.create(':memory:')).connect();
     const pq = await duck.runAndReadAll(`SELECT origin, dest, delay FROM read_parquet('${join(cwd, 'late.parquet')}')`);
-    assert.deepEqual(pq.getRows(), [['JFK', 'SFO', 130], ['SFO', 'JFK', 75]]);
+    assert.deepEqual(pq.getRows(), [
+      ['JFK', 'SFO', 130],
+      ['SFO', 'JFK', 75],
+    ]);
     duck.closeSync();
     const f = flechetteFromIPC(bytes);
     assert.deepEqual(f.getChild('delay').toArray(), Int32Array.from([130, 75]));
@@ -72,17 +90,27 @@ test('the curl session: upload, list, schema, query as JSON and as Arrow, and th
     assert.match(b.stdout, /"operation":"append"/);
     assert.match(b.stdout, /\{"version":2,"time":"[^"]+","operation":"append","rowsAdded":1,"rowCount":5\}/);
     // Version 1 as NDJSON: the four original rows, not the appended one.
-    const ndjson = [...b.stdout.matchAll(/\{"origin":"[A-Z]+","dest":"[A-Z]+","delay":[-0-9a-z]+,"date":"[0-9-]+"\}\n/g)].map((m) => JSON.parse(m[0]));
-    assert.deepEqual(ndjson.map((o) => o.delay), [75, -3, null, 130]);
+    const ndjson = [...b.stdout.matchAll(/\{"origin":"[A-Z]+","dest":"[A-Z]+","delay":[-0-9a-z]+,"date":"[0-9-]+"\}\n/g)].map((m) =>
+      JSON.parse(m[0]),
+    );
+    assert.deepEqual(
+      ndjson.map((o) => o.delay),
+      [75, -3, null, 130],
+    );
     assert.match(b.stdout, /origin,dest,delay,date\r?\nSFO,JFK,75,2024-01-02\r?\nLAX,ORD,-3,2024-01-02\r?\nSFO,LAX,,2024-01-03\r?\n/);
     assert.ok(b.stdout.includes('"rows":[{"origin":"JFK","delay":130},{"origin":"SFO","delay":75}],"rowCount":2'), b.stdout);
     assert.match(b.stdout, /^ncf-row-groups: 0\/2\r?$/im);
     assert.match(b.stdout, /^content-range: 0-1\/3\r?$/im);
     assert.match(b.stdout, /^preference-applied: count=exact\r?$/im);
-    assert.ok(b.stdout.includes('"rows":[{"origin":"SFO","count":2,"late":75},{"origin":"JFK","count":1,"late":130},'
-      + '{"origin":"LAX","count":1,"late":-3},{"origin":"ORD","count":1,"late":12}],"rowCount":4'), b.stdout);
+    assert.ok(
+      b.stdout.includes(
+        '"rows":[{"origin":"SFO","count":2,"late":75},{"origin":"JFK","count":1,"late":130},' +
+          '{"origin":"LAX","count":1,"late":-3},{"origin":"ORD","count":1,"late":12}],"rowCount":4',
+      ),
+      b.stdout,
+    );
     assert.match(b.stdout, /"rowCount":\{"value":5,"exact":true\}/);
-    assert.match(b.stdout, /"row_count":\{"value":5,"exact":true\}/, "the deprecated snake_case key is still sent");
+    assert.match(b.stdout, /"row_count":\{"value":5,"exact":true\}/, 'the deprecated snake_case key is still sent');
     assert.match(b.stdout, /"column":"delay","type":"int32".*"bins":\[/);
     assert.match(b.stdout, /"column":"origin","type":"string".*"values":\[\{"value":"SFO","count":2\}/);
     assert.match(b.stdout, /"name":"delay","type":"int64"/);
@@ -121,14 +149,21 @@ test('the maintenance example: compaction, then vacuum, of a table made of appen
     const out = await run(blocks.find((b) => b.tag === 'test-maintenance')!.code, server);
     assert.deepEqual(out.statuses, [200, 200], out.stderr);
     // Two JSON answers, printed back to back by curl.
-    const [compact, vacuum] = out.stdout.trim().replace(/\}\s*\{/g, '}\n{').split('\n').map((l) => JSON.parse(l));
+    const [compact, vacuum] = out.stdout
+      .trim()
+      .replace(/\}\s*\{/g, '}\n{')
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(compact.compacted, true, out.stdout);
     assert.equal(compact.filesBefore, 5);
     assert.equal(compact.filesAfter, 1);
     assert.equal(vacuum.expiredVersions, 5, out.stdout);
     assert.equal(vacuum.expiredFilesRemoved, 5);
-    const rows = await (await fetch(`${base}/rows?select=delay&order=delay`)).json() as { rows: { delay: number }[] };
-    assert.deepEqual(rows.rows.map((x) => x.delay), [0, 1, 2, 3, 4]);
+    const rows = (await (await fetch(`${base}/rows?select=delay&order=delay`)).json()) as { rows: { delay: number }[] };
+    assert.deepEqual(
+      rows.rows.map((x) => x.delay),
+      [0, 1, 2, 3, 4],
+    );
   } finally {
     await server.stop();
   }

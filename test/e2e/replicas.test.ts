@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { newId } from '../../storage/keys.js';
-import { startPgServer, type PgTestServer } from '../storage/pg-cluster.js';
-import { startS3Server, type S3TestServer } from '../storage/s3-server.js';
-import { startServer, type Server } from './server.js';
+import { startPgServer, type PgTestServer } from '../support/pg-cluster.js';
+import { startS3Server, type S3TestServer } from '../support/s3-server.js';
+import { startServer, type Server } from '../support/server.js';
 
 let pg: PgTestServer | undefined;
 let s3: S3TestServer | undefined;
@@ -55,16 +55,26 @@ async function ids(server: Server, table: string): Promise<number[]> {
   return (JSON.parse(text) as { rows: { id: number }[] }).rows.map((x) => x.id);
 }
 
-async function history(server: Server, table: string): Promise<{ version: number; operation: string; rowsAdded: number; rowCount: number }[]> {
+async function history(
+  server: Server,
+  table: string,
+): Promise<{ version: number; operation: string; rowsAdded: number; rowCount: number }[]> {
   const r = await send(server, 'GET', `/v1/tables/${table}/versions`);
   assert.equal(r.status, 200);
   return ((await r.json()) as { versions: { version: number; operation: string; rowsAdded: number; rowCount: number }[] }).versions;
 }
 
 /** A PUT whose body the test finishes later: the request (and its view of the table) starts now. */
-function slowPut(server: Server, path: string, head: string, tail: string): { finish(): void; done: Promise<{ status: number; body: string }> } {
+function slowPut(
+  server: Server,
+  path: string,
+  head: string,
+  tail: string,
+): { finish(): void; done: Promise<{ status: number; body: string }> } {
   let finish!: () => void;
-  const gate = new Promise<void>((res) => { finish = res; });
+  const gate = new Promise<void>((res) => {
+    finish = res;
+  });
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
       controller.enqueue(new TextEncoder().encode(head));
@@ -73,8 +83,12 @@ function slowPut(server: Server, path: string, head: string, tail: string): { fi
       controller.close();
     },
   });
-  const done = fetch(`${server.url}${path}`, { method: 'PUT', body, headers: { 'content-type': 'text/csv' }, duplex: 'half' } as RequestInit)
-    .then(async (r) => ({ status: r.status, body: await r.text() }));
+  const done = fetch(`${server.url}${path}`, {
+    method: 'PUT',
+    body,
+    headers: { 'content-type': 'text/csv' },
+    duplex: 'half',
+  } as RequestInit).then(async (r) => ({ status: r.status, body: await r.text() }));
   return { finish, done };
 }
 
@@ -82,15 +96,27 @@ describe('two replicas over PostgreSQL + object storage', () => {
   it('50 concurrent appends split across both replicas: exact rows, gap-free versions', async () => {
     const r0 = await send(a, 'POST', '/v1/tables/events?format=csv', csv([0, 1]));
     assert.equal(r0.status, 201, await r0.text());
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) =>
-      send(i % 2 === 0 ? a : b, 'POST', '/v1/tables/events/rows?format=csv', csv([1000 + 2 * i, 1001 + 2 * i])).then(async (r) => ({ status: r.status, body: await r.text() }))));
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        send(i % 2 === 0 ? a : b, 'POST', '/v1/tables/events/rows?format=csv', csv([1000 + 2 * i, 1001 + 2 * i])).then(async (r) => ({
+          status: r.status,
+          body: await r.text(),
+        })),
+      ),
+    );
     for (const r of results) assert.equal(r.status, 200, r.body);
     const expected = [0, 1, ...Array.from({ length: 100 }, (_, i) => 1000 + i)];
     for (const s of [a, b]) {
       const h = await history(s, 'events');
-      assert.deepEqual(h.map((v) => v.version), Array.from({ length: 51 }, (_, i) => i + 1));
+      assert.deepEqual(
+        h.map((v) => v.version),
+        Array.from({ length: 51 }, (_, i) => i + 1),
+      );
       assert.equal(h.at(-1)!.rowCount, 102);
-      assert.deepEqual((await ids(s, 'events')).sort((x, y) => x - y), expected);
+      assert.deepEqual(
+        (await ids(s, 'events')).sort((x, y) => x - y),
+        expected,
+      );
     }
   });
 
@@ -124,7 +150,11 @@ describe('two replicas over PostgreSQL + object storage', () => {
       if (next.done) break;
       chunks.push(next.value);
     }
-    const got = Buffer.concat(chunks).toString('utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
+    const got = Buffer.concat(chunks)
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: number }).id);
     assert.equal(got.length, n);
     for (let i = 0; i < n; i++) if (got[i] !== i) assert.fail(`row ${i}: expected id ${i}, got ${got[i]}`);
     assert.deepEqual(await ids(b, 'big'), [7, 8, 9]);
@@ -139,8 +169,14 @@ describe('two replicas over PostgreSQL + object storage', () => {
     put.finish();
     const r = await put.done;
     assert.equal(r.status, 409, r.body);
-    assert.deepEqual((await ids(a, 'slow')).sort((x, y) => x - y), [1, 2, 10, 11, 12]);
-    assert.deepEqual((await history(b, 'slow')).map((v) => v.operation), ['create', 'append', 'append', 'append']);
+    assert.deepEqual(
+      (await ids(a, 'slow')).sort((x, y) => x - y),
+      [1, 2, 10, 11, 12],
+    );
+    assert.deepEqual(
+      (await history(b, 'slow')).map((v) => v.operation),
+      ['create', 'append', 'append', 'append'],
+    );
     // Retried now, the replace wins; appends after it land on the new contents.
     assert.equal((await send(a, 'PUT', '/v1/tables/slow?format=csv', csv([500, 501]))).status, 200);
     assert.equal((await send(b, 'POST', '/v1/tables/slow/rows?format=csv', csv([13]))).status, 200);
@@ -152,20 +188,37 @@ describe('two replicas over PostgreSQL + object storage', () => {
     assert.equal((await send(a, 'POST', '/v1/tables/race?format=csv', csv(base))).status, 201);
     // The replace carries more rows (takes longer to write), so appends usually land while it runs.
     const replacement = Array.from({ length: 50_000 }, (_, i) => 100_000 + i);
-    const put = send(a, 'PUT', '/v1/tables/race?format=csv', csv(replacement)).then(async (r) => ({ status: r.status, body: await r.text() }));
-    const appends = await Promise.all(Array.from({ length: 10 }, (_, i) =>
-      send(b, 'POST', '/v1/tables/race/rows?format=csv', csv([1000 + i])).then(async (r) => ({ id: 1000 + i, status: r.status, body: await r.text() }))));
+    const put = send(a, 'PUT', '/v1/tables/race?format=csv', csv(replacement)).then(async (r) => ({
+      status: r.status,
+      body: await r.text(),
+    }));
+    const appends = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        send(b, 'POST', '/v1/tables/race/rows?format=csv', csv([1000 + i])).then(async (r) => ({
+          id: 1000 + i,
+          status: r.status,
+          body: await r.text(),
+        })),
+      ),
+    );
     const replaced = await put;
     for (const r of [replaced, ...appends]) assert.ok(r.status === 200 || r.status === 409, `${r.status} ${r.body}`);
     const landed = appends.filter((r) => r.status === 200).map((r) => r.id);
     const h = await history(b, 'race');
-    assert.deepEqual(h.map((v) => v.version), Array.from({ length: h.length }, (_, i) => i + 1), 'gap-free');
+    assert.deepEqual(
+      h.map((v) => v.version),
+      Array.from({ length: h.length }, (_, i) => i + 1),
+      'gap-free',
+    );
     assert.equal(h.length, 1 + landed.length + (replaced.status === 200 ? 1 : 0));
     const final = (await ids(a, 'race')).sort((x, y) => x - y);
     if (replaced.status === 409) {
       // The replace lost: every append landed on the original table.
       assert.deepEqual(landed.length, 10);
-      assert.deepEqual(final, [...base, ...landed].sort((x, y) => x - y));
+      assert.deepEqual(
+        final,
+        [...base, ...landed].sort((x, y) => x - y),
+      );
     } else {
       // The replace won: the table is its rows plus the appends committed after it, none before it.
       const at = h.findIndex((v) => v.operation === 'replace');

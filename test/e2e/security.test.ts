@@ -16,13 +16,13 @@ import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import * as arrow from 'apache-arrow';
 import { decode, encode } from '@msgpack/msgpack';
-import { api, assertProblem, curl, openapi, startServer, type Server } from './server.js';
+import { api, assertProblem, curl, openapi, startServer, type Server } from '../support/server.js';
 import { BufferSink, NCFError, NCFReader, NCFWriter } from '../../src/index.js';
 import { decodeFooter } from '../../src/format/footer.js';
 import { parseFilterJson } from '../../src/format/filter/index.js';
 import { bufferSource, parseSchemaOverride, readInput } from '../../src/ingest/index.js';
 import { parseQueryBody } from '../../src/query/params.js';
-import { HttpProblem } from '../../src/errors.js';
+import { HttpProblem } from '../../src/http/errors.js';
 
 const KEYS = { read: 'sec-read-key-7Qx9Lm', write: 'sec-write-key-3Rt8Wn', admin: 'sec-admin-key-5Kp2Zv' } as const;
 /** Wrong keys sent along the way; none may be logged either. */
@@ -39,7 +39,14 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ncf-security-'));
   csvPath = join(dir, 'base.csv');
   await writeFile(csvPath, BASE_CSV);
-  server = await startServer({ env: { LOG_LEVEL: 'trace', NCF_API_KEYS: Object.entries(KEYS).map(([s, k]) => `${k}:${s}`).join(',') } });
+  server = await startServer({
+    env: {
+      LOG_LEVEL: 'trace',
+      NCF_API_KEYS: Object.entries(KEYS)
+        .map(([s, k]) => `${k}:${s}`)
+        .join(','),
+    },
+  });
   const r = await api(server, 'PUT', '/v1/tables/t', [...ADMIN, '-F', `file=@${csvPath}`]);
   assert.equal(r.status, 201, r.text);
 });
@@ -51,7 +58,11 @@ after(async () => {
 
 // --- the routes, from openapi.yaml --------------------------------------------------------------------
 
-interface Route { method: string; template: string; body: 'upload' | 'json' | null }
+interface Route {
+  method: string;
+  template: string;
+  body: 'upload' | 'json' | null;
+}
 
 const routes: Route[] = [];
 for (const [template, item] of Object.entries(openapi.paths)) {
@@ -107,8 +118,11 @@ describe('table names', () => {
 
   test('raw ../ in a path never reaches a table route: 404 problem+json, and nothing is touched', async () => {
     for (const [method, path] of [
-      ['GET', '/v1/tables/../../etc/passwd'], ['GET', '/v1/tables/t/../../../etc/passwd'], ['DELETE', '/v1/tables/x/../t'],
-      ['PUT', '/v1/tables/../t'], ['GET', '/v1/tables/t/columns/../../../etc/passwd/histogram'],
+      ['GET', '/v1/tables/../../etc/passwd'],
+      ['GET', '/v1/tables/t/../../../etc/passwd'],
+      ['DELETE', '/v1/tables/x/../t'],
+      ['PUT', '/v1/tables/../t'],
+      ['GET', '/v1/tables/t/columns/../../../etc/passwd/histogram'],
     ] as const) {
       const res = await curl(['--path-as-is', '-X', method, ...ADMIN, `${server.url}${path}`]);
       assertProblem(res, 404, res.json());
@@ -121,13 +135,29 @@ describe('table names', () => {
 });
 
 /** Column names a query may carry; none is a column of table t. */
-const HOSTILE_COLUMNS = ['../etc', '..%2Fetc', '%2e%2e%2f', 'a\u0000b', '\u0000', 'ｎａｍｅ', 'nаme', 'name\u200b', 'a'.repeat(10_000), '__proto__', 'constructor'];
+const HOSTILE_COLUMNS = [
+  '../etc',
+  '..%2Fetc',
+  '%2e%2e%2f',
+  'a\u0000b',
+  '\u0000',
+  'ｎａｍｅ',
+  'nаme',
+  'name\u200b',
+  'a'.repeat(10_000),
+  '__proto__',
+  'constructor',
+];
 
 describe('column names in queries', () => {
   test('select, filters and order with hostile names are 400 naming the parameter', async () => {
     for (const name of HOSTILE_COLUMNS) {
       const e = encodeURIComponent(name);
-      for (const [query, parameter] of [[`select=${e}`, 'select'], [`order=${e}`, 'order'], [`${e}=eq.1`, null]] as const) {
+      for (const [query, parameter] of [
+        [`select=${e}`, 'select'],
+        [`order=${e}`, 'order'],
+        [`${e}=eq.1`, null],
+      ] as const) {
         const res = await api(server, 'GET', `/v1/tables/t/rows?${query}`, ADMIN);
         const body = res.json();
         assertProblem(res, 400, body);
@@ -139,7 +169,13 @@ describe('column names in queries', () => {
   test('the JSON body: select, where and order with hostile names are 400', async () => {
     for (const name of HOSTILE_COLUMNS) {
       for (const body of [{ select: [name] }, { where: { column: name, op: 'eq', value: 1 } }, { order: [{ column: name }] }]) {
-        const res = await api(server, 'POST', '/v1/tables/t/query', [...ADMIN, '-H', 'Content-Type: application/json', '-d', JSON.stringify(body)]);
+        const res = await api(server, 'POST', '/v1/tables/t/query', [
+          ...ADMIN,
+          '-H',
+          'Content-Type: application/json',
+          '-d',
+          JSON.stringify(body),
+        ]);
         assertProblem(res, 400, res.json());
       }
     }
@@ -163,9 +199,17 @@ describe('column names in uploads', () => {
     await writeFile(file, `${header}\n${names.map((_, i) => i).join(',')}\n`);
     const res = await api(server, 'POST', '/v1/tables/names_ok', [...ADMIN, '-F', `file=@${file}`]);
     assert.equal(res.status, 201, res.text);
-    assert.deepEqual(res.json().columns.map((c: { name: string }) => c.name), names);
+    assert.deepEqual(
+      res.json().columns.map((c: { name: string }) => c.name),
+      names,
+    );
     for (const [i, n] of names.entries()) {
-      const q = await api(server, 'GET', `/v1/tables/names_ok/rows?select=${encodeURIComponent(n)}&${encodeURIComponent(n)}=eq.${i}`, ADMIN);
+      const q = await api(
+        server,
+        'GET',
+        `/v1/tables/names_ok/rows?select=${encodeURIComponent(n)}&${encodeURIComponent(n)}=eq.${i}`,
+        ADMIN,
+      );
       assert.equal(q.status, 200, q.text);
       assert.deepEqual(q.json().rows, [{ [n]: i }]);
     }
@@ -185,7 +229,13 @@ describe('column names in uploads', () => {
     for (const [i, [format, type, body, message]] of cases.entries()) {
       const file = join(dir, `bad-names-${i}.${format}`);
       await writeFile(file, body);
-      const res = await api(server, 'POST', `/v1/tables/bad_names_${i}`, [...ADMIN, '-H', `Content-Type: ${type}`, '--data-binary', `@${file}`]);
+      const res = await api(server, 'POST', `/v1/tables/bad_names_${i}`, [
+        ...ADMIN,
+        '-H',
+        `Content-Type: ${type}`,
+        '--data-binary',
+        `@${file}`,
+      ]);
       const problem = res.json();
       assertProblem(res, 422, problem);
       assert.match(problem.detail, message, `${format} case ${i}`);
@@ -198,11 +248,20 @@ describe('column names in uploads', () => {
 
 describe('wide uploads', () => {
   test('more than 4096 columns is 413 naming the limit, refused at the header in well under a second', async () => {
-    for (const [what, header] of [['named', Array.from({ length: 5000 }, (_, i) => `c${i}`).join(',')], ['empty', ';'.repeat(65_000)]] as const) {
+    for (const [what, header] of [
+      ['named', Array.from({ length: 5000 }, (_, i) => `c${i}`).join(',')],
+      ['empty', ';'.repeat(65_000)],
+    ] as const) {
       const file = join(dir, `wide-${what}.csv`);
       await writeFile(file, `${header}\n`);
       const started = Date.now();
-      const res = await api(server, 'POST', `/v1/tables/wide_${what}`, [...ADMIN, '-H', 'Content-Type: text/csv', '--data-binary', `@${file}`]);
+      const res = await api(server, 'POST', `/v1/tables/wide_${what}`, [
+        ...ADMIN,
+        '-H',
+        'Content-Type: text/csv',
+        '--data-binary',
+        `@${file}`,
+      ]);
       const problem = res.json();
       assertProblem(res, 413, problem);
       assert.match(problem.detail, /more than the 4096 a table may have/);
@@ -237,7 +296,10 @@ describe('prototype pollution', () => {
       await writeFile(file, body);
       const res = await api(server, 'POST', `/v1/tables/${name}`, [...ADMIN, '-H', `Content-Type: ${type}`, '--data-binary', `@${file}`]);
       assert.equal(res.status, 201, res.text);
-      assert.deepEqual(res.json().columns.map((c: { name: string }) => c.name), ['__proto__', 'a', 'constructor']);
+      assert.deepEqual(
+        res.json().columns.map((c: { name: string }) => c.name),
+        ['__proto__', 'a', 'constructor'],
+      );
       const rows = (await api(server, 'GET', `/v1/tables/${name}/rows?order=a`, ADMIN)).json().rows;
       assert.ok(Object.hasOwn(rows[0], '__proto__'), 'the column comes back as an own property');
       assert.equal(rows[0].__proto__, '{"polluted":1}');
@@ -252,15 +314,39 @@ describe('prototype pollution', () => {
 
   test('an Arrow upload with a __proto__ field and __proto__ metadata keys is stored verbatim', async () => {
     const field = new arrow.Field('__proto__', new arrow.Int32(), true, new Map([['__proto__', '{"polluted":1}']]));
-    const schema = new arrow.Schema([field, new arrow.Field('constructor', new arrow.Utf8(), true)], new Map([['__proto__', '{"polluted":1}'], ['constructor', 'x']]));
-    const children = [arrow.vectorFromArray([1, 2], new arrow.Int32()).data[0]!, arrow.vectorFromArray(['a', 'b'], new arrow.Utf8()).data[0]!];
-    const batch = new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: 2, nullCount: 0, children }));
+    const schema = new arrow.Schema(
+      [field, new arrow.Field('constructor', new arrow.Utf8(), true)],
+      new Map([
+        ['__proto__', '{"polluted":1}'],
+        ['constructor', 'x'],
+      ]),
+    );
+    const children = [
+      arrow.vectorFromArray([1, 2], new arrow.Int32()).data[0]!,
+      arrow.vectorFromArray(['a', 'b'], new arrow.Utf8()).data[0]!,
+    ];
+    const batch = new arrow.RecordBatch(
+      schema,
+      arrow.makeData({ type: new arrow.Struct(schema.fields), length: 2, nullCount: 0, children }),
+    );
     const file = join(dir, 'proto.arrow');
     await writeFile(file, arrow.tableToIPC(new arrow.Table([batch]), 'stream'));
-    const res = await api(server, 'POST', '/v1/tables/proto_arrow', [...ADMIN, '-H', 'Content-Type: application/vnd.apache.arrow.stream', '--data-binary', `@${file}`]);
+    const res = await api(server, 'POST', '/v1/tables/proto_arrow', [
+      ...ADMIN,
+      '-H',
+      'Content-Type: application/vnd.apache.arrow.stream',
+      '--data-binary',
+      `@${file}`,
+    ]);
     assert.equal(res.status, 201, res.text);
     const rows = (await api(server, 'GET', '/v1/tables/proto_arrow/rows?select=__proto__,constructor', ADMIN)).json().rows;
-    assert.deepEqual(rows.map((r: Record<string, unknown>) => [r.__proto__, r.constructor]), [[1, 'a'], [2, 'b']]);
+    assert.deepEqual(
+      rows.map((r: Record<string, unknown>) => [r.__proto__, r.constructor]),
+      [
+        [1, 'a'],
+        [2, 'b'],
+      ],
+    );
   });
 
   describe('in process, at the parsers', () => {
@@ -284,8 +370,15 @@ describe('prototype pollution', () => {
     });
 
     test('the query body, the JSON filter tree and the schema override', () => {
-      for (const text of ['{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{"polluted":1}}}', '{"where":{"__proto__":{"polluted":1},"column":"a","op":"eq","value":1}}']) {
-        assert.throws(() => parseQueryBody(JSON.parse(text)), (e: unknown) => e instanceof HttpProblem && e.status === 400);
+      for (const text of [
+        '{"__proto__":{"polluted":1}}',
+        '{"constructor":{"prototype":{"polluted":1}}}',
+        '{"where":{"__proto__":{"polluted":1},"column":"a","op":"eq","value":1}}',
+      ]) {
+        assert.throws(
+          () => parseQueryBody(JSON.parse(text)),
+          (e: unknown) => e instanceof HttpProblem && e.status === 400,
+        );
         clean(text);
       }
       assert.throws(() => parseFilterJson(JSON.parse('{"__proto__":{"column":"a"},"column":"a","op":"eq","value":1}')), NCFError);
@@ -299,12 +392,20 @@ describe('prototype pollution', () => {
 
     test('a msgpack footer with __proto__ keys (root, column, metadata) is refused, and a __proto__ column name is just a name', async () => {
       const sink = new BufferSink();
-      const w = await NCFWriter.open(sink, { schema: [{ name: '__proto__', type: 'int32', nullable: false }, { name: 'constructor', type: 'string', nullable: true }] });
+      const w = await NCFWriter.open(sink, {
+        schema: [
+          { name: '__proto__', type: 'int32', nullable: false },
+          { name: 'constructor', type: 'string', nullable: true },
+        ],
+      });
       await w.write({ __proto__: [1, 2], constructor: ['a', null] } as unknown as Record<string, unknown[]>);
       await w.close();
       const file = sink.result!;
       const reader = await NCFReader.open(file);
-      assert.deepEqual(reader.columns.map((c) => c.name), ['__proto__', 'constructor']);
+      assert.deepEqual(
+        reader.columns.map((c) => c.name),
+        ['__proto__', 'constructor'],
+      );
       const table = await reader.read();
       assert.deepEqual([...table.getChild('__proto__')!.toArray()], [1, 2]);
       assert.deepEqual([...table.getChild('constructor')!], ['a', null]);
@@ -325,11 +426,33 @@ describe('prototype pollution', () => {
       const hostile = [
         withRaw(footer, 'extra'),
         withRaw({ ...footer, metadata: {} }, 'metadata'),
-        (() => { const cols = columns.map((c) => ({ ...c })); cols[0]!.nested = 'PLACEHOLDER-MAP'; const bytes = Buffer.from(encode({ ...footer, columns: cols })); const m = Buffer.from(encode('PLACEHOLDER-MAP')); const at = bytes.indexOf(m); return Buffer.concat([bytes.subarray(0, at), protoMap, bytes.subarray(at + m.length)]); })(),
-        Uint8Array.of(0x81, 0xab, ...Buffer.from('constructor'), 0x81, 0xa9, ...Buffer.from('prototype'), 0x81, 0xa8, ...Buffer.from('polluted'), 0xc3),
+        (() => {
+          const cols = columns.map((c) => ({ ...c }));
+          cols[0]!.nested = 'PLACEHOLDER-MAP';
+          const bytes = Buffer.from(encode({ ...footer, columns: cols }));
+          const m = Buffer.from(encode('PLACEHOLDER-MAP'));
+          const at = bytes.indexOf(m);
+          return Buffer.concat([bytes.subarray(0, at), protoMap, bytes.subarray(at + m.length)]);
+        })(),
+        Uint8Array.of(
+          0x81,
+          0xab,
+          ...Buffer.from('constructor'),
+          0x81,
+          0xa9,
+          ...Buffer.from('prototype'),
+          0x81,
+          0xa8,
+          ...Buffer.from('polluted'),
+          0xc3,
+        ),
       ];
       for (const [i, bytes] of hostile.entries()) {
-        assert.throws(() => decodeFooter(bytes, file.length, { maxChunkBytes: 1 << 20, maxRowGroupRows: 1 << 20 }), NCFError, `hostile footer ${i}`);
+        assert.throws(
+          () => decodeFooter(bytes, file.length, { maxChunkBytes: 1 << 20, maxRowGroupRows: 1 << 20 }),
+          NCFError,
+          `hostile footer ${i}`,
+        );
         // The same footer inside a complete file, with true CRC and SHA-256.
         const data = file.subarray(0, file.length - 48 - len);
         const body = Buffer.concat([data, bytes, Buffer.alloc(16)]);
@@ -349,8 +472,14 @@ describe('CSV formula cells', () => {
 
   test('are stored verbatim and come back verbatim in JSON, NDJSON and plain CSV', async () => {
     const json = (await api(server, 'GET', '/v1/tables/t/rows?select=name&order=id', ADMIN)).json();
-    assert.deepEqual(json.rows.map((r: { name: string }) => r.name), cells);
-    const nd = (await api(server, 'GET', '/v1/tables/t/rows?select=name&order=id&format=ndjson', ADMIN)).text.trim().split('\n').map((l) => JSON.parse(l).name);
+    assert.deepEqual(
+      json.rows.map((r: { name: string }) => r.name),
+      cells,
+    );
+    const nd = (await api(server, 'GET', '/v1/tables/t/rows?select=name&order=id&format=ndjson', ADMIN)).text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).name);
     assert.deepEqual(nd, cells);
     const csv = (await api(server, 'GET', '/v1/tables/t/rows?select=name&order=id&format=csv', ADMIN)).text.trim().split(/\r?\n/);
     assert.deepEqual(csv, ['name', ...cells]);
@@ -361,7 +490,13 @@ describe('CSV formula cells', () => {
     const get = await api(server, 'GET', '/v1/tables/t/rows?select=name,delay&order=id&format=csv&csvSafe=true', ADMIN);
     assert.equal(get.status, 200);
     assert.deepEqual(get.text.trim().split(/\r?\n/), expected);
-    const post = await api(server, 'POST', '/v1/tables/t/query?format=csv&csvSafe=true', [...ADMIN, '-H', 'Content-Type: application/json', '-d', '{"select":["name","delay"],"order":"id"}']);
+    const post = await api(server, 'POST', '/v1/tables/t/query?format=csv&csvSafe=true', [
+      ...ADMIN,
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      '{"select":["name","delay"],"order":"id"}',
+    ]);
     assert.equal(post.status, 200, post.text);
     assert.deepEqual(post.text.trim().split(/\r?\n/), expected);
   });
@@ -370,11 +505,14 @@ describe('CSV formula cells', () => {
 describe('logs', () => {
   test('no API key, right or wrong, in any header or the query string, appears in the trace-level log', async () => {
     const attempts: string[][] = [
-      ['-H', `Authorization: Bearer ${KEYS.read}`], ['-H', `Authorization: Bearer ${KEYS.write}`], ['-H', `Authorization: Bearer ${KEYS.admin}`],
+      ['-H', `Authorization: Bearer ${KEYS.read}`],
+      ['-H', `Authorization: Bearer ${KEYS.write}`],
+      ['-H', `Authorization: Bearer ${KEYS.admin}`],
       ['-H', `authorization: bearer ${KEYS.admin}`],
       ...WRONG.map((k) => ['-H', `Authorization: Bearer ${k}`]),
       ['-H', `Authorization: Basic ${Buffer.from(`user:${WRONG[0]}`).toString('base64')}`],
-      ['-H', `X-API-Key: ${WRONG[1]}`], ['-H', `Cookie: key=${WRONG[2]}`],
+      ['-H', `X-API-Key: ${WRONG[1]}`],
+      ['-H', `Cookie: key=${WRONG[2]}`],
     ];
     const paths: [string, string, string[]][] = [
       ['GET', '/v1/tables/t/rows?limit=1', []],
@@ -393,7 +531,14 @@ describe('logs', () => {
     assert.match(log, /"msg":"request"/, 'request lines are in the log');
     for (const k of [...Object.values(KEYS), ...WRONG]) {
       for (const form of [k, encodeURIComponent(k), Buffer.from(k).toString('base64')]) {
-        assert.ok(!log.includes(form), `the log contains ${JSON.stringify(form)}:\n${log.split('\n').filter((l) => l.includes(form)).slice(0, 3).join('\n')}`);
+        assert.ok(
+          !log.includes(form),
+          `the log contains ${JSON.stringify(form)}:\n${log
+            .split('\n')
+            .filter((l) => l.includes(form))
+            .slice(0, 3)
+            .join('\n')}`,
+        );
       }
     }
   });

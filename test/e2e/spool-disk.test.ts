@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { assertDocumented, assertProblem, ROOT, startServer, type Server } from './server.js';
+import { assertDocumented, assertProblem, ROOT, startServer, type Server } from '../support/server.js';
 
 const run = promisify(execFile);
 const PRELOAD = join(ROOT, 'test/e2e/spool-faults.mjs');
@@ -27,7 +27,11 @@ function csv(rows: number, first = 0): string {
   return `${lines.join('\n')}\n`;
 }
 
-interface Answer { status: number; headers: Headers; body: any }
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: any;
+}
 
 async function send(url: string, method: string, path: string, body: string, multipart = false): Promise<Answer> {
   const init: RequestInit = { method, signal: AbortSignal.timeout(60_000) };
@@ -59,7 +63,11 @@ async function rowCount(url: string, name: string): Promise<number | null> {
 }
 
 async function tmpEntries(dataDir: string): Promise<string[]> {
-  try { return await readdir(join(dataDir, 'tmp')); } catch { return []; }
+  try {
+    return await readdir(join(dataDir, 'tmp'));
+  } catch {
+    return [];
+  }
 }
 
 describe('injected disk faults on the spool', () => {
@@ -130,7 +138,9 @@ describe('a real 256 KiB filesystem under the spool', () => {
       await run('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', join(dataDir, 'tmp')]);
       mounted = true;
     } catch (e) {
-      throw new Error(`this test needs a real tiny filesystem: mounting a 256 KiB tmpfs failed (run as root, or in a container with CAP_SYS_ADMIN): ${(e as Error).message}`);
+      throw new Error(
+        `this test needs a real tiny filesystem: mounting a 256 KiB tmpfs failed (run as root, or in a container with CAP_SYS_ADMIN): ${(e as Error).message}`,
+      );
     }
     server = await startServer({ dataDir });
   });

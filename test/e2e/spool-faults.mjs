@@ -22,7 +22,11 @@ if (configFile) {
   const tracked = new WeakMap();
   const isSpoolFile = (p) => /[\\/]tmp[\\/]upload-[^\\/]*\.part$/.test(String(p));
   const currentFault = () => {
-    try { return JSON.parse(readFileSync(configFile, 'utf8')); } catch { return null; }
+    try {
+      return JSON.parse(readFileSync(configFile, 'utf8'));
+    } catch {
+      return null;
+    }
   };
   const failure = (code, syscall) => Object.assign(new Error(`${code}: injected by spool-faults.mjs, ${syscall}`), { code, syscall });
 

@@ -9,9 +9,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startPgServer, type PgTestServer } from '../storage/pg-cluster.js';
-import { startS3Server, type S3TestServer } from '../storage/s3-server.js';
-import { runServerExpectExit } from './server.js';
+import { startPgServer, type PgTestServer } from '../support/pg-cluster.js';
+import { startS3Server, type S3TestServer } from '../support/s3-server.js';
+import { runServerExpectExit } from '../support/server.js';
 
 let dir: string;
 let pg: PgTestServer | undefined;
@@ -68,21 +68,26 @@ async function expectStartFailure(env: Record<string, string>, patterns: RegExp[
 describe('start-up errors name the failing storage dependency', () => {
   it('PostgreSQL not listening: names the catalog, its URL without the password, and how to fix it', async () => {
     const port = await closedPort();
-    await expectStartFailure({ NCF_CATALOG_URL: `postgres://ncf:s3cr3t-pw@127.0.0.1:${port}/ncf`, NCF_DATA_DIR: join(dir, 'a') }, [
-      /the PostgreSQL catalog at postgres:\/\/ncf:\*\*\*@127\.0\.0\.1:\d+\/ncf \(NCF_CATALOG_URL\) cannot be opened/,
-      /Check that PostgreSQL is running/,
-      /unset NCF_CATALOG_URL/,
-    ], 's3cr3t-pw');
+    await expectStartFailure(
+      { NCF_CATALOG_URL: `postgres://ncf:s3cr3t-pw@127.0.0.1:${port}/ncf`, NCF_DATA_DIR: join(dir, 'a') },
+      [
+        /the PostgreSQL catalog at postgres:\/\/ncf:\*\*\*@127\.0\.0\.1:\d+\/ncf \(NCF_CATALOG_URL\) cannot be opened/,
+        /Check that PostgreSQL is running/,
+        /unset NCF_CATALOG_URL/,
+      ],
+      's3cr3t-pw',
+    );
   });
 
   it('PostgreSQL reachable but the database does not exist', async () => {
     const url = new URL(pg!.adminUrl);
     url.pathname = '/no_such_db';
     url.password = 'pw-not-shown';
-    await expectStartFailure({ NCF_CATALOG_URL: url.toString(), NCF_DATA_DIR: join(dir, 'b') }, [
-      /the PostgreSQL catalog at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/no_such_db \(NCF_CATALOG_URL\)/,
-      /no_such_db/,
-    ], 'pw-not-shown');
+    await expectStartFailure(
+      { NCF_CATALOG_URL: url.toString(), NCF_DATA_DIR: join(dir, 'b') },
+      [/the PostgreSQL catalog at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/no_such_db \(NCF_CATALOG_URL\)/, /no_such_db/],
+      'pw-not-shown',
+    );
   });
 
   it('object storage: a missing bucket is named, with the endpoint', async () => {
@@ -94,10 +99,11 @@ describe('start-up errors name the failing storage dependency', () => {
   });
 
   it('object storage: wrong credentials are refused, and the secret is not printed', async () => {
-    await expectStartFailure(s3Env({ AWS_ACCESS_KEY_ID: 'NOPE', AWS_SECRET_ACCESS_KEY: 'wrong-secret-key-123' }), [
-      /the object storage at s3:\/\/ncf-test\/startup/,
-      /AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY/,
-    ], 'wrong-secret-key-123');
+    await expectStartFailure(
+      s3Env({ AWS_ACCESS_KEY_ID: 'NOPE', AWS_SECRET_ACCESS_KEY: 'wrong-secret-key-123' }),
+      [/the object storage at s3:\/\/ncf-test\/startup/, /AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY/],
+      'wrong-secret-key-123',
+    );
   });
 
   it('object storage: nothing listening at the endpoint', async () => {

@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { api, assertProblem, startServer, type Server } from './server.js';
+import { api, assertProblem, startServer, type Server } from '../support/server.js';
 import { expectOf, flights, toCsv } from './fixtures.js';
 
 let server: Server;
@@ -20,11 +20,10 @@ before(async () => {
   await writeFile(join(dir, 'a.csv'), toCsv(first));
   await writeFile(join(dir, 'b.csv'), toCsv(second));
   // Big ints beyond 2^53, timestamps and long strings exercise the JSON renderings of statistics.
-  await writeFile(join(dir, 'odd.csv'), [
-    'big,at,label',
-    `9007199254740993,2024-03-01T10:00:00.123456Z,${'x'.repeat(100)}`,
-    '-5,2024-03-02T00:00:00Z,short',
-  ].join('\n') + '\n');
+  await writeFile(
+    join(dir, 'odd.csv'),
+    ['big,at,label', `9007199254740993,2024-03-01T10:00:00.123456Z,${'x'.repeat(100)}`, '-5,2024-03-02T00:00:00Z,short'].join('\n') + '\n',
+  );
   assert.equal((await api(server, 'POST', '/v1/tables/flights', ['-F', `file=@${join(dir, 'a.csv')}`])).status, 201);
   assert.equal((await api(server, 'POST', '/v1/tables/flights/rows', ['-F', `file=@${join(dir, 'b.csv')}`])).status, 200);
   assert.equal((await api(server, 'POST', '/v1/tables/odd', ['-F', `file=@${join(dir, 'odd.csv')}`])).status, 201);
@@ -40,7 +39,10 @@ describe('reading tables', () => {
     const r = await api(server, 'GET', '/v1/tables');
     assert.equal(r.status, 200);
     const tables = r.json().tables;
-    assert.deepEqual(tables.map((t: any) => t.name), ['flights', 'odd']);
+    assert.deepEqual(
+      tables.map((t: any) => t.name),
+      ['flights', 'odd'],
+    );
     const f = tables[0];
     assert.deepEqual(Object.keys(f).sort(), ['bytes', 'columnCount', 'createdAt', 'name', 'rowCount', 'updatedAt', 'version']);
     assert.equal(f.version, 2);
@@ -58,7 +60,15 @@ describe('reading tables', () => {
     const body = r.json();
     assert.equal(body.rowCount, 500);
     const cols = Object.fromEntries(body.columns.map((c: any) => [c.name, c]));
-    assert.deepEqual(body.columns.map((c: any) => [c.name, c.type]), [['id', 'int32'], ['origin', 'string'], ['delay', 'int32'], ['day', 'date']]);
+    assert.deepEqual(
+      body.columns.map((c: any) => [c.name, c.type]),
+      [
+        ['id', 'int32'],
+        ['origin', 'string'],
+        ['delay', 'int32'],
+        ['day', 'date'],
+      ],
+    );
     // Two files: distinct counts cannot be merged exactly, so distinctCount is null (and present).
     assert.deepEqual(cols.delay.stats, { min: e.minDelay, max: e.maxDelay, nullCount: e.nullDelays, distinctCount: null });
     assert.deepEqual(cols.id.stats, { min: 0, max: 499, nullCount: 0, distinctCount: null });
@@ -96,7 +106,13 @@ describe('reading tables', () => {
     }
     for (const g of s.rowGroups) assert.deepEqual(g.row_count, g.rowCount);
     assert.equal(s.rowGroups.length, 2);
-    assert.deepEqual(s.rowGroups.map((g: any) => [g.file, g.rowGroup, g.rowCount.value]), [[0, 0, 300], [1, 0, 200]]);
+    assert.deepEqual(
+      s.rowGroups.map((g: any) => [g.file, g.rowGroup, g.rowCount.value]),
+      [
+        [0, 0, 300],
+        [1, 0, 200],
+      ],
+    );
     const delay = s.columns.find((c: any) => c.name === 'delay');
     const e = expectOf([...first, ...second]);
     assert.deepEqual(delay.nullCount, { value: e.nullDelays, exact: true });
@@ -121,7 +137,13 @@ describe('reading tables', () => {
 
   test('/versions lists the history; ?version=N cuts it; bad versions are 400, unknown ones 404', async () => {
     let r = await api(server, 'GET', '/v1/tables/flights/versions');
-    assert.deepEqual(r.json().versions.map((v: any) => [v.version, v.operation, v.rowsAdded, v.rowCount]), [[1, 'create', 300, 300], [2, 'append', 200, 500]]);
+    assert.deepEqual(
+      r.json().versions.map((v: any) => [v.version, v.operation, v.rowsAdded, v.rowCount]),
+      [
+        [1, 'create', 300, 300],
+        [2, 'append', 200, 500],
+      ],
+    );
     for (const v of r.json().versions) assert.ok(!Number.isNaN(Date.parse(v.time)));
     r = await api(server, 'GET', '/v1/tables/flights/versions?version=1');
     assert.equal(r.json().versions.length, 1);
@@ -130,7 +152,12 @@ describe('reading tables', () => {
       assertProblem(r, 400, r.json());
       assert.equal(r.json().parameter, 'version');
     }
-    for (const path of ['/v1/tables/flights?version=3', '/v1/tables/flights/stats?version=3', '/v1/tables/flights/versions?version=3', '/v1/tables/nope/stats']) {
+    for (const path of [
+      '/v1/tables/flights?version=3',
+      '/v1/tables/flights/stats?version=3',
+      '/v1/tables/flights/versions?version=3',
+      '/v1/tables/nope/stats',
+    ]) {
       r = await api(server, 'GET', path);
       assertProblem(r, 404, r.json());
     }

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
-import { assertDocumented, assertProblem, curl, startServer, type Server } from './server.js';
+import { assertDocumented, assertProblem, curl, startServer, type Server } from '../support/server.js';
 
 const zstd = createRequire(import.meta.url)('zstd-napi') as typeof import('zstd-napi');
 
@@ -38,26 +38,46 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-interface Answer { status: number; contentType: string; body: any; ms: number }
+interface Answer {
+  status: number;
+  contentType: string;
+  body: any;
+  ms: number;
+}
 
 /** One request on its own connection (so that none stays open afterwards), bounded well past the
  *  request timeout: an upload that is never answered fails here instead of hanging the test. */
 function send(path: string, body: Buffer, headers: Record<string, string>, method = 'POST'): Promise<Answer> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const req = request(`${server.url}${path}`, { method, agent: false, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown = null;
-        try { json = text === '' ? null : JSON.parse(text); } catch { json = text; }
-        assertDocumented(method, path, res.statusCode!);
-        resolve({ status: res.statusCode!, contentType: String(res.headers['content-type'] ?? ''), body: json, ms: performance.now() - t0 });
-      });
-      res.on('error', reject);
-    });
-    req.setTimeout(REQUEST_TIMEOUT_MS + 15_000, () => req.destroy(new Error(`no answer to POST ${path} within ${REQUEST_TIMEOUT_MS + 15_000} ms`)));
+    const req = request(
+      `${server.url}${path}`,
+      { method, agent: false, headers: { ...headers, 'content-length': String(body.length) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown = null;
+          try {
+            json = text === '' ? null : JSON.parse(text);
+          } catch {
+            json = text;
+          }
+          assertDocumented(method, path, res.statusCode!);
+          resolve({
+            status: res.statusCode!,
+            contentType: String(res.headers['content-type'] ?? ''),
+            body: json,
+            ms: performance.now() - t0,
+          });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(REQUEST_TIMEOUT_MS + 15_000, () =>
+      req.destroy(new Error(`no answer to POST ${path} within ${REQUEST_TIMEOUT_MS + 15_000} ms`)),
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -84,7 +104,11 @@ const MP = { 'content-type': `multipart/form-data; boundary=${B}` };
 async function idsOf(name: string): Promise<number[]> {
   const r = await fetch(`${server.url}/v1/tables/${name}/rows?select=id&format=ndjson`);
   assert.equal(r.status, 200);
-  return (await r.text()).split('\n').filter((l) => l !== '').map((l) => Number((JSON.parse(l) as { id: number }).id)).sort((a, b) => a - b);
+  return (await r.text())
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => Number((JSON.parse(l) as { id: number }).id))
+    .sort((a, b) => a - b);
 }
 
 const range = (first: number, n: number) => Array.from({ length: n }, (_, i) => first + i);
@@ -93,7 +117,11 @@ const range = (first: number, n: number) => Array.from({ length: n }, (_, i) => 
 async function leftovers(): Promise<{ files: string[]; fds: string[] }> {
   const tmp = join(server.dataDir, 'tmp');
   let files: string[] = [];
-  try { files = await readdir(tmp); } catch { /* never created */ }
+  try {
+    files = await readdir(tmp);
+  } catch {
+    /* never created */
+  }
   const fds: string[] = [];
   const dir = `/proc/${server.proc.pid}/fd`;
   for (const fd of await readdir(dir)) {
@@ -106,7 +134,9 @@ async function leftovers(): Promise<{ files: string[]; fds: string[] }> {
 describe('multipart bodies cut short or malformed', () => {
   test('a ~20 KB multipart body cut every 256 bytes: a 4xx problem each time (201 once complete), none past the request timeout', async () => {
     const rows = 950;
-    const full = Buffer.from(`${part('schema', '{"id":"int64"}')}${part('file', csv(rows), { filename: 'data.csv', type: 'text/csv' })}${close}`);
+    const full = Buffer.from(
+      `${part('schema', '{"id":"int64"}')}${part('file', csv(rows), { filename: 'data.csv', type: 'text/csv' })}${close}`,
+    );
     assert.ok(full.length > 19_000 && full.length < 22_000, `body of ${full.length} bytes`);
     const cuts = [...range(0, Math.ceil(full.length / 256)).map((i) => i * 256), full.length - 2, full.length];
     const statuses = new Map<number, number>();
@@ -133,12 +163,19 @@ describe('multipart bodies cut short or malformed', () => {
       if (cut > full.indexOf('text/csv') + 12) assert.match(r.body.detail, new RegExp(`closing boundary "--${B}--"`), `cut at ${cut}`);
     }
     assert.deepEqual(await leftovers(), { files: [], fds: [] });
-    process.stdout.write(`# ${cuts.length} cuts of a ${full.length}-byte body: statuses ${JSON.stringify(Object.fromEntries(statuses))}, slowest answer ${Math.round(slowest)} ms\n`);
+    process.stdout.write(
+      `# ${cuts.length} cuts of a ${full.length}-byte body: statuses ${JSON.stringify(Object.fromEntries(statuses))}, slowest answer ${Math.round(slowest)} ms\n`,
+    );
   });
 
   test('a missing or wrong boundary is a 400 problem naming the boundary', async () => {
     const body = Buffer.from(`${part('file', csv(5), { filename: 'a.csv', type: 'text/csv' })}${close}`);
-    for (const contentType of ['multipart/form-data', 'multipart/form-data; boundary=', 'multipart/form-data; boundary=not-the-one', `multipart/form-data; boundary=${B}x`]) {
+    for (const contentType of [
+      'multipart/form-data',
+      'multipart/form-data; boundary=',
+      'multipart/form-data; boundary=not-the-one',
+      `multipart/form-data; boundary=${B}x`,
+    ]) {
       const r = await send('/v1/tables/boundary', body, { 'content-type': contentType });
       problem(r, 400);
       assert.match(r.body.detail, /boundary/, contentType);
@@ -151,14 +188,30 @@ describe('multipart bodies cut short or malformed', () => {
   test('delimiters in the data, duplicated parts, broken part headers: 4xx or the right rows, never 5xx', async () => {
     const data = csv(3);
     // "--B" at the start of a line after LF only is data, not a delimiter (RFC 2046 wants CRLF).
-    let r = await send('/v1/tables/dashes', Buffer.from(`${part('file', `id,label\n1,--${B}\n2,x--${B}--\n`, { filename: 'a.csv', type: 'text/csv' })}${close}`), MP);
+    let r = await send(
+      '/v1/tables/dashes',
+      Buffer.from(`${part('file', `id,label\n1,--${B}\n2,x--${B}--\n`, { filename: 'a.csv', type: 'text/csv' })}${close}`),
+      MP,
+    );
     assert.equal(r.status, 201, JSON.stringify(r.body));
     assert.equal(r.body.rowCount, 2);
     const cases: Array<[string, string]> = [
-      ['a delimiter in the middle of the file', `${part('file', `${data.slice(0, 10)}\r\n--${B}\r\n${data.slice(10)}`, { filename: 'a.csv', type: 'text/csv' })}${close}`],
-      ['a closing delimiter in the middle of the file', `${part('file', `${data.slice(0, 10)}\r\n--${B}--\r\n${data.slice(10)}`, { filename: 'a.csv', type: 'text/csv' })}${close}`],
-      ['two file parts', `${part('file', data, { filename: 'a.csv', type: 'text/csv' })}${part('file', data, { filename: 'b.csv', type: 'text/csv' })}${close}`],
-      ['the schema field twice', `${part('schema', '{"id":"int64"}')}${part('schema', '{"id":"string"}')}${part('file', data, { filename: 'a.csv', type: 'text/csv' })}${close}`],
+      [
+        'a delimiter in the middle of the file',
+        `${part('file', `${data.slice(0, 10)}\r\n--${B}\r\n${data.slice(10)}`, { filename: 'a.csv', type: 'text/csv' })}${close}`,
+      ],
+      [
+        'a closing delimiter in the middle of the file',
+        `${part('file', `${data.slice(0, 10)}\r\n--${B}--\r\n${data.slice(10)}`, { filename: 'a.csv', type: 'text/csv' })}${close}`,
+      ],
+      [
+        'two file parts',
+        `${part('file', data, { filename: 'a.csv', type: 'text/csv' })}${part('file', data, { filename: 'b.csv', type: 'text/csv' })}${close}`,
+      ],
+      [
+        'the schema field twice',
+        `${part('schema', '{"id":"int64"}')}${part('schema', '{"id":"string"}')}${part('file', data, { filename: 'a.csv', type: 'text/csv' })}${close}`,
+      ],
       ['a part without headers', `--${B}\r\n\r\n${data}\r\n${close}`],
       ['a header line without a colon', `--${B}\r\nContent-Disposition form-data name=file\r\n\r\n${data}\r\n${close}`],
       ['no part at all', close],
@@ -207,11 +260,24 @@ describe('Content-Encoding of upload bodies', () => {
     test(`${coding}: curl --data-binary with Content-Encoding: ${coding} stores the decoded rows`, async () => {
       const file = join(work, `t.csv.${coding}`);
       await writeFile(file, bytes);
-      const r = await curl(['-X', 'POST', '--data-binary', `@${file}`, '-H', 'Content-Type: text/csv', '-H', `Content-Encoding: ${coding}`, `${server.url}/v1/tables/enc_${coding}`]);
+      const r = await curl([
+        '-X',
+        'POST',
+        '--data-binary',
+        `@${file}`,
+        '-H',
+        'Content-Type: text/csv',
+        '-H',
+        `Content-Encoding: ${coding}`,
+        `${server.url}/v1/tables/enc_${coding}`,
+      ]);
       assert.equal(r.status, 201, r.text);
       assert.deepEqual(await idsOf(`enc_${coding}`), range(10, rows));
       // Cut in half, or with bytes flipped: the client's bad body, a 400 naming the coding.
-      const cut = await send(`/v1/tables/enc_${coding}_cut`, bytes.subarray(0, bytes.length >> 1), { 'content-type': 'text/csv', 'content-encoding': coding });
+      const cut = await send(`/v1/tables/enc_${coding}_cut`, bytes.subarray(0, bytes.length >> 1), {
+        'content-type': 'text/csv',
+        'content-encoding': coding,
+      });
       problem(cut, 400);
       assert.match(cut.body.detail, new RegExp(coding));
       const garbled = Buffer.from(bytes);
@@ -257,7 +323,9 @@ describe('decompression bombs', () => {
     const brotli = await new Promise<Buffer>((resolve, reject) => {
       const br = zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1 } });
       const out: Buffer[] = [];
-      br.on('data', (c: Buffer) => out.push(c)).on('end', () => resolve(Buffer.concat(out))).on('error', reject);
+      br.on('data', (c: Buffer) => out.push(c))
+        .on('end', () => resolve(Buffer.concat(out)))
+        .on('error', reject);
       for (let i = 0; i < 64; i++) br.write(zeros);
       br.end();
     });
@@ -273,7 +341,17 @@ describe('decompression bombs', () => {
       const file = join(work, `bomb.${coding}`);
       await writeFile(file, bytes);
       const t0 = performance.now();
-      const r = await curl(['-X', 'POST', '--data-binary', `@${file}`, '-H', 'Content-Type: text/csv', '-H', `Content-Encoding: ${coding}`, `${server.url}/v1/tables/bomb_${coding}`]);
+      const r = await curl([
+        '-X',
+        'POST',
+        '--data-binary',
+        `@${file}`,
+        '-H',
+        'Content-Type: text/csv',
+        '-H',
+        `Content-Encoding: ${coding}`,
+        `${server.url}/v1/tables/bomb_${coding}`,
+      ]);
       const ms = performance.now() - t0;
       assertProblem(r, 413, r.json());
       assert.equal(r.json().limit, LIMIT);

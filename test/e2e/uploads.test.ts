@@ -9,7 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { api, assertProblem, startServer, storedFiles, tempFiles, type Server } from './server.js';
+import { api, assertProblem, startServer, storedFiles, tempFiles, type Server } from '../support/server.js';
 import { expectOf, flights, toCsv, writeAllFormats, type Flight } from './fixtures.js';
 
 const N = 1000;
@@ -94,11 +94,21 @@ describe('every upload format', () => {
     });
   }
 
-  test('?format= wins over the Content-Type; a raw body\'s ?filename= extension is used when nothing else tells', async () => {
-    let r = await api(server, 'POST', '/v1/tables/by_param?format=ndjson', ['--data-binary', `@${files.ndjson}`, '-H', 'Content-Type: application/octet-stream']);
+  test("?format= wins over the Content-Type; a raw body's ?filename= extension is used when nothing else tells", async () => {
+    let r = await api(server, 'POST', '/v1/tables/by_param?format=ndjson', [
+      '--data-binary',
+      `@${files.ndjson}`,
+      '-H',
+      'Content-Type: application/octet-stream',
+    ]);
     assert.equal(r.status, 201, r.text);
     checkDescription(r.json());
-    r = await api(server, 'POST', '/v1/tables/by_filename?filename=flights.parquet', ['--data-binary', `@${files.parquet}`, '-H', 'Content-Type: application/octet-stream']);
+    r = await api(server, 'POST', '/v1/tables/by_filename?filename=flights.parquet', [
+      '--data-binary',
+      `@${files.parquet}`,
+      '-H',
+      'Content-Type: application/octet-stream',
+    ]);
     assert.equal(r.status, 201, r.text);
     checkDescription(r.json());
     // A multipart part sent as octet-stream is recognised by its file name.
@@ -108,7 +118,7 @@ describe('every upload format', () => {
 });
 
 describe('appends across formats', () => {
-  test('a Parquet file made by DuckDB (BIGINT ids) appends to a CSV-made table (int32): read as the table\'s types', async () => {
+  test("a Parquet file made by DuckDB (BIGINT ids) appends to a CSV-made table (int32): read as the table's types", async () => {
     const r = await api(server, 'POST', '/v1/tables/mp_csv/rows', ['-F', `file=@${files.parquet}`]);
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json().rowCount, 2 * N);
@@ -151,8 +161,14 @@ describe('create, replace, append, delete', () => {
 
     r = await api(server, 'GET', '/v1/tables/life/versions');
     assert.equal(r.status, 200);
-    assert.deepEqual(r.json().versions.map((v: any) => [v.version, v.operation, v.rowsAdded, v.rowCount]),
-      [[1, 'create', 10, 10], [2, 'replace', 25, 25], [3, 'append', 10, 35]]);
+    assert.deepEqual(
+      r.json().versions.map((v: any) => [v.version, v.operation, v.rowsAdded, v.rowCount]),
+      [
+        [1, 'create', 10, 10],
+        [2, 'replace', 25, 25],
+        [3, 'append', 10, 35],
+      ],
+    );
 
     // Time travel: version 1 is the table as first created.
     r = await api(server, 'GET', '/v1/tables/life?version=1');
@@ -278,7 +294,8 @@ describe('bad uploads', () => {
     r = await api(server, 'POST', '/v1/tables/bad_pq', ['-F', `file=@${pq}`]);
     assertProblem(r, 422, r.json());
 
-    for (const name of ['bad_csv', 'bad_quote', 'bad_nd', 'bad_pq']) assert.equal((await api(server, 'GET', `/v1/tables/${name}`)).status, 404);
+    for (const name of ['bad_csv', 'bad_quote', 'bad_nd', 'bad_pq'])
+      assert.equal((await api(server, 'GET', `/v1/tables/${name}`)).status, 404);
     assert.deepEqual(await tempFiles(server), []);
   });
 
@@ -318,12 +335,20 @@ describe('concurrency and aborted uploads', () => {
       parts.push(flights(50, 10_000 + k * 50));
       await writeFile(join(dir, `part${k}.csv`), toCsv(parts[k]!));
     }
-    const results = await Promise.all(parts.map((_, k) => api(server, 'POST', '/v1/tables/busy/rows', ['-F', `file=@${join(dir, `part${k}.csv`)}`])));
+    const results = await Promise.all(
+      parts.map((_, k) => api(server, 'POST', '/v1/tables/busy/rows', ['-F', `file=@${join(dir, `part${k}.csv`)}`])),
+    );
     for (const res of results) assert.equal(res.status, 200, res.text);
-    assert.deepEqual(results.map((x) => x.json().version).sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 2));
+    assert.deepEqual(
+      results.map((x) => x.json().version).sort((a, b) => a - b),
+      Array.from({ length: 20 }, (_, i) => i + 2),
+    );
     r = await api(server, 'GET', '/v1/tables/busy/versions');
     const versions = r.json().versions;
-    assert.deepEqual(versions.map((v: any) => v.version), Array.from({ length: 21 }, (_, i) => i + 1));
+    assert.deepEqual(
+      versions.map((v: any) => v.version),
+      Array.from({ length: 21 }, (_, i) => i + 1),
+    );
     versions.forEach((v: any, i: number) => assert.equal(v.rowCount, 100 + 50 * i));
     const back = await readBack('busy');
     assert.equal(back.rows, 100 + 20 * 50);
@@ -348,10 +373,21 @@ describe('concurrency and aborted uploads', () => {
     const before = await snapshot('killed');
     await new Promise<void>((resolve) => {
       const u = new URL(`${server.url}/v1/tables/killed/rows`);
-      const rq = httpRequest({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'content-type': 'text/csv', 'content-length': String(Buffer.byteLength(csv)) } });
+      const rq = httpRequest({
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: { 'content-type': 'text/csv', 'content-length': String(Buffer.byteLength(csv)) },
+      });
       rq.on('error', () => resolve());
       rq.on('response', () => resolve());
-      rq.write(csv.slice(0, csv.length / 2), () => setTimeout(() => { rq.destroy(); resolve(); }, 100));
+      rq.write(csv.slice(0, csv.length / 2), () =>
+        setTimeout(() => {
+          rq.destroy();
+          resolve();
+        }, 100),
+      );
     });
     await settle();
     assert.deepEqual(await tempFiles(server), []);
@@ -363,7 +399,9 @@ describe('concurrency and aborted uploads', () => {
     const big = join(dir, 'big.csv');
     await writeFile(big, toCsv(flights(60_000)));
     const before = await snapshot('killed');
-    const child = spawn('curl', ['-sS', '--limit-rate', '200K', '-X', 'PUT', '-F', `file=@${big}`, `${server.url}/v1/tables/killed`], { stdio: 'ignore' });
+    const child = spawn('curl', ['-sS', '--limit-rate', '200K', '-X', 'PUT', '-F', `file=@${big}`, `${server.url}/v1/tables/killed`], {
+      stdio: 'ignore',
+    });
     await new Promise((r) => setTimeout(r, 700));
     // The upload is in progress: the temp file exists.
     assert.ok((await tempFiles(server)).length > 0, 'the upload was being spooled');
@@ -377,8 +415,12 @@ describe('concurrency and aborted uploads', () => {
 
 describe('upload limit', () => {
   let small: Server;
-  before(async () => { small = await startServer({ env: { NCF_MAX_UPLOAD_BYTES: '4096' } }); });
-  after(async () => { await small?.stop(); });
+  before(async () => {
+    small = await startServer({ env: { NCF_MAX_UPLOAD_BYTES: '4096' } });
+  });
+  after(async () => {
+    await small?.stop();
+  });
 
   test('over NCF_MAX_UPLOAD_BYTES is 413, by Content-Length, mid-stream (chunked) and multipart; nothing is kept', async () => {
     const big = join(dir, 'over.csv');
@@ -388,7 +430,14 @@ describe('upload limit', () => {
     let r = await api(small, 'POST', '/v1/tables/t', ['--data-binary', `@${big}`, '-H', 'Content-Type: text/csv']);
     assertProblem(r, 413, r.json());
     assert.equal(r.json().limit, 4096);
-    r = await api(small, 'POST', '/v1/tables/t', ['--data-binary', `@${big}`, '-H', 'Content-Type: text/csv', '-H', 'Transfer-Encoding: chunked']);
+    r = await api(small, 'POST', '/v1/tables/t', [
+      '--data-binary',
+      `@${big}`,
+      '-H',
+      'Content-Type: text/csv',
+      '-H',
+      'Transfer-Encoding: chunked',
+    ]);
     assertProblem(r, 413, r.json());
     r = await api(small, 'POST', '/v1/tables/t', ['-F', `file=@${big}`]);
     assertProblem(r, 413, r.json());

@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startServer, storedFiles, type Server } from './server.js';
+import { startServer, storedFiles, type Server } from '../support/server.js';
 
 const TABLE = 'raced';
 const WRITERS = 4;
@@ -35,7 +35,7 @@ async function checkTable(server: Server, expected: Map<string, number>, what: s
   const total = [...expected.values()].reduce((a, b) => a + b, 0);
   const d = await fetch(`${server.url}/v1/tables/${TABLE}`);
   assert.equal(d.status, 200, `${what}: describe answered ${d.status} ${await d.clone().text()}`);
-  assert.equal((await d.json() as { rowCount: number }).rowCount, total, `${what}: rowCount`);
+  assert.equal(((await d.json()) as { rowCount: number }).rowCount, total, `${what}: rowCount`);
   for (const path of [`/v1/tables/${TABLE}/stats`, `/v1/tables/${TABLE}/versions`, '/v1/tables']) {
     const r = await fetch(`${server.url}${path}`);
     assert.equal(r.status, 200, `${what}: GET ${path} answered ${r.status} ${await r.text()}`);
@@ -54,7 +54,9 @@ async function checkTable(server: Server, expected: Map<string, number>, what: s
 }
 
 describe('vacuum racing appends (NCF_ORPHAN_GRACE=0)', () => {
-  it('every append answers 200, no version references a deleted file, and every read is 200 before and after a restart', { timeout: 180_000 }, async (t) => {
+  it('every append answers 200, no version references a deleted file, and every read is 200 before and after a restart', {
+    timeout: 180_000,
+  }, async (t) => {
     const env = { NCF_ORPHAN_GRACE: '0', NCF_RETAIN_VERSIONS: '2' };
     let server = await startServer({ env });
     const dataDir = server.dataDir;
@@ -92,7 +94,9 @@ describe('vacuum racing appends (NCF_ORPHAN_GRACE=0)', () => {
         }
       });
       await Promise.all([...writers, vacuumLoop]);
-      t.diagnostic(`${WRITERS * APPENDS_PER_WRITER} appends, ${vacuums} vacuums removing ${removed} files, statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
+      t.diagnostic(
+        `${WRITERS * APPENDS_PER_WRITER} appends, ${vacuums} vacuums removing ${removed} files, statuses ${JSON.stringify(Object.fromEntries(statuses))}`,
+      );
       assert.ok(vacuums >= 3, `only ${vacuums} vacuums ran during the appends`);
       await checkTable(server, expected, 'after the race');
       // Compaction reads every file; then one more vacuum; everything still reads.

@@ -8,7 +8,10 @@ import * as arrow from 'apache-arrow';
 export const UNITS = ['s', 'ms', 'us', 'ns'] as const;
 type Unit = (typeof UNITS)[number];
 const ARROW_UNIT: Record<Unit, arrow.TimeUnit> = {
-  s: arrow.TimeUnit.SECOND, ms: arrow.TimeUnit.MILLISECOND, us: arrow.TimeUnit.MICROSECOND, ns: arrow.TimeUnit.NANOSECOND,
+  s: arrow.TimeUnit.SECOND,
+  ms: arrow.TimeUnit.MILLISECOND,
+  us: arrow.TimeUnit.MICROSECOND,
+  ns: arrow.TimeUnit.NANOSECOND,
 };
 const PER_SECOND: Record<Unit, bigint> = { s: 1n, ms: 1000n, us: 1_000_000n, ns: 1_000_000_000n };
 const DIGITS: Record<Unit, number> = { s: 0, ms: 3, us: 6, ns: 9 };
@@ -43,23 +46,40 @@ export function valueTextTable(): { ipc: Uint8Array; expected: Record<string, Ar
   const expected: Record<string, Array<string | null>> = {};
   const day = (i: number) => DAYS[i % DAYS.length] ?? null;
   // The day count goes straight into the buffer (vectorFromArray would take epoch milliseconds).
-  vectors.d = arrow.makeVector(arrow.makeData({
-    type: new arrow.DateDay(), length: rows, nullCount: DAYS.filter((x) => x === null).length,
-    nullBitmap: bitmap(Array.from({ length: rows }, (_, i) => day(i) !== null)),
-    data: Int32Array.from({ length: rows }, (_, i) => { const d = day(i); return d === null ? 0 : Math.round(Date.parse(`${d}T00:00:00Z`) / 86_400_000); }),
-  }));
+  vectors.d = arrow.makeVector(
+    arrow.makeData({
+      type: new arrow.DateDay(),
+      length: rows,
+      nullCount: DAYS.filter((x) => x === null).length,
+      nullBitmap: bitmap(Array.from({ length: rows }, (_, i) => day(i) !== null)),
+      data: Int32Array.from({ length: rows }, (_, i) => {
+        const d = day(i);
+        return d === null ? 0 : Math.round(Date.parse(`${d}T00:00:00Z`) / 86_400_000);
+      }),
+    }),
+  );
   expected.d = Array.from({ length: rows }, (_, i) => day(i));
   const instant = (i: number) => INSTANTS[i % INSTANTS.length] ?? null;
   const valid = Array.from({ length: rows }, (_, i) => instant(i) !== null);
   for (const unit of UNITS) {
     for (const zoned of [true, false]) {
       const name = `${unit}_${zoned ? 'utc' : 'local'}`;
-      vectors[name] = arrow.makeVector(arrow.makeData({
-        type: new arrow.Timestamp(ARROW_UNIT[unit], zoned ? 'UTC' : null), length: rows,
-        nullCount: valid.filter((v) => !v).length, nullBitmap: bitmap(valid),
-        data: BigInt64Array.from({ length: rows }, (_, i) => { const t = instant(i); return t === null ? 0n : count(unit, t); }),
-      }));
-      expected[name] = Array.from({ length: rows }, (_, i) => { const t = instant(i); return t === null ? null : text(unit, zoned, t); });
+      vectors[name] = arrow.makeVector(
+        arrow.makeData({
+          type: new arrow.Timestamp(ARROW_UNIT[unit], zoned ? 'UTC' : null),
+          length: rows,
+          nullCount: valid.filter((v) => !v).length,
+          nullBitmap: bitmap(valid),
+          data: BigInt64Array.from({ length: rows }, (_, i) => {
+            const t = instant(i);
+            return t === null ? 0n : count(unit, t);
+          }),
+        }),
+      );
+      expected[name] = Array.from({ length: rows }, (_, i) => {
+        const t = instant(i);
+        return t === null ? null : text(unit, zoned, t);
+      });
     }
   }
   return { ipc: arrow.tableToIPC(new arrow.Table(vectors), 'stream'), expected };
@@ -67,7 +87,9 @@ export function valueTextTable(): { ipc: Uint8Array; expected: Record<string, Ar
 
 function bitmap(valid: boolean[]): Uint8Array {
   const out = new Uint8Array(Math.ceil(valid.length / 8));
-  valid.forEach((v, i) => { if (v) out[i >>> 3]! |= 1 << (i & 7); });
+  valid.forEach((v, i) => {
+    if (v) out[i >>> 3]! |= 1 << (i & 7);
+  });
   return out;
 }
 

@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { api, startServer, type Server } from './server.js';
+import { api, startServer, type Server } from '../support/server.js';
 import { COLUMNS, textRange, valueTextTable } from './value-text-data.js';
 
 let server: Server;
@@ -22,7 +22,12 @@ before(async () => {
   server = await startServer();
   const file = join(dir, 'times.arrows');
   await writeFile(file, ipc);
-  const r = await api(server, 'POST', '/v1/tables/times', ['--data-binary', `@${file}`, '-H', 'Content-Type: application/vnd.apache.arrow.stream']);
+  const r = await api(server, 'POST', '/v1/tables/times', [
+    '--data-binary',
+    `@${file}`,
+    '-H',
+    'Content-Type: application/vnd.apache.arrow.stream',
+  ]);
   assert.equal(r.status, 201, r.text);
 });
 
@@ -40,29 +45,56 @@ async function get(path: string) {
 describe('one text form per value (item 4)', () => {
   test('the columns keep their units and zones', async () => {
     const cols = (await get('/v1/tables/times')).json().columns;
-    assert.deepEqual(cols.map((c: any) => [c.name, c.type, c.unit ?? null, c.timezone ?? null]), COLUMNS.map((n) => {
-      if (n === 'd') return [n, 'date', null, null];
-      const [unit, zone] = n.split('_');
-      return [n, 'timestamp', unit, zone === 'utc' ? 'UTC' : null];
-    }));
+    assert.deepEqual(
+      cols.map((c: any) => [c.name, c.type, c.unit ?? null, c.timezone ?? null]),
+      COLUMNS.map((n) => {
+        if (n === 'd') return [n, 'date', null, null];
+        const [unit, zone] = n.split('_');
+        return [n, 'timestamp', unit, zone === 'utc' ? 'UTC' : null];
+      }),
+    );
   });
 
   test('rows as JSON, NDJSON and CSV: the same text, exact to the unit, Z only when zoned', async () => {
     const json = (await get('/v1/tables/times/rows')).json().rows;
-    const ndjson = (await get('/v1/tables/times/rows?format=ndjson')).text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+    const ndjson = (await get('/v1/tables/times/rows?format=ndjson')).text
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l));
     const csv = (await get('/v1/tables/times/rows?format=csv')).text.split(/\r\n/).filter((l) => l !== '');
     assert.deepEqual(csv[0]!.split(','), COLUMNS);
     for (const c of COLUMNS) {
-      assert.deepEqual(json.map((r: any) => r[c]), expected[c], `JSON ${c}`);
-      assert.deepEqual(ndjson.map((r: any) => r[c]), expected[c], `NDJSON ${c}`);
+      assert.deepEqual(
+        json.map((r: any) => r[c]),
+        expected[c],
+        `JSON ${c}`,
+      );
+      assert.deepEqual(
+        ndjson.map((r: any) => r[c]),
+        expected[c],
+        `NDJSON ${c}`,
+      );
       const k = COLUMNS.indexOf(c);
-      assert.deepEqual(csv.slice(1).map((l) => l.split(',')[k]), expected[c]!.map((v) => v ?? ''), `CSV ${c}`);
+      assert.deepEqual(
+        csv.slice(1).map((l) => l.split(',')[k]),
+        expected[c]!.map((v) => v ?? ''),
+        `CSV ${c}`,
+      );
     }
     // The issue's example, spelled out: one instant, eight texts.
-    assert.deepEqual(COLUMNS.slice(1).map((c) => json[0][c]), [
-      '2001-01-01T00:01:00Z', '2001-01-01T00:01:00', '2001-01-01T00:01:00.000Z', '2001-01-01T00:01:00.000',
-      '2001-01-01T00:01:00.000000Z', '2001-01-01T00:01:00.000000', '2001-01-01T00:01:00.000000000Z', '2001-01-01T00:01:00.000000000',
-    ]);
+    assert.deepEqual(
+      COLUMNS.slice(1).map((c) => json[0][c]),
+      [
+        '2001-01-01T00:01:00Z',
+        '2001-01-01T00:01:00',
+        '2001-01-01T00:01:00.000Z',
+        '2001-01-01T00:01:00.000',
+        '2001-01-01T00:01:00.000000Z',
+        '2001-01-01T00:01:00.000000',
+        '2001-01-01T00:01:00.000000000Z',
+        '2001-01-01T00:01:00.000000000',
+      ],
+    );
   });
 
   test('describe and /stats write min and max as the rows do; describe always has distinctCount', async () => {
@@ -99,10 +131,16 @@ describe('one naming convention (item 5)', () => {
     const objects = [s, s.table, ...s.columns, ...s.rowGroups, ...s.rowGroups.flatMap((g: any) => g.columns)];
     for (const o of objects) for (const k of snake(o)) assert.deepEqual(o[k], o[camel(k)], `${k} mirrors ${camel(k)}`);
     assert.deepEqual(snake(s.table).sort(), ['file_count', 'row_count', 'row_group_count']);
-    assert.deepEqual(Object.keys(s.table).filter((k) => !k.includes('_')), ['rowCount', 'bytes', 'fileCount', 'rowGroupCount']);
+    assert.deepEqual(
+      Object.keys(s.table).filter((k) => !k.includes('_')),
+      ['rowCount', 'bytes', 'fileCount', 'rowGroupCount'],
+    );
     // Describe was camelCase already: no snake_case key anywhere in it.
     const d = (await get('/v1/tables/times')).json();
     const keys = JSON.stringify(d).match(/"[a-zA-Z_]+":/g) ?? [];
-    assert.deepEqual(keys.filter((k) => k.includes('_')), []);
+    assert.deepEqual(
+      keys.filter((k) => k.includes('_')),
+      [],
+    );
   });
 });

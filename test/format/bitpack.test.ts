@@ -23,12 +23,13 @@ function pairs(values: readonly bigint[]): Int32Array {
 }
 
 function fromPairs(p: Int32Array, start: number, count: number): bigint[] {
-  return Array.from({ length: count }, (_, i) =>
-    (BigInt(p[2 * (start + i) + 1]! >>> 0) << 32n) | BigInt(p[2 * (start + i)]! >>> 0));
+  return Array.from({ length: count }, (_, i) => (BigInt(p[2 * (start + i) + 1]! >>> 0) << 32n) | BigInt(p[2 * (start + i)]! >>> 0));
 }
 
 const valuesOfWidth = (w: number, maxLength = 150): fc.Arbitrary<bigint[]> =>
-  fc.array(w === 0 ? fc.constant(0n) : fc.oneof(fc.bigInt({ min: 0n, max: mask(w) }), fc.constant(mask(w)), fc.constant(0n)), { maxLength });
+  fc.array(w === 0 ? fc.constant(0n) : fc.oneof(fc.bigInt({ min: 0n, max: mask(w) }), fc.constant(mask(w)), fc.constant(0n)), {
+    maxLength,
+  });
 
 describe('bitpack', () => {
   it('packedLength is ceil(count·w/8)', () => {
@@ -50,31 +51,40 @@ describe('bitpack', () => {
 
   for (let w = 0; w <= 32; w++) {
     it(`pack32/unpack32 at width ${w} match the reference packer`, () => {
-      fc.assert(fc.property(valuesOfWidth(w), (vals) => {
-        const dst = new Uint8Array(packedLength(vals.length, w));
-        pack32(words32(vals), 0, vals.length, w, dst);
-        assert.deepEqual([...dst], [...refPack(vals, w)]);
-        const out = new Int32Array(vals.length + 3).fill(-7);
-        unpack32(dst, vals.length, w, out, 2);
-        assert.deepEqual([...out.subarray(2, 2 + vals.length)].map((x) => BigInt(x >>> 0)), vals);
-        assert.equal(out[0], -7);
-        assert.equal(out[1], -7);
-      }), { numRuns: 40 });
+      fc.assert(
+        fc.property(valuesOfWidth(w), (vals) => {
+          const dst = new Uint8Array(packedLength(vals.length, w));
+          pack32(words32(vals), 0, vals.length, w, dst);
+          assert.deepEqual([...dst], [...refPack(vals, w)]);
+          const out = new Int32Array(vals.length + 3).fill(-7);
+          unpack32(dst, vals.length, w, out, 2);
+          assert.deepEqual(
+            [...out.subarray(2, 2 + vals.length)].map((x) => BigInt(x >>> 0)),
+            vals,
+          );
+          assert.equal(out[0], -7);
+          assert.equal(out[1], -7);
+        }),
+        { numRuns: 40 },
+      );
     });
   }
 
   for (let w = 0; w <= 64; w += w < 30 ? 7 : 1) {
     it(`pack64/unpack64 at width ${w} match the reference packer`, () => {
-      fc.assert(fc.property(valuesOfWidth(w), fc.nat({ max: 3 }), (vals, start) => {
-        const src = new Int32Array(2 * (vals.length + start));
-        src.set(pairs(vals), 2 * start);
-        const dst = new Uint8Array(packedLength(vals.length, w));
-        pack64(src, start, vals.length, w, dst);
-        assert.deepEqual([...dst], [...refPack(vals, w)]);
-        const out = new Int32Array(2 * (vals.length + 1)).fill(-1);
-        unpack64(dst, vals.length, w, out, 1);
-        assert.deepEqual(fromPairs(out, 1, vals.length), vals);
-      }), { numRuns: 30 });
+      fc.assert(
+        fc.property(valuesOfWidth(w), fc.nat({ max: 3 }), (vals, start) => {
+          const src = new Int32Array(2 * (vals.length + start));
+          src.set(pairs(vals), 2 * start);
+          const dst = new Uint8Array(packedLength(vals.length, w));
+          pack64(src, start, vals.length, w, dst);
+          assert.deepEqual([...dst], [...refPack(vals, w)]);
+          const out = new Int32Array(2 * (vals.length + 1)).fill(-1);
+          unpack64(dst, vals.length, w, out, 1);
+          assert.deepEqual(fromPairs(out, 1, vals.length), vals);
+        }),
+        { numRuns: 30 },
+      );
     });
   }
 
@@ -83,7 +93,11 @@ describe('bitpack', () => {
       const vals = [mask(w), 0n, 0x1_2345_6789n & mask(w), 5n];
       const out = new Int32Array(vals.length);
       unpack32(refPack(vals, w), vals.length, w, out);
-      assert.deepEqual([...out].map((x) => BigInt(x >>> 0)), vals.map((v) => v & 0xffffffffn), `width ${w}`);
+      assert.deepEqual(
+        [...out].map((x) => BigInt(x >>> 0)),
+        vals.map((v) => v & 0xffffffffn),
+        `width ${w}`,
+      );
     }
   });
 

@@ -35,26 +35,39 @@ function assertNormalised(d: ColumnData): void {
     const bytes = new Uint8Array(v.data.buffer, v.data.byteOffset, d.length * w);
     const word = (i: number) => Buffer.from(bytes.subarray(i * w, (i + 1) * w)).toString('hex');
     let first = -1;
-    for (let i = 0; i < d.length; i++) if (!isNull(i)) { first = i; break; }
+    for (let i = 0; i < d.length; i++)
+      if (!isNull(i)) {
+        first = i;
+        break;
+      }
     for (let i = 0; i < d.length; i++) {
       if (!isNull(i)) continue;
       const expected = first < 0 ? '00'.repeat(w) : i < first ? word(first) : word(i - 1);
       assert.equal(word(i), expected, `null row ${i}`);
     }
   }
-  if (d.validity !== null && d.length % 8 !== 0) assert.equal(d.validity[d.validity.length - 1]! >> (d.length % 8), 0, 'stray validity bits');
+  if (d.validity !== null && d.length % 8 !== 0)
+    assert.equal(d.validity[d.validity.length - 1]! >> (d.length % 8), 0, 'stray validity bits');
 }
 
 describe('ColumnBuilder', () => {
   it('appends ranges of every type and hands back their concatenation', () => {
     const samples: Record<DataType, JsValue[]> = {
-      int8: [1, -128, null, 127, 5], int16: [-32768, null, 32767, 0, 1], int32: [null, -(2 ** 31), 2 ** 31 - 1, 7, 8],
-      int64: [2n ** 62n + 1n, null, -(2n ** 63n), 2n ** 53n + 1n, 0n], uint8: [255, 0, null, 3, 4],
-      uint16: [65535, null, 0, 1, 2], uint32: [2 ** 32 - 1, 0, null, 1, 2], uint64: [2n ** 64n - 1n, null, 0n, 2n ** 60n, 1n],
-      float32: [1.5, -0, NaN, null, Infinity], float64: [-0, NaN, null, 1e300, -Infinity],
-      bool: [true, false, null, true, true], string: ['héllo', '', null, '日本語 🎉', 'x'],
+      int8: [1, -128, null, 127, 5],
+      int16: [-32768, null, 32767, 0, 1],
+      int32: [null, -(2 ** 31), 2 ** 31 - 1, 7, 8],
+      int64: [2n ** 62n + 1n, null, -(2n ** 63n), 2n ** 53n + 1n, 0n],
+      uint8: [255, 0, null, 3, 4],
+      uint16: [65535, null, 0, 1, 2],
+      uint32: [2 ** 32 - 1, 0, null, 1, 2],
+      uint64: [2n ** 64n - 1n, null, 0n, 2n ** 60n, 1n],
+      float32: [1.5, -0, NaN, null, Infinity],
+      float64: [-0, NaN, null, 1e300, -Infinity],
+      bool: [true, false, null, true, true],
+      string: ['héllo', '', null, '日本語 🎉', 'x'],
       binary: [new Uint8Array([0, 255]), null, new Uint8Array(0), new Uint8Array([1]), new Uint8Array([2, 3])],
-      date: [0, -719162, null, 2932896, 19000], timestamp: [-(2n ** 63n), 2n ** 63n - 1n, null, 1_700_000_000_000_000n, 0n],
+      date: [0, -719162, null, 2932896, 19000],
+      timestamp: [-(2n ** 63n), 2n ** 63n - 1n, null, 1_700_000_000_000_000n, 0n],
     };
     for (const type of ALL_TYPES) {
       const values = samples[type];
@@ -90,13 +103,19 @@ describe('ColumnBuilder', () => {
   it('keeps float bits exactly, NaN payloads included, in values and in filled null slots', () => {
     const src = makeColumn('float64', [1, 2, null, 4]);
     const words = new Uint32Array((src.values as { data: Float64Array }).data.buffer);
-    words[0] = 0x00000001; words[1] = 0x7ff00000; // a signalling NaN with payload 1
-    words[6] = 0; words[7] = 0x80000000; // -0
+    words[0] = 0x00000001;
+    words[1] = 0x7ff00000; // a signalling NaN with payload 1
+    words[6] = 0;
+    words[7] = 0x80000000; // -0
     const b = new ColumnBuilder(col('float64'));
     b.append(src, 0, 4);
     b.append(makeColumn('float64', [null]), 0, 1);
     const out = b.finish();
-    const got = new Uint32Array((out.values as { data: Float64Array }).data.buffer, (out.values as { data: Float64Array }).data.byteOffset, 10);
+    const got = new Uint32Array(
+      (out.values as { data: Float64Array }).data.buffer,
+      (out.values as { data: Float64Array }).data.byteOffset,
+      10,
+    );
     assert.deepEqual(Array.from(got), [1, 0x7ff00000, 0, 0x40000000, 0, 0x40000000, 0, 0x80000000, 0, 0x80000000]);
   });
 
@@ -149,8 +168,10 @@ describe('ColumnBuilder', () => {
   it('refuses nulls in a non-nullable column at finish, then works again', () => {
     const b = new ColumnBuilder(col('string', false));
     b.append(makeColumn('string', ['a', 'b', null, 'c']), 0, 4);
-    assert.throws(() => b.finish(), (e: unknown) => e instanceof NCFError && e.code === 'SCHEMA'
-      && /"c ü" is not nullable/.test(e.message) && /row 2/.test(e.message));
+    assert.throws(
+      () => b.finish(),
+      (e: unknown) => e instanceof NCFError && e.code === 'SCHEMA' && /"c ü" is not nullable/.test(e.message) && /row 2/.test(e.message),
+    );
     assert.equal(b.length, 0);
     b.append(makeColumn('string', ['a', null]), 0, 1);
     assertValues(b.finish(), ['a']);
@@ -158,9 +179,18 @@ describe('ColumnBuilder', () => {
 
   it('refuses data of another type and ranges outside the data', () => {
     const b = new ColumnBuilder(col('int32'));
-    assert.throws(() => b.append(makeColumn('int64', [1n]), 0, 1), (e: unknown) => e instanceof NCFError && e.code === 'SCHEMA' && /int64.*int32/.test(e.message));
-    assert.throws(() => b.append(makeColumn('int32', [1]), 0, 2), (e: unknown) => e instanceof NCFError && e.code === 'STATE');
-    assert.throws(() => b.append(makeColumn('int32', [1]), 1, 0), (e: unknown) => e instanceof NCFError && e.code === 'STATE');
+    assert.throws(
+      () => b.append(makeColumn('int64', [1n]), 0, 1),
+      (e: unknown) => e instanceof NCFError && e.code === 'SCHEMA' && /int64.*int32/.test(e.message),
+    );
+    assert.throws(
+      () => b.append(makeColumn('int32', [1]), 0, 2),
+      (e: unknown) => e instanceof NCFError && e.code === 'STATE',
+    );
+    assert.throws(
+      () => b.append(makeColumn('int32', [1]), 1, 0),
+      (e: unknown) => e instanceof NCFError && e.code === 'STATE',
+    );
   });
 
   it('gives each finished group its own memory', () => {
@@ -195,24 +225,28 @@ describe('ColumnBuilder', () => {
 
   it('property: random columns of every type with nulls, appended in random pieces', () => {
     for (const type of ALL_TYPES) {
-      fc.assert(fc.property(
-        fc.array(fc.tuple(columnArb(type, 60), fc.nat(), fc.nat(), fc.nat({ max: 6 })), { minLength: 1, maxLength: 5 }),
-        fc.boolean(),
-        (pieces, hasNullBytes) => {
-          const b = new ColumnBuilder(col(type), 1);
-          const expected: JsValue[] = [];
-          for (const [values, x, y, nb] of pieces) {
-            const src = makeColumn(type, values, hasNullBytes ? nb : 0);
-            const start = values.length === 0 ? 0 : x % (values.length + 1);
-            const end = start + (values.length === 0 ? 0 : y % (values.length - start + 1));
-            b.append(src, start, end);
-            expected.push(...values.slice(start, end));
-          }
-          assert.equal(b.length, expected.length);
-          const out = b.finish();
-          assertValues(out, expected);
-          assertNormalised(out);
-        }), { numRuns: 100 });
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(columnArb(type, 60), fc.nat(), fc.nat(), fc.nat({ max: 6 })), { minLength: 1, maxLength: 5 }),
+          fc.boolean(),
+          (pieces, hasNullBytes) => {
+            const b = new ColumnBuilder(col(type), 1);
+            const expected: JsValue[] = [];
+            for (const [values, x, y, nb] of pieces) {
+              const src = makeColumn(type, values, hasNullBytes ? nb : 0);
+              const start = values.length === 0 ? 0 : x % (values.length + 1);
+              const end = start + (values.length === 0 ? 0 : y % (values.length - start + 1));
+              b.append(src, start, end);
+              expected.push(...values.slice(start, end));
+            }
+            assert.equal(b.length, expected.length);
+            const out = b.finish();
+            assertValues(out, expected);
+            assertNormalised(out);
+          },
+        ),
+        { numRuns: 100 },
+      );
     }
   });
 });

@@ -10,8 +10,21 @@ import type { DataType } from '../../src/format/schema.js';
 export type JsValue = number | bigint | boolean | string | Uint8Array | null;
 
 export const ALL_TYPES: DataType[] = [
-  'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',
-  'float32', 'float64', 'bool', 'string', 'binary', 'date', 'timestamp',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'float32',
+  'float64',
+  'bool',
+  'string',
+  'binary',
+  'date',
+  'timestamp',
 ];
 
 const enc = new TextEncoder();
@@ -19,17 +32,30 @@ const dec = new TextDecoder();
 
 function fixedArray(type: DataType, n: number): ArrayLike<number | bigint> & { [i: number]: number | bigint } {
   switch (type) {
-    case 'int8': return new Int8Array(n);
-    case 'int16': return new Int16Array(n);
-    case 'int32': case 'date': return new Int32Array(n);
-    case 'uint8': return new Uint8Array(n);
-    case 'uint16': return new Uint16Array(n);
-    case 'uint32': return new Uint32Array(n);
-    case 'float32': return new Float32Array(n);
-    case 'float64': return new Float64Array(n);
-    case 'int64': case 'timestamp': return new BigInt64Array(n) as never;
-    case 'uint64': return new BigUint64Array(n) as never;
-    default: throw new Error(type);
+    case 'int8':
+      return new Int8Array(n);
+    case 'int16':
+      return new Int16Array(n);
+    case 'int32':
+    case 'date':
+      return new Int32Array(n);
+    case 'uint8':
+      return new Uint8Array(n);
+    case 'uint16':
+      return new Uint16Array(n);
+    case 'uint32':
+      return new Uint32Array(n);
+    case 'float32':
+      return new Float32Array(n);
+    case 'float64':
+      return new Float64Array(n);
+    case 'int64':
+    case 'timestamp':
+      return new BigInt64Array(n) as never;
+    case 'uint64':
+      return new BigUint64Array(n) as never;
+    default:
+      throw new Error(type);
   }
 }
 
@@ -49,19 +75,27 @@ export function makeColumn(type: DataType, values: readonly JsValue[], nullBytes
   const { bits, nulls } = validityOf(values);
   if (type === 'bool') {
     const data = new Uint8Array(Math.ceil(n / 8));
-    values.forEach((v, i) => { if (v === true) data[Math.floor(i / 8)] |= 1 << (i % 8); });
+    values.forEach((v, i) => {
+      if (v === true) data[Math.floor(i / 8)] |= 1 << (i % 8);
+    });
     return { type, length: n, nullCount: nulls, validity: bits, values: { kind: 'bool', data } };
   }
   if (type === 'string' || type === 'binary') {
-    const parts = values.map((v) => v === null ? new Uint8Array(nullBytes).fill(0x78) : typeof v === 'string' ? enc.encode(v) : v as Uint8Array);
+    const parts = values.map((v) =>
+      v === null ? new Uint8Array(nullBytes).fill(0x78) : typeof v === 'string' ? enc.encode(v) : (v as Uint8Array),
+    );
     const offsets = new Int32Array(n + 1);
-    parts.forEach((p, i) => { offsets[i + 1] = offsets[i]! + p.length; });
+    parts.forEach((p, i) => {
+      offsets[i + 1] = offsets[i]! + p.length;
+    });
     const data = new Uint8Array(offsets[n]!);
     parts.forEach((p, i) => data.set(p, offsets[i]!));
     return { type, length: n, nullCount: nulls, validity: bits, values: { kind: 'bytes', offsets, data } };
   }
   const data = fixedArray(type, n);
-  values.forEach((v, i) => { data[i] = v === null ? (typeof data[0] === 'bigint' ? 77n : 77) : v as number; });
+  values.forEach((v, i) => {
+    data[i] = v === null ? (typeof data[0] === 'bigint' ? 77n : 77) : (v as number);
+  });
   return { type, length: n, nullCount: nulls, validity: bits, values: { kind: 'fixed', data: data as never } };
 }
 
@@ -82,10 +116,20 @@ export function readAll(col: ColumnData): JsValue[] {
 }
 
 const ARROW_TYPES: Record<DataType, () => arrow.DataType> = {
-  int8: () => new arrow.Int8(), int16: () => new arrow.Int16(), int32: () => new arrow.Int32(), int64: () => new arrow.Int64(),
-  uint8: () => new arrow.Uint8(), uint16: () => new arrow.Uint16(), uint32: () => new arrow.Uint32(), uint64: () => new arrow.Uint64(),
-  float32: () => new arrow.Float32(), float64: () => new arrow.Float64(), bool: () => new arrow.Bool(),
-  string: () => new arrow.Utf8(), binary: () => new arrow.Binary(), date: () => new arrow.DateDay(),
+  int8: () => new arrow.Int8(),
+  int16: () => new arrow.Int16(),
+  int32: () => new arrow.Int32(),
+  int64: () => new arrow.Int64(),
+  uint8: () => new arrow.Uint8(),
+  uint16: () => new arrow.Uint16(),
+  uint32: () => new arrow.Uint32(),
+  uint64: () => new arrow.Uint64(),
+  float32: () => new arrow.Float32(),
+  float64: () => new arrow.Float64(),
+  bool: () => new arrow.Bool(),
+  string: () => new arrow.Utf8(),
+  binary: () => new arrow.Binary(),
+  date: () => new arrow.DateDay(),
   timestamp: () => new arrow.Timestamp(arrow.TimeUnit.MICROSECOND),
 };
 
@@ -95,7 +139,10 @@ export function makeArrowData(type: DataType, values: readonly JsValue[], nullBy
   const t = ARROW_TYPES[type]();
   const v = c.values;
   const props = { type: t, length: c.length, nullCount: c.nullCount, nullBitmap: c.validity ?? undefined } as Record<string, unknown>;
-  if (v.kind === 'bytes') { props.valueOffsets = v.offsets; props.data = v.data; } else props.data = v.data;
+  if (v.kind === 'bytes') {
+    props.valueOffsets = v.offsets;
+    props.data = v.data;
+  } else props.data = v.data;
   return arrow.makeData(props as never);
 }
 
@@ -121,20 +168,35 @@ export function sameJs(a: JsValue, b: JsValue): boolean {
 /** A value of `type` as held in ColumnData (date: days, timestamp: bigint). */
 export function valueArb(type: DataType): fc.Arbitrary<JsValue> {
   switch (type) {
-    case 'int8': return fc.integer({ min: -128, max: 127 });
-    case 'int16': return fc.integer({ min: -32768, max: 32767 });
-    case 'int32': return fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
-    case 'uint8': return fc.integer({ min: 0, max: 255 });
-    case 'uint16': return fc.integer({ min: 0, max: 65535 });
-    case 'uint32': return fc.integer({ min: 0, max: 2 ** 32 - 1 });
-    case 'int64': case 'timestamp': return fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
-    case 'uint64': return fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
-    case 'float32': return fc.float();
-    case 'float64': return fc.double();
-    case 'bool': return fc.boolean();
-    case 'string': return fc.oneof(fc.string(), fc.string({ unit: 'grapheme', maxLength: 40 }));
-    case 'binary': return fc.uint8Array({ maxLength: 40 });
-    case 'date': return fc.integer({ min: -100_000_000, max: 100_000_000 });
+    case 'int8':
+      return fc.integer({ min: -128, max: 127 });
+    case 'int16':
+      return fc.integer({ min: -32768, max: 32767 });
+    case 'int32':
+      return fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
+    case 'uint8':
+      return fc.integer({ min: 0, max: 255 });
+    case 'uint16':
+      return fc.integer({ min: 0, max: 65535 });
+    case 'uint32':
+      return fc.integer({ min: 0, max: 2 ** 32 - 1 });
+    case 'int64':
+    case 'timestamp':
+      return fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
+    case 'uint64':
+      return fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
+    case 'float32':
+      return fc.float();
+    case 'float64':
+      return fc.double();
+    case 'bool':
+      return fc.boolean();
+    case 'string':
+      return fc.oneof(fc.string(), fc.string({ unit: 'grapheme', maxLength: 40 }));
+    case 'binary':
+      return fc.uint8Array({ maxLength: 40 });
+    case 'date':
+      return fc.integer({ min: -100_000_000, max: 100_000_000 });
   }
 }
 

@@ -17,7 +17,7 @@ async function smallFile(): Promise<Uint8Array> {
   await w.write({
     id: Array.from({ length: n }, (_, i) => i),
     name: Array.from({ length: n }, (_, i) => (i % 9 === 0 ? null : `name ${i % 17}`)),
-    x: Array.from({ length: n }, (_, i) => (i * 7919) % 101 / 4),
+    x: Array.from({ length: n }, (_, i) => ((i * 7919) % 101) / 4),
     big: Array.from({ length: n }, (_, i) => BigInt(i) * 1234567890123n),
   });
   await w.close();
@@ -27,7 +27,10 @@ async function smallFile(): Promise<Uint8Array> {
 async function readAll(file: Uint8Array): Promise<string> {
   const reader = await NCFReader.open(file);
   const t = await reader.read();
-  return JSON.stringify(t.toArray().map((r) => r.toJSON()), (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+  return JSON.stringify(
+    t.toArray().map((r) => r.toJSON()),
+    (_, v) => (typeof v === 'bigint' ? v.toString() : v),
+  );
 }
 
 function isNcfError(e: unknown): boolean {
@@ -44,7 +47,8 @@ test('truncation at every byte is an NCFError', async () => {
 test('a byte flip at any offset gives an NCFError or the exact original data; validateChecksum always notices', async () => {
   const file = await smallFile();
   const original = await readAll(file);
-  let errors = 0, same = 0;
+  let errors = 0,
+    same = 0;
   for (let k = 0; k < file.length; k++) {
     const bad = file.slice();
     bad[k]! ^= 0x5a;
@@ -90,19 +94,93 @@ function assemble(data: Uint8Array, footer: Uint8Array, versionAndMagic: Uint8Ar
 test('hostile footers are refused with a clear NCFError', async () => {
   const file = await smallFile();
   const cases: Array<[string, (f: any) => unknown, RegExp]> = [
-    ['chunk offset past the data', (f) => { f.rowGroups[0].chunks[0].offset = 2 ** 40; }, /outside the data section/],
-    ['negative length', (f) => { f.rowGroups[0].chunks[1].length = -1; }, /footer field/],
-    ['absurd rawLength', (f) => { f.rowGroups[0].chunks[1].rawLength = 2 ** 53 + 1; }, /footer field|limit/],
-    ['rawLength 2^32', (f) => { f.rowGroups[0].chunks[1].rawLength = 2 ** 32; }, /limit/],
-    ['absurd row count', (f) => { f.rowGroups[0].rows = 2 ** 31 - 1; f.rows = 2 ** 31 - 1 + 60; }, /limit/],
-    ['rows do not add up', (f) => { f.rows = 7; }, /row groups hold/],
-    ['missing chunk', (f) => { f.rowGroups[0].chunks.pop(); }, /chunks, expected/],
-    ['unknown type', (f) => { f.columns[0].type = 'int128'; }, /int128/],
-    ['unknown encoding', (f) => { f.rowGroups[0].chunks[0].encoding = 'zigzag9'; }, /zigzag9/],
-    ['unknown codec', (f) => { f.rowGroups[0].chunks[0].codec = 'lz77x'; f.rowGroups[0].chunks[0].hash = 0; }, /lz77x|CRC/],
+    [
+      'chunk offset past the data',
+      (f) => {
+        f.rowGroups[0].chunks[0].offset = 2 ** 40;
+      },
+      /outside the data section/,
+    ],
+    [
+      'negative length',
+      (f) => {
+        f.rowGroups[0].chunks[1].length = -1;
+      },
+      /footer field/,
+    ],
+    [
+      'absurd rawLength',
+      (f) => {
+        f.rowGroups[0].chunks[1].rawLength = 2 ** 53 + 1;
+      },
+      /footer field|limit/,
+    ],
+    [
+      'rawLength 2^32',
+      (f) => {
+        f.rowGroups[0].chunks[1].rawLength = 2 ** 32;
+      },
+      /limit/,
+    ],
+    [
+      'absurd row count',
+      (f) => {
+        f.rowGroups[0].rows = 2 ** 31 - 1;
+        f.rows = 2 ** 31 - 1 + 60;
+      },
+      /limit/,
+    ],
+    [
+      'rows do not add up',
+      (f) => {
+        f.rows = 7;
+      },
+      /row groups hold/,
+    ],
+    [
+      'missing chunk',
+      (f) => {
+        f.rowGroups[0].chunks.pop();
+      },
+      /chunks, expected/,
+    ],
+    [
+      'unknown type',
+      (f) => {
+        f.columns[0].type = 'int128';
+      },
+      /int128/,
+    ],
+    [
+      'unknown encoding',
+      (f) => {
+        f.rowGroups[0].chunks[0].encoding = 'zigzag9';
+      },
+      /zigzag9/,
+    ],
+    [
+      'unknown codec',
+      (f) => {
+        f.rowGroups[0].chunks[0].codec = 'lz77x';
+        f.rowGroups[0].chunks[0].hash = 0;
+      },
+      /lz77x|CRC/,
+    ],
     ['not a map', () => [1, 2, 3], /footer field/],
-    ['duplicate column', (f) => { f.columns[1].name = f.columns[0].name; }, /twice/],
-    ['more nulls than rows', (f) => { f.rowGroups[0].chunks[0].nulls = 1000; }, /nulls/],
+    [
+      'duplicate column',
+      (f) => {
+        f.columns[1].name = f.columns[0].name;
+      },
+      /twice/,
+    ],
+    [
+      'more nulls than rows',
+      (f) => {
+        f.rowGroups[0].chunks[0].nulls = 1000;
+      },
+      /nulls/,
+    ],
   ];
   for (const [name, mutate, message] of cases) {
     const bad = rebuild(file, mutate);
@@ -113,7 +191,10 @@ test('hostile footers are refused with a clear NCFError', async () => {
 test('unknown footer fields are ignored (forward compatibility)', async () => {
   const file = await smallFile();
   const original = await readAll(file);
-  const extended = rebuild(file, (f) => { f.futureField = { nested: [1, 2, 3] }; f.rowGroups[0].chunks[0].bloom = new Uint8Array(4); });
+  const extended = rebuild(file, (f) => {
+    f.futureField = { nested: [1, 2, 3] };
+    f.rowGroups[0].chunks[0].bloom = new Uint8Array(4);
+  });
   assert.equal(await readAll(extended), original);
 });
 
@@ -152,7 +233,9 @@ test('hostile msgpack: deep nesting, huge declared counts and __proto__ keys', a
 
 test('a zstd frame that lies about its size is refused before it can allocate or return short data', async () => {
   const file = await smallFile();
-  const footer: any = decode(file.subarray(file.length - 48 - new DataView(file.buffer, file.byteOffset).getUint32(file.length - 48, true), file.length - 48));
+  const footer: any = decode(
+    file.subarray(file.length - 48 - new DataView(file.buffer, file.byteOffset).getUint32(file.length - 48, true), file.length - 48),
+  );
   // Replace the first chunk with a frame of a different size than rawLength declares.
   const chunk = footer.rowGroups[0].chunks[0];
   for (const content of [new Uint8Array(chunk.rawLength + 1000), new Uint8Array(Math.max(0, chunk.rawLength - 1))]) {
@@ -160,13 +243,17 @@ test('a zstd frame that lies about its size is refused before it can allocate or
     const data = new Uint8Array(8 + frame.length);
     data.set(file.subarray(0, 8));
     data.set(frame, 8);
-    const bad = rebuild(file, (f) => {
-      f.rowGroups = [f.rowGroups[0]];
-      f.rows = f.rowGroups[0].rows;
-      f.rowGroups[0].chunks = f.rowGroups[0].chunks.map((c: any, i: number) => (i === 0
-        ? { ...c, offset: 8, length: frame.length, codec: 'zstd', hash: crc32(frame) >>> 0 }
-        : { ...c, offset: 8, length: 0 }));
-    }, data);
+    const bad = rebuild(
+      file,
+      (f) => {
+        f.rowGroups = [f.rowGroups[0]];
+        f.rows = f.rowGroups[0].rows;
+        f.rowGroups[0].chunks = f.rowGroups[0].chunks.map((c: any, i: number) =>
+          i === 0 ? { ...c, offset: 8, length: frame.length, codec: 'zstd', hash: crc32(frame) >>> 0 } : { ...c, offset: 8, length: 0 },
+        );
+      },
+      data,
+    );
     await assert.rejects(readAll(bad), (e: any) => isNcfError(e) && /zstd/.test(e.message));
   }
 });
@@ -178,27 +265,40 @@ test('wrong magic and non-NCF files are refused', async () => {
 
 test('property: random tables, then a random truncation or byte flip: an NCFError or the exact original data', async () => {
   const fc = (await import('fast-check')).default;
-  await fc.assert(fc.asyncProperty(
-    fc.array(fc.record({ a: fc.option(fc.integer({ min: -5000, max: 5000 })), s: fc.option(fc.string({ maxLength: 6 })), f: fc.double() }), { minLength: 1, maxLength: 80 }),
-    fc.integer({ min: 1, max: 30 }),
-    fc.nat(), fc.integer({ min: 1, max: 255 }), fc.boolean(),
-    async (rows, rowGroupRows, where, xor, truncate) => {
-      const sink = new BufferSink();
-      const w = await NCFWriter.open(sink, { rowGroupRows, schema: [
-        { name: 'a', type: 'int32', nullable: true }, { name: 's', type: 'string', nullable: true }, { name: 'f', type: 'float64', nullable: false },
-      ] });
-      await w.write(rows.map((r) => ({ a: r.a, s: r.s, f: r.f })));
-      await w.close();
-      const file = sink.result!;
-      const original = await readAll(file);
-      const k = where % file.length;
-      const bad = truncate ? file.subarray(0, k) : file.slice();
-      if (!truncate) bad[k]! ^= xor;
-      try {
-        assert.equal(await readAll(bad), original);
-      } catch (e) {
-        if (!isNcfError(e)) throw e;
-      }
-    },
-  ), { numRuns: 300 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(
+        fc.record({ a: fc.option(fc.integer({ min: -5000, max: 5000 })), s: fc.option(fc.string({ maxLength: 6 })), f: fc.double() }),
+        { minLength: 1, maxLength: 80 },
+      ),
+      fc.integer({ min: 1, max: 30 }),
+      fc.nat(),
+      fc.integer({ min: 1, max: 255 }),
+      fc.boolean(),
+      async (rows, rowGroupRows, where, xor, truncate) => {
+        const sink = new BufferSink();
+        const w = await NCFWriter.open(sink, {
+          rowGroupRows,
+          schema: [
+            { name: 'a', type: 'int32', nullable: true },
+            { name: 's', type: 'string', nullable: true },
+            { name: 'f', type: 'float64', nullable: false },
+          ],
+        });
+        await w.write(rows.map((r) => ({ a: r.a, s: r.s, f: r.f })));
+        await w.close();
+        const file = sink.result!;
+        const original = await readAll(file);
+        const k = where % file.length;
+        const bad = truncate ? file.subarray(0, k) : file.slice();
+        if (!truncate) bad[k]! ^= xor;
+        try {
+          assert.equal(await readAll(bad), original);
+        } catch (e) {
+          if (!isNcfError(e)) throw e;
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

@@ -39,8 +39,14 @@ describe('inferSchema', () => {
 
   it('types the other JS kinds', () => {
     const s = inferSchema({
-      big: [1n, null, -(2n ** 63n)], ubig: [2n ** 64n - 1n, 0n], flag: [true, false], text: ['x', undefined],
-      when: [new Date(0)], bytes: [new Uint8Array(2), Buffer.from('hi')], empty: [], nothing: [null, undefined],
+      big: [1n, null, -(2n ** 63n)],
+      ubig: [2n ** 64n - 1n, 0n],
+      flag: [true, false],
+      text: ['x', undefined],
+      when: [new Date(0)],
+      bytes: [new Uint8Array(2), Buffer.from('hi')],
+      empty: [],
+      nothing: [null, undefined],
     });
     assert.deepEqual(s, [
       { name: 'big', type: 'int64', nullable: true },
@@ -56,15 +62,29 @@ describe('inferSchema', () => {
   });
 
   it('gives typed-array columns their exact type', () => {
-    assert.deepEqual(typesOf({
-      a: new Int8Array(1), b: new Int16Array(1), c: new Int32Array(1), d: new BigInt64Array(1), e: new Uint8Array(1),
-      f: new Uint8ClampedArray(1), g: new Uint16Array(1), h: new Uint32Array(1), i: new BigUint64Array(1),
-      j: new Float32Array(1), k: new Float64Array(1),
-    }), ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint8', 'uint16', 'uint32', 'uint64', 'float32', 'float64']);
+    assert.deepEqual(
+      typesOf({
+        a: new Int8Array(1),
+        b: new Int16Array(1),
+        c: new Int32Array(1),
+        d: new BigInt64Array(1),
+        e: new Uint8Array(1),
+        f: new Uint8ClampedArray(1),
+        g: new Uint16Array(1),
+        h: new Uint32Array(1),
+        i: new BigUint64Array(1),
+        j: new Float32Array(1),
+        k: new Float64Array(1),
+      }),
+      ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint8', 'uint16', 'uint32', 'uint64', 'float32', 'float64'],
+    );
   });
 
   it('refuses a column mixing kinds, naming it, both kinds and their rows', () => {
-    assert.throws(() => inferSchema({ 'my col': [1, null, 'two'] }), isErr('SCHEMA', /"my col" mixes number values \(first at row 0\) and string values \(first at row 2\)/));
+    assert.throws(
+      () => inferSchema({ 'my col': [1, null, 'two'] }),
+      isErr('SCHEMA', /"my col" mixes number values \(first at row 0\) and string values \(first at row 2\)/),
+    );
     assert.throws(() => inferSchema([{ a: true }, { a: 1n }]), isErr('SCHEMA', /"a" mixes boolean .* bigint/));
     assert.throws(() => inferSchema({ a: [new Date(), 5] }), isErr('SCHEMA', /Date values .* number values/));
     assert.throws(() => inferSchema({ a: [{}] }), isErr('SCHEMA', /"a" row 0: cannot store an Object/));
@@ -73,15 +93,28 @@ describe('inferSchema', () => {
 
   it('collects row-object keys in first-seen order over all rows', () => {
     const s = inferSchema([{ b: 1 }, { a: 'x', b: null }, { 'c d ü': true, a: null }, {}]);
-    assert.deepEqual(s.map((c) => [c.name, c.type]), [['b', 'int32'], ['a', 'string'], ['c d ü', 'bool']]);
+    assert.deepEqual(
+      s.map((c) => [c.name, c.type]),
+      [
+        ['b', 'int32'],
+        ['a', 'string'],
+        ['c d ü', 'bool'],
+      ],
+    );
     assert.deepEqual(inferSchema([]), []);
     assert.throws(() => inferSchema([{ a: 1 }, null] as never), isErr('SCHEMA', /row 1 is null, expected an object/));
   });
 
   it('reads Arrow schemas', () => {
     const t = arrow.tableFromArrays({ n: Int32Array.from([1]), s: ['a'] });
-    assert.deepEqual(inferSchema(t).map((c) => c.type), ['int32', 'string']);
-    assert.deepEqual(inferSchema(t.batches[0]!).map((c) => c.name), ['n', 's']);
+    assert.deepEqual(
+      inferSchema(t).map((c) => c.type),
+      ['int32', 'string'],
+    );
+    assert.deepEqual(
+      inferSchema(t.batches[0]!).map((c) => c.name),
+      ['n', 's'],
+    );
   });
 });
 
@@ -90,7 +123,14 @@ describe('toColumns', () => {
 
   it('converts a record of columns and an array of rows alike', () => {
     const rec = toColumns({ id: [1, 2, 3], 'name é': ['a', null, 'ç'], score: [0.5, NaN, -0] }, schema);
-    const rows = toColumns([{ id: 1, 'name é': 'a', score: 0.5 }, { id: 2, score: NaN }, { id: 3, 'name é': 'ç', score: -0 }], schema);
+    const rows = toColumns(
+      [
+        { id: 1, 'name é': 'a', score: 0.5 },
+        { id: 2, score: NaN },
+        { id: 3, 'name é': 'ç', score: -0 },
+      ],
+      schema,
+    );
     for (const out of [rec, rows]) {
       assert.equal(out.length, 3);
       assertJs(readAll(out.columns[0]!), [1, 2, 3]);
@@ -109,7 +149,10 @@ describe('toColumns', () => {
   });
 
   it('refuses extra columns, naming them', () => {
-    assert.throws(() => toColumns({ id: [1], extra: [1] }, schema), isErr('SCHEMA', /input has column "extra", which is not in the schema/));
+    assert.throws(
+      () => toColumns({ id: [1], extra: [1] }, schema),
+      isErr('SCHEMA', /input has column "extra", which is not in the schema/),
+    );
     assert.throws(() => toColumns([{ id: 1 }, { id: 2, 'new one': 3 }], schema), isErr('SCHEMA', /row 1 has column "new one"/));
     const t = arrow.tableFromArrays({ id: Int32Array.from([1]), other: Int32Array.from([1]) });
     assert.throws(() => toColumns(t, schema), isErr('SCHEMA', /Arrow input has column "other"/));
@@ -128,7 +171,10 @@ describe('toColumns', () => {
 
   it('range-checks integers and does not coerce between kinds', () => {
     const c = (type: DataType) => [col('v', type)];
-    assert.throws(() => toColumns({ v: [1, 300] }, c('uint8')), isErr('SCHEMA', /column "v" row 1: 300 does not fit uint8 \(expected an integer in \[0, 255\]\)/));
+    assert.throws(
+      () => toColumns({ v: [1, 300] }, c('uint8')),
+      isErr('SCHEMA', /column "v" row 1: 300 does not fit uint8 \(expected an integer in \[0, 255\]\)/),
+    );
     assert.throws(() => toColumns({ v: [-1] }, c('uint32')), isErr('SCHEMA', /-1 does not fit uint32/));
     assert.throws(() => toColumns({ v: [128] }, c('int8')), isErr('SCHEMA', /128 does not fit int8/));
     assert.throws(() => toColumns({ v: [1.5] }, c('int16')), isErr('SCHEMA', /1.5 does not fit int16/));
@@ -148,8 +194,14 @@ describe('toColumns', () => {
   it('keeps 64-bit integers exact, as numbers or bigints', () => {
     const values = [2n ** 63n - 1n, -(2n ** 63n), 9007199254740993n, -1n, null];
     assertJs(column({ v: values }, [col('v', 'int64')]), values);
-    assertJs(column({ v: [Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, -1, 0, 4294967296, -4294967297] }, [col('v', 'int64')]),
-      [9007199254740991n, -9007199254740991n, -1n, 0n, 4294967296n, -4294967297n]);
+    assertJs(column({ v: [Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, -1, 0, 4294967296, -4294967297] }, [col('v', 'int64')]), [
+      9007199254740991n,
+      -9007199254740991n,
+      -1n,
+      0n,
+      4294967296n,
+      -4294967297n,
+    ]);
     assertJs(column({ v: [2n ** 64n - 1n, Number.MAX_SAFE_INTEGER] }, [col('v', 'uint64')]), [2n ** 64n - 1n, 9007199254740991n]);
   });
 
@@ -161,12 +213,22 @@ describe('toColumns', () => {
     assertJs(column({ v: [d, new Date(-1)] }, [col('v', 'timestamp', { unit: 'ns' })]), [ms * 1_000_000n, -1_000_000n]);
     const early = new Date(Date.UTC(1700, 0, 1));
     assertJs(column({ v: [early] }, [col('v', 'timestamp', { unit: 'ns' })]), [BigInt(early.getTime()) * 1_000_000n]);
-    assert.throws(() => toColumns({ v: [new Date(Date.UTC(2300, 0, 1))] }, [col('v', 'timestamp', { unit: 'ns' })]), isErr('SCHEMA', /int64 range of unit ns/));
+    assert.throws(
+      () => toColumns({ v: [new Date(Date.UTC(2300, 0, 1))] }, [col('v', 'timestamp', { unit: 'ns' })]),
+      isErr('SCHEMA', /int64 range of unit ns/),
+    );
     assert.throws(() => toColumns({ v: [d] }, [col('v', 'timestamp', { unit: 's' })]), isErr('SCHEMA', /whole number of seconds/));
     assertJs(column({ v: [new Date(15_000)] }, [col('v', 'timestamp', { unit: 's' })]), [15n]);
     assertJs(column({ v: [5, 6n] }, [col('v', 'timestamp', { unit: 'ns' })]), [5n, 6n]);
-    assert.throws(() => toColumns({ v: [new Date(NaN)] }, [col('v', 'timestamp')]), isErr('SCHEMA', /Date\(invalid\) does not fit timestamp/));
-    assertJs(column({ v: [new Date(Date.UTC(1969, 11, 31)), new Date(Date.UTC(2024, 1, 29)), null] }, [col('v', 'date')]), [-1, 19782, null]);
+    assert.throws(
+      () => toColumns({ v: [new Date(NaN)] }, [col('v', 'timestamp')]),
+      isErr('SCHEMA', /Date\(invalid\) does not fit timestamp/),
+    );
+    assertJs(column({ v: [new Date(Date.UTC(1969, 11, 31)), new Date(Date.UTC(2024, 1, 29)), null] }, [col('v', 'date')]), [
+      -1,
+      19782,
+      null,
+    ]);
     assert.throws(() => toColumns({ v: [d] }, [col('v', 'date')]), isErr('SCHEMA', /midnight UTC/));
     // Integers are days (the stored form) and YYYY-MM-DD strings are dates; anything else is refused.
     assertJs(column({ v: [19782, '2024-02-29', '1969-12-31'] }, [col('v', 'date')]), [19782, 19782, -1]);
@@ -179,16 +241,25 @@ describe('toColumns', () => {
     assertJs(column({ v: values }, [col('v', 'string')]), values);
     const rows = values.map((v) => ({ v }));
     assertJs(column(rows, [col('v', 'string')]), values);
-    assert.throws(() => toColumns({ v: ['ok', 'bad \ud800 surrogate'] }, [col('v', 'string')]), isErr('SCHEMA', /row 1: .* lone surrogate/));
+    assert.throws(
+      () => toColumns({ v: ['ok', 'bad \ud800 surrogate'] }, [col('v', 'string')]),
+      isErr('SCHEMA', /row 1: .* lone surrogate/),
+    );
     const big = Array.from({ length: 2000 }, (_, i) => '€'.repeat(i % 50));
     assertJs(column({ v: big }, [col('v', 'string')]), big);
   });
 
   it('copies binary values and bools', () => {
     const bin = [new Uint8Array([1, 2]), null, new Uint8Array(0), Buffer.from('xyz')];
-    assertJs(column({ v: bin }, [col('v', 'binary')]), bin.map((b) => (b === null ? null : Uint8Array.from(b))));
+    assertJs(
+      column({ v: bin }, [col('v', 'binary')]),
+      bin.map((b) => (b === null ? null : Uint8Array.from(b))),
+    );
     const bools = [true, false, null, true, true, true, true, true, false, undefined];
-    assertJs(column({ v: bools }, [col('v', 'bool')]), bools.map((b) => b ?? null));
+    assertJs(
+      column({ v: bools }, [col('v', 'bool')]),
+      bools.map((b) => b ?? null),
+    );
   });
 
   it('uses a typed array of the column layout as it is, and converts other typed arrays with checks', () => {
@@ -228,19 +299,34 @@ describe('toColumns', () => {
     const b = toColumns(t.batches[1]!, s);
     assert.equal(b.length, 3);
     assertJs(readAll(b.columns[1]!), ['y', 'x', 'ÿ']);
-    assert.throws(() => toColumns(t, [col('id', 'int8'), col('name', 'string')]), isErr('SCHEMA', /"id" row 1: 1152921504606846976n does not fit int8/));
-    assert.throws(() => toColumns(t, [col('id', 'int64'), col('name', 'string'), col('more', 'bool', { nullable: false })]), isErr('SCHEMA', /"more" is not nullable/));
+    assert.throws(
+      () => toColumns(t, [col('id', 'int8'), col('name', 'string')]),
+      isErr('SCHEMA', /"id" row 1: 1152921504606846976n does not fit int8/),
+    );
+    assert.throws(
+      () => toColumns(t, [col('id', 'int64'), col('name', 'string'), col('more', 'bool', { nullable: false })]),
+      isErr('SCHEMA', /"more" is not nullable/),
+    );
   });
 
   it('property: random JS values of every type convert exactly, from records and from rows', () => {
     for (const type of ALL_TYPES) {
       const toJs = (v: JsValue): unknown => (v === null ? null : type === 'date' ? new Date((v as number) * 86_400_000) : v);
-      fc.assert(fc.property(fc.array(fc.option(valueArb(type), { nil: null }), { maxLength: 80 }), (values) => {
-        const s = [col('v', type)];
-        const js = values.map(toJs);
-        assertJs(column({ v: js }, s), values);
-        assertJs(column(js.map((v) => ({ v })), s), values);
-      }), { numRuns: 50 });
+      fc.assert(
+        fc.property(fc.array(fc.option(valueArb(type), { nil: null }), { maxLength: 80 }), (values) => {
+          const s = [col('v', type)];
+          const js = values.map(toJs);
+          assertJs(column({ v: js }, s), values);
+          assertJs(
+            column(
+              js.map((v) => ({ v })),
+              s,
+            ),
+            values,
+          );
+        }),
+        { numRuns: 50 },
+      );
     }
   });
 });

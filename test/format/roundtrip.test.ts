@@ -92,7 +92,13 @@ test('projection reads only the chunks of the requested columns', async () => {
   }
   const file = await writeToBuffer(cols, data, 5000);
   let bytesRead = 0;
-  const reader = await NCFReader.open({ size: file.length, read: async (o, l) => { bytesRead += l; return file.subarray(o, o + l); } });
+  const reader = await NCFReader.open({
+    size: file.length,
+    read: async (o, l) => {
+      bytesRead += l;
+      return file.subarray(o, o + l);
+    },
+  });
   const footerBytes = bytesRead;
   const t = await reader.read({ columns: ['c3'] });
   assert.equal(t.numCols, 1);
@@ -107,14 +113,26 @@ test('a range filter on a sorted column prunes row groups and returns exactly th
   const n = 10000;
   const ids = Array.from({ length: n }, (_, i) => i);
   const names = ids.map((i) => (i % 7 === 0 ? null : `n${i % 13}`));
-  const cols: ColumnSchema[] = [{ name: 'id', type: 'int32', nullable: false }, { name: 'name', type: 'string', nullable: true }];
+  const cols: ColumnSchema[] = [
+    { name: 'id', type: 'int32', nullable: false },
+    { name: 'name', type: 'string', nullable: true },
+  ];
   const file = await writeToBuffer(cols, { id: ids, name: names }, 1000);
   const reader = await NCFReader.open(file);
   const t = await reader.read({ where: ['id=gte.2500', 'id=lt.2600'] });
   assert.deepEqual(reader.lastScan.rowGroupsScanned, 1);
   assert.equal(reader.lastScan.rowGroupsTotal, 10);
   assert.deepEqual(columnValues(t, 'id'), ids.slice(2500, 2600));
-  const t2 = await reader.read({ where: { or: [{ column: 'name', op: 'is', value: null }, { column: 'id', op: 'lt', value: 3 }] }, limit: 5, offset: 2 });
+  const t2 = await reader.read({
+    where: {
+      or: [
+        { column: 'name', op: 'is', value: null },
+        { column: 'id', op: 'lt', value: 3 },
+      ],
+    },
+    limit: 5,
+    offset: 2,
+  });
   const expected = ids.filter((i) => names[i] === null || i < 3).slice(2, 7);
   assert.deepEqual(columnValues(t2, 'id'), expected);
 });
@@ -164,47 +182,84 @@ test('Arrow tables in, Arrow tables out: an apache-arrow Table round-trips', asy
 });
 
 // Random schemas and data round-trip exactly.
-const TYPES: DataType[] = ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float32', 'float64', 'bool', 'string', 'binary', 'date', 'timestamp'];
+const TYPES: DataType[] = [
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'float32',
+  'float64',
+  'bool',
+  'string',
+  'binary',
+  'date',
+  'timestamp',
+];
 function arbValue(type: DataType): fc.Arbitrary<unknown> {
   switch (type) {
-    case 'int8': return fc.integer({ min: -128, max: 127 });
-    case 'int16': return fc.integer({ min: -32768, max: 32767 });
-    case 'int32': case 'date': return fc.oneof(fc.integer(), fc.integer({ min: -3, max: 3 }));
-    case 'uint8': return fc.integer({ min: 0, max: 255 });
-    case 'uint16': return fc.integer({ min: 0, max: 65535 });
-    case 'uint32': return fc.integer({ min: 0, max: 4294967295 });
-    case 'int64': case 'timestamp': return fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.bigInt({ min: -5n, max: 5n }));
-    case 'uint64': return fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 9n }));
-    case 'float32': return fc.float().map((f) => Math.fround(f));
-    case 'float64': return fc.oneof(fc.double(), fc.integer({ min: -1000, max: 1000 }).map((i) => i / 100));
-    case 'bool': return fc.boolean();
-    case 'string': return fc.oneof(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.constantFrom('', 'a', 'b'));
-    case 'binary': return fc.uint8Array({ maxLength: 8 });
+    case 'int8':
+      return fc.integer({ min: -128, max: 127 });
+    case 'int16':
+      return fc.integer({ min: -32768, max: 32767 });
+    case 'int32':
+    case 'date':
+      return fc.oneof(fc.integer(), fc.integer({ min: -3, max: 3 }));
+    case 'uint8':
+      return fc.integer({ min: 0, max: 255 });
+    case 'uint16':
+      return fc.integer({ min: 0, max: 65535 });
+    case 'uint32':
+      return fc.integer({ min: 0, max: 4294967295 });
+    case 'int64':
+    case 'timestamp':
+      return fc.oneof(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), fc.bigInt({ min: -5n, max: 5n }));
+    case 'uint64':
+      return fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 9n }));
+    case 'float32':
+      return fc.float().map((f) => Math.fround(f));
+    case 'float64':
+      return fc.oneof(
+        fc.double(),
+        fc.integer({ min: -1000, max: 1000 }).map((i) => i / 100),
+      );
+    case 'bool':
+      return fc.boolean();
+    case 'string':
+      return fc.oneof(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.constantFrom('', 'a', 'b'));
+    case 'binary':
+      return fc.uint8Array({ maxLength: 8 });
   }
 }
 
 test('property: random schemas and data round-trip exactly', async () => {
-  await fc.assert(fc.asyncProperty(
-    fc.array(fc.constantFrom(...TYPES), { minLength: 1, maxLength: 4 }),
-    fc.integer({ min: 0, max: 60 }),
-    fc.integer({ min: 1, max: 17 }),
-    fc.gen(),
-    async (types, n, rowGroupRows, g) => {
-      const cols: ColumnSchema[] = types.map((type, i) => ({ name: `col ${i}`, type, nullable: true }));
-      const data: Record<string, unknown[]> = {};
-      for (const c of cols) data[c.name] = Array.from({ length: n }, () => g(fc.option, arbValue(c.type), { freq: 4 }));
-      const file = await writeToBuffer(cols, data, rowGroupRows);
-      const reader = await NCFReader.open(file);
-      const t = await reader.read();
-      assert.equal(t.numRows, n);
-      for (const c of cols) {
-        const got = columnValues(t, c.name);
-        data[c.name]!.forEach((want, i) => {
-          assert.ok(sameValue(got[i], want), `${c.type} row ${i}: got ${String(got[i])}, want ${String(want)}`);
-        });
-      }
-    },
-  ), { numRuns: 150 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.constantFrom(...TYPES), { minLength: 1, maxLength: 4 }),
+      fc.integer({ min: 0, max: 60 }),
+      fc.integer({ min: 1, max: 17 }),
+      fc.gen(),
+      async (types, n, rowGroupRows, g) => {
+        const cols: ColumnSchema[] = types.map((type, i) => ({ name: `col ${i}`, type, nullable: true }));
+        const data: Record<string, unknown[]> = {};
+        for (const c of cols) data[c.name] = Array.from({ length: n }, () => g(fc.option, arbValue(c.type), { freq: 4 }));
+        const file = await writeToBuffer(cols, data, rowGroupRows);
+        const reader = await NCFReader.open(file);
+        const t = await reader.read();
+        assert.equal(t.numRows, n);
+        for (const c of cols) {
+          const got = columnValues(t, c.name);
+          data[c.name]!.forEach((want, i) => {
+            assert.ok(sameValue(got[i], want), `${c.type} row ${i}: got ${String(got[i])}, want ${String(want)}`);
+          });
+        }
+      },
+    ),
+    { numRuns: 150 },
+  );
 });
 
 test('large row groups go through the worker pool: same data, and errors keep their type across threads', async () => {
@@ -213,7 +268,9 @@ test('large row groups go through the worker pool: same data, and errors keep th
   const names = ids.map((i) => (i % 11 === 0 ? null : `name-${i % 1000}`));
   const xs = ids.map((i) => (i % 7) / 8);
   const cols: ColumnSchema[] = [
-    { name: 'id', type: 'int64', nullable: false }, { name: 'name', type: 'string', nullable: true }, { name: 'x', type: 'float64', nullable: false },
+    { name: 'id', type: 'int64', nullable: false },
+    { name: 'name', type: 'string', nullable: true },
+    { name: 'x', type: 'float64', nullable: false },
   ];
   const file = await writeToBuffer(cols, { id: ids.map(BigInt), name: names, x: xs }, 40_000);
   const reader = await NCFReader.open(file);
@@ -229,17 +286,35 @@ test('large row groups go through the worker pool: same data, and errors keep th
   const bad = file.slice();
   bad[chunk.offset + 10]! ^= 0xff;
   const badReader = await NCFReader.open(bad);
-  await assert.rejects(badReader.read(), (e: any) => e instanceof NCFError && e.code === 'CHECKSUM_MISMATCH' && /row group 1, column "name"/.test(e.message));
+  await assert.rejects(
+    badReader.read(),
+    (e: any) => e instanceof NCFError && e.code === 'CHECKSUM_MISMATCH' && /row group 1, column "name"/.test(e.message),
+  );
 });
 
 test('a chunk cache serves repeated scans without reading or decoding again', async () => {
   const { ChunkCache } = await import('../../src/format/chunk-cache.js');
   const n = 4000;
-  const file = await writeToBuffer([{ name: 'id', type: 'int32', nullable: false }, { name: 's', type: 'string', nullable: true }],
-    { id: Array.from({ length: n }, (_, i) => i), s: Array.from({ length: n }, (_, i) => `v${i % 10}`) }, 1000);
+  const file = await writeToBuffer(
+    [
+      { name: 'id', type: 'int32', nullable: false },
+      { name: 's', type: 'string', nullable: true },
+    ],
+    { id: Array.from({ length: n }, (_, i) => i), s: Array.from({ length: n }, (_, i) => `v${i % 10}`) },
+    1000,
+  );
   let reads = 0;
   const cache = new ChunkCache(1 << 20);
-  const reader = await NCFReader.open({ size: file.length, read: async (o, l) => { reads++; return file.subarray(o, o + l); } }, { chunkCache: cache });
+  const reader = await NCFReader.open(
+    {
+      size: file.length,
+      read: async (o, l) => {
+        reads++;
+        return file.subarray(o, o + l);
+      },
+    },
+    { chunkCache: cache },
+  );
   const first = await reader.read({ where: 'id=eq.2500' });
   const readsAfterFirst = reads;
   assert.ok(reader.lastScan.bytesRead > 0);

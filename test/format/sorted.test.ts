@@ -108,11 +108,19 @@ describe('the sorted flag in files', () => {
 
   it('a file without the flag (an older writer) reads as unknown and answers the same', async () => {
     const file = await writeFile(columns, data, 1000);
-    const old = rebuild(file, (f) => { for (const rg of f.rowGroups) for (const c of rg.chunks) delete c.sorted; });
+    const old = rebuild(file, (f) => {
+      for (const rg of f.rowGroups) for (const c of rg.chunks) delete c.sorted;
+    });
     const a = await NCFReader.open(file);
     const b = await NCFReader.open(old);
     assert.equal(b.meta.rowGroups[0]!.chunks[0]!.sorted, undefined);
-    for (const where of [['id=eq.500'], ['id=gte.10', 'id=lt.20', 'noise=gt.300'], ['id=in.(3,4,700,999)'], ['name=gt.k02000', 'name=lte.k02010'], ['id=gt.5000']]) {
+    for (const where of [
+      ['id=eq.500'],
+      ['id=gte.10', 'id=lt.20', 'noise=gt.300'],
+      ['id=in.(3,4,700,999)'],
+      ['name=gt.k02000', 'name=lte.k02010'],
+      ['id=gt.5000'],
+    ]) {
       assert.deepEqual(ids(await a.read({ where })), ids(await b.read({ where })), where.join('&'));
     }
     assert.deepEqual(ids(await a.read({ where: 'id=eq.500' })), [500, 500, 500]);
@@ -121,24 +129,39 @@ describe('the sorted flag in files', () => {
   it('hostile flag values are refused by the footer validation', async () => {
     const file = await writeFile(columns, data, 1000);
     for (const bad of ['yes', 1, 0, null, {}, [true], new Uint8Array([1])]) {
-      const f = rebuild(file, (m) => { m.rowGroups[0].chunks[0].sorted = bad; });
-      await assert.rejects(NCFReader.open(f), (e: unknown) => e instanceof NCFError && e.code === 'CORRUPT_FILE' && /sorted/.test(e.message), String(bad));
+      const f = rebuild(file, (m) => {
+        m.rowGroups[0].chunks[0].sorted = bad;
+      });
+      await assert.rejects(
+        NCFReader.open(f),
+        (e: unknown) => e instanceof NCFError && e.code === 'CORRUPT_FILE' && /sorted/.test(e.message),
+        String(bad),
+      );
     }
   });
 
   it('a float chunk marked sorted while counting NaNs is refused', async () => {
     const file = await writeFile([{ name: 'id', type: 'float64', nullable: false }], { id: [1, 2, NaN] }, 10);
-    const f = rebuild(file, (m) => { m.rowGroups[0].chunks[0].sorted = true; });
+    const f = rebuild(file, (m) => {
+      m.rowGroups[0].chunks[0].sorted = true;
+    });
     await assert.rejects(NCFReader.open(f), (e: unknown) => e instanceof NCFError && /marked sorted but holds 1 NaNs/.test(e.message));
   });
 
   it('a chunk falsely marked sorted is reported corrupt when a filter relies on it, never answered wrongly', async () => {
     const file = await writeFile(columns, data, 1000);
-    const f = rebuild(file, (m) => { m.rowGroups[0].chunks[2].sorted = true; });
+    const f = rebuild(file, (m) => {
+      m.rowGroups[0].chunks[2].sorted = true;
+    });
     const reader = await NCFReader.open(f);
-    await assert.rejects(reader.read({ where: 'noise=eq.5' }), (e: unknown) => e instanceof NCFError && e.code === 'CORRUPT_FILE' && /not in ascending order/.test(e.message));
+    await assert.rejects(
+      reader.read({ where: 'noise=eq.5' }),
+      (e: unknown) => e instanceof NCFError && e.code === 'CORRUPT_FILE' && /not in ascending order/.test(e.message),
+    );
     // The flag on a chunk with nulls is not relied on (null slots hold anything): the scan answers.
-    const g = rebuild(file, (m) => { m.rowGroups[0].chunks[1].sorted = true; });
+    const g = rebuild(file, (m) => {
+      m.rowGroups[0].chunks[1].sorted = true;
+    });
     assert.equal((await (await NCFReader.open(g)).read({ where: 'name=eq.k00001' })).numRows, 1);
   });
 });
@@ -190,26 +213,42 @@ function literal(name: string, v: Cell): string | number | boolean {
 function columnArb(name: string, n: number): fc.Arbitrary<Cell[]> {
   const values = domains[name]!;
   const pool = fc.subarray(values, { minLength: 1 });
-  return pool.chain((p) => fc.tuple(
-    fc.array(fc.constantFrom(...p), { minLength: n, maxLength: n }),
-    fc.constantFrom('sorted', 'sorted', 'sorted-nulls', 'random'),
-    fc.array(fc.nat(Math.max(0, n - 1)), { maxLength: 2 }),
-  ).map(([cells, shape, nullAt]) => {
-    const out: Cell[] = shape === 'random' ? cells : [...cells].sort(compareCells);
-    if (shape === 'sorted-nulls') for (const k of nullAt) out[k] = null;
-    return out;
-  }));
+  return pool.chain((p) =>
+    fc
+      .tuple(
+        fc.array(fc.constantFrom(...p), { minLength: n, maxLength: n }),
+        fc.constantFrom('sorted', 'sorted', 'sorted-nulls', 'random'),
+        fc.array(fc.nat(Math.max(0, n - 1)), { maxLength: 2 }),
+      )
+      .map(([cells, shape, nullAt]) => {
+        const out: Cell[] = shape === 'random' ? cells : [...cells].sort(compareCells);
+        if (shape === 'sorted-nulls') for (const k of nullAt) out[k] = null;
+        return out;
+      }),
+  );
 }
 
 function leafArb(table: Record<string, Cell[]>): fc.Arbitrary<Filter> {
   return fc.constantFrom(...schema.map((c) => c.name)).chain((name): fc.Arbitrary<Filter> => {
-    const lit = fc.oneof(
-      fc.constantFrom(...(table[name]!.filter((c) => c !== null) as Cell[]).concat(domains[name]!)),
-      fc.constantFrom(...domains[name]!),
-    ).map((v) => literal(name, v));
+    const lit = fc
+      .oneof(
+        fc.constantFrom(...(table[name]!.filter((c) => c !== null) as Cell[]).concat(domains[name]!)),
+        fc.constantFrom(...domains[name]!),
+      )
+      .map((v) => literal(name, v));
     return fc.oneof(
-      { weight: 4, arbitrary: fc.tuple(fc.constantFrom('eq', 'neq', 'gt', 'gte', 'lt', 'lte' as const), lit).map(([op, value]) => ({ column: name, op, value })) },
-      { weight: 2, arbitrary: fc.array(fc.oneof({ weight: 5, arbitrary: lit }, { weight: 1, arbitrary: fc.constant(null) }), { maxLength: 5 }).map((value) => ({ column: name, op: 'in' as const, value })) },
+      {
+        weight: 4,
+        arbitrary: fc
+          .tuple(fc.constantFrom('eq', 'neq', 'gt', 'gte', 'lt', 'lte' as const), lit)
+          .map(([op, value]) => ({ column: name, op, value })),
+      },
+      {
+        weight: 2,
+        arbitrary: fc
+          .array(fc.oneof({ weight: 5, arbitrary: lit }, { weight: 1, arbitrary: fc.constant(null) }), { maxLength: 5 })
+          .map((value) => ({ column: name, op: 'in' as const, value })),
+      },
       { weight: 1, arbitrary: fc.constantFrom(null, 'not_null' as const).map((value) => ({ column: name, op: 'is' as const, value })) },
     );
   });
@@ -228,43 +267,80 @@ function filterArb(table: Record<string, Cell[]>): fc.Arbitrary<Filter> {
   );
 }
 
-const caseArb = fc.integer({ min: 0, max: 40 }).chain((n) =>
-  fc.record(Object.fromEntries(schema.map((c) => [c.name, columnArb(c.name, n)])) as Record<string, fc.Arbitrary<Cell[]>>)
-    .chain((table) => fc.tuple(fc.constant(n), fc.constant(table), filterArb(table))));
+const caseArb = fc
+  .integer({ min: 0, max: 40 })
+  .chain((n) =>
+    fc
+      .record(Object.fromEntries(schema.map((c) => [c.name, columnArb(c.name, n)])) as Record<string, fc.Arbitrary<Cell[]>>)
+      .chain((table) => fc.tuple(fc.constant(n), fc.constant(table), filterArb(table))),
+  );
 
-describe('the fast path gives exactly the scan path\'s rows', () => {
+describe("the fast path gives exactly the scan path's rows", () => {
   it('property: random sorted and unsorted columns, random filters', () => {
     let fast = 0;
-    fc.assert(fc.property(caseArb, ([n, table, filter]) => {
-      const cols = schema.map((c) => column(c.type, table[c.name]!));
-      const flags = cols.map((c) => computeStats(c).sorted === true);
-      const bound = bindFilter(filter, schema);
-      const scan = evaluate(bound, (i) => cols[i]!, n);
-      let used = false;
-      const sorted = evaluate(bound, (i) => cols[i]!, n, (i) => { used ||= flags[i]!; return flags[i]!; });
-      if (used) fast++;
-      assert.deepEqual(Array.from(sorted), Array.from(scan), JSON.stringify(filter, (_, v) => (typeof v === 'bigint' ? String(v) : v)));
-    }), { numRuns: 1500 });
+    fc.assert(
+      fc.property(caseArb, ([n, table, filter]) => {
+        const cols = schema.map((c) => column(c.type, table[c.name]!));
+        const flags = cols.map((c) => computeStats(c).sorted === true);
+        const bound = bindFilter(filter, schema);
+        const scan = evaluate(bound, (i) => cols[i]!, n);
+        let used = false;
+        const sorted = evaluate(
+          bound,
+          (i) => cols[i]!,
+          n,
+          (i) => {
+            used ||= flags[i]!;
+            return flags[i]!;
+          },
+        );
+        if (used) fast++;
+        assert.deepEqual(
+          Array.from(sorted),
+          Array.from(scan),
+          JSON.stringify(filter, (_, v) => (typeof v === 'bigint' ? String(v) : v)),
+        );
+      }),
+      { numRuns: 1500 },
+    );
     assert.ok(fast > 300, `the fast path was offered in only ${fast} of 1500 cases`);
   });
 
   it('property: through the writer and reader, with and without the footer flag', async () => {
-    await fc.assert(fc.asyncProperty(fc.integer({ min: 1, max: 400 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 500 }),
-      fc.integer({ min: 0, max: 500 }), fc.integer({ min: 1, max: 64 }),
-      async (n, step, lo, width, rowGroupRows) => {
-        // Sorted ids with repeats (step > 1 spreads them, step = 1 repeats none) and unsorted noise.
-        const id = Array.from({ length: n }, (_, i) => Math.floor((i * step) / 3));
-        const noise = Array.from({ length: n }, (_, i) => (i * 7919) % 13);
-        const cols: ColumnSchema[] = [{ name: 'id', type: 'int32', nullable: false }, { name: 'noise', type: 'int32', nullable: false }];
-        const file = await writeFile(cols, { id, noise }, rowGroupRows);
-        const plain = rebuild(file, (f) => { for (const rg of f.rowGroups) for (const c of rg.chunks) delete c.sorted; });
-        const a = await NCFReader.open(file);
-        const b = await NCFReader.open(plain);
-        for (const where of [[`id=eq.${lo}`], [`id=gte.${lo}`, `id=lt.${lo + width}`], [`id=gt.${lo}`, 'noise=lte.5'], [`id=in.(${lo},${lo + 1},${lo + width})`]]) {
-          const expected = ids(await b.read({ where }));
-          assert.deepEqual(ids(await a.read({ where })), expected, where.join('&'));
-          assert.deepEqual(ids(await a.read({ where, offset: 1, limit: 3 })), expected.slice(1, 4));
-        }
-      }), { numRuns: 60 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 400 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 0, max: 500 }),
+        fc.integer({ min: 0, max: 500 }),
+        fc.integer({ min: 1, max: 64 }),
+        async (n, step, lo, width, rowGroupRows) => {
+          // Sorted ids with repeats (step > 1 spreads them, step = 1 repeats none) and unsorted noise.
+          const id = Array.from({ length: n }, (_, i) => Math.floor((i * step) / 3));
+          const noise = Array.from({ length: n }, (_, i) => (i * 7919) % 13);
+          const cols: ColumnSchema[] = [
+            { name: 'id', type: 'int32', nullable: false },
+            { name: 'noise', type: 'int32', nullable: false },
+          ];
+          const file = await writeFile(cols, { id, noise }, rowGroupRows);
+          const plain = rebuild(file, (f) => {
+            for (const rg of f.rowGroups) for (const c of rg.chunks) delete c.sorted;
+          });
+          const a = await NCFReader.open(file);
+          const b = await NCFReader.open(plain);
+          for (const where of [
+            [`id=eq.${lo}`],
+            [`id=gte.${lo}`, `id=lt.${lo + width}`],
+            [`id=gt.${lo}`, 'noise=lte.5'],
+            [`id=in.(${lo},${lo + 1},${lo + width})`],
+          ]) {
+            const expected = ids(await b.read({ where }));
+            assert.deepEqual(ids(await a.read({ where })), expected, where.join('&'));
+            assert.deepEqual(ids(await a.read({ where, offset: 1, limit: 3 })), expected.slice(1, 4));
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

@@ -19,7 +19,9 @@ const ABSURD = [-1, 2 ** 31 - 1, 2 ** 32, 2 ** 53 + 1];
 async function smallFile(): Promise<Uint8Array> {
   const sink = new BufferSink();
   const w = await NCFWriter.open(sink, {
-    rowGroupRows: 12, tableName: 'absurd', schema: [
+    rowGroupRows: 12,
+    tableName: 'absurd',
+    schema: [
       { name: 'id', type: 'int32', nullable: false },
       { name: 'name', type: 'string', nullable: true },
       { name: 'x', type: 'float64', nullable: true },
@@ -63,7 +65,10 @@ function rawLayout(file: Uint8Array): Layout {
   }
   const data = new Uint8Array(offset);
   let at = 0;
-  for (const p of parts) { data.set(p, at); at += p.length; }
+  for (const p of parts) {
+    data.set(p, at);
+    at += p.length;
+  }
   return { data, footer, versionAndMagic: file.slice(file.length - 40, file.length - 32) };
 }
 
@@ -86,7 +91,10 @@ async function readAll(file: Uint8Array): Promise<string> {
   const reader = await NCFReader.open(file);
   const t = await reader.read();
   reader.stats();
-  return JSON.stringify(t.toArray().map((r) => r.toJSON()), (_, v) => (typeof v === 'bigint' ? v.toString() : v));
+  return JSON.stringify(
+    t.toArray().map((r) => r.toJSON()),
+    (_, v) => (typeof v === 'bigint' ? v.toString() : v),
+  );
 }
 
 /** Reading gives an NCFError or, with `original`, exactly the original rows (without it, any rows of
@@ -142,10 +150,12 @@ test('u32/u64 absurd values at every offset of every chunk body: an NCFError or 
   const file = await smallFile();
   const l = rawLayout(file);
   const patterns: Uint8Array[] = [
-    intBytes(-1n, 4, true), intBytes(2n ** 31n - 1n, 4, true),
+    intBytes(-1n, 4, true),
+    intBytes(2n ** 31n - 1n, 4, true),
     ...ABSURD.map((v) => intBytes(BigInt(v), 8, true)),
   ];
-  let errors = 0, same = 0;
+  let errors = 0,
+    same = 0;
   for (const rg of l.footer.rowGroups) {
     for (const c of rg.chunks) {
       const body = l.data.subarray(c.offset, c.offset + c.length);
@@ -157,7 +167,8 @@ test('u32/u64 absurd values at every offset of every chunk body: an NCFError or 
           const hash = c.hash;
           c.hash = crc32(body) >>> 0;
           const outcome = await errorOrSame(assemble(l), null, `chunk at ${c.offset}, ${p.length}-byte value at +${at}`);
-          if (outcome === 'error') errors++; else same++;
+          if (outcome === 'error') errors++;
+          else same++;
           c.hash = hash;
           body.set(saved);
         }

@@ -10,7 +10,11 @@ import { test } from 'node:test';
 import { CORPUS_DIR, TARGET_NAMES } from './run.js';
 import { makeTargets } from './targets.js';
 
-const dirs = existsSync(CORPUS_DIR) ? readdirSync(CORPUS_DIR, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name) : [];
+const dirs = existsSync(CORPUS_DIR)
+  ? readdirSync(CORPUS_DIR, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+  : [];
 
 test('corpus folders are named after fuzz targets and hold a note per input', () => {
   for (const d of dirs) {
@@ -28,7 +32,9 @@ test('every corpus input is accepted or refused with the typed error', { timeout
   let replayed = 0;
   for (const d of dirs) {
     const target = targets.get(d)!;
-    for (const f of readdirSync(join(CORPUS_DIR, d)).filter((f) => f.endsWith('.bin')).sort()) {
+    for (const f of readdirSync(join(CORPUS_DIR, d))
+      .filter((f) => f.endsWith('.bin'))
+      .sort()) {
       const input = new Uint8Array(readFileSync(join(CORPUS_DIR, d, f)));
       const started = Date.now();
       try {

@@ -25,7 +25,10 @@ describe('mutation engine', () => {
     assert.deepEqual(run(7), run(7));
     assert.notDeepEqual(run(7), run(8));
     assert.ok(new Set(run(7)).size > 150, 'mutations are varied');
-    assert.ok(run(7).every((h) => h.length <= 512), 'outputs respect maxLength');
+    assert.ok(
+      run(7).every((h) => h.length <= 512),
+      'outputs respect maxLength',
+    );
   });
 
   test('interesting integers: −1, 2^31−1, 2^32, 2^53+1 in every width, both byte orders and as msgpack', () => {
@@ -41,14 +44,24 @@ describe('mutation engine', () => {
   });
 });
 
-test('the harness reports a planted exception, blocked event loop, unsettled promise and prototype pollution, and saves each', { timeout: 120_000 }, async () => {
+test('the harness reports a planted exception, blocked event loop, unsettled promise and prototype pollution, and saves each', {
+  timeout: 120_000,
+}, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'ncf-fuzz-check-'));
   try {
     const result = await runFuzz({ seconds: 30, maxInputs: 20_000, seed: 1, perInputMs: 300, targets: ['harness-check'], corpusDir: dir });
     const [r] = result.targets;
     const reasons = r!.crashers.map((c) => `${c.reason}: ${c.message}`);
-    for (const want of [/^exception: TypeError: planted TypeError/, /^hang: the event loop did not come back/, /^hang: no answer within 300 ms/, /^pollution: the input added Object\.prototype\.plantedPollution/]) {
-      assert.ok(reasons.some((x) => want.test(x)), `${want} not among ${JSON.stringify(reasons)}`);
+    for (const want of [
+      /^exception: TypeError: planted TypeError/,
+      /^hang: the event loop did not come back/,
+      /^hang: no answer within 300 ms/,
+      /^pollution: the input added Object\.prototype\.plantedPollution/,
+    ]) {
+      assert.ok(
+        reasons.some((x) => want.test(x)),
+        `${want} not among ${JSON.stringify(reasons)}`,
+      );
     }
     assert.ok(r!.restarts >= 1, 'a blocked worker was replaced');
     assert.ok(r!.refused > 0 && r!.accepted > 0, `${r!.accepted} accepted, ${r!.refused} refused`);
@@ -68,12 +81,25 @@ test('bounded fuzz run: every target, fixed seed, no crashers', { timeout: 180_0
   const lines: string[] = [];
   // 5 s per input instead of 2: npm test may share the machine; a real hang never answers at all.
   const result = await runFuzz({
-    seconds: 8 * TARGET_NAMES.length, maxInputs: 400, perInputMs: 5000, seed: 20261126,
-    log: (l) => { lines.push(l); t.diagnostic(l); },
+    seconds: 8 * TARGET_NAMES.length,
+    maxInputs: 400,
+    perInputMs: 5000,
+    seed: 20261126,
+    log: (l) => {
+      lines.push(l);
+      t.diagnostic(l);
+    },
   });
-  assert.deepEqual(result.targets.map((t) => t.target), [...TARGET_NAMES]);
+  assert.deepEqual(
+    result.targets.map((t) => t.target),
+    [...TARGET_NAMES],
+  );
   const crashers = result.targets.flatMap((t) => t.crashers);
-  assert.deepEqual(crashers.map((c) => `${c.target} ${c.reason}: ${c.message} (${c.file})`), [], lines.join('\n'));
+  assert.deepEqual(
+    crashers.map((c) => `${c.target} ${c.reason}: ${c.message} (${c.file})`),
+    [],
+    lines.join('\n'),
+  );
   for (const t of result.targets) {
     // A target that barely runs, or refuses everything, is a broken harness rather than a clean bill.
     assert.ok(t.inputs >= 100, `${t.target} tried only ${t.inputs} inputs:\n${lines.join('\n')}`);

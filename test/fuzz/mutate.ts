@@ -43,7 +43,20 @@ export class Rng {
 
 /** The values that break length and offset arithmetic: −1, 0, the 31/32-bit edges, 2^53 + 1. */
 export const INTERESTING: readonly bigint[] = [
-  -1n, 0n, 1n, 0x7fn, 0x80n, 0xffn, 0x7fffn, 0xffffn, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n + 1n, -(2n ** 31n),
+  -1n,
+  0n,
+  1n,
+  0x7fn,
+  0x80n,
+  0xffn,
+  0x7fffn,
+  0xffffn,
+  2n ** 31n - 1n,
+  2n ** 31n,
+  2n ** 32n - 1n,
+  2n ** 32n,
+  2n ** 53n + 1n,
+  -(2n ** 31n),
 ];
 
 /** `v` as a `bytes`-wide two's-complement integer, little- or big-endian. */
@@ -94,7 +107,10 @@ function concat(...parts: Uint8Array[]): Uint8Array {
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
@@ -107,92 +123,137 @@ function span(rng: Rng, max: number): number {
 }
 
 const MUTATIONS: readonly [string, Mutation][] = [
-  ['bit flip', (b, rng) => {
-    if (b.length === 0) return b;
-    const out = b.slice();
-    out[rng.int(out.length)]! ^= 1 << rng.int(8);
-    return out;
-  }],
-  ['byte flip', (b, rng) => {
-    if (b.length === 0) return b;
-    const out = b.slice();
-    out[rng.int(out.length)]! ^= 1 + rng.int(255);
-    return out;
-  }],
-  ['random byte', (b, rng) => {
-    if (b.length === 0) return Uint8Array.of(rng.int(256));
-    const out = b.slice();
-    out[rng.int(out.length)] = rng.int(256);
-    return out;
-  }],
-  ['overwrite interesting int', (b, rng) => {
-    const v = rng.pick(INTERESTING_FORMS);
-    if (b.length < v.length) return concat(b, v);
-    const out = b.slice();
-    out.set(v, rng.int(b.length - v.length + 1));
-    return out;
-  }],
-  ['insert interesting int', (b, rng) => {
-    const at = rng.int(b.length + 1);
-    return concat(b.subarray(0, at), rng.pick(INTERESTING_FORMS), b.subarray(at));
-  }],
-  ['insert token', (b, rng, o) => {
-    if (!o.dictionary?.length) return b;
-    const at = rng.int(b.length + 1);
-    return concat(b.subarray(0, at), rng.pick(o.dictionary), b.subarray(at));
-  }],
-  ['overwrite token', (b, rng, o) => {
-    if (!o.dictionary?.length) return b;
-    const t = rng.pick(o.dictionary);
-    const at = rng.int(b.length + 1);
-    return concat(b.subarray(0, at), t, b.subarray(Math.min(b.length, at + t.length)));
-  }],
-  ['repeat token', (b, rng, o) => {
-    // Deep nesting and long lists: one token ('[', '(or', '{"a":') hundreds to thousands of times.
-    if (!o.dictionary?.length) return b;
-    const t = rng.pick(o.dictionary);
-    const copies = Math.min(rng.pick([16, 100, 1000, 5000, 20000]), Math.floor(o.maxLength / Math.max(1, t.length)));
-    const at = rng.int(b.length + 1);
-    return concat(b.subarray(0, at), ...Array.from({ length: copies }, () => t), b.subarray(at));
-  }],
-  ['nest', (b, rng, o) => {
-    // Wraps a short range in k opening and k closing tokens ('[' … ']', '{"not":' … '}'): deep nesting
-    // that stays well-formed when the range happens to be a value.
-    if (!o.pairs?.length) return b;
-    const [open, close] = rng.pick(o.pairs);
-    const k = Math.min(rng.pick([16, 100, 1000, 5000, 20000]), Math.floor(o.maxLength / (open.length + close.length)));
-    const i = rng.int(b.length + 1);
-    const j = Math.min(b.length, i + rng.int(12));
-    return concat(b.subarray(0, i), ...Array.from({ length: k }, () => open), b.subarray(i, j), ...Array.from({ length: k }, () => close), b.subarray(j));
-  }],
-  ['insert random bytes', (b, rng) => {
-    const at = rng.int(b.length + 1);
-    const n = span(rng, 64);
-    const ins = new Uint8Array(n);
-    const fill = rng.chance(0.5) ? rng.int(256) : -1;
-    for (let i = 0; i < n; i++) ins[i] = fill >= 0 ? fill : rng.int(256);
-    return concat(b.subarray(0, at), ins, b.subarray(at));
-  }],
-  ['delete range', (b, rng) => {
-    if (b.length === 0) return b;
-    const at = rng.int(b.length);
-    const n = span(rng, b.length - at);
-    return concat(b.subarray(0, at), b.subarray(at + n));
-  }],
-  ['duplicate range', (b, rng) => {
-    if (b.length === 0) return b;
-    const at = rng.int(b.length);
-    const n = span(rng, b.length - at);
-    const to = rng.int(b.length + 1);
-    const copies = rng.chance(0.1) ? 1 + rng.int(32) : 1;
-    const piece = b.subarray(at, at + n);
-    return concat(b.subarray(0, to), ...Array.from({ length: copies }, () => piece), b.subarray(to));
-  }],
-  ['splice', (b, rng, o) => {
-    const other = rng.pick(o.seeds);
-    if (!other) return b;
-    return concat(b.subarray(0, rng.int(b.length + 1)), other.subarray(rng.int(other.length + 1)));
-  }],
+  [
+    'bit flip',
+    (b, rng) => {
+      if (b.length === 0) return b;
+      const out = b.slice();
+      out[rng.int(out.length)]! ^= 1 << rng.int(8);
+      return out;
+    },
+  ],
+  [
+    'byte flip',
+    (b, rng) => {
+      if (b.length === 0) return b;
+      const out = b.slice();
+      out[rng.int(out.length)]! ^= 1 + rng.int(255);
+      return out;
+    },
+  ],
+  [
+    'random byte',
+    (b, rng) => {
+      if (b.length === 0) return Uint8Array.of(rng.int(256));
+      const out = b.slice();
+      out[rng.int(out.length)] = rng.int(256);
+      return out;
+    },
+  ],
+  [
+    'overwrite interesting int',
+    (b, rng) => {
+      const v = rng.pick(INTERESTING_FORMS);
+      if (b.length < v.length) return concat(b, v);
+      const out = b.slice();
+      out.set(v, rng.int(b.length - v.length + 1));
+      return out;
+    },
+  ],
+  [
+    'insert interesting int',
+    (b, rng) => {
+      const at = rng.int(b.length + 1);
+      return concat(b.subarray(0, at), rng.pick(INTERESTING_FORMS), b.subarray(at));
+    },
+  ],
+  [
+    'insert token',
+    (b, rng, o) => {
+      if (!o.dictionary?.length) return b;
+      const at = rng.int(b.length + 1);
+      return concat(b.subarray(0, at), rng.pick(o.dictionary), b.subarray(at));
+    },
+  ],
+  [
+    'overwrite token',
+    (b, rng, o) => {
+      if (!o.dictionary?.length) return b;
+      const t = rng.pick(o.dictionary);
+      const at = rng.int(b.length + 1);
+      return concat(b.subarray(0, at), t, b.subarray(Math.min(b.length, at + t.length)));
+    },
+  ],
+  [
+    'repeat token',
+    (b, rng, o) => {
+      // Deep nesting and long lists: one token ('[', '(or', '{"a":') hundreds to thousands of times.
+      if (!o.dictionary?.length) return b;
+      const t = rng.pick(o.dictionary);
+      const copies = Math.min(rng.pick([16, 100, 1000, 5000, 20000]), Math.floor(o.maxLength / Math.max(1, t.length)));
+      const at = rng.int(b.length + 1);
+      return concat(b.subarray(0, at), ...Array.from({ length: copies }, () => t), b.subarray(at));
+    },
+  ],
+  [
+    'nest',
+    (b, rng, o) => {
+      // Wraps a short range in k opening and k closing tokens ('[' … ']', '{"not":' … '}'): deep nesting
+      // that stays well-formed when the range happens to be a value.
+      if (!o.pairs?.length) return b;
+      const [open, close] = rng.pick(o.pairs);
+      const k = Math.min(rng.pick([16, 100, 1000, 5000, 20000]), Math.floor(o.maxLength / (open.length + close.length)));
+      const i = rng.int(b.length + 1);
+      const j = Math.min(b.length, i + rng.int(12));
+      return concat(
+        b.subarray(0, i),
+        ...Array.from({ length: k }, () => open),
+        b.subarray(i, j),
+        ...Array.from({ length: k }, () => close),
+        b.subarray(j),
+      );
+    },
+  ],
+  [
+    'insert random bytes',
+    (b, rng) => {
+      const at = rng.int(b.length + 1);
+      const n = span(rng, 64);
+      const ins = new Uint8Array(n);
+      const fill = rng.chance(0.5) ? rng.int(256) : -1;
+      for (let i = 0; i < n; i++) ins[i] = fill >= 0 ? fill : rng.int(256);
+      return concat(b.subarray(0, at), ins, b.subarray(at));
+    },
+  ],
+  [
+    'delete range',
+    (b, rng) => {
+      if (b.length === 0) return b;
+      const at = rng.int(b.length);
+      const n = span(rng, b.length - at);
+      return concat(b.subarray(0, at), b.subarray(at + n));
+    },
+  ],
+  [
+    'duplicate range',
+    (b, rng) => {
+      if (b.length === 0) return b;
+      const at = rng.int(b.length);
+      const n = span(rng, b.length - at);
+      const to = rng.int(b.length + 1);
+      const copies = rng.chance(0.1) ? 1 + rng.int(32) : 1;
+      const piece = b.subarray(at, at + n);
+      return concat(b.subarray(0, to), ...Array.from({ length: copies }, () => piece), b.subarray(to));
+    },
+  ],
+  [
+    'splice',
+    (b, rng, o) => {
+      const other = rng.pick(o.seeds);
+      if (!other) return b;
+      return concat(b.subarray(0, rng.int(b.length + 1)), other.subarray(rng.int(other.length + 1)));
+    },
+  ],
   ['truncate', (b, rng) => b.subarray(0, rng.int(b.length + 1))],
 ];
 

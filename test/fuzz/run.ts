@@ -15,7 +15,18 @@ import type { WorkerInput, WorkerMessage } from './worker.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const CORPUS_DIR = resolve(HERE, '../corpus');
-export const TARGET_NAMES = ['ncf-reader', 'ncf-reader-repaired', 'chunk', 'footer', 'csv', 'ndjson', 'json', 'query-string', 'query-body', 'upload-body'] as const;
+export const TARGET_NAMES = [
+  'ncf-reader',
+  'ncf-reader-repaired',
+  'chunk',
+  'footer',
+  'csv',
+  'ndjson',
+  'json',
+  'query-string',
+  'query-body',
+  'upload-body',
+] as const;
 
 /** The bounds an input must stay within; the same figures are stated in docs/RELIABILITY.md. */
 export const BOUNDS = {
@@ -76,7 +87,10 @@ function spawnWorker(data: WorkerInput): Worker {
     // Under tsx (tests, npm run fuzz) the worker is TypeScript: register tsx inside it first.
     const target = new URL('./worker.ts', self).href;
     const tsx = import.meta.resolve('tsx/esm/api');
-    return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`, { ...options, eval: true });
+    return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`, {
+      ...options,
+      eval: true,
+    });
   }
   return new Worker(new URL('./worker.js', self), options);
 }
@@ -94,7 +108,10 @@ function saveCrasher(dir: string, target: string, reason: string, message: strin
   mkdirSync(folder, { recursive: true });
   const file = join(folder, `${hash}.bin`);
   writeFileSync(file, input);
-  writeFileSync(join(folder, `${hash}.txt`), `target: ${target}\nreason: ${reason}\nseed: ${seed}\nfound: ${new Date().toISOString()}\n\n${message}\n`);
+  writeFileSync(
+    join(folder, `${hash}.txt`),
+    `target: ${target}\nreason: ${reason}\nseed: ${seed}\nfound: ${new Date().toISOString()}\n\n${message}\n`,
+  );
   return file;
 }
 
@@ -103,12 +120,24 @@ async function fuzzOne(name: string, seconds: number, opts: FuzzOptions, rss: { 
   let remainingMs = seconds * 1000;
   const dir = opts.corpusDir ?? CORPUS_DIR;
   const result: TargetResult = {
-    target: name, inputs: 0, accepted: 0, refused: 0, crashers: [], repeats: 0, seconds: 0, peakArrayBuffers: 0, peakHeap: 0, restarts: 0,
+    target: name,
+    inputs: 0,
+    accepted: 0,
+    refused: 0,
+    crashers: [],
+    repeats: 0,
+    seconds: 0,
+    peakArrayBuffers: 0,
+    peakHeap: 0,
+    restarts: 0,
   };
   const seen = new Set<string>();
   const record = (reason: string, message: string, input: Uint8Array, seed: number): void => {
     const sig = signature(reason, message);
-    if (seen.has(sig)) { result.repeats++; return; }
+    if (seen.has(sig)) {
+      result.repeats++;
+      return;
+    }
     seen.add(sig);
     const file = saveCrasher(dir, name, reason, message, input, seed);
     result.crashers.push({ target: name, reason, message: message.split('\n')[0]!, file });
@@ -124,7 +153,13 @@ async function fuzzOne(name: string, seconds: number, opts: FuzzOptions, rss: { 
     const header = new Int32Array(shared, 0, 4);
     const seed = (base + attempt * 0x9e3779b9) >>> 0;
     const worker = spawnWorker({
-      target: name, seed, ms: remainingMs, maxInputs: remainingInputs, perInputMs, maxArrayBufferBytes: BOUNDS.maxArrayBufferBytes, shared,
+      target: name,
+      seed,
+      ms: remainingMs,
+      maxInputs: remainingInputs,
+      perInputMs,
+      maxArrayBufferBytes: BOUNDS.maxArrayBufferBytes,
+      shared,
     });
     const current = (): Uint8Array => new Uint8Array(shared, 16, Atomics.load(header, 1)).slice();
     const finished = await new Promise<boolean>((res) => {
@@ -141,7 +176,10 @@ async function fuzzOne(name: string, seconds: number, opts: FuzzOptions, rss: { 
       const watch = setInterval(() => {
         const now = Date.now();
         const b = Atomics.load(header, 0);
-        if (b !== beat) { beat = b; beatAt = now; }
+        if (b !== beat) {
+          beat = b;
+          beatAt = now;
+        }
         const r = process.memoryUsage.rss();
         rss.peak = Math.max(rss.peak, r);
         if (r > BOUNDS.maxRssBytes) {
@@ -196,7 +234,9 @@ async function fuzzOne(name: string, seconds: number, opts: FuzzOptions, rss: { 
 
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const names = opts.targets ?? TARGET_NAMES;
-  for (const n of names) if (!(TARGET_NAMES as readonly string[]).includes(n) && n !== 'harness-check') throw new Error(`unknown fuzz target ${n}; the targets are ${TARGET_NAMES.join(', ')}`);
+  for (const n of names)
+    if (!(TARGET_NAMES as readonly string[]).includes(n) && n !== 'harness-check')
+      throw new Error(`unknown fuzz target ${n}; the targets are ${TARGET_NAMES.join(', ')}`);
   const started = Date.now();
   const rss = { peak: process.memoryUsage.rss() };
   const share = opts.seconds / names.length;
@@ -212,9 +252,11 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
 const MiB = (n: number): string => `${(n / (1 << 20)).toFixed(0)} MiB`;
 
 export function formatRow(r: TargetResult): string {
-  return `${r.target.padEnd(20)} ${String(r.inputs).padStart(9)} inputs ${String(r.accepted).padStart(8)} accepted ${String(r.refused).padStart(8)} refused `
-    + `${String(r.crashers.length).padStart(3)} crashers${r.repeats ? ` (+${r.repeats} repeats)` : ''}  ${r.seconds.toFixed(1)} s  `
-    + `peak heap ${MiB(r.peakHeap)}, array buffers ${MiB(r.peakArrayBuffers)}`;
+  return (
+    `${r.target.padEnd(20)} ${String(r.inputs).padStart(9)} inputs ${String(r.accepted).padStart(8)} accepted ${String(r.refused).padStart(8)} refused ` +
+    `${String(r.crashers.length).padStart(3)} crashers${r.repeats ? ` (+${r.repeats} repeats)` : ''}  ${r.seconds.toFixed(1)} s  ` +
+    `peak heap ${MiB(r.peakHeap)}, array buffers ${MiB(r.peakArrayBuffers)}`
+  );
 }
 
 function parseArgs(argv: string[]): FuzzOptions {
@@ -228,7 +270,11 @@ function parseArgs(argv: string[]): FuzzOptions {
     };
     if (a === '--seconds') opts.seconds = Number(value());
     else if (a === '--seed') opts.seed = Number(value());
-    else if (a === '--targets') opts.targets = value().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (a === '--targets')
+      opts.targets = value()
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     else if (a === '--corpus') opts.corpusDir = resolve(value());
     else throw new Error(`unknown argument ${a}; usage: npm run fuzz -- [--seconds 60] [--seed 1] [--targets a,b] [--corpus dir]`);
   }
@@ -246,8 +292,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`fuzzing ${(opts.targets ?? TARGET_NAMES).length} targets for ${opts.seconds} s, seed ${opts.seed} (${availableParallelism()} × ${cpu}, Node ${process.versions.node})`);
-  console.log(`bounds: ${BOUNDS.perInputMs} ms per input, ${MiB(BOUNDS.maxArrayBufferBytes)} ArrayBuffer growth per input, ${BOUNDS.workerHeapMb} MiB worker heap, ${MiB(BOUNDS.maxRssBytes)} rss`);
+  console.log(
+    `fuzzing ${(opts.targets ?? TARGET_NAMES).length} targets for ${opts.seconds} s, seed ${opts.seed} (${availableParallelism()} × ${cpu}, Node ${process.versions.node})`,
+  );
+  console.log(
+    `bounds: ${BOUNDS.perInputMs} ms per input, ${MiB(BOUNDS.maxArrayBufferBytes)} ArrayBuffer growth per input, ${BOUNDS.workerHeapMb} MiB worker heap, ${MiB(BOUNDS.maxRssBytes)} rss`,
+  );
   const result = await runFuzz({ ...opts, log: (l) => console.log(l) });
   const total = result.targets.reduce((s, t) => s + t.inputs, 0);
   const crashers = result.targets.reduce((s, t) => s + t.crashers.length, 0);

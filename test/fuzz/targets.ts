@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { decode, encode } from '@msgpack/msgpack';
 import { BufferSink, NCFError, NCFReader, NCFWriter, type ColumnSchema } from '../../src/index.js';
-import { HttpProblem, badRequest, fromEngineError } from '../../src/errors.js';
+import { HttpProblem, badRequest, fromEngineError } from '../../src/http/errors.js';
 import { decodeFooter } from '../../src/format/footer.js';
 import { ENCODINGS, MAX_CHUNK_BYTES, MAX_ROW_GROUP_ROWS, TAIL_LENGTH } from '../../src/format/constants.js';
 import { columnsToRecordBatch, schemaToArrow } from '../../src/format/arrow.js';
@@ -56,46 +56,58 @@ async function writeFile(columns: ColumnSchema[], data: Record<string, unknown[]
 export async function ncfSeeds(): Promise<Uint8Array[]> {
   const n = 100;
   const seq = (f: (i: number) => unknown, len = n): unknown[] => Array.from({ length: len }, (_, i) => f(i));
-  const a = await writeFile([
-    { name: 'id', type: 'int32', nullable: false },
-    { name: 'name', type: 'string', nullable: true },
-    { name: 'x', type: 'float64', nullable: false },
-    { name: 'big', type: 'int64', nullable: true },
-    { name: 'flag', type: 'bool', nullable: true },
-    { name: 'day', type: 'date', nullable: false },
-    { name: 'ts', type: 'timestamp', nullable: false, unit: 'ms', timezone: 'UTC' },
-  ], {
-    id: seq((i) => i),
-    name: seq((i) => (i % 9 === 0 ? null : `name ${i % 17}`)),
-    x: seq((i) => ((i * 7919) % 101) / 4),
-    big: seq((i) => (i % 11 === 0 ? null : BigInt(i) * 1234567890123n)),
-    flag: seq((i) => (i % 5 === 0 ? null : i % 2 === 0)),
-    day: seq((i) => 19000 + (i >> 3)),
-    ts: seq((i) => 1_700_000_000_000n + BigInt(i) * 1000n),
-  }, 40);
-  const b = await writeFile([
-    { name: 'k', type: 'uint8', nullable: false },
-    { name: 'c', type: 'int16', nullable: false },
-    { name: 'u', type: 'uint64', nullable: false },
-    { name: 'f', type: 'float32', nullable: true },
-    { name: 'bin', type: 'binary', nullable: true },
-    { name: 'u32', type: 'uint32', nullable: false },
-  ], {
-    k: seq(() => 7, 30),
-    c: seq((i) => (i < 15 ? -3 : 4), 30),
-    u: seq((i) => 2n ** 63n + BigInt(i), 30),
-    f: seq((i) => (i % 4 === 0 ? null : i / 8), 30),
-    bin: seq((i) => (i % 3 === 0 ? null : Uint8Array.of(i, i + 1, 255)), 30),
-    u32: seq((i) => 4_000_000_000 + i * 3, 30),
-  }, 30);
+  const a = await writeFile(
+    [
+      { name: 'id', type: 'int32', nullable: false },
+      { name: 'name', type: 'string', nullable: true },
+      { name: 'x', type: 'float64', nullable: false },
+      { name: 'big', type: 'int64', nullable: true },
+      { name: 'flag', type: 'bool', nullable: true },
+      { name: 'day', type: 'date', nullable: false },
+      { name: 'ts', type: 'timestamp', nullable: false, unit: 'ms', timezone: 'UTC' },
+    ],
+    {
+      id: seq((i) => i),
+      name: seq((i) => (i % 9 === 0 ? null : `name ${i % 17}`)),
+      x: seq((i) => ((i * 7919) % 101) / 4),
+      big: seq((i) => (i % 11 === 0 ? null : BigInt(i) * 1234567890123n)),
+      flag: seq((i) => (i % 5 === 0 ? null : i % 2 === 0)),
+      day: seq((i) => 19000 + (i >> 3)),
+      ts: seq((i) => 1_700_000_000_000n + BigInt(i) * 1000n),
+    },
+    40,
+  );
+  const b = await writeFile(
+    [
+      { name: 'k', type: 'uint8', nullable: false },
+      { name: 'c', type: 'int16', nullable: false },
+      { name: 'u', type: 'uint64', nullable: false },
+      { name: 'f', type: 'float32', nullable: true },
+      { name: 'bin', type: 'binary', nullable: true },
+      { name: 'u32', type: 'uint32', nullable: false },
+    ],
+    {
+      k: seq(() => 7, 30),
+      c: seq((i) => (i < 15 ? -3 : 4), 30),
+      u: seq((i) => 2n ** 63n + BigInt(i), 30),
+      f: seq((i) => (i % 4 === 0 ? null : i / 8), 30),
+      bin: seq((i) => (i % 3 === 0 ? null : Uint8Array.of(i, i + 1, 255)), 30),
+      u32: seq((i) => 4_000_000_000 + i * 3, 30),
+    },
+    30,
+  );
   // Long repetitive text: chunks large enough to be zstd-compressed, and fsst candidates.
-  const c = await writeFile([
-    { name: 'url', type: 'string', nullable: false },
-    { name: 'n', type: 'int64', nullable: false },
-  ], {
-    url: seq((i) => `https://example.com/flights/${i % 13}/details?origin=SFO&dest=LAX&seq=${i}`, 400),
-    n: seq((i) => BigInt(i * 3), 400),
-  }, 200);
+  const c = await writeFile(
+    [
+      { name: 'url', type: 'string', nullable: false },
+      { name: 'n', type: 'int64', nullable: false },
+    ],
+    {
+      url: seq((i) => `https://example.com/flights/${i % 13}/details?origin=SFO&dest=LAX&seq=${i}`, 400),
+      n: seq((i) => BigInt(i * 3), 400),
+    },
+    200,
+  );
   return [a, b, c];
 }
 
@@ -136,7 +148,8 @@ export function repairChecksums(file: Uint8Array): Uint8Array {
       for (const rg of Array.isArray(meta?.rowGroups) ? meta.rowGroups : []) {
         for (const c of Array.isArray(rg?.chunks) ? rg.chunks : []) {
           if (c && Number.isSafeInteger(c.offset) && Number.isSafeInteger(c.length)) {
-            const off = c.offset as number, len = c.length as number;
+            const off = c.offset as number,
+              len = c.length as number;
             if (off >= 0 && len >= 0 && off + len <= data.length) {
               c.hash = crc32(data.subarray(off, off + len)) >>> 0;
               changed = true;
@@ -194,13 +207,23 @@ function chunkInput(type: DataType, encoding: string, n: number, nulls: number, 
 function sampleValues(type: DataType, n: number): unknown[] {
   return Array.from({ length: n }, (_, i) => {
     switch (type) {
-      case 'bool': return i % 3 === 0;
-      case 'string': return `v${i % 4}${'x'.repeat(i % 3)}`;
-      case 'binary': return Uint8Array.of(i % 5, 0xff);
-      case 'float32': case 'float64': return i % 4 === 0 ? 0.5 : i * 1.25;
-      case 'int64': case 'uint64': case 'timestamp': return BigInt((i % 6) * 1000 + 7);
-      case 'date': return 19000 + (i % 6);
-      default: return (i % 6) * 10 + 1;
+      case 'bool':
+        return i % 3 === 0;
+      case 'string':
+        return `v${i % 4}${'x'.repeat(i % 3)}`;
+      case 'binary':
+        return Uint8Array.of(i % 5, 0xff);
+      case 'float32':
+      case 'float64':
+        return i % 4 === 0 ? 0.5 : i * 1.25;
+      case 'int64':
+      case 'uint64':
+      case 'timestamp':
+        return BigInt((i % 6) * 1000 + 7);
+      case 'date':
+        return 19000 + (i % 6);
+      default:
+        return (i % 6) * 10 + 1;
     }
   });
 }
@@ -250,7 +273,9 @@ async function decodeOneChunk(input: Uint8Array): Promise<void> {
 /** Renders a batch as the service answers (NDJSON, CSV with csvSafe); every NDJSON line must parse. */
 function render(batch: arrow.RecordBatch): void {
   csvBatch(batch, true);
-  const lines = ndjsonBatch(batch).split('\n').filter((l) => l !== '');
+  const lines = ndjsonBatch(batch)
+    .split('\n')
+    .filter((l) => l !== '');
   if (lines.length !== batch.numRows) throw new Error(`NDJSON has ${lines.length} lines for ${batch.numRows} rows`);
   for (const l of lines) JSON.parse(l);
 }
@@ -311,8 +336,32 @@ const JSON_SEEDS = [
   '[\n  {"a": "b\\"c\\\\", "n": 1e3},\n  {"a": "\\u00e9\\ud83d\\ude00", "n": -0}\n]\n',
   '[{"__proto__":{"polluted":1},"x":1},{"constructor":{"prototype":{"polluted":2}},"x":2}]',
 ];
-const JSON_PAIRS = ([['[', ']'], ['{"a":', '}'], ['[1,', ']']] as const).map(([a, b]) => [text(a), text(b)] as const);
-const JSON_TOKENS = ['{', '}', '[', ']', '"', ':', ',', 'null', 'true', '1e999', '-0', '9007199254740993', '"__proto__"', '\\u0000', '\\ud800', '\n', '{"":1}'];
+const JSON_PAIRS = (
+  [
+    ['[', ']'],
+    ['{"a":', '}'],
+    ['[1,', ']'],
+  ] as const
+).map(([a, b]) => [text(a), text(b)] as const);
+const JSON_TOKENS = [
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  ':',
+  ',',
+  'null',
+  'true',
+  '1e999',
+  '-0',
+  '9007199254740993',
+  '"__proto__"',
+  '\\u0000',
+  '\\ud800',
+  '\n',
+  '{"":1}',
+];
 
 // --- queries ----------------------------------------------------------------------------------------
 
@@ -323,7 +372,34 @@ const QUERY_SEEDS = [
   'not.and=(id.eq.1,x.neq.0)&big=in.(1234567890123,-1)&version=1',
   'select=name&name=eq."quoted \\"x\\""&id=not.in.(1,2,3)',
 ];
-const QUERY_TOKENS = ['=', '&', '.', ',', '(', ')', '"', '\\', '%', '%00', '%2e%2e%2f', 'eq.', 'in.(', 'or=(', 'and(', 'not.', 'is.null', 'like.', '*', 'select=', 'order=', 'limit=', '-1', '1e400', '__proto__', 'constructor'];
+const QUERY_TOKENS = [
+  '=',
+  '&',
+  '.',
+  ',',
+  '(',
+  ')',
+  '"',
+  '\\',
+  '%',
+  '%00',
+  '%2e%2e%2f',
+  'eq.',
+  'in.(',
+  'or=(',
+  'and(',
+  'not.',
+  'is.null',
+  'like.',
+  '*',
+  'select=',
+  'order=',
+  'limit=',
+  '-1',
+  '1e400',
+  '__proto__',
+  'constructor',
+];
 
 const BODY_SEEDS = [
   '{"select":["id","name"],"where":{"and":[{"column":"id","op":"gt","value":3},{"or":[{"column":"name","op":"in","value":["name 1",null]},{"not":{"column":"flag","op":"is","value":null}}]}]},"order":[{"column":"x","desc":true,"nulls":"last"}],"limit":10,"offset":1}',
@@ -351,13 +427,19 @@ async function runQuery(q: QueryRequest): Promise<void> {
  *  byte pair 01 01 throws a TypeError, 02 02 blocks the event loop, 03 03 never settles, 04 04
  *  pollutes Object.prototype; other inputs are accepted, or refused with an NCFError (odd lengths). */
 export function harnessCheckTarget(): Target {
-  const has = (input: Uint8Array, b: number): boolean => Buffer.from(input.buffer, input.byteOffset, input.length).includes(Buffer.of(b, b));
+  const has = (input: Uint8Array, b: number): boolean =>
+    Buffer.from(input.buffer, input.byteOffset, input.length).includes(Buffer.of(b, b));
   return {
-    name: 'harness-check', about: 'planted bugs (not a real target)',
-    seeds: [text('seed input'), text('another one!')], maxLength: 256,
+    name: 'harness-check',
+    about: 'planted bugs (not a real target)',
+    seeds: [text('seed input'), text('another one!')],
+    maxLength: 256,
     run: async (input) => {
       if (has(input, 0x01)) throw new TypeError('planted TypeError');
-      if (has(input, 0x02)) { const end = Date.now() + 60_000; while (Date.now() < end); }
+      if (has(input, 0x02)) {
+        const end = Date.now() + 60_000;
+        while (Date.now() < end);
+      }
       if (has(input, 0x03)) await new Promise(() => {});
       if (has(input, 0x04)) (Object.prototype as Record<string, unknown>).plantedPollution = 1;
       if (input.length % 2 === 1) throw new NCFError('INPUT', 'odd length');
@@ -369,62 +451,100 @@ export function harnessCheckTarget(): Target {
 export async function makeTargets(): Promise<Target[]> {
   const files = await ncfSeeds();
   const footers = files.map(footerOf);
-  const ncfTokens = [text('NCF1'), ...['offset', 'length', 'rawLength', 'rows', 'nulls', 'hash', 'codec', 'zstd', 'encoding', 'dict', 'rle', '__proto__'].map((k) => encode(k))];
+  const ncfTokens = [
+    text('NCF1'),
+    ...['offset', 'length', 'rawLength', 'rows', 'nulls', 'hash', 'codec', 'zstd', 'encoding', 'dict', 'rle', '__proto__'].map((k) =>
+      encode(k),
+    ),
+  ];
   return [
     {
       name: 'ncf-reader',
       about: 'NCFReader.open + read every column of every row group + filtered read + validateChecksum, raw mutated bytes',
-      seeds: files, dictionary: ncfTokens, maxLength: 64 << 10,
-      run: readEverything, expected: isNcfError,
+      seeds: files,
+      dictionary: ncfTokens,
+      maxLength: 64 << 10,
+      run: readEverything,
+      expected: isNcfError,
     },
     {
       name: 'ncf-reader-repaired',
       about: 'the same after the mutation with chunk CRCs, footer CRC and SHA-256 recomputed, so decoders see the mutation',
-      seeds: files, dictionary: ncfTokens, maxLength: 64 << 10,
-      run: (input) => readEverything(repairChecksums(input)), expected: isNcfError,
+      seeds: files,
+      dictionary: ncfTokens,
+      maxLength: 64 << 10,
+      run: (input) => readEverything(repairChecksums(input)),
+      expected: isNcfError,
     },
     {
       name: 'chunk',
-      about: 'decodeChunk (validity bitmap + every encoding, nested) → Arrow → every value, for each type; CRC computed, so every byte counts',
-      seeds: chunkSeeds(), maxLength: 4 << 10,
-      run: decodeOneChunk, expected: isNcfError,
+      about:
+        'decodeChunk (validity bitmap + every encoding, nested) → Arrow → every value, for each type; CRC computed, so every byte counts',
+      seeds: chunkSeeds(),
+      maxLength: 4 << 10,
+      run: decodeOneChunk,
+      expected: isNcfError,
     },
     {
       name: 'footer',
       about: 'decodeFooter: the msgpack decoder and footer validation, mutated footer bytes',
-      seeds: footers, dictionary: ncfTokens, maxLength: 16 << 10,
-      run: async (input) => { decodeFooter(input, 1 << 20, { maxChunkBytes: MAX_CHUNK_BYTES, maxRowGroupRows: MAX_ROW_GROUP_ROWS }); },
+      seeds: footers,
+      dictionary: ncfTokens,
+      maxLength: 16 << 10,
+      run: async (input) => {
+        decodeFooter(input, 1 << 20, { maxChunkBytes: MAX_CHUNK_BYTES, maxRowGroupRows: MAX_ROW_GROUP_ROWS });
+      },
       expected: isNcfError,
     },
     {
       name: 'csv',
       about: 'CSV upload: readInput("csv") → NCFWriter → read back',
-      seeds: CSV_SEEDS.map(text), dictionary: ['"', ',', ';', '\t', '\r\n', '\n', '\r', '""', '=', '\xff', '\u00e9'].map(text), maxLength: 16 << 10,
-      run: (input) => ingest('csv', input), expected: clientRefusal('upload'),
+      seeds: CSV_SEEDS.map(text),
+      dictionary: ['"', ',', ';', '\t', '\r\n', '\n', '\r', '""', '=', '\xff', '\u00e9'].map(text),
+      maxLength: 16 << 10,
+      run: (input) => ingest('csv', input),
+      expected: clientRefusal('upload'),
     },
     {
       name: 'ndjson',
       about: 'NDJSON upload: readInput("ndjson") → NCFWriter → read back',
-      seeds: NDJSON_SEEDS.map(text), dictionary: JSON_TOKENS.map(text), pairs: JSON_PAIRS, maxLength: 64 << 10,
-      run: (input) => ingest('ndjson', input), expected: clientRefusal('upload'),
+      seeds: NDJSON_SEEDS.map(text),
+      dictionary: JSON_TOKENS.map(text),
+      pairs: JSON_PAIRS,
+      maxLength: 64 << 10,
+      run: (input) => ingest('ndjson', input),
+      expected: clientRefusal('upload'),
     },
     {
       name: 'json',
       about: 'JSON array upload: readInput("json") → NCFWriter → read back',
-      seeds: JSON_SEEDS.map(text), dictionary: JSON_TOKENS.map(text), pairs: JSON_PAIRS, maxLength: 64 << 10,
-      run: (input) => ingest('json', input), expected: clientRefusal('upload'),
+      seeds: JSON_SEEDS.map(text),
+      dictionary: JSON_TOKENS.map(text),
+      pairs: JSON_PAIRS,
+      maxLength: 64 << 10,
+      run: (input) => ingest('json', input),
+      expected: clientRefusal('upload'),
     },
     {
       name: 'query-string',
       about: 'GET /rows query string: parseRowsQuery → checkColumns → bindFilter → filtered read of a small file',
-      seeds: QUERY_SEEDS.map(text), dictionary: QUERY_TOKENS.map(text), maxLength: 16 << 10,
-      pairs: [[text('and('), text(')')], [text('not.or('), text(')')], [text('('), text(')')]],
-      run: (input) => runQuery(parseRowsQuery(utf8.decode(input))), expected: clientRefusal('query'),
+      seeds: QUERY_SEEDS.map(text),
+      dictionary: QUERY_TOKENS.map(text),
+      maxLength: 16 << 10,
+      pairs: [
+        [text('and('), text(')')],
+        [text('not.or('), text(')')],
+        [text('('), text(')')],
+      ],
+      run: (input) => runQuery(parseRowsQuery(utf8.decode(input))),
+      expected: clientRefusal('query'),
     },
     {
       name: 'query-body',
-      about: 'POST /query JSON body: JSON.parse (invalid JSON is the body parser\'s 400) → parseQueryBody → bind → read',
-      seeds: BODY_SEEDS.map(text), dictionary: JSON_TOKENS.map(text), maxLength: 64 << 10,
+      about: "POST /query JSON body: JSON.parse (invalid JSON is the body parser's 400) → parseQueryBody → bind → read",
+      seeds: BODY_SEEDS.map(text),
+      dictionary: JSON_TOKENS.map(text),
+      maxLength: 64 << 10,
       pairs: [...JSON_PAIRS, [text('{"not":'), text('}')], [text('{"and":['), text(']}')]],
       run: async (input) => {
         let body: unknown;

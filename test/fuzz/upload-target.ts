@@ -14,7 +14,7 @@ import { gzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { HttpProblem } from '../../src/errors.js';
+import { HttpProblem } from '../../src/http/errors.js';
 import type { Target } from './targets.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -28,7 +28,9 @@ const NDJSON = `${Array.from({ length: 40 }, (_, i) => JSON.stringify({ id: i, s
 const MULTIPART = `multipart/form-data; boundary=${B}`;
 
 function request(headers: Record<string, string>, body: string | Buffer): Uint8Array {
-  const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}\n`).join('');
+  const head = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\n`)
+    .join('');
   return new Uint8Array(Buffer.concat([Buffer.from(`${head}\n`), Buffer.from(body)]));
 }
 
@@ -40,10 +42,29 @@ const SEEDS = [
   request({ 'Content-Type': 'text/csv', 'Content-Encoding': 'gzip' }, gzipSync(CSV)),
   request({ 'Content-Type': MULTIPART, 'Content-Encoding': 'gzip' }, gzipSync(`${part('file', CSV, '; filename="c.csv"')}--${B}--\r\n`)),
 ];
-const TOKENS = [`--${B}`, `\r\n--${B}`, `--${B}--`, '\r\n', '\r\n\r\n', 'Content-Disposition: form-data; name="file"', '; filename="x.csv"',
-  'name="schema"', 'Content-Type: ', 'boundary=', 'gzip', 'br', 'zstd', 'identity', '"', ';'].map(text);
+const TOKENS = [
+  `--${B}`,
+  `\r\n--${B}`,
+  `--${B}--`,
+  '\r\n',
+  '\r\n\r\n',
+  'Content-Disposition: form-data; name="file"',
+  '; filename="x.csv"',
+  'name="schema"',
+  'Content-Type: ',
+  'boundary=',
+  'gzip',
+  'br',
+  'zstd',
+  'identity',
+  '"',
+  ';',
+].map(text);
 
-interface Service { app: FastifyInstance; dataDir: string }
+interface Service {
+  app: FastifyInstance;
+  dataDir: string;
+}
 let service: Promise<Service> | null = null;
 
 const PREFIX = 'ncf-fuzz-upload-';
@@ -85,7 +106,10 @@ function parse(input: Uint8Array): { headers: Record<string, string>; body: Buff
     if (i <= 0) continue;
     const name = line.slice(0, i).trim().toLowerCase();
     if (name !== 'content-type' && name !== 'content-encoding') continue;
-    headers[name] = line.slice(i + 1).replace(/[^\x20-\x7e]/g, '').trim();
+    headers[name] = line
+      .slice(i + 1)
+      .replace(/[^\x20-\x7e]/g, '')
+      .trim();
   }
   return { headers, body: buf.subarray(end + 2) };
 }
@@ -95,7 +119,11 @@ async function send(input: Uint8Array): Promise<void> {
   const { headers, body } = parse(input);
   const res = await app.inject({ method: 'PUT', url: '/v1/tables/fuzz', headers, payload: body });
   let left: string[] = [];
-  try { left = readdirSync(join(dataDir, 'tmp')); } catch { /* no upload got that far */ }
+  try {
+    left = readdirSync(join(dataDir, 'tmp'));
+  } catch {
+    /* no upload got that far */
+  }
   if (left.length > 0) throw new Error(`${res.statusCode} left temp files behind: ${left.join(', ')}`);
   if (res.statusCode >= 500) throw new Error(`answered ${res.statusCode}: ${res.body.slice(0, 300)}`);
   if (res.statusCode >= 400) {
@@ -109,8 +137,11 @@ async function send(input: Uint8Array): Promise<void> {
 export function uploadBodyTarget(): Target {
   return {
     name: 'upload-body',
-    about: 'PUT /v1/tables/fuzz through the service (inject): multipart or raw, plain or gzip, headers and body mutated; 2xx or a 4xx problem, no temp file left',
-    seeds: SEEDS, dictionary: TOKENS, maxLength: 24 << 10,
+    about:
+      'PUT /v1/tables/fuzz through the service (inject): multipart or raw, plain or gzip, headers and body mutated; 2xx or a 4xx problem, no temp file left',
+    seeds: SEEDS,
+    dictionary: TOKENS,
+    maxLength: 24 << 10,
     run: send,
     expected: (e) => e instanceof HttpProblem && e.status >= 400 && e.status < 500,
   };

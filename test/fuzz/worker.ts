@@ -31,7 +31,10 @@ const port = parentPort!;
 const header = new Int32Array(data.shared, 0, 4);
 const slot = new Uint8Array(data.shared, 16);
 
-const PROTOTYPES = [['Object', Object.prototype], ['Array', Array.prototype]] as const;
+const PROTOTYPES = [
+  ['Object', Object.prototype],
+  ['Array', Array.prototype],
+] as const;
 const CLEAN = PROTOTYPES.map(([, p]) => new Set(Reflect.ownKeys(p)));
 
 /** What an input added to Object.prototype or Array.prototype (removed again, so the run goes on), or null. */
@@ -59,14 +62,22 @@ async function main(): Promise<void> {
   if (!target) throw new Error(`no fuzz target ${data.target}`);
   const rng = new Rng(data.seed);
   const opts = {
-    seeds: target.seeds, maxLength: target.maxLength,
-    ...(target.dictionary ? { dictionary: target.dictionary } : {}), ...(target.pairs ? { pairs: target.pairs } : {}),
+    seeds: target.seeds,
+    maxLength: target.maxLength,
+    ...(target.dictionary ? { dictionary: target.dictionary } : {}),
+    ...(target.pairs ? { pairs: target.pairs } : {}),
   };
-  let inputs = 0, accepted = 0, refused = 0, peakArrayBuffers = 0, peakHeap = 0;
+  let inputs = 0,
+    accepted = 0,
+    refused = 0,
+    peakArrayBuffers = 0,
+    peakHeap = 0;
   // The seeds themselves must be accepted: a refused seed means the target is broken, not the input.
   for (const s of target.seeds) {
     let timer: NodeJS.Timeout | undefined;
-    const hung = new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(`a seed got no answer within ${data.perInputMs} ms`)), data.perInputMs); });
+    const hung = new Promise<never>((_, rej) => {
+      timer = setTimeout(() => rej(new Error(`a seed got no answer within ${data.perInputMs} ms`)), data.perInputMs);
+    });
     await Promise.race([target.run(s), hung]).finally(() => clearTimeout(timer));
   }
   const deadline = Date.now() + data.ms;
@@ -81,21 +92,38 @@ async function main(): Promise<void> {
     try {
       const outcome = await Promise.race([
         target.run(input),
-        new Promise<typeof HANG>((res) => { timer = setTimeout(() => res(HANG), data.perInputMs); }),
+        new Promise<typeof HANG>((res) => {
+          timer = setTimeout(() => res(HANG), data.perInputMs);
+        }),
       ]);
       if (outcome === HANG) {
-        port.postMessage({ kind: 'crash', reason: 'hang', message: `no answer within ${data.perInputMs} ms`, input } satisfies WorkerMessage);
-      } else { accepted++; Atomics.add(header, 2, 1); }
+        port.postMessage({
+          kind: 'crash',
+          reason: 'hang',
+          message: `no answer within ${data.perInputMs} ms`,
+          input,
+        } satisfies WorkerMessage);
+      } else {
+        accepted++;
+        Atomics.add(header, 2, 1);
+      }
     } catch (e) {
-      if (target.expected(e)) { refused++; Atomics.add(header, 3, 1); }
-      else port.postMessage({ kind: 'crash', reason: 'exception', message: describeError(e), input } satisfies WorkerMessage);
+      if (target.expected(e)) {
+        refused++;
+        Atomics.add(header, 3, 1);
+      } else port.postMessage({ kind: 'crash', reason: 'exception', message: describeError(e), input } satisfies WorkerMessage);
     } finally {
       clearTimeout(timer);
     }
     const mem = process.memoryUsage();
     const grew = mem.arrayBuffers - before;
     if (grew > data.maxArrayBufferBytes) {
-      port.postMessage({ kind: 'crash', reason: 'memory', message: `ArrayBuffer memory grew by ${grew} bytes on one input (bound ${data.maxArrayBufferBytes})`, input } satisfies WorkerMessage);
+      port.postMessage({
+        kind: 'crash',
+        reason: 'memory',
+        message: `ArrayBuffer memory grew by ${grew} bytes on one input (bound ${data.maxArrayBufferBytes})`,
+        input,
+      } satisfies WorkerMessage);
     }
     peakArrayBuffers = Math.max(peakArrayBuffers, mem.arrayBuffers);
     peakHeap = Math.max(peakHeap, mem.heapUsed);
@@ -107,6 +135,11 @@ async function main(): Promise<void> {
 
 main().catch((e) => {
   // Setting up the target failed (a seed refused): report it as a crash of an empty input.
-  port.postMessage({ kind: 'crash', reason: 'exception', message: `target setup failed: ${describeError(e)}`, input: new Uint8Array(0) } satisfies WorkerMessage);
+  port.postMessage({
+    kind: 'crash',
+    reason: 'exception',
+    message: `target setup failed: ${describeError(e)}`,
+    input: new Uint8Array(0),
+  } satisfies WorkerMessage);
   port.postMessage({ kind: 'done', inputs: 0, accepted: 0, refused: 0, peakArrayBuffers: 0, peakHeap: 0 } satisfies WorkerMessage);
 });

@@ -22,7 +22,10 @@ function sample(): arrow.Table {
     name: arrow.vectorFromArray(name, new arrow.Utf8()),
     city: arrow.vectorFromArray(city, new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32())),
     ts: arrow.makeVector(arrow.makeData({ type: new arrow.TimestampMicrosecond('UTC'), length: n, data: ts })),
-    ok: arrow.vectorFromArray(Array.from({ length: n }, (_, i) => i % 2 === 0), new arrow.Bool()),
+    ok: arrow.vectorFromArray(
+      Array.from({ length: n }, (_, i) => i % 2 === 0),
+      new arrow.Bool(),
+    ),
   });
 }
 
@@ -50,7 +53,15 @@ test('Arrow IPC stream and file round trip, from a buffer, a file and a plain st
         const r = await read('arrow', src);
         assert.deepEqual(r.cols, expected(t), kind);
         // Types the writer accepts pass through unchanged (the dictionary included).
-        assert.deepEqual(r.types, { id: 'Int32', big: 'Int64', score: 'Float64', name: 'Utf8', city: 'Dictionary<Int32, Utf8>', ts: 'Timestamp<MICROSECOND, UTC>', ok: 'Bool' });
+        assert.deepEqual(r.types, {
+          id: 'Int32',
+          big: 'Int64',
+          score: 'Float64',
+          name: 'Utf8',
+          city: 'Dictionary<Int32, Utf8>',
+          ts: 'Timestamp<MICROSECOND, UTC>',
+          ok: 'Bool',
+        });
       }
     }
   } finally {
@@ -63,7 +74,10 @@ test('Arrow: several record batches stay separate; an empty stream gives one emp
   const b = arrow.tableFromArrays({ x: Int32Array.from([3]) });
   const t = new arrow.Table([...a.batches, ...b.batches]);
   const r = await read('arrow', arrow.tableToIPC(t, 'stream'));
-  assert.deepEqual(r.batches.map((x) => x.numRows), [2, 1]);
+  assert.deepEqual(
+    r.batches.map((x) => x.numRows),
+    [2, 1],
+  );
   assert.deepEqual(r.cols.x, [1, 2, 3]);
   const empty = new arrow.Table(new arrow.Schema([new arrow.Field('x', new arrow.Int32())]));
   const e = await read('arrow', arrow.tableToIPC(empty, 'stream'));
@@ -76,7 +90,9 @@ test('Arrow: unsupported types name the column; garbage is an INPUT error', asyn
   const list = arrow.vectorFromArray([[1, 2], [3]], new arrow.List(new arrow.Field('item', new arrow.Int32())));
   const t = new arrow.Table({ ok: arrow.makeVector(Int32Array.from([1, 2])), nested: list });
   await rejectsWith(read('arrow', arrow.tableToIPC(t, 'stream')), 'UNSUPPORTED', /column "nested" has Arrow type List/);
-  const dec = new arrow.Table({ amount: arrow.makeVector(arrow.makeData({ type: new arrow.Decimal(2, 10, 128), length: 1, data: new Uint32Array(4) })) });
+  const dec = new arrow.Table({
+    amount: arrow.makeVector(arrow.makeData({ type: new arrow.Decimal(2, 10, 128), length: 1, data: new Uint32Array(4) })),
+  });
   await rejectsWith(read('arrow', arrow.tableToIPC(dec, 'file')), 'UNSUPPORTED', /column "amount"/);
   await rejectsWith(read('arrow', utf8('definitely not arrow data, just text')), 'INPUT');
   await rejectsWith(read('arrow', new Uint8Array(0)), 'INPUT', /empty/);
@@ -97,16 +113,36 @@ test('Arrow: overrides add metadata and convert types value by value', async () 
   assert.equal(r.schema.fields[0]!.metadata.get('ncf.semanticType'), 'id_key');
   assert.equal(r.schema.fields[0]!.metadata.get('ncf.description'), 'row id');
   const bad = new arrow.Table({ s: arrow.vectorFromArray(['1', 'x'], new arrow.Utf8()) });
-  await rejectsWith(read('arrow', arrow.tableToIPC(bad, 'stream'), { schema: { s: 'int64' } }), 'INPUT', /Arrow row 2, column "s": expected int64 \(from the schema override\) but found "x"/);
-  await rejectsWith(read('arrow', arrow.tableToIPC(t, 'stream'), { schema: { ts: 'date' } }), 'SCHEMA', /column "ts".*cannot be converted to date/);
+  await rejectsWith(
+    read('arrow', arrow.tableToIPC(bad, 'stream'), { schema: { s: 'int64' } }),
+    'INPUT',
+    /Arrow row 2, column "s": expected int64 \(from the schema override\) but found "x"/,
+  );
+  await rejectsWith(
+    read('arrow', arrow.tableToIPC(t, 'stream'), { schema: { ts: 'date' } }),
+    'SCHEMA',
+    /column "ts".*cannot be converted to date/,
+  );
   await rejectsWith(read('arrow', arrow.tableToIPC(t, 'stream'), { schema: { nope: 'date' } }), 'SCHEMA', /"nope"/);
 });
 
 test('Arrow: duplicate field names are made unique as for CSV', async () => {
-  const schema = new arrow.Schema([new arrow.Field('a', new arrow.Int32()), new arrow.Field('a', new arrow.Int32()), new arrow.Field('a', new arrow.Int32())]);
-  const data = arrow.makeData({ type: new arrow.Struct(schema.fields), length: 1, nullCount: 0, children: [0, 1, 2].map((v) => arrow.makeData({ type: new arrow.Int32(), length: 1, data: Int32Array.of(v) })) });
+  const schema = new arrow.Schema([
+    new arrow.Field('a', new arrow.Int32()),
+    new arrow.Field('a', new arrow.Int32()),
+    new arrow.Field('a', new arrow.Int32()),
+  ]);
+  const data = arrow.makeData({
+    type: new arrow.Struct(schema.fields),
+    length: 1,
+    nullCount: 0,
+    children: [0, 1, 2].map((v) => arrow.makeData({ type: new arrow.Int32(), length: 1, data: Int32Array.of(v) })),
+  });
   const t = new arrow.Table([new arrow.RecordBatch(schema, data)]);
   const r = await read('arrow', arrow.tableToIPC(t, 'stream'));
-  assert.deepEqual(r.schema.fields.map((f) => f.name), ['a', 'a_2', 'a_3']);
+  assert.deepEqual(
+    r.schema.fields.map((f) => f.name),
+    ['a', 'a_2', 'a_3'],
+  );
   assert.deepEqual(r.cols, { a: [0], a_2: [1], a_3: [2] });
 });

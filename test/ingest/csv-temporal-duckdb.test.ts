@@ -64,7 +64,8 @@ const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 
 function value(l: Layout, r: () => number): string {
   const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
-  const y = int(1900, 2100), m = int(1, 12);
+  const y = int(1900, 2100),
+    m = int(1, 12);
   const d = int(1, new Date(Date.UTC(y, m, 0)).getUTCDate());
   let s = `${y}${l.sep}${pad(m)}${l.sep}${pad(d)}`;
   const t = l.time;
@@ -97,7 +98,9 @@ for (const seed of [1, 2, 3]) {
 
     const ours = await read('csv', csv);
     const sniffed = await con.runAndReadAll(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_csv('${file}'))`);
-    const duckTypes = Object.fromEntries(sniffed.getRowObjectsJS().map((o) => [o.column_name as string, FROM_DUCKDB[o.column_type as string] ?? String(o.column_type)]));
+    const duckTypes = Object.fromEntries(
+      sniffed.getRowObjectsJS().map((o) => [o.column_name as string, FROM_DUCKDB[o.column_type as string] ?? String(o.column_type)]),
+    );
     assert.deepEqual(ours.types, duckTypes, `types for seed ${seed}`);
 
     // Values: days since the epoch for dates, microseconds since the epoch (UTC) for timestamps.

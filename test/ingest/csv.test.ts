@@ -16,8 +16,16 @@ test('CSV inference: bool, int32, int64, float64, date, timestamp, string', asyn
   ].join('\n');
   const r = await read('csv', csv);
   assert.deepEqual(r.types, {
-    b: 'Bool', i32: 'Int32', i64: 'Int64', f: 'Float64', mixed: 'Float64', d: 'Date32<DAY>',
-    tsz: 'Timestamp<MICROSECOND, UTC>', tsn: 'Timestamp<MICROSECOND>', tsmix: 'Utf8', s: 'Utf8',
+    b: 'Bool',
+    i32: 'Int32',
+    i64: 'Int64',
+    f: 'Float64',
+    mixed: 'Float64',
+    d: 'Date32<DAY>',
+    tsz: 'Timestamp<MICROSECOND, UTC>',
+    tsn: 'Timestamp<MICROSECOND>',
+    tsmix: 'Utf8',
+    s: 'Utf8',
   });
   assert.deepEqual(r.cols.b, [true, false, true]);
   assert.deepEqual(r.cols.i32, [1, -2147483648, 2147483647]);
@@ -61,7 +69,10 @@ test('CSV: int beyond int32 makes int64; int beyond int64 with few digits makes 
 
 test('CSV: header names kept verbatim, empty ones numbered, duplicates suffixed', async () => {
   const r = await read('csv', 'Flight Number,Départ ✈,,"a,b",x,x,x_2,x\n1,2,3,4,5,6,7,8\n');
-  assert.deepEqual(r.schema.fields.map((f) => f.name), ['Flight Number', 'Départ ✈', 'column_3', 'a,b', 'x', 'x_3', 'x_2', 'x_4']);
+  assert.deepEqual(
+    r.schema.fields.map((f) => f.name),
+    ['Flight Number', 'Départ ✈', 'column_3', 'a,b', 'x', 'x_3', 'x_2', 'x_4'],
+  );
 });
 
 test('CSV: RFC 4180 quoting, CRLF, BOM, no final newline', async () => {
@@ -87,7 +98,11 @@ test('CSV: blank lines are skipped and line numbers still count them', async () 
 });
 
 test('CSV: ragged rows name the line and the field counts', async () => {
-  const e = await rejectsWith(read('csv', 'a,b,c\n1,2,3\n4,5,6,7\n'), 'INPUT', /CSV line 3: expected 3 fields \(as in the header\) but found 4/);
+  const e = await rejectsWith(
+    read('csv', 'a,b,c\n1,2,3\n4,5,6,7\n'),
+    'INPUT',
+    /CSV line 3: expected 3 fields \(as in the header\) but found 4/,
+  );
   assert.equal(e.details.line, 3);
   await rejectsWith(read('csv', 'a,b,c\n1,2,3\n4,5\n'), 'INPUT', /CSV line 3: expected 3 fields .* but found 2/);
   // A ragged row is found even when every column is given by the override (single pass).
@@ -104,11 +119,18 @@ test('CSV: malformed quoting', async () => {
 test('CSV: delimiter sniffed from the header, or given', async () => {
   for (const d of ['\t', ';', '|', ',']) {
     const r = await read('csv', `a${d}"b${d}c"${d}d\n1${d}x${d}2.5\n`);
-    assert.deepEqual(r.schema.fields.map((f) => f.name), ['a', `b${d}c`, 'd'], JSON.stringify(d));
+    assert.deepEqual(
+      r.schema.fields.map((f) => f.name),
+      ['a', `b${d}c`, 'd'],
+      JSON.stringify(d),
+    );
     assert.deepEqual(r.cols.d, [2.5]);
   }
   const r = await read('csv', 'a;b,c\n1;2,3\n', { delimiter: ',' });
-  assert.deepEqual(r.schema.fields.map((f) => f.name), ['a;b', 'c']);
+  assert.deepEqual(
+    r.schema.fields.map((f) => f.name),
+    ['a;b', 'c'],
+  );
   const single = await read('csv', 'only\n1\n2\n');
   assert.deepEqual(single.cols.only, [1, 2]);
   await rejectsWith(read('csv', 'a\n1\n', { delimiter: '::' }), 'INPUT', /delimiter/);
@@ -153,12 +175,19 @@ test('CSV schema override: types, semantic type and description in field metadat
 
 test('CSV schema override: a value that does not fit is an INPUT error with line and column', async () => {
   const rows = ['delay,x', ...Array.from({ length: 1232 }, (_, i) => `${i},a`), 'abc,b'];
-  const e = await rejectsWith(read('csv', rows.join('\n'), { schema: { delay: 'int32' } }), 'INPUT',
-    /CSV line 1234, column "delay": expected int32 \(from the schema override\) but found "abc"/);
+  const e = await rejectsWith(
+    read('csv', rows.join('\n'), { schema: { delay: 'int32' } }),
+    'INPUT',
+    /CSV line 1234, column "delay": expected int32 \(from the schema override\) but found "abc"/,
+  );
   assert.deepEqual(e.details, { line: 1234, column: 'delay' });
   await rejectsWith(read('csv', 'a\n300\n', { schema: { a: 'int8' } }), 'INPUT', /line 2, column "a": expected int8/);
   await rejectsWith(read('csv', 'a\n-1\n', { schema: { a: 'uint32' } }), 'INPUT', /expected uint32/);
-  await rejectsWith(read('csv', 'a,b\n1,\n', { schema: { b: { nullable: false } } }), 'INPUT', /line 2, column "b": empty value.*not nullable/);
+  await rejectsWith(
+    read('csv', 'a,b\n1,\n', { schema: { b: { nullable: false } } }),
+    'INPUT',
+    /line 2, column "b": empty value.*not nullable/,
+  );
   await rejectsWith(read('csv', 'a\n1\n', { schema: { nope: 'int32' } }), 'SCHEMA', /"nope", which the input does not have/);
   await rejectsWith(read('csv', 'a\n1\n', { schema: { a: { unit: 'ms' } } }), 'SCHEMA', /unit and timezone apply to timestamp columns/);
 });
@@ -178,12 +207,19 @@ test('CSV schema override: narrow and unsigned integer types, float32, binary, l
 
 test('CSV: batches of batchRows rows; same values whatever the chunking', async () => {
   const lines = ['id,name,score,when'];
-  for (let i = 0; i < 1200; i++) lines.push(`${i},"n ${i}, ""q""\n${'x'.repeat(i % 7)}",${(i * 0.25).toFixed(2)},2020-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`);
+  for (let i = 0; i < 1200; i++)
+    lines.push(`${i},"n ${i}, ""q""\n${'x'.repeat(i % 7)}",${(i * 0.25).toFixed(2)},2020-01-01T00:00:${String(i % 60).padStart(2, '0')}Z`);
   const bytes = utf8(lines.join('\r\n'));
   const whole = await read('csv', bytes, { batchRows: 500 });
-  assert.deepEqual(whole.batches.map((b) => b.numRows), [500, 500, 200]);
+  assert.deepEqual(
+    whole.batches.map((b) => b.numRows),
+    [500, 500, 200],
+  );
   assert.equal(whole.cols.name![3], `n 3, "q"\nxxx`);
-  assert.deepEqual(whole.cols.id, Array.from({ length: 1200 }, (_, i) => i));
+  assert.deepEqual(
+    whole.cols.id,
+    Array.from({ length: 1200 }, (_, i) => i),
+  );
   for (const sizes of [[1], [2, 3, 5], [7, 64], [4096]]) {
     const r = await read('csv', chunkedSource(bytes, sizes), { batchRows: 333 });
     assert.deepEqual(r.cols, whole.cols, `chunks ${sizes}`);
@@ -215,7 +251,11 @@ test('CSV: a file source streams a large input in bounded batches', async () => 
 /** RFC 4180 writer used as the independent side of the round-trip property. */
 function toCsv(header: string[], rows: (string | bigint | null)[][], d: string): string {
   const q = (s: string) => (s === '' || /[",\t;|\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-  return [header.join(d), ...rows.map((r) => r.map((v) => (v === null ? '' : typeof v === 'bigint' ? v.toString() : q(v))).join(d))].join('\r\n') + '\n';
+  return (
+    [header.join(d), ...rows.map((r) => r.map((v) => (v === null ? '' : typeof v === 'bigint' ? v.toString() : q(v))).join(d))].join(
+      '\r\n',
+    ) + '\n'
+  );
 }
 
 test('CSV property: random tables of strings, ints and nulls round-trip', async () => {
@@ -223,52 +263,69 @@ test('CSV property: random tables of strings, ints and nulls round-trip', async 
     fc.record({ kind: fc.constant('int' as const), gen: fc.constant(0) }),
     fc.record({ kind: fc.constant('string' as const), gen: fc.constant(0) }),
   );
-  await fc.assert(fc.asyncProperty(
-    fc.array(column, { minLength: 2, maxLength: 5 }),
-    fc.integer({ min: 0, max: 30 }),
-    fc.constantFrom(',', '\t', ';', '|'),
-    fc.boolean(),
-    fc.infiniteStream(fc.oneof(
-      fc.constant(null),
-      fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }),
-      fc.integer().map(BigInt),
-      fc.string({ unit: 'grapheme', maxLength: 12 }),
-      fc.constantFrom('"', '""', ',', '\n', '\r\n', ' ', 'a"b', 'x\ry'),
-    )),
-    async (cols, nRows, d, sniff, values) => {
-      const header = cols.map((_, i) => `c ${i}`);
-      const rows: (string | bigint | null)[][] = [];
-      for (let r = 0; r < nRows; r++) {
-        rows.push(cols.map((c) => {
-          for (;;) {
-            const v = values.next().value as string | bigint | null;
-            if (v === null || (c.kind === 'int') === (typeof v === 'bigint')) return v;
-          }
-        }));
-      }
-      const schema = Object.fromEntries(cols.flatMap((c, i) => (c.kind === 'string' ? [[header[i]!, 'string' as const]] : [])));
-      const res = await read('csv', chunkedSource(utf8(toCsv(header, rows, d)), [13, 1, 200]), sniff ? { schema } : { schema, delimiter: d });
-      cols.forEach((c, i) => {
-        const got = res.cols[header[i]!]!;
-        const want = rows.map((r) => r[i]!);
-        assert.equal(got.length, nRows);
-        if (c.kind === 'string') {
-          assert.deepEqual(got, want);
-        } else {
-          const ints = want.filter((v) => v !== null) as bigint[];
-          const type = ints.length === 0 ? 'Utf8' : ints.every((v) => v >= -2147483648n && v <= 2147483647n) ? 'Int32' : 'Int64';
-          assert.equal(res.types[header[i]!], type);
-          assert.deepEqual(got.map((v) => (v === null ? null : BigInt(v as number | bigint))), want);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(column, { minLength: 2, maxLength: 5 }),
+      fc.integer({ min: 0, max: 30 }),
+      fc.constantFrom(',', '\t', ';', '|'),
+      fc.boolean(),
+      fc.infiniteStream(
+        fc.oneof(
+          fc.constant(null),
+          fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }),
+          fc.integer().map(BigInt),
+          fc.string({ unit: 'grapheme', maxLength: 12 }),
+          fc.constantFrom('"', '""', ',', '\n', '\r\n', ' ', 'a"b', 'x\ry'),
+        ),
+      ),
+      async (cols, nRows, d, sniff, values) => {
+        const header = cols.map((_, i) => `c ${i}`);
+        const rows: (string | bigint | null)[][] = [];
+        for (let r = 0; r < nRows; r++) {
+          rows.push(
+            cols.map((c) => {
+              for (;;) {
+                const v = values.next().value as string | bigint | null;
+                if (v === null || (c.kind === 'int') === (typeof v === 'bigint')) return v;
+              }
+            }),
+          );
         }
-      });
-    },
-  ), { numRuns: 150 });
+        const schema = Object.fromEntries(cols.flatMap((c, i) => (c.kind === 'string' ? [[header[i]!, 'string' as const]] : [])));
+        const res = await read(
+          'csv',
+          chunkedSource(utf8(toCsv(header, rows, d)), [13, 1, 200]),
+          sniff ? { schema } : { schema, delimiter: d },
+        );
+        cols.forEach((c, i) => {
+          const got = res.cols[header[i]!]!;
+          const want = rows.map((r) => r[i]!);
+          assert.equal(got.length, nRows);
+          if (c.kind === 'string') {
+            assert.deepEqual(got, want);
+          } else {
+            const ints = want.filter((v) => v !== null) as bigint[];
+            const type = ints.length === 0 ? 'Utf8' : ints.every((v) => v >= -2147483648n && v <= 2147483647n) ? 'Int32' : 'Int64';
+            assert.equal(res.types[header[i]!], type);
+            assert.deepEqual(
+              got.map((v) => (v === null ? null : BigInt(v as number | bigint))),
+              want,
+            );
+          }
+        });
+      },
+    ),
+    { numRuns: 150 },
+  );
 });
 
 test('CSV: bufferSource and chunked reads of a BOM split across chunks', async () => {
   const bytes = utf8('\uFEFFa,b\n1,é\n');
   const r = await read('csv', chunkedSource(bytes, [1]));
-  assert.deepEqual(r.schema.fields.map((f) => f.name), ['a', 'b']);
+  assert.deepEqual(
+    r.schema.fields.map((f) => f.name),
+    ['a', 'b'],
+  );
   assert.deepEqual(r.cols.b, ['é']);
   const again = await read('csv', bufferSource(bytes));
   assert.deepEqual(again.cols, r.cols);
@@ -278,21 +335,53 @@ test('CSV: column arrays grow past their first size without losing values or nul
   const n = 5000;
   const lines = ['i,s,b,t,f'];
   for (let i = 0; i < n; i++) {
-    lines.push([i % 5 === 0 ? '' : i, i % 3 === 0 ? '' : `s${i}`, i % 4 === 0 ? '' : i % 2 === 0, i % 6 === 0 ? '' : `2020-01-01T00:00:${String(i % 60).padStart(2, '0')}`, i % 7 === 0 ? '' : i / 2].join(','));
+    lines.push(
+      [
+        i % 5 === 0 ? '' : i,
+        i % 3 === 0 ? '' : `s${i}`,
+        i % 4 === 0 ? '' : i % 2 === 0,
+        i % 6 === 0 ? '' : `2020-01-01T00:00:${String(i % 60).padStart(2, '0')}`,
+        i % 7 === 0 ? '' : i / 2,
+      ].join(','),
+    );
   }
   const r = await read('csv', lines.join('\n'));
   const ids = Array.from({ length: n }, (_, i) => i);
-  assert.deepEqual(r.cols.i, ids.map((i) => (i % 5 === 0 ? null : i)));
-  assert.deepEqual(r.cols.s, ids.map((i) => (i % 3 === 0 ? null : `s${i}`)));
-  assert.deepEqual(r.cols.b, ids.map((i) => (i % 4 === 0 ? null : i % 2 === 0)));
-  assert.deepEqual(r.cols.t, ids.map((i) => (i % 6 === 0 ? null : micros(2020, 1, 1, 0, 0, i % 60))));
-  assert.deepEqual(r.cols.f, ids.map((i) => (i % 7 === 0 ? null : i / 2)));
+  assert.deepEqual(
+    r.cols.i,
+    ids.map((i) => (i % 5 === 0 ? null : i)),
+  );
+  assert.deepEqual(
+    r.cols.s,
+    ids.map((i) => (i % 3 === 0 ? null : `s${i}`)),
+  );
+  assert.deepEqual(
+    r.cols.b,
+    ids.map((i) => (i % 4 === 0 ? null : i % 2 === 0)),
+  );
+  assert.deepEqual(
+    r.cols.t,
+    ids.map((i) => (i % 6 === 0 ? null : micros(2020, 1, 1, 0, 0, i % 60))),
+  );
+  assert.deepEqual(
+    r.cols.f,
+    ids.map((i) => (i % 7 === 0 ? null : i / 2)),
+  );
 });
 
 test('CSV: nanosecond timestamps infer timestamp[ns] and keep every digit; a coarser explicit unit refuses them', async () => {
-  const r = await read('csv', 't,u\n2024-01-02T03:04:05.123456789,2024-01-02T03:04:05.123456789\n2024-01-02T03:04:05,3000-01-01T00:00:00\n');
+  const r = await read(
+    'csv',
+    't,u\n2024-01-02T03:04:05.123456789,2024-01-02T03:04:05.123456789\n2024-01-02T03:04:05,3000-01-01T00:00:00\n',
+  );
   assert.deepEqual(r.types, { t: 'Timestamp<NANOSECOND>', u: 'Utf8' }); // 3000 is beyond int64 nanoseconds: text keeps both
-  assert.deepEqual(r.cols.t, [BigInt(Date.UTC(2024, 0, 2, 3, 4, 5)) * 1_000_000n + 123_456_789n, BigInt(Date.UTC(2024, 0, 2, 3, 4, 5)) * 1_000_000n]);
-  await rejectsWith(read('csv', 't\n2024-01-02T03:04:05.1\n2024-01-02T03:04:05.123456789\n', { schema: { t: { type: 'timestamp', unit: 'us' } } }),
-    'INPUT', /CSV line 3, column "t".*finer than the column's unit, us/);
+  assert.deepEqual(r.cols.t, [
+    BigInt(Date.UTC(2024, 0, 2, 3, 4, 5)) * 1_000_000n + 123_456_789n,
+    BigInt(Date.UTC(2024, 0, 2, 3, 4, 5)) * 1_000_000n,
+  ]);
+  await rejectsWith(
+    read('csv', 't\n2024-01-02T03:04:05.1\n2024-01-02T03:04:05.123456789\n', { schema: { t: { type: 'timestamp', unit: 'us' } } }),
+    'INPUT',
+    /CSV line 3, column "t".*finer than the column's unit, us/,
+  );
 });

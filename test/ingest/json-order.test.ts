@@ -42,12 +42,15 @@ test('key order survives any chunking of the input', async () => {
 
 test('source order equals the order of first appearance for random objects (property)', () => {
   const key = fc.oneof(fc.nat(3000).map(String), fc.string({ maxLength: 4 }), fc.constantFrom('01', '-1', '1.5', '4294967295'));
-  fc.assert(fc.property(fc.array(fc.tuple(key, fc.jsonValue({ maxDepth: 2 })), { maxLength: 12 }), (pairs) => {
-    // Written by hand so the text keeps the pairs' order (and repeats).
-    const text = `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`;
-    const v = parseJson(text) as object;
-    const expected = [...new Set(pairs.map(([k]) => k))];
-    // The text's order is read whenever JS's may differ; otherwise JS's is already the text's.
-    assert.deepEqual(mayReorderKeys(text) ? topLevelKeys(text) : Object.keys(v), expected);
-  }), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.array(fc.tuple(key, fc.jsonValue({ maxDepth: 2 })), { maxLength: 12 }), (pairs) => {
+      // Written by hand so the text keeps the pairs' order (and repeats).
+      const text = `{${pairs.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`;
+      const v = parseJson(text) as object;
+      const expected = [...new Set(pairs.map(([k]) => k))];
+      // The text's order is read whenever JS's may differ; otherwise JS's is already the text's.
+      assert.deepEqual(mayReorderKeys(text) ? topLevelKeys(text) : Object.keys(v), expected);
+    }),
+    { numRuns: 300 },
+  );
 });

@@ -34,22 +34,27 @@ test('JSON: an empty array has no columns; a BOM is skipped', async () => {
 
 test('JSON property: random arrays of flat objects survive any chunking', async () => {
   const value = fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.string({ unit: 'grapheme', maxLength: 8 }));
-  await fc.assert(fc.asyncProperty(
-    fc.array(fc.dictionary(fc.constantFrom('a', 'b', 'c d', ']', '"'), value, { maxKeys: 4 }), { minLength: 1, maxLength: 20 }),
-    fc.array(fc.integer({ min: 1, max: 17 }), { minLength: 1, maxLength: 4 }),
-    async (rows, sizes) => {
-      fc.pre(rows.some((x) => Object.keys(x).length > 0));
-      const text = JSON.stringify(rows, null, 1);
-      const r = await read('json', chunkedSource(utf8(text), sizes));
-      const nd = await read('ndjson', rows.map((x) => JSON.stringify(x)).join('\n'));
-      assert.deepEqual(r.cols, nd.cols);
-      assert.deepEqual(r.types, nd.types);
-      for (const [k, vals] of Object.entries(r.cols)) {
-        const want = rows.map((row) => (Object.hasOwn(row, k) ? row[k] : null));
-        const type = r.types[k];
-        const norm = want.map((v) => (v === null || v === undefined ? null : type === 'Utf8' && typeof v !== 'string' ? JSON.stringify(v) : v));
-        assert.deepEqual(vals, norm, k);
-      }
-    },
-  ), { numRuns: 150 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.dictionary(fc.constantFrom('a', 'b', 'c d', ']', '"'), value, { maxKeys: 4 }), { minLength: 1, maxLength: 20 }),
+      fc.array(fc.integer({ min: 1, max: 17 }), { minLength: 1, maxLength: 4 }),
+      async (rows, sizes) => {
+        fc.pre(rows.some((x) => Object.keys(x).length > 0));
+        const text = JSON.stringify(rows, null, 1);
+        const r = await read('json', chunkedSource(utf8(text), sizes));
+        const nd = await read('ndjson', rows.map((x) => JSON.stringify(x)).join('\n'));
+        assert.deepEqual(r.cols, nd.cols);
+        assert.deepEqual(r.types, nd.types);
+        for (const [k, vals] of Object.entries(r.cols)) {
+          const want = rows.map((row) => (Object.hasOwn(row, k) ? row[k] : null));
+          const type = r.types[k];
+          const norm = want.map((v) =>
+            v === null || v === undefined ? null : type === 'Utf8' && typeof v !== 'string' ? JSON.stringify(v) : v,
+          );
+          assert.deepEqual(vals, norm, k);
+        }
+      },
+    ),
+    { numRuns: 150 },
+  );
 });

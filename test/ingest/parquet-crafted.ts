@@ -18,7 +18,10 @@ export function dictionaryTable(valueBytes: number, rows: number): arrow.Table {
 }
 
 export function parquetOf(table: arrow.Table): Uint8Array {
-  const props = new pw.WriterPropertiesBuilder().setCompression(pw.Compression.ZSTD).setDictionaryPageSizeLimit(64 * MiB).build();
+  const props = new pw.WriterPropertiesBuilder()
+    .setCompression(pw.Compression.ZSTD)
+    .setDictionaryPageSizeLimit(64 * MiB)
+    .build();
   return pw.writeParquet(pw.Table.fromIPCStream(arrow.tableToIPC(table, 'stream')), props);
 }
 

@@ -61,8 +61,16 @@ function expectedColumns(): Record<string, unknown[]> {
 test('Parquet written by DuckDB reads back with the expected types and values', async () => {
   const r = await read('parquet', fileSource(join(dir, 'x.parquet')), { batchRows: 1000 });
   assert.deepEqual(r.types, {
-    id: 'Int32', big: 'Int64', ratio: 'Float64', 'full name': 'Utf8', even: 'Bool', day: 'Date32<DAY>',
-    at: 'Timestamp<MICROSECOND>', at_utc: 'Timestamp<MICROSECOND, UTC>', small: 'Int16', colour: 'Utf8',
+    id: 'Int32',
+    big: 'Int64',
+    ratio: 'Float64',
+    'full name': 'Utf8',
+    even: 'Bool',
+    day: 'Date32<DAY>',
+    at: 'Timestamp<MICROSECOND>',
+    at_utc: 'Timestamp<MICROSECOND, UTC>',
+    small: 'Int16',
+    colour: 'Utf8',
   });
   assert.ok(r.batches.length >= 10 && r.batches.every((b) => b.numRows <= 1000), `batch sizes ${r.batches.map((b) => b.numRows)}`);
   assert.deepEqual(r.cols, expectedColumns());
@@ -72,15 +80,29 @@ test('Parquet values agree with DuckDB reading the same file', async () => {
   const path = join(dir, 'x.parquet');
   const rows = (await db.runAndReadAll(`SELECT id, big, "full name", epoch_us("at") AS at_us FROM '${path}' ORDER BY id`)).getRows();
   const r = await read('parquet', fileSource(path));
-  assert.deepEqual(r.cols.id, rows.map((x) => x[0]));
-  assert.deepEqual(r.cols.big, rows.map((x) => x[1]));
-  assert.deepEqual(r.cols['full name'], rows.map((x) => x[2]));
-  assert.deepEqual(r.cols.at, rows.map((x) => x[3]));
+  assert.deepEqual(
+    r.cols.id,
+    rows.map((x) => x[0]),
+  );
+  assert.deepEqual(
+    r.cols.big,
+    rows.map((x) => x[1]),
+  );
+  assert.deepEqual(
+    r.cols['full name'],
+    rows.map((x) => x[2]),
+  );
+  assert.deepEqual(
+    r.cols.at,
+    rows.map((x) => x[3]),
+  );
 });
 
 test('Parquet from a buffer, with overrides', async () => {
   const bytes = new Uint8Array(await readFile(join(dir, 'x.parquet')));
-  const r = await read('parquet', bytes, { schema: { id: { type: 'int64', semanticType: 'id_key' }, small: 'string', colour: { semanticType: 'categorical' } } });
+  const r = await read('parquet', bytes, {
+    schema: { id: { type: 'int64', semanticType: 'id_key' }, small: 'string', colour: { semanticType: 'categorical' } },
+  });
   assert.equal(r.types.id, 'Int64');
   assert.equal(r.types.small, 'Utf8');
   assert.deepEqual(r.cols.id!.slice(0, 3), [0n, 1n, 2n]);
@@ -109,7 +131,10 @@ test('Parquet: a file that makes parquet-wasm abort is INPUT, in this process to
   await rejectsWith(read('parquet', bad), 'INPUT', /not a readable Parquet file/);
   // The worker's abort was contained: the same process still reads Parquet.
   const ok = await read('parquet', parquetOf(dictionaryTable(16, 10)));
-  assert.equal(ok.batches.reduce((n, b) => n + b.numRows, 0), 10);
+  assert.equal(
+    ok.batches.reduce((n, b) => n + b.numRows, 0),
+    10,
+  );
   assert.equal(ports(), before);
 });
 
@@ -129,6 +154,12 @@ test('Parquet: a row group needing more WebAssembly memory than the budget allow
   // budget caps the worker's memory at 128 MiB (2 × 16 + 2 × 16 + 64, a power of two).
   const bomb = withoutArrowSchema(parquetOf(dictionaryTable(1 << 20, 300)));
   const limits = { maxValueBytes: 4 << 20, maxBatchBytes: 16 << 20, maxDecodedBytes: 16 << 20 };
-  const e = await rejectsWith((async () => { for await (const _ of readParquet(bufferSource(bomb), { limits })); })(), 'LIMIT', /128 MiB of memory its decoded-size budget allows \(NCF_MAX_DECODED_BYTES/);
+  const e = await rejectsWith(
+    (async () => {
+      for await (const _ of readParquet(bufferSource(bomb), { limits }));
+    })(),
+    'LIMIT',
+    /128 MiB of memory its decoded-size budget allows \(NCF_MAX_DECODED_BYTES/,
+  );
   assert.equal(e.details.limit, 'NCF_MAX_DECODED_BYTES');
 });

@@ -9,13 +9,21 @@ function schemaError(f: () => unknown, pattern: RegExp): void {
 }
 
 test('parseSchemaOverride accepts type names and objects, from JSON values or text', () => {
-  const o = parseSchemaOverride({ zip: 'string', amount: { type: 'float64', semanticType: 'numerical' }, ts: { type: 'timestamp', unit: 'ms', timezone: 'UTC' }, note: { description: 'free text', nullable: false } });
-  assert.deepEqual({ ...o }, {
+  const o = parseSchemaOverride({
     zip: 'string',
     amount: { type: 'float64', semanticType: 'numerical' },
     ts: { type: 'timestamp', unit: 'ms', timezone: 'UTC' },
     note: { description: 'free text', nullable: false },
   });
+  assert.deepEqual(
+    { ...o },
+    {
+      zip: 'string',
+      amount: { type: 'float64', semanticType: 'numerical' },
+      ts: { type: 'timestamp', unit: 'ms', timezone: 'UTC' },
+      note: { description: 'free text', nullable: false },
+    },
+  );
   assert.deepEqual({ ...parseSchemaOverride('{"a":"int64"}') }, { a: 'int64' });
   const proto = parseSchemaOverride(JSON.parse('{"__proto__":"string"}'));
   assert.equal(Object.keys(proto)[0], '__proto__');
@@ -36,5 +44,8 @@ test('parseSchemaOverride names the bad key and value', () => {
 test('resolveOverrides refuses a column the input does not have', () => {
   const o = parseSchemaOverride({ b: 'int64' });
   assert.deepEqual(resolveOverrides(o, ['a', 'b']), [undefined, { type: 'int64' }]);
-  schemaError(() => resolveOverrides(parseSchemaOverride({ zipp: 'string' }), ['zip', 'city']), /column "zipp", which the input does not have; its columns are "zip", "city"/);
+  schemaError(
+    () => resolveOverrides(parseSchemaOverride({ zipp: 'string' }), ['zip', 'city']),
+    /column "zipp", which the input does not have; its columns are "zip", "city"/,
+  );
 });

@@ -27,8 +27,15 @@ test('JSON and NDJSON strings infer date and timestamp as CSV fields do', async 
   };
   for (const [col, vals] of Object.entries(values)) {
     const e = expected[col as keyof typeof expected];
-    const csv = rowsCsv(col, vals.map((v) => v ?? ''));
-    for (const [format, text] of [['json', rowsJson(col, vals)], ['ndjson', rowsNdjson(col, vals)], ['csv', csv]] as const) {
+    const csv = rowsCsv(
+      col,
+      vals.map((v) => v ?? ''),
+    );
+    for (const [format, text] of [
+      ['json', rowsJson(col, vals)],
+      ['ndjson', rowsNdjson(col, vals)],
+      ['csv', csv],
+    ] as const) {
       const r = await read(format, text);
       assert.equal(r.types[col], e.type, `${format} ${col}`);
       assert.deepEqual(r.cols[col], e.values, `${format} ${col}`);
@@ -51,7 +58,10 @@ test('one value that is not a date or timestamp keeps the whole column string', 
     for (const format of ['json', 'ndjson'] as const) {
       const r = await read(format, format === 'json' ? rowsJson('a', vals) : rowsNdjson('a', vals));
       assert.equal(r.types.a, 'Utf8', `${format} ${JSON.stringify(vals)}`);
-      assert.deepEqual(r.cols.a, vals.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))));
+      assert.deepEqual(
+        r.cols.a,
+        vals.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))),
+      );
     }
     if (vals.every((v) => typeof v === 'string')) {
       const r = await read('csv', rowsCsv('a', vals as string[]));
@@ -67,14 +77,21 @@ test('JSON: bare dates among timestamps read as midnight, as in CSV', async () =
 });
 
 test('a string of digits, a date-like prefix or a long text stays a string in JSON', async () => {
-  const r = await read('ndjson', '{"zip":"01234","n":"123","p":"2020-01-01 and more","long":"2020-01-01T00:00:00.000000000000000000000000000000000000000000000000Z"}\n');
+  const r = await read(
+    'ndjson',
+    '{"zip":"01234","n":"123","p":"2020-01-01 and more","long":"2020-01-01T00:00:00.000000000000000000000000000000000000000000000000Z"}\n',
+  );
   assert.deepEqual(r.types, { zip: 'Utf8', n: 'Utf8', p: 'Utf8', long: 'Utf8' });
 });
 
 test('a timestamp override takes its zone from the values: UTC when they carry one, none when not (issue #14 item 3)', async () => {
   const zoned = ['2000-01-01T08:00:00.000Z', '2000-01-01T10:00:00+02:00', '2000-01-03'];
   const naive = ['2000-01-01T08:00:00.000', '2000-01-03'];
-  for (const [format, mk] of [['json', rowsJson], ['ndjson', rowsNdjson], ['csv', (c: string, v: unknown[]) => rowsCsv(c, v as string[])]] as const) {
+  for (const [format, mk] of [
+    ['json', rowsJson],
+    ['ndjson', rowsNdjson],
+    ['csv', (c: string, v: unknown[]) => rowsCsv(c, v as string[])],
+  ] as const) {
     const z = await read(format, mk('t', zoned), { schema: { t: 'timestamp' } });
     assert.equal(z.types.t, 'Timestamp<MICROSECOND, UTC>', `${format} zoned`);
     assert.deepEqual(z.cols.t, [micros(2000, 1, 1, 8), micros(2000, 1, 1, 8), micros(2000, 1, 3)]);
@@ -85,7 +102,11 @@ test('a timestamp override takes its zone from the values: UTC when they carry o
     const given = await read(format, mk('t', [...zoned, ...naive]), { schema: { t: { type: 'timestamp', timezone: '+05:00' } } });
     assert.equal(given.types.t, 'Timestamp<MICROSECOND, +05:00>');
     // Without one, a mix of zoned and zone-less values is refused rather than stored with a guessed zone.
-    await rejectsWith(read(format, mk('t', [...zoned, ...naive]), { schema: { t: 'timestamp' } }), 'INPUT', /column "t": some timestamps carry a zone .* and some do not/);
+    await rejectsWith(
+      read(format, mk('t', [...zoned, ...naive]), { schema: { t: 'timestamp' } }),
+      'INPUT',
+      /column "t": some timestamps carry a zone .* and some do not/,
+    );
   }
 });
 

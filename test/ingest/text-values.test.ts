@@ -2,18 +2,33 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { i64 } from '../../src/ingest/int64.js';
-import { classifyNumber, NUM_FLOAT, NUM_INT32, NUM_INT64, NUM_LOSSY, parseDate, parseFloat64, parseInt64, parsed, parseSmallInt, parseTimestamp } from '../../src/ingest/text-values.js';
+import {
+  classifyNumber,
+  NUM_FLOAT,
+  NUM_INT32,
+  NUM_INT64,
+  NUM_LOSSY,
+  parseDate,
+  parseFloat64,
+  parseInt64,
+  parsed,
+  parseSmallInt,
+  parseTimestamp,
+} from '../../src/ingest/text-values.js';
 import { days, micros, utf8 } from './util.js';
 
 const bytes = (s: string) => utf8(s);
 const i64Value = (): bigint => (BigInt(i64.hi) << 32n) | BigInt(i64.lo >>> 0);
 
 test('parseInt64 matches BigInt over the whole int64 range and refuses beyond it', () => {
-  fc.assert(fc.property(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), (v) => {
-    const b = bytes(v.toString());
-    assert.equal(parseInt64(b, 0, b.length, false), true);
-    assert.equal(BigInt.asIntN(64, i64Value()), v);
-  }), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.bigInt({ min: -(1n << 63n), max: (1n << 63n) - 1n }), (v) => {
+      const b = bytes(v.toString());
+      assert.equal(parseInt64(b, 0, b.length, false), true);
+      assert.equal(BigInt.asIntN(64, i64Value()), v);
+    }),
+    { numRuns: 300 },
+  );
   for (const s of ['9223372036854775808', '-9223372036854775809', '99999999999999999999', '12a', '', '-', '1.5']) {
     const b = bytes(s);
     assert.equal(parseInt64(b, 0, b.length, false), false, s);
@@ -29,7 +44,14 @@ test('parseInt64 matches BigInt over the whole int64 range and refuses beyond it
 });
 
 test('parseSmallInt handles signs and leading zeros', () => {
-  for (const [s, v] of [['0', 0], ['-0', -0], ['+17', 17], ['007', 7], ['-2147483648', -2147483648], ['123456789012345', 123456789012345]] as const) {
+  for (const [s, v] of [
+    ['0', 0],
+    ['-0', -0],
+    ['+17', 17],
+    ['007', 7],
+    ['-2147483648', -2147483648],
+    ['123456789012345', 123456789012345],
+  ] as const) {
     const b = bytes(s);
     assert.equal(parseSmallInt(b, 0, b.length), v, s);
   }
@@ -46,16 +68,29 @@ test('parseFloat64 agrees with Number() on random doubles and decimal strings', 
     assert.ok(parsed.floatOk, s);
     assert.ok(Object.is(v, Number(s)), `${s}: ${v} vs ${Number(s)}`);
   };
-  fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (d) => check(String(d))), { numRuns: 300 });
-  fc.assert(fc.property(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 0, max: 999999 }), fc.integer({ min: -30, max: 30 }),
-    (a, f, e) => { check(`${a}.${f}`); check(`${a}.${f}e${e}`); }), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (d) => check(String(d))),
+    { numRuns: 300 },
+  );
+  fc.assert(
+    fc.property(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 0, max: 999999 }), fc.integer({ min: -30, max: 30 }), (a, f, e) => {
+      check(`${a}.${f}`);
+      check(`${a}.${f}e${e}`);
+    }),
+    { numRuns: 300 },
+  );
   for (const s of ['0.1', '-0', '.5', '5.', '1e400', '-1e-400', '123456789012345678901234567890', '0.000001234', '1E+5']) check(s);
   const special = (s: string, expected: number) => {
     const b = bytes(s);
     assert.ok(Object.is(parseFloat64(b, 0, b.length), expected), s);
     assert.ok(parsed.floatOk, s);
   };
-  special('NaN', NaN); special('nan', NaN); special('Infinity', Infinity); special('-Infinity', -Infinity); special('inf', Infinity); special('-inf', -Infinity);
+  special('NaN', NaN);
+  special('nan', NaN);
+  special('Infinity', Infinity);
+  special('-Infinity', -Infinity);
+  special('inf', Infinity);
+  special('-inf', -Infinity);
   for (const s of ['', '.', 'e5', '1e', '1.2.3', '--1', 'abc', '1,5']) {
     const b = bytes(s);
     parseFloat64(b, 0, b.length);
@@ -64,7 +99,10 @@ test('parseFloat64 agrees with Number() on random doubles and decimal strings', 
 });
 
 test('classifyNumber: widths, leading zeros, lossy big integers', () => {
-  const c = (s: string) => { const b = bytes(s); return classifyNumber(b, 0, b.length); };
+  const c = (s: string) => {
+    const b = bytes(s);
+    return classifyNumber(b, 0, b.length);
+  };
   assert.equal(c('0'), NUM_INT32 | NUM_INT64 | NUM_FLOAT);
   assert.equal(c('-0'), NUM_INT32 | NUM_INT64 | NUM_FLOAT);
   assert.equal(c('2147483647'), NUM_INT32 | NUM_INT64 | NUM_FLOAT);
@@ -87,12 +125,15 @@ test('classifyNumber: widths, leading zeros, lossy big integers', () => {
 });
 
 test('parseDate: valid calendar dates only', () => {
-  fc.assert(fc.property(fc.date({ min: new Date(Date.UTC(0, 0, 1)), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true }), (d) => {
-    const s = d.toISOString().slice(0, 10);
-    if (s.startsWith('-') || s.startsWith('+')) return;
-    const b = bytes(s);
-    assert.equal(parseDate(b, 0, b.length), Math.floor(d.getTime() / 86_400_000));
-  }), { numRuns: 300 });
+  fc.assert(
+    fc.property(fc.date({ min: new Date(Date.UTC(0, 0, 1)), max: new Date(Date.UTC(9999, 11, 31)), noInvalidDate: true }), (d) => {
+      const s = d.toISOString().slice(0, 10);
+      if (s.startsWith('-') || s.startsWith('+')) return;
+      const b = bytes(s);
+      assert.equal(parseDate(b, 0, b.length), Math.floor(d.getTime() / 86_400_000));
+    }),
+    { numRuns: 300 },
+  );
   for (const s of ['2021-02-29', '2020-13-01', '2020-00-10', '2020-04-31', '2020-1-01', '20200101', '2020-01-01x']) {
     const b = bytes(s);
     assert.ok(Number.isNaN(parseDate(b, 0, b.length)), s);
@@ -126,12 +167,28 @@ test('parseTimestamp: separators, fractions, zones, units', () => {
   assert.equal(ts('1677-09-21T00:12:44', 'ns'), BigInt(Date.UTC(1677, 8, 21, 0, 12, 44)) * 1_000_000n);
   assert.equal(ts('1677-09-21T00:12:43', 'ns'), null);
   assert.equal(ts('2262-04-11T23:47:17', 'ns'), null);
-  for (const s of ['2020-01-02', '2020-01-02T24:00', '2020-01-02T03:60', '2020-01-02T03:04:05.', '2020-01-02T03:04:05.1234567890', '2020-01-02T03:04+5', '2020-01-02X03:04', '2020-02-30T00:00']) {
+  for (const s of [
+    '2020-01-02',
+    '2020-01-02T24:00',
+    '2020-01-02T03:60',
+    '2020-01-02T03:04:05.',
+    '2020-01-02T03:04:05.1234567890',
+    '2020-01-02T03:04+5',
+    '2020-01-02X03:04',
+    '2020-02-30T00:00',
+  ]) {
     assert.equal(ts(s), null, s);
   }
-  fc.assert(fc.property(fc.date({ min: new Date('1000-01-01T00:00:00Z'), max: new Date('9999-01-01T00:00:00Z'), noInvalidDate: true }), fc.integer({ min: 0, max: 999 }), (d, extraUs) => {
-    const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
-    const s = `${iso.slice(0, 23)}${String(extraUs).padStart(3, '0')}Z`;
-    assert.equal(ts(s), BigInt(d.getTime()) * 1000n + BigInt(extraUs));
-  }), { numRuns: 300 });
+  fc.assert(
+    fc.property(
+      fc.date({ min: new Date('1000-01-01T00:00:00Z'), max: new Date('9999-01-01T00:00:00Z'), noInvalidDate: true }),
+      fc.integer({ min: 0, max: 999 }),
+      (d, extraUs) => {
+        const iso = d.toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
+        const s = `${iso.slice(0, 23)}${String(extraUs).padStart(3, '0')}Z`;
+        assert.equal(ts(s), BigInt(d.getTime()) * 1000n + BigInt(extraUs));
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

@@ -35,7 +35,11 @@ export async function read(format: Format, input: string | Uint8Array | ByteSour
   assert.ok(batches.length > 0, 'at least one batch');
   const schema = batches[0]!.schema;
   for (const b of batches) {
-    assert.deepEqual(b.schema.fields.map((f) => String(f.type)), schema.fields.map((f) => String(f.type)), 'batches share one schema');
+    assert.deepEqual(
+      b.schema.fields.map((f) => String(f.type)),
+      schema.fields.map((f) => String(f.type)),
+      'batches share one schema',
+    );
   }
   const cols: Record<string, unknown[]> = {};
   const types: Record<string, string> = {};
@@ -52,7 +56,10 @@ export function columnValues(v: arrow.Vector): unknown[] {
   for (const d of v.data) {
     const vec = arrow.makeVector(d);
     for (let i = 0; i < d.length; i++) {
-      if (!d.getValid(i)) { out.push(null); continue; }
+      if (!d.getValid(i)) {
+        out.push(null);
+        continue;
+      }
       if (arrow.DataType.isTimestamp(d.type)) out.push((d.values as BigInt64Array)[d.offset + i]);
       else if (arrow.DataType.isDate(d.type) && d.type.unit === arrow.DateUnit.DAY) out.push((d.values as Int32Array)[d.offset + i]);
       else out.push(vec.get(i));

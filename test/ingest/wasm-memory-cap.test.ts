@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WASM_PAGE, withMemoryMax } from '../../src/ingest/wasm-memory-cap.js';
 
-type Wasm = { Module: new (b: Uint8Array) => object; Instance: new (m: object) => { exports: Record<string, { grow(n: number): number; buffer: ArrayBuffer }> } };
+type Wasm = {
+  Module: new (b: Uint8Array) => object;
+  Instance: new (m: object) => { exports: Record<string, { grow(n: number): number; buffer: ArrayBuffer }> };
+};
 const WA = (globalThis as unknown as { WebAssembly: Wasm }).WebAssembly;
 
 // (module (memory (export "m") 1)): a memory section with a minimum of 1 page and no maximum.

@@ -15,10 +15,14 @@ test('WordTable gives dense first-seen ids across rehashes', () => {
   let x = 12345;
   for (let i = 0; i < 200_000; i++) {
     x = (Math.imul(x, 1103515245) + 12345) | 0;
-    const a = x % 70_000, b = (x >>> 20) & 1;
+    const a = x % 70_000,
+      b = (x >>> 20) & 1;
     const key = `${a},${b}`;
     let want = oracle.get(key);
-    if (want === undefined) { want = oracle.size; oracle.set(key, want); }
+    if (want === undefined) {
+      want = oracle.size;
+      oracle.set(key, want);
+    }
     assert.equal(t.insert(a, b), want);
   }
   assert.equal(t.size, oracle.size);
@@ -31,29 +35,49 @@ test('WordTable gives dense first-seen ids across rehashes', () => {
 
 test('BytesTable keys byte strings of any length, across rehashes and arena growth', () => {
   // Every key comes twice, the second time after all were added: ids must survive every growth.
-  fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { minLength: 600, maxLength: 3000 }).map((k) => [...k, ...k.reverse()]), (keys) => {
-    const t = new BytesTable(2);
-    const oracle = new Map<string, number>();
-    for (const k of keys) {
-      const s = Buffer.from(k).toString('latin1');
-      let want = oracle.get(s);
-      if (want === undefined) { want = oracle.size; oracle.set(s, want); }
-      const buf = new Uint8Array(k.length + 6);
-      buf.set(k, 3);
-      assert.equal(t.insert(buf, 3, 3 + k.length), want);
-    }
-    for (const [s, id] of oracle) assert.equal(Buffer.from(t.arena.subarray(t.offsets[id]!, t.offsets[id + 1]!)).toString('latin1'), s);
-  }), { numRuns: 10 });
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 40 }), { minLength: 600, maxLength: 3000 }).map((k) => [...k, ...k.reverse()]),
+      (keys) => {
+        const t = new BytesTable(2);
+        const oracle = new Map<string, number>();
+        for (const k of keys) {
+          const s = Buffer.from(k).toString('latin1');
+          let want = oracle.get(s);
+          if (want === undefined) {
+            want = oracle.size;
+            oracle.set(s, want);
+          }
+          const buf = new Uint8Array(k.length + 6);
+          buf.set(k, 3);
+          assert.equal(t.insert(buf, 3, 3 + k.length), want);
+        }
+        for (const [s, id] of oracle) assert.equal(Buffer.from(t.arena.subarray(t.offsets[id]!, t.offsets[id + 1]!)).toString('latin1'), s);
+      },
+    ),
+    { numRuns: 10 },
+  );
 });
 
 function stringColumn(values: Array<string | null>): ColumnData {
   const parts = values.map((v) => Buffer.from(v ?? ''));
   const offsets = new Int32Array(values.length + 1);
-  parts.forEach((p, i) => { offsets[i + 1] = offsets[i]! + p.length; });
+  parts.forEach((p, i) => {
+    offsets[i + 1] = offsets[i]! + p.length;
+  });
   const validity = new Uint8Array((values.length + 7) >> 3);
   let nulls = 0;
-  values.forEach((v, i) => { if (v !== null) validity[i >> 3]! |= 1 << (i & 7); else nulls++; });
-  return { type: 'string', length: values.length, nullCount: nulls, validity: nulls > 0 ? validity : null, values: { kind: 'bytes', offsets, data: new Uint8Array(Buffer.concat(parts)) } };
+  values.forEach((v, i) => {
+    if (v !== null) validity[i >> 3]! |= 1 << (i & 7);
+    else nulls++;
+  });
+  return {
+    type: 'string',
+    length: values.length,
+    nullCount: nulls,
+    validity: nulls > 0 ? validity : null,
+    values: { kind: 'bytes', offsets, data: new Uint8Array(Buffer.concat(parts)) },
+  };
 }
 
 test('two keys with ~50k groups over several batches: ids, key columns and counts match a Map', () => {
@@ -63,7 +87,8 @@ test('two keys with ~50k groups over several batches: ids, key columns and count
   let x = 7;
   for (let b = 0; b < 4; b++) {
     const n = 40_000;
-    const s: Array<string | null> = [], v = new Int32Array(n);
+    const s: Array<string | null> = [],
+      v = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       x = (Math.imul(x, 1103515245) + 12345) | 0;
       const r = (x >>> 8) % 250;
@@ -79,7 +104,7 @@ test('two keys with ~50k groups over several batches: ids, key columns and count
   assert.equal(g.size, oracle.size);
   const [sk, nk] = g.keyColumns();
   const counts = count.result(g.size).values.data as BigInt64Array;
-  const so = (sk!.values as { offsets: Int32Array; data: Uint8Array });
+  const so = sk!.values as { offsets: Int32Array; data: Uint8Array };
   for (let i = 0; i < g.size; i++) {
     const isNull = sk!.validity !== null && (sk!.validity[i >> 3]! & (1 << (i & 7))) === 0;
     const sv = isNull ? 'null' : Buffer.from(so.data.subarray(so.offsets[i]!, so.offsets[i + 1]!)).toString();
@@ -98,20 +123,40 @@ test('the string coder keys short values (with zero bytes) and long ones alike, 
       x = (Math.imul(x, 1103515245) + 12345) | 0;
       const len = (x >>> 5) % 7; // 0..6 bytes: short (≤ 4) and long keys
       const r = (x >>> 9) % 5000;
-      vals.push(r === 0 ? null : Buffer.from(Array.from({ length: len }, (_, k) => (r >> (k * 3)) & (k === 1 ? 0 : 0xff))).toString('latin1'));
+      vals.push(
+        r === 0 ? null : Buffer.from(Array.from({ length: len }, (_, k) => (r >> (k * 3)) & (k === 1 ? 0 : 0xff))).toString('latin1'),
+      );
     }
     const parts = vals.map((v) => Buffer.from(v ?? '', 'latin1'));
     const offsets = new Int32Array(vals.length + 1);
-    parts.forEach((p, i) => { offsets[i + 1] = offsets[i]! + p.length; });
+    parts.forEach((p, i) => {
+      offsets[i + 1] = offsets[i]! + p.length;
+    });
     const validity = new Uint8Array((vals.length + 7) >> 3);
     let nulls = 0;
-    vals.forEach((v, i) => { if (v !== null) validity[i >> 3]! |= 1 << (i & 7); else nulls++; });
-    const out = new Int32Array(vals.length);
-    coder.encode({ type: 'binary', length: vals.length, nullCount: nulls, validity, values: { kind: 'bytes', offsets, data: new Uint8Array(Buffer.concat(parts)) } }, out);
     vals.forEach((v, i) => {
-      if (v === null) { assert.equal(out[i], 0); return; }
+      if (v !== null) validity[i >> 3]! |= 1 << (i & 7);
+      else nulls++;
+    });
+    const out = new Int32Array(vals.length);
+    coder.encode(
+      {
+        type: 'binary',
+        length: vals.length,
+        nullCount: nulls,
+        validity,
+        values: { kind: 'bytes', offsets, data: new Uint8Array(Buffer.concat(parts)) },
+      },
+      out,
+    );
+    vals.forEach((v, i) => {
+      if (v === null) {
+        assert.equal(out[i], 0);
+        return;
+      }
       const known = seen.get(v);
-      if (known === undefined) seen.set(v, out[i]!); else assert.equal(out[i], known, `value ${JSON.stringify(v)}`);
+      if (known === undefined) seen.set(v, out[i]!);
+      else assert.equal(out[i], known, `value ${JSON.stringify(v)}`);
     });
   }
   assert.ok(seen.size > 600, `only ${seen.size} distinct values`);
@@ -119,6 +164,8 @@ test('the string coder keys short values (with zero bytes) and long ones alike, 
   const codes = Int32Array.from([0, ...seen.values()]);
   const col = coder.materialize(codes);
   const v = col.values as { offsets: Int32Array; data: Uint8Array };
-  [...seen.keys()].forEach((s, k) => assert.equal(Buffer.from(v.data.subarray(v.offsets[k + 1]!, v.offsets[k + 2]!)).toString('latin1'), s));
+  [...seen.keys()].forEach((s, k) =>
+    assert.equal(Buffer.from(v.data.subarray(v.offsets[k + 1]!, v.offsets[k + 2]!)).toString('latin1'), s),
+  );
   assert.equal(col.nullCount, 1);
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as arrow from 'apache-arrow';
 import fc from 'fast-check';
-import { HttpProblem } from '../../src/errors.js';
+import { HttpProblem } from '../../src/http/errors.js';
 import type { ColumnSchema } from '../../src/index.js';
 import { aggregateColumns, executeAggregate } from '../../src/query/aggregate/execute.js';
 import { aggregateOf } from '../../src/query/aggregate/answer.js';
@@ -28,7 +28,15 @@ const COLUMNS: ColumnSchema[] = [
   { name: 'ok', type: 'bool', nullable: true },
 ];
 
-interface Row { k: string | null; n: number | null; f: number | null; b: bigint | null; d: number | null; ts: bigint | null; ok: boolean | null }
+interface Row {
+  k: string | null;
+  n: number | null;
+  f: number | null;
+  b: bigint | null;
+  d: number | null;
+  ts: bigint | null;
+  ok: boolean | null;
+}
 
 const rowArb: fc.Arbitrary<Row> = fc.record({
   k: fc.option(fc.constantFrom('a', 'bb', 'é', '', 'zz'), { freq: 5 }),
@@ -44,7 +52,9 @@ let dir: string;
 let seq = 0;
 const open: TestTable[] = [];
 
-before(async () => { dir = await mkdtemp(join(tmpdir(), 'ncf-agg-')); });
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'ncf-agg-'));
+});
 after(async () => {
   for (const t of open) await t.close();
   await rm(dir, { recursive: true, force: true });
@@ -105,24 +115,31 @@ function truncOracle(col: 'd' | 'ts', unit: string, v: number | bigint): number 
   const ms = col === 'd' ? Number(v) * MS_DAY : Math.floor(Number(BigInt(v) / 1000n) - (BigInt(v) % 1000n < 0n ? 1 : 0));
   const dt = new Date(ms);
   switch (unit) {
-    case 'second': return Math.floor(ms / 1000) * 1000;
-    case 'minute': return Math.floor(ms / 60000) * 60000;
-    case 'hour': return Math.floor(ms / 3600000) * 3600000;
-    case 'day': return Math.floor(ms / MS_DAY) * MS_DAY;
+    case 'second':
+      return Math.floor(ms / 1000) * 1000;
+    case 'minute':
+      return Math.floor(ms / 60000) * 60000;
+    case 'hour':
+      return Math.floor(ms / 3600000) * 3600000;
+    case 'day':
+      return Math.floor(ms / MS_DAY) * MS_DAY;
     case 'week': {
       const day = Math.floor(ms / MS_DAY);
       const dow = (((day + 3) % 7) + 7) % 7; // 0 = Monday
       return (day - dow) * MS_DAY;
     }
-    case 'month': return Date.UTC(dt.getUTCFullYear(), dt.getUTCMonth(), 1);
-    default: return Date.UTC(dt.getUTCFullYear(), 0, 1);
+    case 'month':
+      return Date.UTC(dt.getUTCFullYear(), dt.getUTCMonth(), 1);
+    default:
+      return Date.UTC(dt.getUTCFullYear(), 0, 1);
   }
 }
 
 function cmp(a: unknown, b: unknown): number {
   if (typeof a === 'string') return Buffer.compare(Buffer.from(a), Buffer.from(b as string));
   if (typeof a === 'boolean') return Number(a) - Number(b);
-  if (typeof a === 'number' && (Number.isNaN(a) || Number.isNaN(b as number))) return Number(Number.isNaN(a)) - Number(Number.isNaN(b as number));
+  if (typeof a === 'number' && (Number.isNaN(a) || Number.isNaN(b as number)))
+    return Number(Number.isNaN(a)) - Number(Number.isNaN(b as number));
   return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
 }
 
@@ -130,9 +147,12 @@ function oracleAgg(fn: Fn, col: keyof Row | null, rows: Row[]): unknown {
   if (col === null) return BigInt(rows.length);
   const vals = rows.map((r) => r[col]).filter((v) => v !== null);
   switch (fn) {
-    case 'count': return BigInt(vals.length);
-    case 'count_distinct': return BigInt(new Set(vals.map((v) => (typeof v === 'number' && v === 0 ? 0 : v))).size);
-    case 'sum': case 'avg': {
+    case 'count':
+      return BigInt(vals.length);
+    case 'count_distinct':
+      return BigInt(new Set(vals.map((v) => (typeof v === 'number' && v === 0 ? 0 : v))).size);
+    case 'sum':
+    case 'avg': {
       if (vals.length === 0) return null;
       if (col === 'f') {
         let s = 0;
@@ -143,7 +163,8 @@ function oracleAgg(fn: Fn, col: keyof Row | null, rows: Row[]): unknown {
       for (const v of vals) s += BigInt(v as number | bigint);
       return fn === 'sum' ? s : Number(s) / vals.length;
     }
-    case 'min': case 'max': {
+    case 'min':
+    case 'max': {
       if (vals.length === 0) return null;
       let best = vals[0];
       for (const v of vals) if (fn === 'min' ? cmp(v, best) < 0 : cmp(v, best) > 0) best = v;
@@ -156,7 +177,11 @@ function oracleAgg(fn: Fn, col: keyof Row | null, rows: Row[]): unknown {
   }
 }
 
-interface Query { keys: Array<{ col: keyof Row; unit?: string }>; aggs: Array<{ fn: Fn; col: keyof Row | null }>; filter: number }
+interface Query {
+  keys: Array<{ col: keyof Row; unit?: string }>;
+  aggs: Array<{ fn: Fn; col: keyof Row | null }>;
+  filter: number;
+}
 
 const FILTERS: Array<{ q: string; pred: (r: Row) => boolean }> = [
   { q: '', pred: () => true },
@@ -175,16 +200,23 @@ const AGG_COLUMNS: Record<Fn, Array<keyof Row>> = {
 };
 
 const queryArb: fc.Arbitrary<Query> = fc.record({
-  keys: fc.uniqueArray(fc.oneof(
-    fc.record({ col: fc.constantFrom<keyof Row>('k', 'n', 'ok', 'b', 'f') }),
-    fc.record({ col: fc.constant<keyof Row>('d'), unit: fc.constantFrom('day', 'week', 'month', 'year') }),
-    fc.record({ col: fc.constant<keyof Row>('ts'), unit: fc.constantFrom('second', 'minute', 'hour', 'day', 'week', 'month', 'year') }),
-  ), { maxLength: 3, selector: (k) => k.col }),
-  aggs: fc.array(fc.oneof(
-    fc.constant({ fn: 'count' as Fn, col: null }),
-    fc.constantFrom<Fn>('count', 'sum', 'avg', 'min', 'max', 'count_distinct').chain((fn) =>
-      fc.constantFrom(...AGG_COLUMNS[fn]).map((col) => ({ fn, col: col as keyof Row | null }))),
-  ), { minLength: 1, maxLength: 4 }),
+  keys: fc.uniqueArray(
+    fc.oneof(
+      fc.record({ col: fc.constantFrom<keyof Row>('k', 'n', 'ok', 'b', 'f') }),
+      fc.record({ col: fc.constant<keyof Row>('d'), unit: fc.constantFrom('day', 'week', 'month', 'year') }),
+      fc.record({ col: fc.constant<keyof Row>('ts'), unit: fc.constantFrom('second', 'minute', 'hour', 'day', 'week', 'month', 'year') }),
+    ),
+    { maxLength: 3, selector: (k) => k.col },
+  ),
+  aggs: fc.array(
+    fc.oneof(
+      fc.constant({ fn: 'count' as Fn, col: null }),
+      fc
+        .constantFrom<Fn>('count', 'sum', 'avg', 'min', 'max', 'count_distinct')
+        .chain((fn) => fc.constantFrom(...AGG_COLUMNS[fn]).map((col) => ({ fn, col: col as keyof Row | null }))),
+    ),
+    { minLength: 1, maxLength: 4 },
+  ),
   filter: fc.integer({ min: 0, max: FILTERS.length - 1 }),
 });
 
@@ -197,75 +229,97 @@ function keyValue(k: { col: keyof Row; unit?: string }, r: Row): unknown {
 }
 
 function same(a: unknown, b: unknown): boolean {
-  if (typeof a === 'number' && typeof b === 'number') return Object.is(a, b) || (a === b) || Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
+  if (typeof a === 'number' && typeof b === 'number')
+    return Object.is(a, b) || a === b || Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
   return a === b;
 }
 
 test('grouped aggregates match a naive oracle over random tables and queries', async () => {
-  await fc.assert(fc.asyncProperty(
-    fc.array(rowArb, { maxLength: 200 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 40 }), queryArb,
-    async (rows, files, rgRows, q) => {
-      const t = await tableOf(rows, files, rgRows);
-      const names = new Set<string>();
-      const items: string[] = [];
-      const keyNames: string[] = [];
-      for (const k of q.keys) { items.push(k.unit ? `${k.col}.trunc(${k.unit})` : k.col); keyNames.push(k.col); names.add(k.col); }
-      const aggNames: string[] = [];
-      q.aggs.forEach((a, i) => {
-        const alias = `a${i}`;
-        aggNames.push(alias);
-        items.push(a.col === null ? `${alias}:count()` : `${alias}:${a.col}.${a.fn}()`);
-      });
-      const filter = FILTERS[q.filter]!;
-      const query = `select=${encodeURIComponent(items.join(','))}${filter.q}`;
-
-      // Oracle: group the matching rows by their key tuple.
-      const groups = new Map<string, { key: unknown[]; rows: Row[] }>();
-      for (const r of rows.filter(filter.pred)) {
-        const key = q.keys.map((k) => keyValue(k, r));
-        const id = JSON.stringify(key, (_, v) => (typeof v === 'bigint' ? `${v}n` : Number.isNaN(v) ? 'NaN' : v));
-        let g = groups.get(id);
-        if (g === undefined) groups.set(id, g = { key, rows: [] });
-        g.rows.push(r);
-      }
-      if (q.keys.length === 0 && groups.size === 0) groups.set('[]', { key: [], rows: [] });
-      // An exact int64 sum outside int64 is refused (400), never wrapped or rounded.
-      const INT64_MAX = 2n ** 63n - 1n;
-      const overflows = q.aggs.some((a) => a.fn === 'sum' && a.col === 'b') && [...groups.values()].some((g) => {
-        const sum = g.rows.reduce((acc, r) => acc + (r.b ?? 0n), 0n);
-        return sum > INT64_MAX || sum < -INT64_MAX - 1n;
-      });
-      if (overflows) {
-        await assert.rejects(run(t, query), (e: { status?: number; message: string }) => e.status === 400 && /outside int64/.test(e.message));
-        return;
-      }
-      const got = await run(t, query);
-      const expected = [...groups.values()].sort((x, y) => {
-        for (let i = 0; i < x.key.length; i++) {
-          const a = x.key[i], b = y.key[i];
-          if (a === null || b === null) { if (a !== b) return a === null ? 1 : -1; continue; }
-          const c = cmp(a, b);
-          if (c !== 0) return c;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(rowArb, { maxLength: 200 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 40 }),
+      queryArb,
+      async (rows, files, rgRows, q) => {
+        const t = await tableOf(rows, files, rgRows);
+        const names = new Set<string>();
+        const items: string[] = [];
+        const keyNames: string[] = [];
+        for (const k of q.keys) {
+          items.push(k.unit ? `${k.col}.trunc(${k.unit})` : k.col);
+          keyNames.push(k.col);
+          names.add(k.col);
         }
-        return 0;
-      });
-      assert.equal(got.length, expected.length, 'group count');
-      expected.forEach((g, i) => {
-        const row = got[i]!;
-        q.keys.forEach((k, j) => {
-          let v = row[keyNames[j]!];
-          if (typeof v === 'bigint' && k.col === 'ts') v = Number(v / 1000n) - (v % 1000n < 0n ? 1 : 0);
-          assert.ok(same(v, g.key[j]), `key ${keyNames[j]} of group ${i}: got ${String(v)}, expected ${String(g.key[j])}`);
+        const aggNames: string[] = [];
+        q.aggs.forEach((a, i) => {
+          const alias = `a${i}`;
+          aggNames.push(alias);
+          items.push(a.col === null ? `${alias}:count()` : `${alias}:${a.col}.${a.fn}()`);
         });
-        q.aggs.forEach((a, j) => {
-          let want = oracleAgg(a.fn, a.col, g.rows);
-          let v = row[aggNames[j]!];
-          if (typeof v === 'bigint' && (a.fn === 'min' || a.fn === 'max') && a.col === 'ts') v = Number(v / 1000n) - (v % 1000n < 0n ? 1 : 0);
-          if (a.fn === 'sum' && a.col === 'n' && want !== null) want = BigInt(want as bigint);
-          assert.ok(same(v, want), `${aggNames[j]} = ${a.col}.${a.fn}() of group ${i}: got ${String(v)}, expected ${String(want)}`);
+        const filter = FILTERS[q.filter]!;
+        const query = `select=${encodeURIComponent(items.join(','))}${filter.q}`;
+
+        // Oracle: group the matching rows by their key tuple.
+        const groups = new Map<string, { key: unknown[]; rows: Row[] }>();
+        for (const r of rows.filter(filter.pred)) {
+          const key = q.keys.map((k) => keyValue(k, r));
+          const id = JSON.stringify(key, (_, v) => (typeof v === 'bigint' ? `${v}n` : Number.isNaN(v) ? 'NaN' : v));
+          let g = groups.get(id);
+          if (g === undefined) groups.set(id, (g = { key, rows: [] }));
+          g.rows.push(r);
+        }
+        if (q.keys.length === 0 && groups.size === 0) groups.set('[]', { key: [], rows: [] });
+        // An exact int64 sum outside int64 is refused (400), never wrapped or rounded.
+        const INT64_MAX = 2n ** 63n - 1n;
+        const overflows =
+          q.aggs.some((a) => a.fn === 'sum' && a.col === 'b') &&
+          [...groups.values()].some((g) => {
+            const sum = g.rows.reduce((acc, r) => acc + (r.b ?? 0n), 0n);
+            return sum > INT64_MAX || sum < -INT64_MAX - 1n;
+          });
+        if (overflows) {
+          await assert.rejects(
+            run(t, query),
+            (e: { status?: number; message: string }) => e.status === 400 && /outside int64/.test(e.message),
+          );
+          return;
+        }
+        const got = await run(t, query);
+        const expected = [...groups.values()].sort((x, y) => {
+          for (let i = 0; i < x.key.length; i++) {
+            const a = x.key[i],
+              b = y.key[i];
+            if (a === null || b === null) {
+              if (a !== b) return a === null ? 1 : -1;
+              continue;
+            }
+            const c = cmp(a, b);
+            if (c !== 0) return c;
+          }
+          return 0;
         });
-      });
-    }), { numRuns: 60 });
+        assert.equal(got.length, expected.length, 'group count');
+        expected.forEach((g, i) => {
+          const row = got[i]!;
+          q.keys.forEach((k, j) => {
+            let v = row[keyNames[j]!];
+            if (typeof v === 'bigint' && k.col === 'ts') v = Number(v / 1000n) - (v % 1000n < 0n ? 1 : 0);
+            assert.ok(same(v, g.key[j]), `key ${keyNames[j]} of group ${i}: got ${String(v)}, expected ${String(g.key[j])}`);
+          });
+          q.aggs.forEach((a, j) => {
+            let want = oracleAgg(a.fn, a.col, g.rows);
+            let v = row[aggNames[j]!];
+            if (typeof v === 'bigint' && (a.fn === 'min' || a.fn === 'max') && a.col === 'ts')
+              v = Number(v / 1000n) - (v % 1000n < 0n ? 1 : 0);
+            if (a.fn === 'sum' && a.col === 'n' && want !== null) want = BigInt(want as bigint);
+            assert.ok(same(v, want), `${aggNames[j]} = ${a.col}.${a.fn}() of group ${i}: got ${String(v)}, expected ${String(want)}`);
+          });
+        });
+      },
+    ),
+    { numRuns: 60 },
+  );
 });
 
 // ---- Fixed tables ----
@@ -273,12 +327,18 @@ test('grouped aggregates match a naive oracle over random tables and queries', a
 const FIXED: Row[] = [];
 for (let i = 0; i < 1000; i++) {
   FIXED.push({
-    k: i % 7 === 0 ? null : ['a', 'bb', 'c'][i % 3]!, n: i % 5 === 0 ? null : i % 10, f: i % 13 === 0 ? null : i / 4,
-    b: BigInt(i) * 1000000007n, d: 19000 + (i % 60), ts: BigInt(i) * 3_600_000_000n, ok: i % 2 === 0,
+    k: i % 7 === 0 ? null : ['a', 'bb', 'c'][i % 3]!,
+    n: i % 5 === 0 ? null : i % 10,
+    f: i % 13 === 0 ? null : i / 4,
+    b: BigInt(i) * 1000000007n,
+    d: 19000 + (i % 60),
+    ts: BigInt(i) * 3_600_000_000n,
+    ok: i % 2 === 0,
   });
 }
 
-const STATS_Q = 'select=count(),nn:n.count(),nmin:n.min(),fmax:f.max(),kmin:k.min(),tsmax:ts.max(),dmin:d.min(),okmax:ok.max(),okmin:ok.min()';
+const STATS_Q =
+  'select=count(),nn:n.count(),nmin:n.min(),fmax:f.max(),kmin:k.min(),tsmax:ts.max(),dmin:d.min(),okmax:ok.max(),okmin:ok.min()';
 
 test('count, min and max without keys come from statistics, and equal the rows answer', async () => {
   const t = await tableOf(FIXED, 2, 100);
@@ -287,9 +347,19 @@ test('count, min and max without keys come from statistics, and equal the rows a
   const fromStats = await aggregateColumns(p);
   assert.equal(fromStats.source, 'statistics');
   const rows = await run(t, STATS_Q);
-  assert.deepEqual(rows, [{
-    count: 1000n, nn: 800n, nmin: 1, fmax: 999 / 4, kmin: 'a', tsmax: 999 * 3_600_000, dmin: 19000 * MS_DAY, okmax: true, okmin: false,
-  }]);
+  assert.deepEqual(rows, [
+    {
+      count: 1000n,
+      nn: 800n,
+      nmin: 1,
+      fmax: 999 / 4,
+      kmin: 'a',
+      tsmax: 999 * 3_600_000,
+      dmin: 19000 * MS_DAY,
+      okmax: true,
+      okmin: false,
+    },
+  ]);
   // A function statistics cannot answer sends the same query to the rows: both answers agree.
   const p2 = await plan(t, `${STATS_Q},s:n.sum()`);
   assert.equal(answerFromStats(p2), null);
@@ -313,7 +383,9 @@ test('statistics answer under a filter only when every remaining row group match
   // count() alone under a filter that needs rows reads only the filter's column.
   assert.equal(answerFromStats(await plan(t, 'select=count()&n=gte.350')), null);
   assert.deepEqual(await run(t, 'select=count()&n=gte.350'), [{ count: 650n }]);
-  assert.deepEqual(await run(t, 'select=k,count()&n=gte.350&order=k&limit=1'), [{ k: 'a', count: BigInt(rows.filter((r) => r.n! >= 350 && r.k === 'a').length) }]);
+  assert.deepEqual(await run(t, 'select=k,count()&n=gte.350&order=k&limit=1'), [
+    { k: 'a', count: BigInt(rows.filter((r) => r.n! >= 350 && r.k === 'a').length) },
+  ]);
   // A filter matching nothing: count 0, max null.
   assert.deepEqual(await run(t, 'select=count(),n.max()&n=gt.5000'), [{ count: 0n, max: null }]);
 });
@@ -343,13 +415,22 @@ test('truncated string statistics and float NaN make min/max read the rows', asy
 test('order by output columns, offset and limit apply to groups; default order is the keys ascending, nulls last', async () => {
   const t = await tableOf(FIXED, 3, 64);
   const byKey = await run(t, 'select=k,count()');
-  assert.deepEqual(byKey.map((r) => r.k), ['a', 'bb', 'c', null]);
+  assert.deepEqual(
+    byKey.map((r) => r.k),
+    ['a', 'bb', 'c', null],
+  );
   const counts = new Map<string | null, number>();
   for (const r of FIXED) counts.set(r.k, (counts.get(r.k) ?? 0) + 1);
-  assert.deepEqual(byKey.map((r) => r.count), ['a', 'bb', 'c', null].map((k) => BigInt(counts.get(k)!)));
+  assert.deepEqual(
+    byKey.map((r) => r.count),
+    ['a', 'bb', 'c', null].map((k) => BigInt(counts.get(k)!)),
+  );
   const desc = await run(t, 'select=k,count()&order=count.desc,k');
   const want = [...counts.entries()].sort((a, b) => b[1] - a[1] || ((a[0] ?? '\uffff') < (b[0] ?? '\uffff') ? -1 : 1));
-  assert.deepEqual(desc.map((r) => r.k), want.map((e) => e[0]));
+  assert.deepEqual(
+    desc.map((r) => r.k),
+    want.map((e) => e[0]),
+  );
   const page = await run(t, 'select=k,count()&order=count.desc,k&offset=1&limit=2');
   assert.deepEqual(page, desc.slice(1, 3));
   const trunc = await run(t, 'select=day:ts.trunc(day),count()&order=day.desc&limit=1');
@@ -380,7 +461,10 @@ test('grammar errors are 400s that say what to write', () => {
   problem(() => aggregateOf(parseRowsQuery('select=n.max(x)').spec), /takes no argument/);
   // The JSON body's select array takes the same strings.
   const body = parseQueryBody({ select: ['k', 'late:n.max()', 'count()'] });
-  assert.deepEqual(aggregateOf(body.spec)!.items.map((i) => i.name), ['k', 'late', 'count']);
+  assert.deepEqual(
+    aggregateOf(body.spec)!.items.map((i) => i.name),
+    ['k', 'late', 'count'],
+  );
   assert.equal(aggregateOf(parseRowsQuery('select=k,n').spec), null);
 });
 
@@ -400,7 +484,10 @@ test('a group key may be aliased like a PostgREST column: alias:col', async () =
   const t = await tableOf(FIXED, 1, 100);
   const aliased = await run(t, 'select=key:k,n:count()&order=n.desc,key&limit=2');
   const plain = await run(t, 'select=k,n:count()&order=n.desc,k&limit=2');
-  assert.deepEqual(aliased, plain.map((r) => ({ key: r.k, n: r.n })));
+  assert.deepEqual(
+    aliased,
+    plain.map((r) => ({ key: r.k, n: r.n })),
+  );
 });
 
 test('sum of integers is exact int64, and a sum outside int64 is a 400', async () => {
@@ -408,7 +495,10 @@ test('sum of integers is exact int64, and a sum outside int64 is a 400', async (
   const t = await tableOf(big.slice(0, 1).concat([{ ...big[0]!, b: 7n }]), 1, 10);
   assert.deepEqual(await run(t, 'select=b.sum()'), [{ sum: 2n ** 62n + 12352n }]);
   const t2 = await tableOf(big, 1, 10);
-  await assert.rejects(async () => run(t2, 'select=b.sum()'), (e: unknown) => e instanceof HttpProblem && /outside int64/.test(e.message));
+  await assert.rejects(
+    async () => run(t2, 'select=b.sum()'),
+    (e: unknown) => e instanceof HttpProblem && /outside int64/.test(e.message),
+  );
   assert.deepEqual(await run(t2, 'select=b.avg()'), [{ avg: Number(2n ** 62n + 12345n) }]);
 });
 
@@ -427,26 +517,50 @@ test('trunc on nanosecond timestamps beyond 2^53 and before the epoch is exact',
   open.push(t);
   const q = async (unit: string): Promise<unknown[]> => {
     const out: unknown[] = [];
-    const p = await planAggregate(t.version, parseRowsQuery(`select=t.trunc(${unit})`).spec, aggregateOf(parseRowsQuery(`select=t.trunc(${unit})`).spec)!, t.open);
+    const p = await planAggregate(
+      t.version,
+      parseRowsQuery(`select=t.trunc(${unit})`).spec,
+      aggregateOf(parseRowsQuery(`select=t.trunc(${unit})`).spec)!,
+      t.open,
+    );
     const cs = await aggregateColumns(p);
     const data = cs.columns[0]!;
-    for (let i = 0; i < data.length; i++) out.push(data.validity !== null && (data.validity[i >>> 3]! & (1 << (i & 7))) === 0 ? null : (data.values.data as BigInt64Array)[i]);
+    for (let i = 0; i < data.length; i++)
+      out.push(data.validity !== null && (data.validity[i >>> 3]! & (1 << (i & 7))) === 0 ? null : (data.values.data as BigInt64Array)[i]);
     return out;
   };
   const at = (s: string): bigint => BigInt(Date.parse(s)) * 1_000_000n;
-  assert.deepEqual(await q('hour'), [at('2026-11-26T01:00:00Z'), at('2026-11-26T02:00:00Z'), at('1969-12-31T23:00:00Z'), at('2024-02-29T12:00:00Z'), null]);
-  assert.deepEqual(await q('second'), [at('2026-11-26T01:59:59Z'), at('2026-11-26T02:00:00Z'), at('1969-12-31T23:59:59Z'), at('2024-02-29T12:00:00Z'), null]);
+  assert.deepEqual(await q('hour'), [
+    at('2026-11-26T01:00:00Z'),
+    at('2026-11-26T02:00:00Z'),
+    at('1969-12-31T23:00:00Z'),
+    at('2024-02-29T12:00:00Z'),
+    null,
+  ]);
+  assert.deepEqual(await q('second'), [
+    at('2026-11-26T01:59:59Z'),
+    at('2026-11-26T02:00:00Z'),
+    at('1969-12-31T23:59:59Z'),
+    at('2024-02-29T12:00:00Z'),
+    null,
+  ]);
   assert.deepEqual(await q('month'), [at('2026-11-01T00:00:00Z'), at('1969-12-01T00:00:00Z'), at('2024-02-01T00:00:00Z'), null]);
   assert.deepEqual(await q('week'), [at('2026-11-23T00:00:00Z'), at('1969-12-29T00:00:00Z'), at('2024-02-26T00:00:00Z'), null]);
   assert.deepEqual(await q('year'), [at('2026-01-01T00:00:00Z'), at('1969-01-01T00:00:00Z'), at('2024-01-01T00:00:00Z'), null]);
 });
 
 test('a column whose name looks like a call is that column, in row and aggregate selects', async () => {
-  const cols: ColumnSchema[] = [{ name: 'price(usd)', type: 'int32', nullable: false }, { name: 'k', type: 'string', nullable: false }];
+  const cols: ColumnSchema[] = [
+    { name: 'price(usd)', type: 'int32', nullable: false },
+    { name: 'k', type: 'string', nullable: false },
+  ];
   assert.equal(aggregateOf(parseRowsQuery('select=price(usd),k').spec, cols), null, 'a plain row select');
   const spec = parseRowsQuery(`select=${encodeURIComponent('price(usd)')},count(),total:k.count()`).spec;
   const agg = aggregateOf(spec, cols)!;
-  assert.deepEqual(agg.items.map((i) => i.kind), ['key', 'agg', 'agg']);
+  assert.deepEqual(
+    agg.items.map((i) => i.kind),
+    ['key', 'agg', 'agg'],
+  );
   const sub = join(dir, `call${seq++}`);
   const { mkdir } = await import('node:fs/promises');
   await mkdir(sub);
@@ -454,5 +568,8 @@ test('a column whose name looks like a call is that column, in row and aggregate
   open.push(t);
   const out: Array<Record<string, unknown>> = [];
   for await (const b of executeAggregate(await planAggregate(t.version, spec, agg, t.open))) out.push(...rowsOf(b));
-  assert.deepEqual(out, [{ 'price(usd)': 1, count: 2n, total: 2n }, { 'price(usd)': 2, count: 1n, total: 1n }]);
+  assert.deepEqual(out, [
+    { 'price(usd)': 1, count: 2n, total: 2n },
+    { 'price(usd)': 2, count: 1n, total: 1n },
+  ]);
 });

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HttpProblem } from '../../src/errors.js';
+import { HttpProblem } from '../../src/http/errors.js';
 import type { ColumnSchema } from '../../src/index.js';
 import { computeDistinct } from '../../src/query/distinct.js';
 import { computeHistogram } from '../../src/query/histogram.js';
@@ -32,7 +32,12 @@ let table: TestTable;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ncf-columns-'));
   const part = (a: number, b: number) => ({
-    f: F.slice(a, b), nul: F.slice(a, b).map(() => null), u: U.slice(a, b), one: F.slice(a, b).map(() => 7), s: S.slice(a, b), z: Z.slice(a, b),
+    f: F.slice(a, b),
+    nul: F.slice(a, b).map(() => null),
+    u: U.slice(a, b),
+    one: F.slice(a, b).map(() => 7),
+    s: S.slice(a, b),
+    z: Z.slice(a, b),
   });
   table = await writeTable(dir, COLUMNS, [part(0, 5), part(5, 12)], 3);
 });
@@ -48,7 +53,11 @@ test('float histogram: finite range from a scan when statistics hold ±Infinity;
   const h = await computeHistogram(await plan('f'), { bins: 3 });
   assert.equal(h.min, 1);
   assert.equal(h.max, 10);
-  assert.deepEqual(h.bins, [{ lower: 1, upper: 4, count: 4 }, { lower: 4, upper: 7, count: 1 }, { lower: 7, upper: 10, count: 2 }]);
+  assert.deepEqual(h.bins, [
+    { lower: 1, upper: 4, count: 4 },
+    { lower: 4, upper: 7, count: 1 },
+    { lower: 7, upper: 10, count: 2 },
+  ]);
   assert.deepEqual([h.count, h.nulls, h.nans, h.negativeInfinity, h.positiveInfinity], [7, 1, 2, 1, 1]);
   const filtered = await computeHistogram(await plan('f', 'f=lt.3'), { bins: 2 });
   assert.equal(filtered.count, 3);
@@ -66,7 +75,13 @@ test('uint64 histogram above 2^63', async () => {
   const h = await computeHistogram(await plan('u'), { bins: 2 });
   assert.equal(h.min, 0);
   assert.equal(h.max, String(2n ** 64n - 1n));
-  assert.deepEqual(h.bins.map((b) => [b.lower, b.upper, b.count]), [[0, String(2n ** 63n), 5], [String(2n ** 63n), String(2n ** 64n - 1n), 5]]);
+  assert.deepEqual(
+    h.bins.map((b) => [b.lower, b.upper, b.count]),
+    [
+      [0, String(2n ** 63n), 5],
+      [String(2n ** 63n), String(2n ** 64n - 1n), 5],
+    ],
+  );
 });
 
 test('histogram of a string column is a 400', async () => {
@@ -76,13 +91,29 @@ test('histogram of a string column is a 400', async () => {
 test('distinct: counts, ties by value, null ranked by its count, -0 joins 0, NaN joins NaN', async () => {
   const s = await computeDistinct(await plan('s'), { limit: 10 });
   assert.deepEqual(s.values, [
-    { value: 'b', count: 4 }, { value: 'a', count: 3 }, { value: 'é', count: 2 }, { value: null, count: 2 }, { value: 'c', count: 1 },
+    { value: 'b', count: 4 },
+    { value: 'a', count: 3 },
+    { value: 'é', count: 2 },
+    { value: null, count: 2 },
+    { value: 'c', count: 1 },
   ]);
   assert.deepEqual([s.distinctCount, s.rowCount, s.truncated], [5, 12, false]);
   const z = await computeDistinct(await plan('z'), { limit: 10 });
-  assert.deepEqual(z.values, [{ value: 0, count: 5 }, { value: 1, count: 2 }, { value: 2, count: 2 }, { value: 'NaN', count: 2 }, { value: null, count: 1 }]);
+  assert.deepEqual(z.values, [
+    { value: 0, count: 5 },
+    { value: 1, count: 2 },
+    { value: 2, count: 2 },
+    { value: 'NaN', count: 2 },
+    { value: null, count: 1 },
+  ]);
   const u = await computeDistinct(await plan('u'), { limit: 2 });
-  assert.deepEqual(u.values, [{ value: String(2n ** 63n), count: 3 }, { value: 0, count: 2 }]);
+  assert.deepEqual(u.values, [
+    { value: String(2n ** 63n), count: 3 },
+    { value: 0, count: 2 },
+  ]);
   assert.equal(u.truncated, true);
-  await assert.rejects(computeDistinct(await plan('s'), { limit: 10, maxValues: 3 }), /distinct: column "s" has more than 3 distinct values/);
+  await assert.rejects(
+    computeDistinct(await plan('s'), { limit: 10, maxValues: 3 }),
+    /distinct: column "s" has more than 3 distinct values/,
+  );
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as arrow from 'apache-arrow';
 import fc from 'fast-check';
-import { HttpProblem } from '../../src/errors.js';
+import { HttpProblem } from '../../src/http/errors.js';
 import type { ColumnSchema } from '../../src/index.js';
 import { executePlan, type ScanMetrics } from '../../src/query/execute.js';
 import { parseRowsQuery, type QuerySpec } from '../../src/query/params.js';
@@ -22,14 +22,19 @@ const COLUMNS: ColumnSchema[] = [
   { name: 'val', type: 'float64', nullable: true },
 ];
 
-interface Row { id: number; grp: string | null; val: number | null }
+interface Row {
+  id: number;
+  grp: string | null;
+  val: number | null;
+}
 
 // Three files of 100, 50 and 150 rows (row groups of 10, 7 and 25 rows): ids ascend through the
 // files, so id ranges prune by statistics.
 const SIZES = [100, 50, 150];
 const ROW_GROUP_ROWS = [10, 7, 25];
 const ROWS: Row[] = [];
-for (let i = 0; i < 300; i++) ROWS.push({ id: i, grp: i % 11 === 0 ? null : `g${i % 4}`, val: i % 13 === 0 ? null : (i * 7919) % 101 - 50 });
+for (let i = 0; i < 300; i++)
+  ROWS.push({ id: i, grp: i % 11 === 0 ? null : `g${i % 4}`, val: i % 13 === 0 ? null : ((i * 7919) % 101) - 50 });
 
 let dir: string;
 let table: TestTable;
@@ -60,7 +65,9 @@ async function collect(it: AsyncIterable<arrow.RecordBatch>): Promise<Array<Reco
   for await (const b of it) {
     for (let i = 0; i < b.numRows; i++) {
       const r: Record<string, unknown> = {};
-      b.schema.fields.forEach((f, c) => { r[f.name] = b.getChildAt(c)!.get(i); });
+      b.schema.fields.forEach((f, c) => {
+        r[f.name] = b.getChildAt(c)!.get(i);
+      });
       rows.push(r);
     }
   }
@@ -74,10 +81,12 @@ async function run(query: string, metrics?: ScanMetrics) {
 
 /** Row groups (over all files) whose id range meets [lo, hi]. */
 function groupsMeeting(lo: number, hi: number): number {
-  let count = 0, base = 0;
+  let count = 0,
+    base = 0;
   SIZES.forEach((n, f) => {
     for (let s = 0; s < n; s += ROW_GROUP_ROWS[f]!) {
-      const a = base + s, b = base + Math.min(n, s + ROW_GROUP_ROWS[f]!) - 1;
+      const a = base + s,
+        b = base + Math.min(n, s + ROW_GROUP_ROWS[f]!) - 1;
       if (b >= lo && a <= hi) count++;
     }
     base += n;
@@ -94,11 +103,22 @@ test('a full scan returns every row in file order', async () => {
 });
 
 test('pruning: scanned/total known before the scan', async () => {
-  for (const [lo, hi] of [[120, 134], [0, 0], [99, 100], [149, 150], [299, 299], [0, 299], [55, 260]] as const) {
+  for (const [lo, hi] of [
+    [120, 134],
+    [0, 0],
+    [99, 100],
+    [149, 150],
+    [299, 299],
+    [0, 299],
+    [55, 260],
+  ] as const) {
     const { plan, rows } = await run(`id=gte.${lo}&id=lte.${hi}`);
     assert.equal(plan.rowGroupsTotal, TOTAL_GROUPS);
     assert.equal(plan.rowGroupsScanned, groupsMeeting(lo, hi), `[${lo}, ${hi}]`);
-    assert.deepEqual(rows, ROWS.filter((r) => r.id >= lo && r.id <= hi));
+    assert.deepEqual(
+      rows,
+      ROWS.filter((r) => r.id >= lo && r.id <= hi),
+    );
   }
   const none = await run('id=gt.1000');
   assert.equal(none.plan.rowGroupsScanned, 0);
@@ -118,23 +138,35 @@ test('without a filter, offset/limit plan only the row groups they touch', async
 });
 
 test('offset and limit across file boundaries, with and without a filter', async () => {
-  await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 320 }), fc.option(fc.integer({ min: 0, max: 320 })),
-    fc.option(fc.constantFrom('grp=eq.g1', 'val=gt.0', 'grp=is.null', 'or=(id.lt.20,id.gt.140)', 'val=not.is.null')),
-    async (offset, limit, filter) => {
-      const q = [filter, `offset=${offset}`, limit === null ? null : `limit=${limit}`].filter((x) => x !== null).join('&');
-      const base = ROWS.filter((r) => {
-        switch (filter) {
-          case 'grp=eq.g1': return r.grp === 'g1';
-          case 'val=gt.0': return r.val !== null && r.val > 0;
-          case 'grp=is.null': return r.grp === null;
-          case 'or=(id.lt.20,id.gt.140)': return r.id < 20 || r.id > 140;
-          case 'val=not.is.null': return r.val !== null;
-          default: return true;
-        }
-      });
-      const { rows } = await run(q);
-      assert.deepEqual(rows, base.slice(offset, limit === null ? undefined : offset + limit), q);
-    }), { numRuns: 150 });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: 0, max: 320 }),
+      fc.option(fc.integer({ min: 0, max: 320 })),
+      fc.option(fc.constantFrom('grp=eq.g1', 'val=gt.0', 'grp=is.null', 'or=(id.lt.20,id.gt.140)', 'val=not.is.null')),
+      async (offset, limit, filter) => {
+        const q = [filter, `offset=${offset}`, limit === null ? null : `limit=${limit}`].filter((x) => x !== null).join('&');
+        const base = ROWS.filter((r) => {
+          switch (filter) {
+            case 'grp=eq.g1':
+              return r.grp === 'g1';
+            case 'val=gt.0':
+              return r.val !== null && r.val > 0;
+            case 'grp=is.null':
+              return r.grp === null;
+            case 'or=(id.lt.20,id.gt.140)':
+              return r.id < 20 || r.id > 140;
+            case 'val=not.is.null':
+              return r.val !== null;
+            default:
+              return true;
+          }
+        });
+        const { rows } = await run(q);
+        assert.deepEqual(rows, base.slice(offset, limit === null ? undefined : offset + limit), q);
+      },
+    ),
+    { numRuns: 150 },
+  );
 });
 
 test('paging by offset: no row lost or duplicated', async () => {
@@ -155,8 +187,14 @@ test('paging by offset: no row lost or duplicated', async () => {
 
 test('projection in the asked order', async () => {
   const { plan, rows } = await run('select=val,id&id=lt.3');
-  assert.deepEqual(plan.schema.fields.map((f) => f.name), ['val', 'id']);
-  assert.deepEqual(rows, ROWS.slice(0, 3).map((r) => ({ val: r.val, id: r.id })));
+  assert.deepEqual(
+    plan.schema.fields.map((f) => f.name),
+    ['val', 'id'],
+  );
+  assert.deepEqual(
+    rows,
+    ROWS.slice(0, 3).map((r) => ({ val: r.val, id: r.id })),
+  );
 });
 
 test('order across files, with a key outside the projection, top-K and full sort', async () => {
@@ -167,24 +205,50 @@ test('order across files, with a key outside the projection, top-K and full sort
   };
   const sorted = [...ROWS].sort(cmp);
   const full = await run('select=id&order=val.desc,id');
-  assert.deepEqual(full.rows, sorted.map((r) => ({ id: r.id })));
-  assert.deepEqual(full.plan.schema.fields.map((f) => f.name), ['id']);
+  assert.deepEqual(
+    full.rows,
+    sorted.map((r) => ({ id: r.id })),
+  );
+  assert.deepEqual(
+    full.plan.schema.fields.map((f) => f.name),
+    ['id'],
+  );
   const top = await run('select=id,val&order=val.desc,id&limit=15&offset=5');
-  assert.deepEqual(top.rows, sorted.slice(5, 20).map((r) => ({ id: r.id, val: r.val })));
+  assert.deepEqual(
+    top.rows,
+    sorted.slice(5, 20).map((r) => ({ id: r.id, val: r.val })),
+  );
   const filtered = await run('select=id&grp=eq.g3&order=val.desc,id&limit=4');
-  assert.deepEqual(filtered.rows, sorted.filter((r) => r.grp === 'g3').slice(0, 4).map((r) => ({ id: r.id })));
+  assert.deepEqual(
+    filtered.rows,
+    sorted
+      .filter((r) => r.grp === 'g3')
+      .slice(0, 4)
+      .map((r) => ({ id: r.id })),
+  );
 });
 
 test('every yielded batch carries the plan schema', async () => {
   const plan = await planQuery(table.version, spec('select=grp,id&val=gt.10'), table.open);
   for await (const b of executePlan(plan)) {
-    assert.deepEqual(b.schema.fields.map((f) => [f.name, String(f.type)]), plan.schema.fields.map((f) => [f.name, String(f.type)]));
+    assert.deepEqual(
+      b.schema.fields.map((f) => [f.name, String(f.type)]),
+      plan.schema.fields.map((f) => [f.name, String(f.type)]),
+    );
   }
 });
 
 test('metrics: rows of the scanned row groups, bytes read', async () => {
-  let rows = 0, bytes = 0;
-  const metrics: ScanMetrics = { rowsScanned: (n) => { rows += n; }, bytesScanned: (n) => { bytes += n; } };
+  let rows = 0,
+    bytes = 0;
+  const metrics: ScanMetrics = {
+    rowsScanned: (n) => {
+      rows += n;
+    },
+    bytesScanned: (n) => {
+      bytes += n;
+    },
+  };
   await run('id=gte.120&id=lte.134', metrics);
   // Row groups of file 1 (7 rows each, starting at 100) that meet [120, 134]: 119–125, 126–132, 133–139.
   assert.equal(rows, 21);
@@ -203,9 +267,14 @@ test('unknown columns and bad filters are 400s naming them and listing the colum
     assert.deepEqual(e.extra.columns, ['id', 'grp', 'val']);
     return true;
   });
-  await assert.rejects(planQuery(table.version, spec('vall=gt.1'), table.open),
-    /filter: unknown column "vall"; did you mean "val"\? The table has "id", "grp", "val"/);
-  await assert.rejects(planQuery(table.version, spec('select=id,bad'), table.open), /select: unknown column "bad"; the table has "id", "grp", "val"/);
+  await assert.rejects(
+    planQuery(table.version, spec('vall=gt.1'), table.open),
+    /filter: unknown column "vall"; did you mean "val"\? The table has "id", "grp", "val"/,
+  );
+  await assert.rejects(
+    planQuery(table.version, spec('select=id,bad'), table.open),
+    /select: unknown column "bad"; the table has "id", "grp", "val"/,
+  );
   await assert.rejects(planQuery(table.version, spec('order=bad'), table.open), /order: unknown column "bad"/);
   await assert.rejects(planQuery(table.version, spec('id=gt.abc'), table.open), (e: unknown) => {
     assert.ok(e instanceof HttpProblem);

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HttpProblem } from '../../src/errors.js';
+import { HttpProblem } from '../../src/http/errors.js';
 import { negotiateEncoding, negotiateFormat } from '../../src/query/negotiate.js';
 
 function notAcceptable(fn: () => unknown): HttpProblem {

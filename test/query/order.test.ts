@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as arrow from 'apache-arrow';
 import fc from 'fast-check';
-import { HttpProblem } from '../../src/errors.js';
+import { HttpProblem } from '../../src/http/errors.js';
 import { BufferSink, NCFReader, NCFWriter, type ColumnSchema } from '../../src/index.js';
 import { sortBatches, type SortLimits } from '../../src/query/order.js';
 import type { OrderKey } from '../../src/query/params.js';
@@ -30,10 +30,15 @@ const arbs: Record<string, fc.Arbitrary<unknown>> = {
   i32: fc.option(fc.integer({ min: -3, max: 3 }), { freq: 4 }),
   f64: fc.option(fc.constantFrom(NaN, -Infinity, Infinity, -0, 0, 1.5, -2, 3, 1e300), { freq: 5 }),
   s: fc.option(fc.constantFrom('', 'a', 'b', 'B', 'ab', 'é', 'e', '日本', '🙂', 'z', '\u00ff', '\uffff'), { freq: 5 }),
-  i64: fc.option(fc.constantFrom(-(2n ** 63n), 2n ** 63n - 1n, 2n ** 53n + 1n, -(2n ** 53n) - 1n, 0n, 1n, -1n, 4294967296n, -4294967296n), { freq: 5 }),
+  i64: fc.option(fc.constantFrom(-(2n ** 63n), 2n ** 63n - 1n, 2n ** 53n + 1n, -(2n ** 53n) - 1n, 0n, 1n, -1n, 4294967296n, -4294967296n), {
+    freq: 5,
+  }),
   u64: fc.option(fc.constantFrom(0n, 2n ** 64n - 1n, 2n ** 63n, 2n ** 63n - 1n, 5n, 4294967295n, 4294967296n), { freq: 5 }),
   b: fc.option(fc.boolean(), { freq: 3 }),
-  d: fc.option(fc.integer({ min: -3, max: 3 }).map((k) => new Date(k * 1000 * DAY)), { freq: 4 }),
+  d: fc.option(
+    fc.integer({ min: -3, max: 3 }).map((k) => new Date(k * 1000 * DAY)),
+    { freq: 4 },
+  ),
   ts: fc.option(fc.constantFrom(-1n, 0n, 1n, 1_700_000_000_000_000n, -62_135_596_800_000_000n), { freq: 4 }),
   f32: fc.option(fc.constantFrom(NaN, -Infinity, Infinity, -0, 0, 1.5, -2), { freq: 4 }),
 };
@@ -42,15 +47,21 @@ type Row = Record<string, unknown>;
 
 function compareValue(type: string, a: unknown, b: unknown): number {
   switch (type) {
-    case 'string': return Buffer.compare(Buffer.from(a as string, 'utf8'), Buffer.from(b as string, 'utf8'));
-    case 'bool': return Number(a) - Number(b);
-    case 'date': return (a as Date).getTime() - (b as Date).getTime();
-    case 'float32': case 'float64': {
-      const x = type === 'float32' ? Math.fround(a as number) : a as number, y = type === 'float32' ? Math.fround(b as number) : b as number;
+    case 'string':
+      return Buffer.compare(Buffer.from(a as string, 'utf8'), Buffer.from(b as string, 'utf8'));
+    case 'bool':
+      return Number(a) - Number(b);
+    case 'date':
+      return (a as Date).getTime() - (b as Date).getTime();
+    case 'float32':
+    case 'float64': {
+      const x = type === 'float32' ? Math.fround(a as number) : (a as number),
+        y = type === 'float32' ? Math.fround(b as number) : (b as number);
       if (Number.isNaN(x) || Number.isNaN(y)) return Number(Number.isNaN(x)) - Number(Number.isNaN(y));
       return x < y ? -1 : x > y ? 1 : 0;
     }
-    default: return (a as number | bigint) < (b as number | bigint) ? -1 : (a as number | bigint) > (b as number | bigint) ? 1 : 0;
+    default:
+      return (a as number | bigint) < (b as number | bigint) ? -1 : (a as number | bigint) > (b as number | bigint) ? 1 : 0;
   }
 }
 
@@ -60,8 +71,10 @@ function oracle(rows: Row[], keys: OrderKey[]): number[] {
   const types = keys.map((k) => COLUMNS.find((c) => c.name === k.column)!.type);
   idx.sort((x, y) => {
     for (const [n, k] of keys.entries()) {
-      const a = rows[x]![k.column], b = rows[y]![k.column];
-      const an = a === null || a === undefined, bn = b === null || b === undefined;
+      const a = rows[x]![k.column],
+        b = rows[y]![k.column];
+      const an = a === null || a === undefined,
+        bn = b === null || b === undefined;
       if (an && bn) continue;
       if (an) return k.nulls === 'first' ? -1 : 1;
       if (bn) return k.nulls === 'first' ? 1 : -1;
@@ -90,13 +103,21 @@ async function* iterate(batches: arrow.RecordBatch[]): AsyncGenerator<arrow.Reco
   yield* batches;
 }
 
-async function sortedIds(batches: arrow.RecordBatch[], keys: OrderKey[], offset: number, limit: number | null,
-  limits?: Partial<SortLimits>): Promise<number[]> {
+async function sortedIds(
+  batches: arrow.RecordBatch[],
+  keys: OrderKey[],
+  offset: number,
+  limit: number | null,
+  limits?: Partial<SortLimits>,
+): Promise<number[]> {
   const columns = [COLUMNS[0]!];
   const schema = new arrow.Schema([new arrow.Field('id', new arrow.Int32(), false)]);
   const ids: number[] = [];
   for await (const b of sortBatches(iterate(batches), { keys, scanColumns: COLUMNS, columns, schema, offset, limit, limits })) {
-    assert.deepEqual(b.schema.fields.map((f) => f.name), ["id"]);
+    assert.deepEqual(
+      b.schema.fields.map((f) => f.name),
+      ['id'],
+    );
     const v = b.getChildAt(0)!;
     for (let i = 0; i < b.numRows; i++) ids.push(v.get(i) as number);
   }
@@ -105,22 +126,38 @@ async function sortedIds(batches: arrow.RecordBatch[], keys: OrderKey[], offset:
 
 const rowsArb = fc.array(fc.record(arbs), { maxLength: 120 });
 const keysArb = fc.uniqueArray(fc.constantFrom(...KEY_NAMES), { minLength: 1, maxLength: 3 }).chain((names) =>
-  fc.tuple(...names.map((column) => fc.record({
-    column: fc.constant(column), desc: fc.boolean(), nulls: fc.constantFrom('first' as const, 'last' as const),
-  }))));
+  fc.tuple(
+    ...names.map((column) =>
+      fc.record({
+        column: fc.constant(column),
+        desc: fc.boolean(),
+        nulls: fc.constantFrom('first' as const, 'last' as const),
+      }),
+    ),
+  ),
+);
 
 test('order matches a JS sort for every key type, direction and null placement', async () => {
-  await fc.assert(fc.asyncProperty(rowsArb, keysArb, fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 30 }),
-    fc.option(fc.integer({ min: 0, max: 60 })), fc.integer({ min: 1, max: 20 }),
-    async (raw, keys, rowGroupRows, offset, limit, compactRows) => {
-      const rows = raw.map((r, i) => ({ ...r, id: i }));
-      const batches = await batchesOf(rows, rowGroupRows);
-      const expected = oracle(rows, keys);
-      const want = expected.slice(offset, limit === null ? undefined : offset + limit);
-      assert.deepEqual(await sortedIds(batches, keys, offset, limit, { compactRows }), want);
-      // The default tuning (one compaction at the end) agrees too.
-      assert.deepEqual(await sortedIds(batches, keys, offset, limit), want);
-    }), { numRuns: 200 });
+  await fc.assert(
+    fc.asyncProperty(
+      rowsArb,
+      keysArb,
+      fc.integer({ min: 1, max: 40 }),
+      fc.integer({ min: 0, max: 30 }),
+      fc.option(fc.integer({ min: 0, max: 60 })),
+      fc.integer({ min: 1, max: 20 }),
+      async (raw, keys, rowGroupRows, offset, limit, compactRows) => {
+        const rows = raw.map((r, i) => ({ ...r, id: i }));
+        const batches = await batchesOf(rows, rowGroupRows);
+        const expected = oracle(rows, keys);
+        const want = expected.slice(offset, limit === null ? undefined : offset + limit);
+        assert.deepEqual(await sortedIds(batches, keys, offset, limit, { compactRows }), want);
+        // The default tuning (one compaction at the end) agrees too.
+        assert.deepEqual(await sortedIds(batches, keys, offset, limit), want);
+      },
+    ),
+    { numRuns: 200 },
+  );
 });
 
 test('single keys of each type, descending with nulls first and last', async () => {

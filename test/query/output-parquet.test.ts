@@ -39,7 +39,10 @@ test('values round-trip; second timestamps become milliseconds, from sliced batc
   assert.deepEqual([...back.getChild('s')!], ['a', null, 'c', 'd', 'e', null]);
   const ts = back.getChild('ts')!;
   assert.equal((ts.type as arrow.Timestamp).unit, arrow.TimeUnit.MILLISECOND);
-  assert.deepEqual([...ts].map((v) => (v === null ? null : Number(v))), secs);
+  assert.deepEqual(
+    [...ts].map((v) => (v === null ? null : Number(v))),
+    secs,
+  );
 });
 
 test('one chunk per row group, then the footer; an empty answer is a file with the schema', async () => {
@@ -56,7 +59,10 @@ test('one chunk per row group, then the footer; an empty answer is a file with t
   const empty = await collect(parquetChunks(t.schema, from([])));
   const e = readBack(empty.bytes);
   assert.equal(e.numRows, 0);
-  assert.deepEqual(e.schema.fields.map((f) => f.name), ['id']);
+  assert.deepEqual(
+    e.schema.fields.map((f) => f.name),
+    ['id'],
+  );
 });
 
 test('a scan that fails rejects the writer; a reader that stops early ends the scan', async () => {
@@ -70,10 +76,14 @@ test('a scan that fails rejects the writer; a reader that stops early ends the s
 
   // Incompressible values: each row group is far larger than the writer's 8 KiB output buffer.
   const big = arrow.tableFromArrays({ id: new Int32Array(PARQUET_ROW_GROUP_ROWS).map((_, i) => Math.imul(i, 2654435761)) }).batches[0]!;
-  let stopped = false, produced = 0;
+  let stopped = false,
+    produced = 0;
   async function* endless(): AsyncGenerator<arrow.RecordBatch> {
     try {
-      for (;;) { produced++; yield new arrow.RecordBatch(schema, big.data); }
+      for (;;) {
+        produced++;
+        yield new arrow.RecordBatch(schema, big.data);
+      }
     } finally {
       stopped = true;
     }

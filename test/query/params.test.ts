@@ -3,10 +3,17 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HttpProblem } from '../../src/errors.js';
+import { HttpProblem } from '../../src/http/errors.js';
 import type { ColumnSchema } from '../../src/index.js';
 import {
-  MAX_ROWS_PARAM, checkColumns, normalizeSpec, parseOrder, parseQueryBody, parseRowsQuery, parseSelect, type QuerySpec,
+  MAX_ROWS_PARAM,
+  checkColumns,
+  normalizeSpec,
+  parseOrder,
+  parseQueryBody,
+  parseRowsQuery,
+  parseSelect,
+  type QuerySpec,
 } from '../../src/query/params.js';
 
 function problem(fn: () => unknown): HttpProblem {
@@ -41,16 +48,24 @@ test('GET: defaults with no parameters', () => {
 });
 
 test('GET: reserved parameters and filters', () => {
-  const q = parseRowsQuery('select=origin,delay&delay=gt.60&origin=in.(SFO,LAX)&order=delay.desc,id&limit=100&offset=5&version=3&format=csv&csvSafe=true');
+  const q = parseRowsQuery(
+    'select=origin,delay&delay=gt.60&origin=in.(SFO,LAX)&order=delay.desc,id&limit=100&offset=5&version=3&format=csv&csvSafe=true',
+  );
   assert.deepEqual(q.spec.select, ['origin', 'delay']);
-  assert.deepEqual(q.spec.order, [{ column: 'delay', desc: true, nulls: 'first' }, { column: 'id', desc: false, nulls: 'last' }]);
+  assert.deepEqual(q.spec.order, [
+    { column: 'delay', desc: true, nulls: 'first' },
+    { column: 'id', desc: false, nulls: 'last' },
+  ]);
   assert.equal(q.spec.limit, 100);
   assert.equal(q.spec.offset, 5);
   assert.equal(q.spec.version, 3);
   assert.equal(q.format, 'csv');
   assert.equal(q.csvSafe, true);
   assert.deepEqual(q.spec.where, {
-    and: [{ column: 'delay', op: 'gt', value: '60' }, { column: 'origin', op: 'in', value: ['SFO', 'LAX'] }],
+    and: [
+      { column: 'delay', op: 'gt', value: '60' },
+      { column: 'origin', op: 'in', value: ['SFO', 'LAX'] },
+    ],
   });
 });
 
@@ -74,18 +89,31 @@ test('order: modifiers, defaults, dotted and quoted names', () => {
   assert.deepEqual(parseOrder('a.nullsfirst'), [{ column: 'a', desc: false, nulls: 'first' }]);
   assert.deepEqual(parseOrder('a.b.desc'), [{ column: 'a.b', desc: true, nulls: 'first' }]);
   assert.deepEqual(parseOrder('"x.desc"'), [{ column: 'x.desc', desc: false, nulls: 'last' }]);
-  assert.deepEqual(parseOrder('"x,y".desc.nullslast, z'), [{ column: 'x,y', desc: true, nulls: 'last' }, { column: 'z', desc: false, nulls: 'last' }]);
+  assert.deepEqual(parseOrder('"x,y".desc.nullslast, z'), [
+    { column: 'x,y', desc: true, nulls: 'last' },
+    { column: 'z', desc: false, nulls: 'last' },
+  ]);
   rejects(() => parseOrder(''), 400, 'order', /^order: expected column names separated by commas/);
   rejects(() => parseOrder('a,.desc'), 400, 'order', /^order: item 2 has no column name/);
   rejects(() => parseOrder('"a".up'), 400, 'order', /^order: unknown modifier "up" for column "a"/);
-  rejects(() => parseOrder('"a".nullsfirst.desc'), 400, 'order', /^order: modifiers for column "a" must be one of asc\/desc then one of nullsfirst\/nullslast/);
+  rejects(
+    () => parseOrder('"a".nullsfirst.desc'),
+    400,
+    'order',
+    /^order: modifiers for column "a" must be one of asc\/desc then one of nullsfirst\/nullslast/,
+  );
   rejects(() => parseOrder('"a".asc.desc'), 400, 'order', /^order: modifiers for column "a"/);
   rejects(() => parseOrder('"a"x'), 400, 'order', /^order: unexpected "x" after the quoted name "a"/);
 });
 
 test('limit, offset, version, csvSafe: every error names the parameter', () => {
   for (const bad of ['abc', '-1', '1.5', '', '1e3', String(MAX_ROWS_PARAM + 1), '99999999999999999']) {
-    rejects(() => parseRowsQuery(`limit=${encodeURIComponent(bad)}`), 400, 'limit', new RegExp(`^limit: must be an integer 0\\.\\.${MAX_ROWS_PARAM}, got "`));
+    rejects(
+      () => parseRowsQuery(`limit=${encodeURIComponent(bad)}`),
+      400,
+      'limit',
+      new RegExp(`^limit: must be an integer 0\\.\\.${MAX_ROWS_PARAM}, got "`),
+    );
     rejects(() => parseRowsQuery(`offset=${encodeURIComponent(bad)}`), 400, 'offset', /^offset: must be an integer 0\.\./);
   }
   assert.equal(parseRowsQuery(`limit=${MAX_ROWS_PARAM}`).spec.limit, MAX_ROWS_PARAM);
@@ -112,7 +140,15 @@ test('filter errors from the engine become 400 bad-query naming the parameter', 
 });
 
 test('checkColumns: unknown select/order columns list the table columns', () => {
-  const spec = (s: Partial<QuerySpec>): QuerySpec => ({ select: null, where: null, order: [], limit: null, offset: 0, version: null, ...s });
+  const spec = (s: Partial<QuerySpec>): QuerySpec => ({
+    select: null,
+    where: null,
+    order: [],
+    limit: null,
+    offset: 0,
+    version: null,
+    ...s,
+  });
   checkColumns(spec({ select: ['id', 'a.b'], order: [{ column: 'delay', desc: false, nulls: 'last' }] }), COLUMNS);
   const p = problem(() => checkColumns(spec({ select: ['id', 'nope'] }), COLUMNS));
   assert.equal(p.status, 400);
@@ -127,13 +163,26 @@ test('checkColumns: unknown select/order columns list the table columns', () => 
 
 test('POST body: every field, forms of select and order', () => {
   const q = parseQueryBody({
-    select: ['origin', 'delay'], where: { column: 'delay', op: 'gt', value: 60 },
-    order: [{ column: 'delay', desc: true }, { column: 'id', nulls: 'first' }], limit: 10, offset: 2, version: 4,
+    select: ['origin', 'delay'],
+    where: { column: 'delay', op: 'gt', value: 60 },
+    order: [
+      { column: 'delay', desc: true },
+      { column: 'id', nulls: 'first' },
+    ],
+    limit: 10,
+    offset: 2,
+    version: 4,
   });
   assert.deepEqual(q.spec, {
-    select: ['origin', 'delay'], where: { column: 'delay', op: 'gt', value: 60 },
-    order: [{ column: 'delay', desc: true, nulls: 'first' }, { column: 'id', desc: false, nulls: 'first' }],
-    limit: 10, offset: 2, version: 4,
+    select: ['origin', 'delay'],
+    where: { column: 'delay', op: 'gt', value: 60 },
+    order: [
+      { column: 'delay', desc: true, nulls: 'first' },
+      { column: 'id', desc: false, nulls: 'first' },
+    ],
+    limit: 10,
+    offset: 2,
+    version: 4,
   });
   const s = parseQueryBody({ select: 'a,b', order: 'a.desc' });
   assert.deepEqual(s.spec.select, ['a', 'b']);
@@ -161,14 +210,39 @@ test('POST body: every error names the field', () => {
   rejects(() => parseQueryBody({ select: ['a', 3] }), 400, 'select[1]', /^select\[1\]: expected a non-empty column name string/);
   rejects(() => parseQueryBody({ select: ['a', 'a'] }), 400, 'select', /^select: column "a" is listed twice/);
   rejects(() => parseQueryBody({ order: 7 }), 400, 'order', /^order: expected "a\.desc,b" or/);
-  rejects(() => parseQueryBody({ order: [{ column: 'a', desc: 'yes' }] }), 400, 'order[0].desc', /^order\[0\]\.desc: expected true or false/);
-  rejects(() => parseQueryBody({ order: [{ column: 'a', nulls: 'top' }] }), 400, 'order[0].nulls', /^order\[0\]\.nulls: expected "first" or "last"/);
+  rejects(
+    () => parseQueryBody({ order: [{ column: 'a', desc: 'yes' }] }),
+    400,
+    'order[0].desc',
+    /^order\[0\]\.desc: expected true or false/,
+  );
+  rejects(
+    () => parseQueryBody({ order: [{ column: 'a', nulls: 'top' }] }),
+    400,
+    'order[0].nulls',
+    /^order\[0\]\.nulls: expected "first" or "last"/,
+  );
   rejects(() => parseQueryBody({ order: [{ col: 'a' }] }), 400, 'order[0]', /^order\[0\]: unknown key "col"; expected column, desc, nulls/);
-  rejects(() => parseQueryBody({ order: [{ desc: true }] }), 400, 'order[0].column', /^order\[0\]\.column: expected the column name as a string/);
-  rejects(() => parseQueryBody({ limt: 5 }), 400, 'limt', /^the body: unknown key "limt"; expected select, where, order, limit, offset, version/);
+  rejects(
+    () => parseQueryBody({ order: [{ desc: true }] }),
+    400,
+    'order[0].column',
+    /^order\[0\]\.column: expected the column name as a string/,
+  );
+  rejects(
+    () => parseQueryBody({ limt: 5 }),
+    400,
+    'limt',
+    /^the body: unknown key "limt"; expected select, where, order, limit, offset, version/,
+  );
   rejects(() => parseQueryBody({ where: { column: 'a', op: 'zz', value: 1 } }), 400, 'where', /^where: .*unknown operator "zz"/);
   rejects(() => parseQueryBody({ where: 5 }), 400, 'where', /^where: /);
-  rejects(() => parseQueryBody({}, 'delay=gt.5'), 400, 'delay', /^delay: POST \/query takes only limit, offset, version, format, csvSafe in the query string/);
+  rejects(
+    () => parseQueryBody({}, 'delay=gt.5'),
+    400,
+    'delay',
+    /^delay: POST \/query takes only limit, offset, version, format, csvSafe in the query string/,
+  );
   rejects(() => parseQueryBody({}, 'limit=x'), 400, 'limit', /^limit: must be an integer/);
 });
 

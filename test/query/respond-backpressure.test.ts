@@ -16,14 +16,21 @@ import type { QueryPlan } from '../../src/query/plan.js';
 import { PARQUET_ROW_GROUP_ROWS } from '../../src/query/output/parquet.js';
 
 const BATCH_ROWS = 10_000;
-const schema = new arrow.Schema([new arrow.Field('id', new arrow.Int32(), false), new arrow.Field('x', new arrow.Float64(), false), new arrow.Field('s', new arrow.Utf8(), false)]);
+const schema = new arrow.Schema([
+  new arrow.Field('id', new arrow.Int32(), false),
+  new arrow.Field('x', new arrow.Float64(), false),
+  new arrow.Field('s', new arrow.Utf8(), false),
+]);
 
 function batch(k: number): arrow.RecordBatch {
   const ids = Int32Array.from({ length: BATCH_ROWS }, (_, i) => k * BATCH_ROWS + i);
   return new arrow.RecordBatch({
     id: arrow.makeVector(ids).data[0]!,
     x: arrow.makeVector(Float64Array.from(ids, (i) => i * 1.37)).data[0]!,
-    s: arrow.vectorFromArray(Array.from(ids, (i) => `row ${i} ${(i * 2654435761) % 1000003}`), new arrow.Utf8()).data[0]!,
+    s: arrow.vectorFromArray(
+      Array.from(ids, (i) => `row ${i} ${(i * 2654435761) % 1000003}`),
+      new arrow.Utf8(),
+    ).data[0]!,
   });
 }
 const BATCHES = Array.from({ length: 8 }, (_, k) => batch(k));
@@ -34,24 +41,41 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function pulledWhileStalled(format: Format, encoding: Encoding): Promise<number> {
   let pulled = 0;
   async function* rows(): AsyncGenerator<arrow.RecordBatch> {
-    for (let k = 0; k < 400; k++) { pulled++; yield BATCHES[k % BATCHES.length]!; }
+    for (let k = 0; k < 400; k++) {
+      pulled++;
+      yield BATCHES[k % BATCHES.length]!;
+    }
   }
   const ac = new AbortController();
   const answer = await answerQuery({
-    plan: { schema } as unknown as QueryPlan, spec: { limit: null, offset: 0 } as unknown as QuerySpec, format, csvSafe: false, encoding,
-    maxResponseRows: 1e9, signal: ac.signal, batches: () => rows(), nextLink: () => '',
+    plan: { schema } as unknown as QueryPlan,
+    spec: { limit: null, offset: 0 } as unknown as QuerySpec,
+    format,
+    csvSafe: false,
+    encoding,
+    maxResponseRows: 1e9,
+    signal: ac.signal,
+    batches: () => rows(),
+    nextLink: () => '',
   });
   let got = 0;
   const client = new Writable({
     highWaterMark: 16 * 1024,
-    write(chunk: Buffer, _enc, done) { got += chunk.length; if (got < 4096) done(); },
+    write(chunk: Buffer, _enc, done) {
+      got += chunk.length;
+      if (got < 4096) done();
+    },
   });
   answer.body.pipe(client);
   // Wait until the producer stops moving (generous, for a loaded machine).
   let last = -1;
   for (let still = 0; still < 6; ) {
     await sleep(150);
-    if (pulled === last) still++; else { still = 0; last = pulled; }
+    if (pulled === last) still++;
+    else {
+      still = 0;
+      last = pulled;
+    }
   }
   ac.abort();
   answer.body.destroy();
@@ -60,8 +84,14 @@ async function pulledWhileStalled(format: Format, encoding: Encoding): Promise<n
 
 const TEXT_LIMIT = 3;
 for (const [format, encoding, limit] of [
-  ['ndjson', 'identity', TEXT_LIMIT], ['csv', 'identity', TEXT_LIMIT], ['json', 'identity', TEXT_LIMIT], ['arrow', 'identity', TEXT_LIMIT],
-  ['csv', 'br', 6], ['ndjson', 'gzip', TEXT_LIMIT], ['json', 'br', 6], ['arrow', 'gzip', TEXT_LIMIT],
+  ['ndjson', 'identity', TEXT_LIMIT],
+  ['csv', 'identity', TEXT_LIMIT],
+  ['json', 'identity', TEXT_LIMIT],
+  ['arrow', 'identity', TEXT_LIMIT],
+  ['csv', 'br', 6],
+  ['ndjson', 'gzip', TEXT_LIMIT],
+  ['json', 'br', 6],
+  ['arrow', 'gzip', TEXT_LIMIT],
   // Parquet moves a row group at a time: one with the client, one in the body's buffer, one queued
   // by the writer and one being filled (measured: 50 batches; the original pulled 87).
   ['parquet', 'identity', Math.ceil((4.5 * PARQUET_ROW_GROUP_ROWS) / BATCH_ROWS) + 2],
@@ -69,6 +99,9 @@ for (const [format, encoding, limit] of [
   test(`a stalled ${format} answer (${encoding}) pulls at most ${limit} batches of ${BATCH_ROWS} rows`, async () => {
     const pulled = await pulledWhileStalled(format, encoding);
     assert.ok(pulled >= 1);
-    assert.ok(pulled <= limit, `${format}/${encoding}: the answer pulled ${pulled} batches (${pulled * BATCH_ROWS} rows) for a client that read 4 KB`);
+    assert.ok(
+      pulled <= limit,
+      `${format}/${encoding}: the answer pulled ${pulled} batches (${pulled * BATCH_ROWS} rows) for a client that read 4 KB`,
+    );
   });
 }

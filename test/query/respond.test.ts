@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import * as arrow from 'apache-arrow';
 import { tableFromIPC } from '@uwdata/flechette';
-import { HttpProblem } from '../../src/errors.js';
+import { HttpProblem } from '../../src/http/errors.js';
 import type { ColumnSchema } from '../../src/index.js';
 import type { Encoding, Format } from '../../src/query/negotiate.js';
 import { parseRowsQuery } from '../../src/query/params.js';
@@ -56,8 +56,14 @@ async function answer(query: string, format: Format, opts: { encoding?: Encoding
   const max = opts.max ?? 100;
   const plan = await planQuery(table.version, { ...q.spec, limit: planLimit(q.spec, format, max) }, table.open);
   const a = await answerQuery({
-    plan, spec: q.spec, format, csvSafe: q.csvSafe, encoding: opts.encoding ?? 'identity', maxResponseRows: max,
-    signal: opts.signal ?? new AbortController().signal, nextLink: (shown) => `next:${q.spec.offset + shown}`,
+    plan,
+    spec: q.spec,
+    format,
+    csvSafe: q.csvSafe,
+    encoding: opts.encoding ?? 'identity',
+    maxResponseRows: max,
+    signal: opts.signal ?? new AbortController().signal,
+    nextLink: (shown) => `next:${q.spec.offset + shown}`,
   });
   return { plan, headers: a.headers, bytes: await bodyBytes(a.body) };
 }
@@ -72,7 +78,10 @@ test('arrow: a stream apache-arrow and flechette both read', async () => {
   assert.equal(t.getChild('name')!.get(1), 'n,"1"');
   const f = tableFromIPC(bytes, { useBigInt: true });
   assert.equal(f.numRows, N);
-  assert.deepEqual(f.schema.fields.map((x) => x.name), ['id', 'name', 'day', 'at']);
+  assert.deepEqual(
+    f.schema.fields.map((x) => x.name),
+    ['id', 'name', 'day', 'at'],
+  );
   assert.equal(f.getChild('id').at(249), 249n);
   assert.equal(f.getChild('name').at(3), 'n,"3"');
 });
@@ -81,17 +90,27 @@ test('arrow: an empty result is a schema-only stream', async () => {
   const { bytes } = await answer('id=lt.0&select=name', 'arrow');
   const t = arrow.tableFromIPC(bytes);
   assert.equal(t.numRows, 0);
-  assert.deepEqual(t.schema.fields.map((x) => x.name), ['name']);
+  assert.deepEqual(
+    t.schema.fields.map((x) => x.name),
+    ['name'],
+  );
   const f = tableFromIPC(bytes);
   assert.equal(f.numRows, 0);
-  assert.deepEqual(f.schema.fields.map((x) => x.name), ['name']);
+  assert.deepEqual(
+    f.schema.fields.map((x) => x.name),
+    ['name'],
+  );
 });
 
 test('json: page capped with a next link; int64 beyond 2^53 as strings, dates and timestamps as text', async () => {
   const { headers, bytes } = await answer('select=id,day,at', 'json', { max: 10 });
   assert.equal(headers['Content-Type'], 'application/json; charset=utf-8');
   const doc = JSON.parse(bytes.toString());
-  assert.deepEqual(doc.columns, [{ name: 'id', type: 'int64' }, { name: 'day', type: 'date' }, { name: 'at', type: 'timestamp' }]);
+  assert.deepEqual(doc.columns, [
+    { name: 'id', type: 'int64' },
+    { name: 'day', type: 'date' },
+    { name: 'at', type: 'timestamp' },
+  ]);
   assert.equal(doc.rowCount, 10);
   assert.equal(doc.rows.length, 10);
   assert.equal(doc.next, 'next:10');
@@ -118,7 +137,11 @@ test('json: no next link when the rows end within the page or the limit is reach
 });
 
 test('ndjson and csv stream every row, csvSafe guards formulas', async () => {
-  const nd = (await answer('select=id,name', 'ndjson')).bytes.toString().trimEnd().split('\n').map((l) => JSON.parse(l));
+  const nd = (await answer('select=id,name', 'ndjson')).bytes
+    .toString()
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(nd.length, N);
   assert.deepEqual(nd[1], { id: 1, name: 'n,"1"' });
   const csv = (await answer('select=id,name&limit=3', 'csv')).bytes.toString();
@@ -162,7 +185,14 @@ test('a timeout before the first batch is a 504; an abort after it cuts the stre
   const plan = await planQuery(table.version, q.spec, table.open);
   const ac = new AbortController();
   const a = await answerQuery({
-    plan, spec: q.spec, format: 'ndjson', csvSafe: false, encoding: 'identity', maxResponseRows: 10, signal: ac.signal, nextLink: () => '',
+    plan,
+    spec: q.spec,
+    format: 'ndjson',
+    csvSafe: false,
+    encoding: 'identity',
+    maxResponseRows: 10,
+    signal: ac.signal,
+    nextLink: () => '',
   });
   ac.abort(new Error('client left'));
   await assert.rejects(bodyBytes(a.body), /client left/);

@@ -17,9 +17,29 @@ export interface BlobStoreFixture {
 }
 
 export const BAD_KEYS = [
-  '', '..', '../x.ncf', '../t/x.ncf', 't/../x.ncf', 't/x/../../y.ncf', '/abs/x.ncf', '/x.ncf',
-  't/x.txt', 't/x', 'x.ncf', 't/u/x.ncf', 't//x.ncf', 't\\x.ncf', 'C:\\t\\x.ncf', 't/.x.ncf',
-  't/x.ncf/', ' t/x.ncf', 't/x.ncf\n', 't/x.ncf\0', 't name/x.ncf', 'ü/x.ncf', `${'a'.repeat(65)}/x.ncf`,
+  '',
+  '..',
+  '../x.ncf',
+  '../t/x.ncf',
+  't/../x.ncf',
+  't/x/../../y.ncf',
+  '/abs/x.ncf',
+  '/x.ncf',
+  't/x.txt',
+  't/x',
+  'x.ncf',
+  't/u/x.ncf',
+  't//x.ncf',
+  't\\x.ncf',
+  'C:\\t\\x.ncf',
+  't/.x.ncf',
+  't/x.ncf/',
+  ' t/x.ncf',
+  't/x.ncf\n',
+  't/x.ncf\0',
+  't name/x.ncf',
+  'ü/x.ncf',
+  `${'a'.repeat(65)}/x.ncf`,
 ];
 
 async function listAll(store: BlobStore): Promise<Map<string, { size: number; modified: Date }>> {
@@ -53,7 +73,14 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
   async function withStore(fn: (s: BlobStore, fx: BlobStoreFixture) => Promise<void>): Promise<void> {
     const fx = await makeStore();
     const opened: BlobStore[] = [];
-    const track: BlobStoreFixture = { open: async () => { const s = await fx.open(); opened.push(s); return s; }, destroy: fx.destroy };
+    const track: BlobStoreFixture = {
+      open: async () => {
+        const s = await fx.open();
+        opened.push(s);
+        return s;
+      },
+      destroy: fx.destroy,
+    };
     try {
       await fn(await track.open(), track);
     } finally {
@@ -95,7 +122,7 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
         await sink.write(buf);
         buf.fill(3);
         await sink.finish();
-        assert.deepEqual([...await readAll(s, key)], [...new Array(16).fill(1), ...new Array(16).fill(2)]);
+        assert.deepEqual([...(await readAll(s, key))], [...new Array(16).fill(1), ...new Array(16).fill(2)]);
       });
     });
 
@@ -133,16 +160,24 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
         const src = await s.openSource(key);
         try {
           assert.equal(src.size, bytes.length);
-          await fc.assert(fc.asyncProperty(fc.nat({ max: bytes.length }), fc.nat({ max: bytes.length }), async (a, b) => {
-            const offset = Math.min(a, b);
-            const length = Math.max(a, b) - offset;
-            const got = await src.read(offset, length);
-            assert.equal(got.length, length);
-            assert.ok(Buffer.from(got).equals(bytes.subarray(offset, offset + length)));
-          }), { numRuns: 150 });
+          await fc.assert(
+            fc.asyncProperty(fc.nat({ max: bytes.length }), fc.nat({ max: bytes.length }), async (a, b) => {
+              const offset = Math.min(a, b);
+              const length = Math.max(a, b) - offset;
+              const got = await src.read(offset, length);
+              assert.equal(got.length, length);
+              assert.ok(Buffer.from(got).equals(bytes.subarray(offset, offset + length)));
+            }),
+            { numRuns: 150 },
+          );
           // The footer read: the last bytes of the file.
           assert.ok(Buffer.from(await src.read(bytes.length - 44, 44)).equals(bytes.subarray(bytes.length - 44)));
-          for (const [o, l] of [[bytes.length, 1], [bytes.length - 10, 11], [-1, 5], [0, bytes.length + 1]] as const) {
+          for (const [o, l] of [
+            [bytes.length, 1],
+            [bytes.length - 10, 11],
+            [-1, 5],
+            [0, bytes.length + 1],
+          ] as const) {
             await assert.rejects(src.read(o, l), `read(${o}, ${l})`);
           }
         } finally {
@@ -206,7 +241,15 @@ export function blobStoreContract(name: string, makeStore: () => Promise<BlobSto
         for (const tableId of tables) assert.deepEqual(await listed(`${tableId}/`), expect(`${tableId}/`), tableId);
         const oneKey = all.at(-1)!;
         // Prefixes that cut a table id, or a file name, or match nothing; none and '' mean all.
-        for (const prefix of [tables[1]!.slice(0, 3), tables[0]!.slice(0, 1), oneKey.slice(0, oneKey.length - 6), oneKey, `${newId()}/`, 'zz-no-such', '']) {
+        for (const prefix of [
+          tables[1]!.slice(0, 3),
+          tables[0]!.slice(0, 1),
+          oneKey.slice(0, oneKey.length - 6),
+          oneKey,
+          `${newId()}/`,
+          'zz-no-such',
+          '',
+        ]) {
           assert.deepEqual(await listed(prefix), expect(prefix), JSON.stringify(prefix));
         }
         assert.deepEqual(await listed(), [...all].sort());

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { LocalBlobStore } from '../../storage/blob-local.js';
+import { LocalBlobStore } from '../../storage/local/blob-store.js';
 import { StorageError } from '../../storage/errors.js';
 import { newFileKey, newId, parseKey } from '../../storage/keys.js';
 import { blobStoreContract } from './blob-contract.js';
@@ -73,7 +73,7 @@ describe('LocalBlobStore', () => {
       await sink.finish();
       await assert.rejects(s.createSink(key), (e: unknown) => e instanceof StorageError && e.code === 'BLOB_EXISTS');
       const src = await s.openSource(key);
-      assert.deepEqual([...await src.read(0, 3)], [1, 2, 3]);
+      assert.deepEqual([...(await src.read(0, 3))], [1, 2, 3]);
       await src.close?.();
     });
   });

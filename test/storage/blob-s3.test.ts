@@ -11,11 +11,11 @@ import { ListMultipartUploadsCommand, PutObjectCommand, S3Client } from '@aws-sd
 import { NCFReader } from '../../src/format/reader.js';
 import { NCFWriter } from '../../src/format/writer.js';
 import type { ColumnSchema } from '../../src/format/schema.js';
-import { S3BlobStore, type S3BlobStoreOptions } from '../../storage/blob-s3.js';
+import { S3BlobStore, type S3BlobStoreOptions } from '../../storage/s3/blob-store.js';
 import { StorageError } from '../../storage/errors.js';
 import { newFileKey, newId } from '../../storage/keys.js';
 import { blobStoreContract } from './blob-contract.js';
-import { startS3Server, type S3TestServer } from './s3-server.js';
+import { startS3Server, type S3TestServer } from '../support/s3-server.js';
 
 const MiB = 1024 * 1024;
 
@@ -38,13 +38,20 @@ function storeOn(srv: S3TestServer, prefix = `${newId()}/`, opts: S3BlobStoreOpt
 
 function rawClient(srv: S3TestServer): S3Client {
   return new S3Client({
-    region: srv.region, endpoint: srv.endpoint, forcePathStyle: true, credentials: srv.credentials,
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
+    region: srv.region,
+    endpoint: srv.endpoint,
+    forcePathStyle: true,
+    credentials: srv.credentials,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
   });
 }
 
 const isCode = (code: string, status?: number, message?: RegExp) => (e: unknown) =>
-  e instanceof StorageError && e.code === code && (status === undefined || e.httpStatus === status) && (message === undefined || message.test(e.message));
+  e instanceof StorageError &&
+  e.code === code &&
+  (status === undefined || e.httpStatus === status) &&
+  (message === undefined || message.test(e.message));
 
 /** GETs the emulator received for one blob since `from` (an index into srv.requests). */
 function getsOf(srv: S3TestServer, store: S3BlobStore, key: string, from: number): { range?: string }[] {
@@ -93,7 +100,13 @@ describe('S3BlobStore', () => {
 
       const src = await store.openSource(key);
       assert.equal(src.size, bytes.length);
-      const ranges: [number, number][] = [[0, 1], [1, 4096], [8 * MiB - 10, 20], [bytes.length - 1, 1], [12_345_678, 3 * MiB]];
+      const ranges: [number, number][] = [
+        [0, 1],
+        [1, 4096],
+        [8 * MiB - 10, 20],
+        [bytes.length - 1, 1],
+        [12_345_678, 3 * MiB],
+      ];
       for (let k = 0; k < 20; k++) {
         const a = Math.floor(Math.random() * bytes.length);
         ranges.push([a, Math.floor(Math.random() * Math.min(2 * MiB, bytes.length - a))]);
@@ -119,7 +132,9 @@ describe('S3BlobStore', () => {
       const part = randomBytes(8 * MiB);
       await sink.write(part); // fills part 1, which starts uploading and is held
       let resolved = false;
-      const second = sink.write(part).then(() => { resolved = true; });
+      const second = sink.write(part).then(() => {
+        resolved = true;
+      });
       await waitFor(() => hold.waiting === 1);
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(resolved, false, 'the second part must wait for the first upload');
@@ -190,7 +205,10 @@ describe('S3BlobStore', () => {
       await sink.write(bytes.subarray(1000));
       assert.equal(srv.requests.length, from, 'nothing is sent before finish()');
       await sink.finish();
-      assert.deepEqual(srv.requests.slice(from).map((r) => r.method), ['PUT']);
+      assert.deepEqual(
+        srv.requests.slice(from).map((r) => r.method),
+        ['PUT'],
+      );
       const src = await store.openSource(key);
       assert.ok(Buffer.from(await src.read(1990, 10)).equals(bytes.subarray(1990)));
       assert.ok(Buffer.from(await src.read(0, 2000)).equals(bytes));
@@ -201,7 +219,10 @@ describe('S3BlobStore', () => {
       const empty = newFileKey(newId());
       const mark = srv.requests.length;
       await (await store.createSink(empty)).finish();
-      assert.deepEqual(srv.requests.slice(mark).map((r) => r.method), ['PUT']);
+      assert.deepEqual(
+        srv.requests.slice(mark).map((r) => r.method),
+        ['PUT'],
+      );
       assert.equal((await store.openSource(empty)).size, 0);
     } finally {
       await store.close();
@@ -269,7 +290,13 @@ describe('S3BlobStore', () => {
       assert.equal(sourceStats.requests, gets.length, "the source's own count agrees with the emulator's");
       // Each chunk GET asks for exactly that chunk's bytes.
       const expected = rowGroups.map((rg) => `bytes=${rg.chunks[3]!.offset}-${rg.chunks[3]!.offset + rg.chunks[3]!.length - 1}`);
-      assert.deepEqual(gets.slice(1).map((g) => g.range).sort(), expected.sort());
+      assert.deepEqual(
+        gets
+          .slice(1)
+          .map((g) => g.range)
+          .sort(),
+        expected.sort(),
+      );
       assert.deepEqual(Array.from(table.getChild('c')!.toArray() as Float64Array), data.c);
     });
 
@@ -293,7 +320,11 @@ describe('S3BlobStore', () => {
     it('a missing bucket is named in a clear error, from ping and from every operation', async () => {
       const store = storeOn(srv, 'p/', {}, 'no-such-bucket');
       try {
-        const missing = isCode('STORAGE_FAILURE', 500, /bucket "no-such-bucket" does not exist \(s3:\/\/no-such-bucket\/p\/ at http:\/\/127\.0\.0\.1:\d+/);
+        const missing = isCode(
+          'STORAGE_FAILURE',
+          500,
+          /bucket "no-such-bucket" does not exist \(s3:\/\/no-such-bucket\/p\/ at http:\/\/127\.0\.0\.1:\d+/,
+        );
         await assert.rejects(store.ping(), missing);
         await assert.rejects(store.openSource(newFileKey(newId())), missing);
         const sink = await store.createSink(newFileKey(newId()));
@@ -308,7 +339,14 @@ describe('S3BlobStore', () => {
     it('an endpoint where nothing listens gives 503 StorageUnavailable naming the endpoint', async () => {
       const port = await closedPort();
       const store = new S3BlobStore(
-        { bucket: 'b', prefix: '', region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, credentials: srv.credentials },
+        {
+          bucket: 'b',
+          prefix: '',
+          region: 'us-east-1',
+          endpoint: `http://127.0.0.1:${port}`,
+          forcePathStyle: true,
+          credentials: srv.credentials,
+        },
         { maxAttempts: 2 },
       );
       try {
@@ -322,9 +360,14 @@ describe('S3BlobStore', () => {
     });
 
     it('wrong credentials are refused with a hint, not retried', async () => {
-      const store = new S3BlobStore(
-        { bucket: srv.bucket, prefix: '', region: srv.region, endpoint: srv.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'NOPE', secretAccessKey: 'nope' } },
-      );
+      const store = new S3BlobStore({
+        bucket: srv.bucket,
+        prefix: '',
+        region: srv.region,
+        endpoint: srv.endpoint,
+        forcePathStyle: true,
+        credentials: { accessKeyId: 'NOPE', secretAccessKey: 'nope' },
+      });
       try {
         await assert.rejects(store.openSource(newFileKey(newId())), isCode('STORAGE_FAILURE', 500, /403 .*AWS_ACCESS_KEY_ID/));
         assert.equal(store.stats.requests, 1);
@@ -421,8 +464,10 @@ describe('S3BlobStore', () => {
   it('fromUrl reads the endpoint, region and credentials from the AWS variables', async () => {
     const prefix = `env-${newId()}`;
     const store = S3BlobStore.fromUrl(`s3://${srv.bucket}/${prefix}`, {
-      AWS_ENDPOINT_URL: srv.endpoint, AWS_REGION: srv.region,
-      AWS_ACCESS_KEY_ID: srv.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: srv.credentials.secretAccessKey,
+      AWS_ENDPOINT_URL: srv.endpoint,
+      AWS_REGION: srv.region,
+      AWS_ACCESS_KEY_ID: srv.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: srv.credentials.secretAccessKey,
     });
     try {
       assert.equal(store.location.forcePathStyle, true);
@@ -431,7 +476,10 @@ describe('S3BlobStore', () => {
       const sink = await store.createSink(key);
       await sink.write(new Uint8Array([1, 2, 3]));
       await sink.finish();
-      assert.ok(srv.requests.some((r) => r.method === 'PUT' && r.path === `/${srv.bucket}/${prefix}/${key}`), 'stored under the prefix');
+      assert.ok(
+        srv.requests.some((r) => r.method === 'PUT' && r.path === `/${srv.bucket}/${prefix}/${key}`),
+        'stored under the prefix',
+      );
       assert.deepEqual(await listKeys(store), [key]);
     } finally {
       await store.close();

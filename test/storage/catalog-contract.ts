@@ -55,7 +55,11 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
     const fx = await makeCatalog();
     const opened: Catalog[] = [];
     const track: CatalogFixture = {
-      open: async () => { const c = await fx.open(); opened.push(c); return c; },
+      open: async () => {
+        const c = await fx.open();
+        opened.push(c);
+        return c;
+      },
       destroy: fx.destroy,
     };
     try {
@@ -108,12 +112,18 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
     it('create of an existing table is TableExists (409) and changes nothing', async () => {
       await withCatalog(async (c) => {
         const v1 = await create(c, 't');
-        await assert.rejects(create(c, 't', S_B), isStorageError(TableExists, 409, (e: TableExists) => {
-          assert.equal(e.table, 't');
-          assert.match(e.message, /"t"/);
-        }));
+        await assert.rejects(
+          create(c, 't', S_B),
+          isStorageError(TableExists, 409, (e: TableExists) => {
+            assert.equal(e.table, 't');
+            assert.match(e.message, /"t"/);
+          }),
+        );
         assert.deepEqual(await c.getTable('t'), v1);
-        assert.deepEqual((await c.versions('t'))!.map((x) => x.version), [1]);
+        assert.deepEqual(
+          (await c.versions('t'))!.map((x) => x.version),
+          [1],
+        );
       });
     });
 
@@ -150,7 +160,7 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
       });
     });
 
-    it('append keeps the table\'s column labels; descriptions and semantic types do not conflict', async () => {
+    it("append keeps the table's column labels; descriptions and semantic types do not conflict", async () => {
       await withCatalog(async (c) => {
         const labelled = S_B.map((col) => ({ ...col, description: `the ${col.name}` }));
         const v1 = await create(c, 't', labelled);
@@ -182,7 +192,8 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
             assert.equal(e.table, 't');
             assert.deepEqual(sortDiffs(e.differences), sortDiffs(expected));
             assert.deepEqual(e.details.differences, e.differences);
-            for (const col of ['"id"', '"name"', '"at"', '"other"']) assert.ok(e.message.includes(col), `message names ${col}: ${e.message}`);
+            for (const col of ['"id"', '"name"', '"at"', '"other"'])
+              assert.ok(e.message.includes(col), `message names ${col}: ${e.message}`);
           }),
         );
         await assert.rejects(
@@ -253,7 +264,10 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
           conflict(1, 2),
         );
         assert.equal((await c.commit({ table: 't', operation: 'append', columns: S_B, file: file(id, 1), expectVersion: 2 })).version, 3);
-        assert.deepEqual((await c.versions('t'))!.map((v) => v.version), [1, 2, 3]);
+        assert.deepEqual(
+          (await c.versions('t'))!.map((v) => v.version),
+          [1, 2, 3],
+        );
       });
     });
 
@@ -277,8 +291,14 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
       await withCatalog(async (c) => {
         const v1 = await create(c, 't');
         const again = { ...v1.files[0]! };
-        await assert.rejects(c.commit({ table: 't', operation: 'append', columns: S_A, file: again }), isStorageError(CatalogConflict, 409));
-        await assert.rejects(c.commit({ table: 'u', operation: 'create', columns: S_A, file: again, tableId: c.newTableId() }), isStorageError(CatalogConflict, 409));
+        await assert.rejects(
+          c.commit({ table: 't', operation: 'append', columns: S_A, file: again }),
+          isStorageError(CatalogConflict, 409),
+        );
+        await assert.rejects(
+          c.commit({ table: 'u', operation: 'create', columns: S_A, file: again, tableId: c.newTableId() }),
+          isStorageError(CatalogConflict, 409),
+        );
         assert.equal(await c.getTable('u'), null);
       });
     });
@@ -316,7 +336,10 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
         const again = await create(c, 't', S_B);
         assert.equal(again.version, 1);
         assert.notEqual(again.tableId, v1.tableId);
-        assert.deepEqual((await c.versions('t'))!.map((v) => v.version), [1]);
+        assert.deepEqual(
+          (await c.versions('t'))!.map((v) => v.version),
+          [1],
+        );
         assert.deepEqual(await c.getTable('other'), other);
       });
     });
@@ -326,7 +349,12 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
         const committed: TableVersion[] = [await create(c, 't', S_A, 3)];
         const id = committed[0]!.tableId;
         const steps: Array<[Operation, ColumnSchema[], number]> = [
-          ['append', S_A, 4], ['append', S_A, 0], ['replace', S_C, 9], ['append', S_C, 2], ['replace', S_A, 1], ['append', S_A, 6],
+          ['append', S_A, 4],
+          ['append', S_A, 0],
+          ['replace', S_C, 9],
+          ['append', S_C, 2],
+          ['replace', S_A, 1],
+          ['append', S_A, 6],
         ];
         for (const [operation, columns, rows] of steps) {
           committed.push(await c.commit({ table: 't', operation, columns, file: file(id, rows) }));
@@ -337,9 +365,16 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
         assert.equal(await c.getTable('t', 0), null);
         assert.equal(await c.getTable('t', -1), null);
         assert.equal(await c.getTable('t', 1.5), null);
-        assert.deepEqual(await c.versions('t'), committed.map((v) => ({
-          version: v.version, operation: v.operation, rowsAdded: v.rowsAdded, rowCount: v.rowCount, committedAt: v.committedAt,
-        })));
+        assert.deepEqual(
+          await c.versions('t'),
+          committed.map((v) => ({
+            version: v.version,
+            operation: v.operation,
+            rowsAdded: v.rowsAdded,
+            rowCount: v.rowCount,
+            committedAt: v.committedAt,
+          })),
+        );
         // Row counts recomputed independently from the steps.
         let rows = 3;
         steps.forEach(([op, , n], i) => {
@@ -383,7 +418,7 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
       });
     });
 
-    it('compact makes a version holding only the new file, with the same rows and the table\'s columns', async () => {
+    it("compact makes a version holding only the new file, with the same rows and the table's columns", async () => {
       await withCatalog(async (c) => {
         const v1 = await create(c, 't', S_A, 3);
         const v2 = await c.commit({ table: 't', operation: 'append', columns: S_A, file: file(v1.tableId, 4) });
@@ -401,7 +436,10 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
         assert.deepEqual(v4.columns, v3.columns);
         assert.deepEqual(await c.getTable('t'), v4);
         assert.deepEqual(await c.getTable('t', 2), v2);
-        assert.deepEqual((await c.versions('t'))!.map((v) => v.operation), ['create', 'append', 'append', 'compact']);
+        assert.deepEqual(
+          (await c.versions('t'))!.map((v) => v.operation),
+          ['create', 'append', 'append', 'compact'],
+        );
         // Appends after a compaction add to the compacted file.
         const g = file(v1.tableId, 1);
         const v5 = await c.commit({ table: 't', operation: 'append', columns: S_A, file: g });
@@ -413,12 +451,24 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
     it('compact refuses a missing table, a moved table, other columns and a different row count', async () => {
       await withCatalog(async (c) => {
         const id = c.newTableId();
-        await assert.rejects(c.commit({ table: 'nope', operation: 'compact', columns: S_A, file: file(id, 1) }), isStorageError(TableNotFound, 404));
+        await assert.rejects(
+          c.commit({ table: 'nope', operation: 'compact', columns: S_A, file: file(id, 1) }),
+          isStorageError(TableNotFound, 404),
+        );
         const v1 = await create(c, 't', S_A, 3);
         await c.commit({ table: 't', operation: 'append', columns: S_A, file: file(v1.tableId, 4) });
-        await assert.rejects(c.commit({ table: 't', operation: 'compact', columns: S_A, file: file(v1.tableId, 7), expectVersion: 1 }), isStorageError(CatalogConflict, 409));
-        await assert.rejects(c.commit({ table: 't', operation: 'compact', columns: S_B, file: file(v1.tableId, 7) }), isStorageError(CatalogConflict, 409));
-        await assert.rejects(c.commit({ table: 't', operation: 'compact', columns: S_A, file: file(v1.tableId, 6), expectVersion: 2 }), isStorageError(CatalogConflict, 409));
+        await assert.rejects(
+          c.commit({ table: 't', operation: 'compact', columns: S_A, file: file(v1.tableId, 7), expectVersion: 1 }),
+          isStorageError(CatalogConflict, 409),
+        );
+        await assert.rejects(
+          c.commit({ table: 't', operation: 'compact', columns: S_B, file: file(v1.tableId, 7) }),
+          isStorageError(CatalogConflict, 409),
+        );
+        await assert.rejects(
+          c.commit({ table: 't', operation: 'compact', columns: S_A, file: file(v1.tableId, 6), expectVersion: 2 }),
+          isStorageError(CatalogConflict, 409),
+        );
         assert.equal((await c.getTable('t'))!.version, 2);
       });
     });
@@ -447,7 +497,10 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
         assert.equal(r.expiredVersions, head - keep);
         assert.deepEqual(r.removedFiles.map((f) => f.key).sort(), expectRemoved);
         for (const v of committed) assert.deepEqual(await c.getTable('t', v.version), v.version > head - keep ? v : null);
-        assert.deepEqual((await c.versions('t'))!.map((v) => v.version), retained.map((v) => v.version));
+        assert.deepEqual(
+          (await c.versions('t'))!.map((v) => v.version),
+          retained.map((v) => v.version),
+        );
         assert.deepEqual(await c.referencedKeys(), new Set([...retainedKeys, other.files[0]!.key]));
         // Again: nothing left to forget; the other table was untouched.
         assert.deepEqual(await c.expire('t', keep), { oldestVersion: head - keep + 1, expiredVersions: 0, removedFiles: [] });
@@ -466,7 +519,10 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
         assert.equal(await c.getTable('sales'), null);
         assert.equal(await c.getTable('Sales '), null);
         const s2 = await create(c, 'sales');
-        assert.deepEqual((await c.listTables()).map((t) => t.table), ['Sales', 'sales']);
+        assert.deepEqual(
+          (await c.listTables()).map((t) => t.table),
+          ['Sales', 'sales'],
+        );
         assert.deepEqual(await c.getTable('sales'), s2);
       });
     });
@@ -476,9 +532,13 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
         const c2 = await fx.open();
         const v1 = await create(c1, 't', S_A, 1);
         const files: DataFile[] = Array.from({ length: 50 }, (_, i) => file(v1.tableId, i + 1));
-        const results = await Promise.all(files.map((f, i) =>
-          (i % 2 === 0 ? c1 : c2).commit({ table: 't', operation: 'append', columns: S_A, file: f })));
-        assert.deepEqual(results.map((r) => r.version).sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 2));
+        const results = await Promise.all(
+          files.map((f, i) => (i % 2 === 0 ? c1 : c2).commit({ table: 't', operation: 'append', columns: S_A, file: f })),
+        );
+        assert.deepEqual(
+          results.map((r) => r.version).sort((a, b) => a - b),
+          Array.from({ length: 50 }, (_, i) => i + 2),
+        );
         const expectedRows = 1 + (50 * 51) / 2;
         for (const c of [c1, c2]) {
           const head = (await c.getTable('t'))!;
@@ -486,7 +546,10 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
           assert.equal(head.rowCount, expectedRows);
           assert.equal(head.files.length, 51);
           assert.deepEqual(new Set(head.files.map((f) => f.key)), new Set([v1.files[0]!.key, ...files.map((f) => f.key)]));
-          assert.deepEqual((await c.versions('t'))!.map((v) => v.version), Array.from({ length: 51 }, (_, i) => i + 1));
+          assert.deepEqual(
+            (await c.versions('t'))!.map((v) => v.version),
+            Array.from({ length: 51 }, (_, i) => i + 1),
+          );
         }
         // Each version's row count is the previous one's plus what its append added.
         const history = (await c2.versions('t'))!;
@@ -500,7 +563,14 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
         // Each writer read the table (or its absence) first, as the service does, then races.
         const attempt = (c: Catalog, seen: TableVersion | null) => {
           const id = seen?.tableId ?? c.newTableId();
-          return c.commit({ table: 'race', operation: 'replace', columns: S_B, file: file(id, 1), tableId: id, expectVersion: seen?.version ?? null });
+          return c.commit({
+            table: 'race',
+            operation: 'replace',
+            columns: S_B,
+            file: file(id, 1),
+            tableId: id,
+            expectVersion: seen?.version ?? null,
+          });
         };
         for (let round = 0; round < 5; round++) {
           const seen = await c1.getTable('race');
@@ -518,10 +588,11 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
     // what markForDeletion returned; each interleaving of commit and mark must leave the key either
     // committed (never returned) or returned (never committed), whichever ran first.
     const LEASE = 60_000;
-    const collected = (table: string) => isStorageError(FileCollected, 503, (e: FileCollected) => {
-      assert.equal(e.code, 'FILE_COLLECTED');
-      assert.match(e.message, new RegExp(`"${table}"`));
-    });
+    const collected = (table: string) =>
+      isStorageError(FileCollected, 503, (e: FileCollected) => {
+        assert.equal(e.code, 'FILE_COLLECTED');
+        assert.match(e.message, new RegExp(`"${table}"`));
+      });
 
     it('a registered pending file is never marked for deletion; its commit consumes the registration', async () => {
       await withCatalog(async (c, fx) => {
@@ -537,7 +608,10 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
         // Committed: referenced, never marked, and no registration is left to renew.
         assert.deepEqual(await other.markForDeletion([f.key]), []);
         assert.equal(await c.renewPending(f.key, LEASE), false);
-        assert.deepEqual((await c.getTable('t'))!.files.map((x) => x.key), [v1.files[0]!.key, f.key]);
+        assert.deepEqual(
+          (await c.getTable('t'))!.files.map((x) => x.key),
+          [v1.files[0]!.key, f.key],
+        );
       });
     });
 
@@ -566,7 +640,10 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
         assert.deepEqual(await c.markForDeletion([replaced.key]), [replaced.key]);
         await assert.rejects(c.commit({ table: 't', operation: 'replace', columns: S_A, file: replaced }), collected('t'));
         assert.deepEqual(await c.getTable('t'), v1);
-        assert.deepEqual((await c.versions('t'))!.map((x) => x.version), [1]);
+        assert.deepEqual(
+          (await c.versions('t'))!.map((x) => x.version),
+          [1],
+        );
         // Marking is idempotent: a doomed key stays doomed (vacuum re-run after a crash deletes it).
         assert.deepEqual(new Set(await c.markForDeletion([unregistered.key, lapsed.key])), new Set([unregistered.key, lapsed.key]));
       });
@@ -581,7 +658,10 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
         assert.deepEqual(await c.markForDeletion(keys), []);
         // Forgotten by retention: now unreferenced, so doomed.
         const expired = await c.expire('t', 1);
-        assert.deepEqual(expired!.removedFiles.map((f) => f.key), [v1.files[0]!.key]);
+        assert.deepEqual(
+          expired!.removedFiles.map((f) => f.key),
+          [v1.files[0]!.key],
+        );
         assert.deepEqual(await c.markForDeletion(keys), [v1.files[0]!.key]);
         assert.deepEqual(await c.getTable('t'), v2);
       });
@@ -645,7 +725,10 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
         assert.equal(committed + refused, 80);
         assert.ok(committed >= 40, 'every registered file must commit');
         const history = (await c1.versions('t'))!;
-        assert.deepEqual(history.map((v) => v.version), Array.from({ length: history.length }, (_, i) => i + 1));
+        assert.deepEqual(
+          history.map((v) => v.version),
+          Array.from({ length: history.length }, (_, i) => i + 1),
+        );
         assert.equal(history.length, 1 + committed);
       });
     });
@@ -685,60 +768,75 @@ export function catalogContract(name: string, makeCatalog: () => Promise<Catalog
           rows: fc.nat({ max: 1000 }),
           expect: fc.constantFrom('omit', 'current', 'wrong'),
         });
-        await fc.assert(fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 15 }), async (ops) => {
-          run++;
-          const model = new Map<string, { tableId: string; schema: number; versions: TableVersion[] }>();
-          for (const o of ops) {
-            const name = `r${run}_t${o.table}`;
-            const m = model.get(name);
-            if (o.kind === 'drop') {
-              assert.equal(await c.drop(name), m !== undefined);
-              model.delete(name);
-              continue;
+        await fc.assert(
+          fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 15 }), async (ops) => {
+            run++;
+            const model = new Map<string, { tableId: string; schema: number; versions: TableVersion[] }>();
+            for (const o of ops) {
+              const name = `r${run}_t${o.table}`;
+              const m = model.get(name);
+              if (o.kind === 'drop') {
+                assert.equal(await c.drop(name), m !== undefined);
+                model.delete(name);
+                continue;
+              }
+              const current = m ? m.versions.length : null;
+              const expectVersion = o.expect === 'omit' ? undefined : o.expect === 'current' ? current : (current ?? 0) + 1;
+              const tableId = m?.tableId ?? c.newTableId();
+              const f = file(tableId, o.rows);
+              const columns = SCHEMAS[o.schema]!;
+              const req: CommitRequest = { table: name, operation: o.kind as Operation, columns, file: f };
+              if (expectVersion !== undefined) req.expectVersion = expectVersion;
+              const outcome = await c.commit(req).then(
+                (v) => v,
+                (e: unknown) => e,
+              );
+              const head = m?.versions.at(-1);
+              let expected: string;
+              if (o.kind === 'create' && m) expected = 'TableExists';
+              else if (o.kind === 'append' && !m) expected = 'TableNotFound';
+              else if (expectVersion !== undefined && expectVersion !== current) expected = 'CatalogConflict';
+              else if (o.kind === 'append' && m!.schema !== o.schema) expected = 'CatalogConflict';
+              else expected = 'ok';
+              if (expected !== 'ok') {
+                assert.ok(
+                  outcome instanceof StorageError && outcome.constructor.name === expected,
+                  `expected ${expected}, got ${String(outcome)}`,
+                );
+                continue;
+              }
+              assert.ok(!(outcome instanceof Error), String(outcome));
+              const v = outcome as TableVersion;
+              const files = o.kind === 'append' ? [...head!.files, f] : [f];
+              const model1: TableVersion = {
+                table: name,
+                tableId,
+                version: (current ?? 0) + 1,
+                operation: m ? (o.kind as Operation) : 'create',
+                rowsAdded: o.rows,
+                rowCount: sum(files, 'rows'),
+                bytes: sum(files, 'bytes'),
+                columns: o.kind === 'append' ? head!.columns : columns,
+                files,
+                createdAt: m ? head!.createdAt : v.createdAt,
+                committedAt: v.committedAt,
+              };
+              assert.deepEqual(v, model1);
+              if (!m) model.set(name, { tableId, schema: o.schema, versions: [v] });
+              else {
+                m.versions.push(v);
+                m.schema = o.schema;
+              }
             }
-            const current = m ? m.versions.length : null;
-            const expectVersion = o.expect === 'omit' ? undefined : o.expect === 'current' ? current : (current ?? 0) + 1;
-            const tableId = m?.tableId ?? c.newTableId();
-            const f = file(tableId, o.rows);
-            const columns = SCHEMAS[o.schema]!;
-            const req: CommitRequest = { table: name, operation: o.kind as Operation, columns, file: f };
-            if (expectVersion !== undefined) req.expectVersion = expectVersion;
-            const outcome = await c.commit(req).then((v) => v, (e: unknown) => e);
-            const head = m?.versions.at(-1);
-            let expected: string;
-            if (o.kind === 'create' && m) expected = 'TableExists';
-            else if (o.kind === 'append' && !m) expected = 'TableNotFound';
-            else if (expectVersion !== undefined && expectVersion !== current) expected = 'CatalogConflict';
-            else if (o.kind === 'append' && m!.schema !== o.schema) expected = 'CatalogConflict';
-            else expected = 'ok';
-            if (expected !== 'ok') {
-              assert.ok(outcome instanceof StorageError && outcome.constructor.name === expected, `expected ${expected}, got ${String(outcome)}`);
-              continue;
+            for (let t = 0; t <= 2; t++) {
+              const name = `r${run}_t${t}`;
+              const m = model.get(name);
+              assert.deepEqual(await c.getTable(name), m?.versions.at(-1) ?? null);
+              for (const v of m?.versions ?? []) assert.deepEqual(await c.getTable(name, v.version), v);
             }
-            assert.ok(!(outcome instanceof Error), String(outcome));
-            const v = outcome as TableVersion;
-            const files = o.kind === 'append' ? [...head!.files, f] : [f];
-            const model1: TableVersion = {
-              table: name, tableId, version: (current ?? 0) + 1,
-              operation: m ? (o.kind as Operation) : 'create',
-              rowsAdded: o.rows, rowCount: sum(files, 'rows'), bytes: sum(files, 'bytes'),
-              columns: o.kind === 'append' ? head!.columns : columns, files,
-              createdAt: m ? head!.createdAt : v.createdAt, committedAt: v.committedAt,
-            };
-            assert.deepEqual(v, model1);
-            if (!m) model.set(name, { tableId, schema: o.schema, versions: [v] });
-            else {
-              m.versions.push(v);
-              m.schema = o.schema;
-            }
-          }
-          for (let t = 0; t <= 2; t++) {
-            const name = `r${run}_t${t}`;
-            const m = model.get(name);
-            assert.deepEqual(await c.getTable(name), m?.versions.at(-1) ?? null);
-            for (const v of m?.versions ?? []) assert.deepEqual(await c.getTable(name, v.version), v);
-          }
-        }), { numRuns: 40 });
+          }),
+          { numRuns: 40 },
+        );
       });
     });
     idempotencyContract(withCatalog);

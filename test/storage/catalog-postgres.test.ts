@@ -1,4 +1,4 @@
-// The PostgreSQL catalog against a real server (test/storage/pg-cluster.ts: a temp cluster, or
+// The PostgreSQL catalog against a real server (test/support/pg-cluster.ts: a temp cluster, or
 // NCF_TEST_PG_URL): the shared contract, then what only a networked, multi-replica catalog has —
 // migrations racing on open, commits racing across two pools, lock and connection failures as typed
 // 503s, and commit latency. When no server can be had every test here fails with the reason.
@@ -8,13 +8,13 @@ import { createServer, type Server, type Socket, connect } from 'node:net';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import type { ColumnSchema } from '../../src/format/schema.js';
-import { PostgresCatalog, openPostgresCatalog, type PostgresCatalogOptions } from '../../storage/catalog-postgres.js';
+import { PostgresCatalog, openPostgresCatalog, type PostgresCatalogOptions } from '../../storage/postgres/catalog.js';
 import { CatalogBusy, CatalogConflict, CatalogUnavailable, StorageError, TableNotFound } from '../../storage/errors.js';
 import { newId } from '../../storage/keys.js';
-import { PG_MIGRATIONS } from '../../storage/pg-migrations.js';
+import { PG_MIGRATIONS } from '../../storage/postgres/migrations.js';
 import type { Catalog, DataFile, TableVersion } from '../../storage/types.js';
 import { catalogContract } from './catalog-contract.js';
-import { type PgTestDatabase, type PgTestServer, startPgServer } from './pg-cluster.js';
+import { type PgTestDatabase, type PgTestServer, startPgServer } from '../support/pg-cluster.js';
 
 let serverPromise: Promise<PgTestServer> | undefined;
 /** The one server of this file, started on first use; a failure to start fails every test. */
@@ -53,7 +53,9 @@ catalogContract('PostgreSQL', async () => {
   const schema = freshSchema();
   return {
     open: () => openPostgresCatalog(db.url, { schema }),
-    destroy: async () => { await sql(db.url, `DROP SCHEMA IF EXISTS ${schema} CASCADE`); },
+    destroy: async () => {
+      await sql(db.url, `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    },
   };
 });
 
@@ -76,7 +78,15 @@ async function withStore(fn: (store: Store) => Promise<void>, fresh = false): Pr
   const schema = fresh ? 'ncf' : freshSchema();
   const opened: PostgresCatalog[] = [];
   try {
-    await fn({ url: db.url, schema, open: async (o) => { const c = await openPostgresCatalog(db.url, { schema, ...o }); opened.push(c); return c; } });
+    await fn({
+      url: db.url,
+      schema,
+      open: async (o) => {
+        const c = await openPostgresCatalog(db.url, { schema, ...o });
+        opened.push(c);
+        return c;
+      },
+    });
   } finally {
     for (const c of opened) await c.close();
     if (fresh) await db.drop();
@@ -100,7 +110,10 @@ async function createTable(c: Catalog, name: string, columns = COLUMNS, rows = 1
 }
 
 function assertGapFree(history: { version: number; rowCount: number; rowsAdded: number }[], head: number): void {
-  assert.deepEqual(history.map((v) => v.version), Array.from({ length: head }, (_, i) => i + 1));
+  assert.deepEqual(
+    history.map((v) => v.version),
+    Array.from({ length: head }, (_, i) => i + 1),
+  );
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
@@ -110,10 +123,18 @@ describe('PostgresCatalog', () => {
     await withStore(async (db) => {
       const catalogs = await Promise.all(Array.from({ length: 4 }, () => db.open({ maxConnections: 2 })));
       const applied = await sql<{ version: number }>(db.url, 'SELECT version FROM ncf.schema_migrations ORDER BY version');
-      assert.deepEqual(applied.map((r) => r.version), PG_MIGRATIONS.map((_, i) => i + 1));
-      const tables = await sql<{ table_name: string }>(db.url,
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'ncf' ORDER BY table_name");
-      assert.deepEqual(tables.map((r) => r.table_name), ['files', 'idempotency_keys', 'pending_files', 'schema_migrations', 'tables', 'versions']);
+      assert.deepEqual(
+        applied.map((r) => r.version),
+        PG_MIGRATIONS.map((_, i) => i + 1),
+      );
+      const tables = await sql<{ table_name: string }>(
+        db.url,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'ncf' ORDER BY table_name",
+      );
+      assert.deepEqual(
+        tables.map((r) => r.table_name),
+        ['files', 'idempotency_keys', 'pending_files', 'schema_migrations', 'tables', 'versions'],
+      );
       // Each sees the others' commits at once: no per-instance caching.
       const v1 = await createTable(catalogs[0]!, 't');
       for (const c of catalogs) assert.deepEqual(await c.getTable('t'), v1);
@@ -137,7 +158,10 @@ describe('PostgresCatalog', () => {
     await withStore(async (db) => {
       await (await db.open()).close();
       await sql(db.url, 'INSERT INTO ncf.schema_migrations (version) VALUES ($1)', [PG_MIGRATIONS.length + 1]);
-      await assert.rejects(openPostgresCatalog(db.url), new RegExp(`migration ${PG_MIGRATIONS.length + 1}, this build knows ${PG_MIGRATIONS.length}`));
+      await assert.rejects(
+        openPostgresCatalog(db.url),
+        new RegExp(`migration ${PG_MIGRATIONS.length + 1}, this build knows ${PG_MIGRATIONS.length}`),
+      );
     }, true);
   });
 
@@ -148,14 +172,23 @@ describe('PostgresCatalog', () => {
       const v1 = await createTable(c1, 't', COLUMNS, 7);
       const files = Array.from({ length: 50 }, (_, i) => fileOf(v1.tableId, 100 + i));
       const started = performance.now();
-      const results = await Promise.all(files.map((f, i) =>
-        (i % 2 === 0 ? c1 : c2).commit({ table: 't', operation: 'append', columns: COLUMNS, file: f, tableId: v1.tableId })));
+      const results = await Promise.all(
+        files.map((f, i) =>
+          (i % 2 === 0 ? c1 : c2).commit({ table: 't', operation: 'append', columns: COLUMNS, file: f, tableId: v1.tableId }),
+        ),
+      );
       const concurrentMs = performance.now() - started;
-      assert.deepEqual(results.map((r) => r.version).sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i + 2));
+      assert.deepEqual(
+        results.map((r) => r.version).sort((a, b) => a - b),
+        Array.from({ length: 50 }, (_, i) => i + 2),
+      );
       // Each result lists exactly the files committed before it: the first file, then the appends in version order.
       const byVersion = [...results].sort((a, b) => a.version - b.version);
       byVersion.forEach((r, i) => {
-        assert.deepEqual(r.files.slice(1), byVersion.slice(0, i + 1).map((x) => x.files.at(-1)));
+        assert.deepEqual(
+          r.files.slice(1),
+          byVersion.slice(0, i + 1).map((x) => x.files.at(-1)),
+        );
       });
       const expectedRows = 7 + files.reduce((s, f) => s + f.rows, 0);
       const expectedBytes = v1.bytes + files.reduce((s, f) => s + f.bytes, 0);
@@ -180,7 +213,9 @@ describe('PostgresCatalog', () => {
       }
       times.sort((a, b) => a - b);
       t.diagnostic(`50 concurrent appends over 2 instances: ${concurrentMs.toFixed(0)} ms (${(concurrentMs / 50).toFixed(2)} ms/commit)`);
-      t.diagnostic(`sequential append commit latency (table of 51..150 files): median ${percentile(times, 0.5).toFixed(2)} ms, p95 ${percentile(times, 0.95).toFixed(2)} ms`);
+      t.diagnostic(
+        `sequential append commit latency (table of 51..150 files): median ${percentile(times, 0.5).toFixed(2)} ms, p95 ${percentile(times, 0.95).toFixed(2)} ms`,
+      );
       assert.equal((await c2.getTable('t'))!.version, 151);
     });
   });
@@ -195,12 +230,15 @@ describe('PostgresCatalog', () => {
         const v1 = await createTable(c1, name, COLUMNS, 5);
         const appends = Array.from({ length: 6 }, (_, i) => fileOf(v1.tableId, i + 1));
         const replaceFile = fileOf(v1.tableId, 1000);
-        const starts: Array<() => Promise<TableVersion>> = appends.map((f, i) => () =>
-          (i % 2 === 0 ? c1 : c2).commit({ table: name, operation: 'append', columns: COLUMNS, file: f, tableId: v1.tableId }));
+        const starts: Array<() => Promise<TableVersion>> = appends.map(
+          (f, i) => () =>
+            (i % 2 === 0 ? c1 : c2).commit({ table: name, operation: 'append', columns: COLUMNS, file: f, tableId: v1.tableId }),
+        );
         // The replace starts before, between or after the appends, varying with the round.
         const replaceAt = round % 7;
         starts.splice(replaceAt, 0, () =>
-          c2.commit({ table: name, operation: 'replace', columns: OTHER, file: replaceFile, tableId: v1.tableId, expectVersion: 1 }));
+          c2.commit({ table: name, operation: 'replace', columns: OTHER, file: replaceFile, tableId: v1.tableId, expectVersion: 1 }),
+        );
         const ops = starts.map((start) => start());
         const settled = await Promise.allSettled(ops);
         const replace = settled[replaceAt]!;
@@ -260,7 +298,14 @@ describe('PostgresCatalog', () => {
       const c2 = await db.open();
       const v1 = await createTable(c1, 't');
       const ops = Array.from({ length: 10 }, (_, i) =>
-        (i % 2 === 0 ? c1 : c2).commit({ table: 't', operation: 'append', columns: COLUMNS, file: fileOf(v1.tableId, 1), tableId: v1.tableId }));
+        (i % 2 === 0 ? c1 : c2).commit({
+          table: 't',
+          operation: 'append',
+          columns: COLUMNS,
+          file: fileOf(v1.tableId, 1),
+          tableId: v1.tableId,
+        }),
+      );
       const dropped = c2.drop('t');
       const settled = await Promise.allSettled(ops);
       assert.equal(await dropped, true);
@@ -319,7 +364,10 @@ describe('PostgresCatalog', () => {
         // The first commit takes the only connection and waits on the lock; the read waits for the connection.
         const blocked = catalog.commit({ table: 't', operation: 'append', columns: COLUMNS, file: fileOf(v1.tableId, 1) });
         await new Promise((r) => setTimeout(r, 30));
-        await assert.rejects(catalog.getTable('t'), (e: unknown) => e instanceof CatalogBusy && e.httpStatus === 503 && /free connection/.test(e.message));
+        await assert.rejects(
+          catalog.getTable('t'),
+          (e: unknown) => e instanceof CatalogBusy && e.httpStatus === 503 && /free connection/.test(e.message),
+        );
         await holder.query('ROLLBACK');
         assert.equal((await blocked).version, 2);
       } finally {
@@ -418,7 +466,10 @@ describe('PostgresCatalog', () => {
       const v1 = await createTable(catalog, 't');
       // Open several pooled connections, then have the server end them all.
       await Promise.all(Array.from({ length: 4 }, () => catalog.getTable('t')));
-      await sql(db.url, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'ncf-catalog' AND datname = current_database()");
+      await sql(
+        db.url,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'ncf-catalog' AND datname = current_database()",
+      );
       await new Promise((r) => setTimeout(r, 50));
       assert.deepEqual(await catalog.getTable('t'), v1);
       assert.equal((await catalog.commit({ table: 't', operation: 'append', columns: COLUMNS, file: fileOf(v1.tableId, 1) })).version, 2);
@@ -451,7 +502,9 @@ type Cut = 'deliver' | 'drop';
 /** A TCP proxy to the test server that can be cut (listener closed, live sockets destroyed) and
  *  restored on the same port, or made to break the next connection that sends COMMIT: after passing
  *  it on ('deliver': the server commits, the client never hears) or instead of it ('drop'). */
-async function startProxy(targetPort: number): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void>; cutNextCommit(how: Cut): void }> {
+async function startProxy(
+  targetPort: number,
+): Promise<{ port: number; stop(): Promise<void>; start(): Promise<void>; cutNextCommit(how: Cut): void }> {
   let srv: Server | null = null;
   const sockets = new Set<Socket>();
   let port = 0;
@@ -476,7 +529,9 @@ async function startProxy(targetPort: number): Promise<{ port: number; stop(): P
         upstream.write(chunk);
       });
       upstream.pipe(client);
-      client.on('close', () => { if (!upstream.writableEnded) upstream.destroy(); });
+      client.on('close', () => {
+        if (!upstream.writableEnded) upstream.destroy();
+      });
       upstream.on('close', () => client.destroy());
     });
     await new Promise<void>((r) => srv!.listen(port, '127.0.0.1', r));
@@ -489,7 +544,16 @@ async function startProxy(targetPort: number): Promise<{ port: number; stop(): P
     if (s) await new Promise((r) => s.close(r));
   };
   await start();
-  return { get port() { return port; }, stop, start, cutNextCommit: (how) => { cut = how; } };
+  return {
+    get port() {
+      return port;
+    },
+    stop,
+    start,
+    cutNextCommit: (how) => {
+      cut = how;
+    },
+  };
 }
 
 describe('PostgresCatalog idempotency keys', () => {

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { SqliteCatalog } from '../../storage/catalog-sqlite.js';
+import { SqliteCatalog } from '../../storage/sqlite/catalog.js';
 import { CatalogBusy, CatalogUnavailable } from '../../storage/errors.js';
 import { newId } from '../../storage/keys.js';
-import { MIGRATIONS } from '../../storage/sqlite-migrations.js';
+import { MIGRATIONS } from '../../storage/sqlite/migrations.js';
 import { catalogContract } from './catalog-contract.js';
 
 catalogContract('SQLite', async () => {
@@ -46,7 +46,10 @@ describe('SqliteCatalog', () => {
       try {
         assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
         const rows = raw.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
-        assert.deepEqual(rows, MIGRATIONS.map((_, i) => i + 1));
+        assert.deepEqual(
+          rows,
+          MIGRATIONS.map((_, i) => i + 1),
+        );
       } finally {
         raw.close();
       }
@@ -70,8 +73,20 @@ describe('SqliteCatalog', () => {
       raw.close();
       const c = new SqliteCatalog(path);
       try {
-        assert.deepEqual((await c.versions('old'))!.map((v) => [v.version, v.operation, v.rowCount]), [[1, 'create', 2], [2, 'append', 5]]);
-        const v3 = await c.commit({ table: 'old', operation: 'compact', columns: COLUMNS, file: { key: `${id}/${newId()}.ncf`, rows: 5, bytes: 70 }, expectVersion: 2 });
+        assert.deepEqual(
+          (await c.versions('old'))!.map((v) => [v.version, v.operation, v.rowCount]),
+          [
+            [1, 'create', 2],
+            [2, 'append', 5],
+          ],
+        );
+        const v3 = await c.commit({
+          table: 'old',
+          operation: 'compact',
+          columns: COLUMNS,
+          file: { key: `${id}/${newId()}.ncf`, rows: 5, bytes: 70 },
+          expectVersion: 2,
+        });
         assert.equal(v3.operation, 'compact');
         assert.equal(v3.files.length, 1);
         assert.equal((await c.getTable('old', 2))!.files.length, 2);
@@ -99,12 +114,23 @@ describe('SqliteCatalog', () => {
         // max_page_count caps the file on this connection: SQLite then fails as on a full disk.
         const db = (catalog as unknown as { db: Database.Database }).db;
         const tableId = catalog.newTableId();
-        let last = await catalog.commit({ table: 't', operation: 'create', columns: COLUMNS, file: { key: `${tableId}/${newId()}.ncf`, rows: 1, bytes: 1 }, tableId });
+        let last = await catalog.commit({
+          table: 't',
+          operation: 'create',
+          columns: COLUMNS,
+          file: { key: `${tableId}/${newId()}.ncf`, rows: 1, bytes: 1 },
+          tableId,
+        });
         db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true }))}`);
         let failure: unknown;
         for (let i = 0; i < 10_000 && failure === undefined; i++) {
           try {
-            last = await catalog.commit({ table: 't', operation: 'append', columns: COLUMNS, file: { key: `${tableId}/${newId()}.ncf`, rows: 1, bytes: 1 } });
+            last = await catalog.commit({
+              table: 't',
+              operation: 'append',
+              columns: COLUMNS,
+              file: { key: `${tableId}/${newId()}.ncf`, rows: 1, bytes: 1 },
+            });
           } catch (e) {
             failure = e;
           }
@@ -142,7 +168,12 @@ describe('SqliteCatalog', () => {
         // Reads are not blocked by a writer under WAL.
         assert.equal(await catalog.getTable('t'), null);
         other.exec('ROLLBACK');
-        const v = await catalog.commit({ table: 't', operation: 'create', columns: COLUMNS, file: { key: `${id}/${newId()}.ncf`, rows: 1, bytes: 1 } });
+        const v = await catalog.commit({
+          table: 't',
+          operation: 'create',
+          columns: COLUMNS,
+          file: { key: `${id}/${newId()}.ncf`, rows: 1, bytes: 1 },
+        });
         assert.equal(v.version, 1);
       } finally {
         other.close();
@@ -167,19 +198,37 @@ describe('SqliteCatalog', () => {
       const catalog = new SqliteCatalog(path);
       try {
         const tableId = catalog.newTableId();
-        await catalog.commit({ table: 't', operation: 'create', columns: COLUMNS, file: { key: `${tableId}/${newId()}.ncf`, rows: 0, bytes: 0 }, tableId });
+        await catalog.commit({
+          table: 't',
+          operation: 'create',
+          columns: COLUMNS,
+          file: { key: `${tableId}/${newId()}.ncf`, rows: 0, bytes: 0 },
+          tableId,
+        });
         const perProcess = 60;
         const worker = fileURLToPath(new URL('./fixtures/sqlite-append-worker.ts', import.meta.url));
         const start = (rowsBase: number) => {
-          const child = spawn(process.execPath, ['--import', 'tsx', worker, path, 't', String(perProcess), String(rowsBase)], { stdio: ['pipe', 'pipe', 'pipe'] });
+          const child = spawn(process.execPath, ['--import', 'tsx', worker, path, 't', String(perProcess), String(rowsBase)], {
+            stdio: ['pipe', 'pipe', 'pipe'],
+          });
           let out = '';
           let err = '';
           let onReady: () => void;
-          const ready = new Promise<void>((r) => { onReady = r; });
-          child.stdout.on('data', (d) => { out += d; if (out.startsWith('ready\n')) onReady(); });
-          child.stderr.on('data', (d) => { err += d; });
-          const done = new Promise<string>((resolve, reject) => child.on('exit', (code) =>
-            (code === 0 ? resolve(out.slice('ready\n'.length)) : reject(new Error(`worker exited ${code}: ${err}`)))));
+          const ready = new Promise<void>((r) => {
+            onReady = r;
+          });
+          child.stdout.on('data', (d) => {
+            out += d;
+            if (out.startsWith('ready\n')) onReady();
+          });
+          child.stderr.on('data', (d) => {
+            err += d;
+          });
+          const done = new Promise<string>((resolve, reject) =>
+            child.on('exit', (code) =>
+              code === 0 ? resolve(out.slice('ready\n'.length)) : reject(new Error(`worker exited ${code}: ${err}`)),
+            ),
+          );
           return { child, ready, done };
         };
         const workers = [start(1), start(1000)];
@@ -188,7 +237,10 @@ describe('SqliteCatalog', () => {
         const outputs = await Promise.all(workers.map((w) => w.done));
         // Each process reports the versions it got; together they are 2..121 with no repeats.
         const got = outputs.flatMap((o) => o.trim().split(/\s+/).map(Number)).sort((a, b) => a - b);
-        assert.deepEqual(got, Array.from({ length: 2 * perProcess }, (_, i) => i + 2));
+        assert.deepEqual(
+          got,
+          Array.from({ length: 2 * perProcess }, (_, i) => i + 2),
+        );
         const head = (await catalog.getTable('t'))!;
         assert.equal(head.version, 2 * perProcess + 1);
         // One process adds rows 1.., the other 1000..
@@ -197,7 +249,10 @@ describe('SqliteCatalog', () => {
         assert.equal(head.rowCount, expectedRows);
         assert.equal(head.files.length, 2 * perProcess + 1);
         const history = (await catalog.versions('t'))!;
-        assert.deepEqual(history.map((v) => v.version), Array.from({ length: 2 * perProcess + 1 }, (_, i) => i + 1));
+        assert.deepEqual(
+          history.map((v) => v.version),
+          Array.from({ length: 2 * perProcess + 1 }, (_, i) => i + 1),
+        );
         for (let i = 1; i < history.length; i++) assert.equal(history[i]!.rowCount, history[i - 1]!.rowCount + history[i]!.rowsAdded);
       } finally {
         await catalog.close();
@@ -214,7 +269,14 @@ describe('SqliteCatalog idempotency keys', () => {
       try {
         const id = newId();
         const keyed = (operation: 'create' | 'append', key: string) =>
-          c.commit({ table: 't', operation, columns: COLUMNS, file: { key: `${id}/${newId()}.ncf`, rows: 1, bytes: 10 }, tableId: id, idempotency: { key, fingerprint: 'f' } });
+          c.commit({
+            table: 't',
+            operation,
+            columns: COLUMNS,
+            file: { key: `${id}/${newId()}.ncf`, rows: 1, bytes: 10 },
+            tableId: id,
+            idempotency: { key, fingerprint: 'f' },
+          });
         await keyed('create', 'old');
         await new Promise((r) => setTimeout(r, 400));
         assert.equal((await c.idempotencyRecord('t', 'old'))?.version, 1);

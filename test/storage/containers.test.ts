@@ -13,10 +13,10 @@ import assert from 'node:assert/strict';
 import { after, describe, it, test } from 'node:test';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
-import { S3BlobStore } from '../../storage/blob-s3.js';
-import { openPostgresCatalog } from '../../storage/catalog-postgres.js';
+import { S3BlobStore } from '../../storage/s3/blob-store.js';
+import { openPostgresCatalog } from '../../storage/postgres/catalog.js';
 import { newId } from '../../storage/keys.js';
-import { startServer } from '../e2e/server.js';
+import { startServer } from '../support/server.js';
 import { blobStoreContract } from './blob-contract.js';
 import { catalogContract } from './catalog-contract.js';
 
@@ -46,7 +46,10 @@ let started: Promise<Containers> | undefined;
 /** Both containers, started once for the file on first use, the bucket created. */
 function containers(): Promise<Containers> {
   started ??= (async () => {
-    const [{ PostgreSqlContainer }, { MinioContainer }] = await Promise.all([import('@testcontainers/postgresql'), import('@testcontainers/minio')]);
+    const [{ PostgreSqlContainer }, { MinioContainer }] = await Promise.all([
+      import('@testcontainers/postgresql'),
+      import('@testcontainers/minio'),
+    ]);
     const [pg, minio] = await Promise.all([new PostgreSqlContainer(PG_IMAGE).start(), new MinioContainer(MINIO_IMAGE).start()]);
     const creds = { accessKeyId: minio.getUsername(), secretAccessKey: minio.getPassword() };
     const endpoint = minio.getConnectionUrl();
@@ -72,7 +75,9 @@ const missing = await noEngine();
 if (missing !== null) {
   test('PostgreSQL and MinIO in containers (testcontainers)', (t) => {
     const reason = `no Docker engine: ${missing}`;
-    process.stdout.write(`containers.test.ts: ${reason}; the PostgreSQL and MinIO container tests were skipped (the s3rver and temp-cluster tests cover the same contracts)\n`);
+    process.stdout.write(
+      `containers.test.ts: ${reason}; the PostgreSQL and MinIO container tests were skipped (the s3rver and temp-cluster tests cover the same contracts)\n`,
+    );
     t.skip(reason);
   });
 } else {
@@ -101,10 +106,15 @@ if (missing !== null) {
     const { minio } = await containers();
     const prefix = `contract-${newId()}/`;
     return {
-      open: async () => new S3BlobStore({
-        bucket: BUCKET, prefix, region: REGION, endpoint: minio.endpoint, forcePathStyle: true,
-        credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
-      }),
+      open: async () =>
+        new S3BlobStore({
+          bucket: BUCKET,
+          prefix,
+          region: REGION,
+          endpoint: minio.endpoint,
+          forcePathStyle: true,
+          credentials: { accessKeyId: minio.accessKeyId, secretAccessKey: minio.secretAccessKey },
+        }),
       destroy: async () => {},
     };
   });
@@ -125,13 +135,20 @@ if (missing !== null) {
       try {
         const n = 200_000;
         const csv = `id,label\n${Array.from({ length: n }, (_, i) => `${i},row ${i % 97}`).join('\n')}\n`;
-        const put = await fetch(`${server.url}/v1/tables/c?format=csv`, { method: 'PUT', body: csv, headers: { 'content-type': 'text/csv' } });
+        const put = await fetch(`${server.url}/v1/tables/c?format=csv`, {
+          method: 'PUT',
+          body: csv,
+          headers: { 'content-type': 'text/csv' },
+        });
         assert.equal(put.status, 201, await put.text());
         const r = await fetch(`${server.url}/v1/tables/c/rows?id=gte.199990&select=id,label`);
         assert.equal(r.status, 200);
         assert.equal(r.headers.get('ncf-row-groups'), '1/2');
-        const doc = await r.json() as { rows: { id: number; label: string }[] };
-        assert.deepEqual(doc.rows, Array.from({ length: 10 }, (_, k) => ({ id: 199_990 + k, label: `row ${(199_990 + k) % 97}` })));
+        const doc = (await r.json()) as { rows: { id: number; label: string }[] };
+        assert.deepEqual(
+          doc.rows,
+          Array.from({ length: 10 }, (_, k) => ({ id: 199_990 + k, label: `row ${(199_990 + k) % 97}` })),
+        );
         const ready = await fetch(`${server.url}/readyz`);
         assert.equal(ready.status, 200, await ready.text());
       } finally {

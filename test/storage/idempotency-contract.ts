@@ -20,7 +20,15 @@ function file(tableId: string, rows: number): DataFile {
 }
 
 /** A commit of `rows` rows under `key` (fingerprint `fp`). */
-function keyed(table: string, operation: Operation, tableId: string, rows: number, key: string, fp = `fp-${key}`, columns = COLS): CommitRequest {
+function keyed(
+  table: string,
+  operation: Operation,
+  tableId: string,
+  rows: number,
+  key: string,
+  fp = `fp-${key}`,
+  columns = COLS,
+): CommitRequest {
   return { table, operation, columns, file: file(tableId, rows), tableId, idempotency: { key, fingerprint: fp } };
 }
 
@@ -41,8 +49,18 @@ export function idempotencyContract(withCatalog: (fn: (c: Catalog, fx: CatalogFi
         const v1 = await c.commit(keyed('t', 'create', id, 5, 'k-create'));
         const v2 = await c.commit({ table: 't', operation: 'append', columns: COLS, file: file(id, 3) });
         const v3 = await c.commit(keyed('t', 'append', id, 4, 'k-append', 'fp-x'));
-        assert.deepEqual({ ...(await c.idempotencyRecord('t', 'k-create'))!, createdAt: '' },
-          { key: 'k-create', tableId: id, operation: 'create', fingerprint: 'fp-k-create', version: v1.version, rowsAdded: 5, createdAt: '' });
+        assert.deepEqual(
+          { ...(await c.idempotencyRecord('t', 'k-create'))!, createdAt: '' },
+          {
+            key: 'k-create',
+            tableId: id,
+            operation: 'create',
+            fingerprint: 'fp-k-create',
+            version: v1.version,
+            rowsAdded: 5,
+            createdAt: '',
+          },
+        );
         const r3 = (await c.idempotencyRecord('t', 'k-append'))!;
         assert.deepEqual([r3.operation, r3.version, r3.rowsAdded, r3.fingerprint], ['append', v3.version, 4, 'fp-x']);
         assert.ok(Math.abs(Date.parse(r3.createdAt) - Date.parse(v3.committedAt)) < 1000);
@@ -59,8 +77,14 @@ export function idempotencyContract(withCatalog: (fn: (c: Catalog, fx: CatalogFi
         const v2 = await c.commit(keyed('t', 'append', id, 2, 'k2'));
         // Not TableExists, not a version conflict: the key is checked first.
         await assert.rejects(c.commit(keyed('t', 'create', c.newTableId(), 9, 'k1')), usedWith({ version: 1, operation: 'create' }));
-        await assert.rejects(c.commit(keyed('t', 'append', id, 7, 'k2', 'another body')), usedWith({ version: 2, fingerprint: 'fp-k2', rowsAdded: 2 }));
-        await assert.rejects(c.commit({ ...keyed('t', 'replace', id, 1, 'k2'), expectVersion: 1 }), usedWith({ version: 2, operation: 'append' }));
+        await assert.rejects(
+          c.commit(keyed('t', 'append', id, 7, 'k2', 'another body')),
+          usedWith({ version: 2, fingerprint: 'fp-k2', rowsAdded: 2 }),
+        );
+        await assert.rejects(
+          c.commit({ ...keyed('t', 'replace', id, 1, 'k2'), expectVersion: 1 }),
+          usedWith({ version: 2, operation: 'append' }),
+        );
         const now = (await c.getTable('t'))!;
         assert.deepEqual([now.version, now.rowCount, now.files.length], [2, 7, 2]);
         assert.deepEqual(await c.getTable('t'), { ...v2, files: now.files });

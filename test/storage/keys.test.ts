@@ -28,12 +28,19 @@ describe('ids and keys', () => {
     assert.ok(isId(fileId));
     assert.equal(key, `${tableId}/${fileId}.ncf`);
     assert.equal(tableIdOfKey(key), tableId);
-    assert.throws(() => newFileKey('../x'), (e: unknown) => e instanceof StorageError && e.code === 'INVALID_KEY');
+    assert.throws(
+      () => newFileKey('../x'),
+      (e: unknown) => e instanceof StorageError && e.code === 'INVALID_KEY',
+    );
   });
 
   it('rejects path-like and malformed keys with a message naming the key', () => {
     for (const key of BAD_KEYS) {
-      assert.throws(() => parseKey(key), (e: unknown) => e instanceof StorageError && e.code === 'INVALID_KEY' && e.message.includes(JSON.stringify(key)), JSON.stringify(key));
+      assert.throws(
+        () => parseKey(key),
+        (e: unknown) => e instanceof StorageError && e.code === 'INVALID_KEY' && e.message.includes(JSON.stringify(key)),
+        JSON.stringify(key),
+      );
       assert.equal(tableIdOfKey(key), null);
     }
     assert.throws(() => parseKey('../t/x.ncf'), /"\.\." is not allowed/);
@@ -41,14 +48,21 @@ describe('ids and keys', () => {
   });
 
   it('any key that parses has no path traversal', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 30 }), (key) => {
-      let parsed: { tableId: string; fileId: string } | null = null;
-      try { parsed = parseKey(key); } catch (e) { assert.ok(e instanceof StorageError); }
-      if (parsed !== null) {
-        assert.equal(key.split('/').length, 2);
-        assert.ok(!key.includes('..') && !key.startsWith('/') && !key.includes('\\'));
-        assert.equal(key, `${parsed.tableId}/${parsed.fileId}.ncf`);
-      }
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 30 }), (key) => {
+        let parsed: { tableId: string; fileId: string } | null = null;
+        try {
+          parsed = parseKey(key);
+        } catch (e) {
+          assert.ok(e instanceof StorageError);
+        }
+        if (parsed !== null) {
+          assert.equal(key.split('/').length, 2);
+          assert.ok(!key.includes('..') && !key.startsWith('/') && !key.includes('\\'));
+          assert.equal(key, `${parsed.tableId}/${parsed.fileId}.ncf`);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -17,7 +17,10 @@ import { withTempDir } from '../helpers.js';
 async function writeFile(s: Storage, tableId: string, ids: number[]) {
   const key = newFileKey(tableId);
   const writer = await NCFWriter.open(await s.blobs.createSink(key), {
-    schema: [{ name: 'id', type: 'int32', nullable: false }, { name: 'label', type: 'string', nullable: true }],
+    schema: [
+      { name: 'id', type: 'int32', nullable: false },
+      { name: 'label', type: 'string', nullable: true },
+    ],
   });
   await writer.write({ id: Int32Array.from(ids), label: ids.map((i) => (i % 3 === 0 ? null : `row ${i}`)) });
   const summary = await writer.close();
@@ -84,13 +87,18 @@ describe('openStorage', () => {
         assert.deepEqual(read2.labels, [...first, ...second].map(label));
         const read1 = await readVersion(s, (await s.catalog.getTable(name, 1))!);
         assert.deepEqual(read1.ids, first);
-        assert.deepEqual(v1.files.map((f) => f.key), [w1.file.key]);
+        assert.deepEqual(
+          v1.files.map((f) => f.key),
+          [w1.file.key],
+        );
 
         // Only internal ids reach the disk: the user's name appears in no path.
         const tableDirs = await readdir(join(dir, 'files'));
         assert.deepEqual(tableDirs, [tableId]);
-        assert.deepEqual((await readdir(join(dir, 'files', tableId))).sort(),
-          [w1.file.key, w2.file.key].map((k) => `${parseKey(k).fileId}.ncf`).sort());
+        assert.deepEqual(
+          (await readdir(join(dir, 'files', tableId))).sort(),
+          [w1.file.key, w2.file.key].map((k) => `${parseKey(k).fileId}.ncf`).sort(),
+        );
         assert.deepEqual(await s.catalog.referencedKeys(), new Set([w1.file.key, w2.file.key]));
       } finally {
         await s.close();

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeS3Location, isS3Url, parseS3Url, S3ConfigError } from '../../storage/s3-url.js';
+import { describeS3Location, isS3Url, parseS3Url, S3ConfigError } from '../../storage/s3/url.js';
 
 const KEYS = { AWS_ACCESS_KEY_ID: 'AKIA', AWS_SECRET_ACCESS_KEY: 'secret' };
 
@@ -19,12 +19,22 @@ function problems(url: string, env: Record<string, string | undefined> = {}): st
 
 describe('parseS3Url', () => {
   it('takes the bucket and prefix from the URL and the rest from the AWS variables', () => {
-    assert.deepEqual(parseS3Url('s3://my-bucket/tables/prod', {
-      AWS_ENDPOINT_URL: 'http://minio:9000', AWS_REGION: 'eu-west-1', ...KEYS, AWS_SESSION_TOKEN: 'tok',
-    }), {
-      bucket: 'my-bucket', prefix: 'tables/prod/', region: 'eu-west-1', endpoint: 'http://minio:9000', forcePathStyle: true,
-      credentials: { accessKeyId: 'AKIA', secretAccessKey: 'secret', sessionToken: 'tok' },
-    });
+    assert.deepEqual(
+      parseS3Url('s3://my-bucket/tables/prod', {
+        AWS_ENDPOINT_URL: 'http://minio:9000',
+        AWS_REGION: 'eu-west-1',
+        ...KEYS,
+        AWS_SESSION_TOKEN: 'tok',
+      }),
+      {
+        bucket: 'my-bucket',
+        prefix: 'tables/prod/',
+        region: 'eu-west-1',
+        endpoint: 'http://minio:9000',
+        forcePathStyle: true,
+        credentials: { accessKeyId: 'AKIA', secretAccessKey: 'secret', sessionToken: 'tok' },
+      },
+    );
   });
 
   it('defaults: bucket root, us-east-1, AWS endpoint with virtual hosts, the default credential chain', () => {

@@ -39,7 +39,12 @@ export function decodeBss(type: DataType, r: ByteReader, n: number): FixedArray 
   const s = r.take(n * width);
   const out = allocFixed(type, n);
   const o = new Int32Array(out.buffer, 0, (n * width) >>> 2);
-  const n2 = 2 * n, n3 = 3 * n, n4 = 4 * n, n5 = 5 * n, n6 = 6 * n, n7 = 7 * n;
+  const n2 = 2 * n,
+    n3 = 3 * n,
+    n4 = 4 * n,
+    n5 = 5 * n,
+    n6 = 6 * n,
+    n7 = 7 * n;
   if (width === 8) {
     for (let i = 0; i < n; i++) {
       o[2 * i] = s[i]! | (s[n + i]! << 8) | (s[n2 + i]! << 16) | (s[n3 + i]! << 24);

@@ -60,7 +60,12 @@ export function planDecimal(type: DataType, a: FixedArray, n: number): DecimalPl
   // blocks so V8 optimises the block function as a whole (see scan.ts on on-stack replacement).
   pass: for (;;) {
     const p = POW10[scale]!;
-    st[0] = 0; st[1] = Infinity; st[2] = -Infinity; st[3] = n > 1 ? Infinity : 0; st[4] = n > 1 ? -Infinity : 0; st[5] = 1;
+    st[0] = 0;
+    st[1] = Infinity;
+    st[2] = -Infinity;
+    st[3] = n > 1 ? Infinity : 0;
+    st[4] = n > 1 ? -Infinity : 0;
+    st[5] = 1;
     for (let start = 0; start < n; start += BLOCK) {
       const bad = mantissaBlock(v, single, p, w, start, Math.min(n, start + BLOCK), st);
       if (bad >= 0) {
@@ -79,7 +84,12 @@ const BLOCK = 4096;
 /** Writes the mantissas of rows [from, to) and updates st (prev, min, max, dMin, dMax, runs); returns
  *  the first row that does not round-trip at this scale, or −1. */
 function mantissaBlock(v: Float64Array, single: boolean, p: number, w: Int32Array, from: number, to: number, st: Float64Array): number {
-  let prev = st[0]!, min = st[1]!, max = st[2]!, dMin = st[3]!, dMax = st[4]!, runs = st[5]!;
+  let prev = st[0]!,
+    min = st[1]!,
+    max = st[2]!,
+    dMin = st[3]!,
+    dMax = st[4]!,
+    runs = st[5]!;
   for (let i = from; i < to; i++) {
     const x = v[i]!;
     const m = Math.round(x * p);
@@ -102,12 +112,25 @@ function mantissaBlock(v: Float64Array, single: boolean, p: number, w: Int32Arra
     }
     prev = m;
   }
-  st[0] = prev; st[1] = min; st[2] = max; st[3] = dMin; st[4] = dMax; st[5] = runs;
+  st[0] = prev;
+  st[1] = min;
+  st[2] = max;
+  st[3] = dMin;
+  st[4] = dMax;
+  st[5] = runs;
   return -1;
 }
 
-export function encodeDecimal(type: DataType, a: FixedArray, n: number, w: ByteWriter, depth: number, plan: DecimalPlan | null = planDecimal(type, a, n)): void {
-  if (plan === null) throw new NCFError('STATE', `ncf: decimal cannot encode these ${type} values: some value is NaN, ±Inf, −0 or not a short decimal`);
+export function encodeDecimal(
+  type: DataType,
+  a: FixedArray,
+  n: number,
+  w: ByteWriter,
+  depth: number,
+  plan: DecimalPlan | null = planDecimal(type, a, n),
+): void {
+  if (plan === null)
+    throw new NCFError('STATE', `ncf: decimal cannot encode these ${type} values: some value is NaN, ±Inf, −0 or not a short decimal`);
   w.u8(plan.scale);
   writeNested(w, 'int64', { kind: 'fixed', data: plan.mantissas }, n, depth + 1, plan.stats);
 }

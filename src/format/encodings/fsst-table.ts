@@ -43,9 +43,13 @@ export interface SymbolTable {
 function emptyTable(): SymbolTable {
   return {
     count: 0,
-    lo: new Int32Array(MAX_SYMBOLS), hi: new Int32Array(MAX_SYMBOLS), len: new Uint8Array(MAX_SYMBOLS),
-    single: new Uint16Array(256), short: new Uint16Array(65536),
-    hashKey: new Int32Array(HASH_SIZE).fill(-1), hashId: new Uint8Array(HASH_SIZE),
+    lo: new Int32Array(MAX_SYMBOLS),
+    hi: new Int32Array(MAX_SYMBOLS),
+    len: new Uint8Array(MAX_SYMBOLS),
+    single: new Uint16Array(256),
+    short: new Uint16Array(65536),
+    hashKey: new Int32Array(HASH_SIZE).fill(-1),
+    hashId: new Uint8Array(HASH_SIZE),
   };
 }
 
@@ -183,7 +187,16 @@ function pickSample(offsets: Int32Array, n: number, starts: Int32Array, ends: In
 
 /** Encodes the pieces picked for a round with `t`, counting ids and (unless c2 is null) pairs;
  *  returns the bytes saved. */
-function countRound(t: SymbolTable, data: Uint8Array, view: DataView, starts: Int32Array, ends: Int32Array, pieces: number, frac: number, c2: Uint32Array | null): number {
+function countRound(
+  t: SymbolTable,
+  data: Uint8Array,
+  view: DataView,
+  starts: Int32Array,
+  ends: Int32Array,
+  pieces: number,
+  frac: number,
+  c2: Uint32Array | null,
+): number {
   const limit = data.length;
   let gain = 0;
   let pairs = 0;

@@ -11,9 +11,7 @@ import type { ByteReader, ByteWriter } from '../cursor.js';
 import { check, corrupt } from '../errors.js';
 import { bitLength32 } from '../int64.js';
 import type { DataType } from '../schema.js';
-import {
-  ESCAPE, MAX_SYMBOL_LENGTH, SYMBOL_BASE, buildSymbolTable, matchAt, wordAt, type SymbolTable,
-} from './fsst-table.js';
+import { ESCAPE, MAX_SYMBOL_LENGTH, SYMBOL_BASE, buildSymbolTable, matchAt, wordAt, type SymbolTable } from './fsst-table.js';
 import { writeNested } from './nested.js';
 import { MAX_BYTES_LENGTH, readLengths } from './plain.js';
 import { bytesOf, scratchI32 } from './types.js';
@@ -38,8 +36,15 @@ function codeBuffer(len: number, keep: number): Uint8Array {
  * storing row i's code count in `elens[i]`; returns the new end of `out`.
  */
 function encodeRows(
-  t: SymbolTable, offsets: Int32Array, data: Uint8Array, view: DataView, from: number, to: number,
-  out: Uint8Array, o: number, elens: Int32Array,
+  t: SymbolTable,
+  offsets: Int32Array,
+  data: Uint8Array,
+  view: DataView,
+  from: number,
+  to: number,
+  out: Uint8Array,
+  o: number,
+  elens: Int32Array,
 ): number {
   const limit = data.length;
   for (let i = from; i < to; i++) {
@@ -66,7 +71,15 @@ function encodeRows(
 }
 
 /** Encodes rows [from, to) into the code buffer (codeScratch) from `o`; returns the end. */
-function encodeRange(t: SymbolTable, offsets: Int32Array, data: Uint8Array, from: number, to: number, o: number, elens: Int32Array): number {
+function encodeRange(
+  t: SymbolTable,
+  offsets: Int32Array,
+  data: Uint8Array,
+  from: number,
+  to: number,
+  o: number,
+  elens: Int32Array,
+): number {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   for (let b = from; b < to; b += BLOCK) {
     const e = Math.min(to, b + BLOCK);
@@ -114,8 +127,18 @@ const cursor = new Int32Array(2);
  * store leaves the buffer whatever the codes say.
  */
 function decodeRows(
-  codes: Uint8Array, elens: Uint32Array, from: number, to: number, view: DataView, out: Uint8Array,
-  total: number, symLo: Int32Array, symHi: Int32Array, symLen: Uint8Array, offsets: Int32Array, what: string,
+  codes: Uint8Array,
+  elens: Uint32Array,
+  from: number,
+  to: number,
+  view: DataView,
+  out: Uint8Array,
+  total: number,
+  symLo: Int32Array,
+  symHi: Int32Array,
+  symLen: Uint8Array,
+  offsets: Int32Array,
+  what: string,
 ): void {
   let p = cursor[0]!;
   let o = cursor[1]!;
@@ -148,7 +171,10 @@ function badCode(what: string, c: number, at: number, row: number): Error {
 
 export function decodeFsst(type: DataType, r: ByteReader, n: number, depth: number): Values {
   const total = r.u32();
-  check(total <= MAX_BYTES_LENGTH, `${r.what}: fsst ${type} values declare ${total} bytes, more than the ${MAX_BYTES_LENGTH} a column slice can hold`);
+  check(
+    total <= MAX_BYTES_LENGTH,
+    `${r.what}: fsst ${type} values declare ${total} bytes, more than the ${MAX_BYTES_LENGTH} a column slice can hold`,
+  );
   const count = r.u8(); // ≤ 255: codes 0..254 are symbols, so a symbol code never equals the escape
   const lens = r.take(count);
   // Symbols padded to 8 bytes, as (lo, hi) words; length 0 marks the escape and unused codes.
@@ -179,8 +205,10 @@ export function decodeFsst(type: DataType, r: ByteReader, n: number, depth: numb
   let coded = 0;
   for (let i = 0; i < n; i++) coded += elens[i]!;
   check(coded <= r.remaining, `${r.what}: fsst encoded lengths sum to ${coded} bytes but ${r.remaining} remain`);
-  check(total <= MAX_SYMBOL_LENGTH * coded,
-    `${r.what}: fsst values declare ${total} bytes but ${coded} code bytes expand to at most ${MAX_SYMBOL_LENGTH * coded}`);
+  check(
+    total <= MAX_SYMBOL_LENGTH * coded,
+    `${r.what}: fsst values declare ${total} bytes but ${coded} code bytes expand to at most ${MAX_SYMBOL_LENGTH * coded}`,
+  );
   const codes = r.take(coded);
 
   const buffer = new ArrayBuffer(total + 8);

@@ -20,19 +20,34 @@ import { planEncoding, type Plan } from './select.js';
 import { MAX_DEPTH, applies, fixedOf } from './types.js';
 
 /** Writes `values` with the plan's encoding (no index byte). */
-export function encodeWith(plan: Pick<Plan, 'encoding' | 'stats' | 'dict' | 'decimal' | 'fsst'>, type: DataType, values: Values, n: number, w: ByteWriter, depth: number): void {
+export function encodeWith(
+  plan: Pick<Plan, 'encoding' | 'stats' | 'dict' | 'decimal' | 'fsst'>,
+  type: DataType,
+  values: Values,
+  n: number,
+  w: ByteWriter,
+  depth: number,
+): void {
   if (!applies(plan.encoding, type)) {
     throw new NCFError('STATE', `ncf: encoding ${plan.encoding} does not apply to type ${type}`);
   }
   switch (plan.encoding) {
-    case 'plain': return encodePlain(type, values, n, w, depth);
-    case 'dict': return encodeDict(type, n, w, depth, plan.dict ?? buildDict(type, values, n, null, Infinity)!);
-    case 'rle': return encodeRle(type, fixedOf(type, values), n, w, depth, plan.stats);
-    case 'for': return encodeFor(type, fixedOf(type, values), n, w, plan.stats);
-    case 'delta': return encodeDelta(type, fixedOf(type, values), n, w, plan.stats);
-    case 'bss': return encodeBss(type, fixedOf(type, values), n, w);
-    case 'decimal': return encodeDecimal(type, fixedOf(type, values), n, w, depth, plan.decimal);
-    case 'fsst': return encodeFsst(type, values, n, w, depth, plan.fsst);
+    case 'plain':
+      return encodePlain(type, values, n, w, depth);
+    case 'dict':
+      return encodeDict(type, n, w, depth, plan.dict ?? buildDict(type, values, n, null, Infinity)!);
+    case 'rle':
+      return encodeRle(type, fixedOf(type, values), n, w, depth, plan.stats);
+    case 'for':
+      return encodeFor(type, fixedOf(type, values), n, w, plan.stats);
+    case 'delta':
+      return encodeDelta(type, fixedOf(type, values), n, w, plan.stats);
+    case 'bss':
+      return encodeBss(type, fixedOf(type, values), n, w);
+    case 'decimal':
+      return encodeDecimal(type, fixedOf(type, values), n, w, depth, plan.decimal);
+    case 'fsst':
+      return encodeFsst(type, values, n, w, depth, plan.fsst);
   }
 }
 
@@ -43,14 +58,22 @@ export function decodeWith(encoding: Encoding, type: DataType, r: ByteReader, n:
   }
   check(applies(encoding, type), `${r.what}: encoding ${encoding} does not apply to type ${type}`);
   switch (encoding) {
-    case 'plain': return decodePlain(type, r, n, depth);
-    case 'dict': return decodeDict(type, r, n, depth);
-    case 'rle': return { kind: 'fixed', data: decodeRle(type, r, n, depth) };
-    case 'for': return { kind: 'fixed', data: decodeFor(type, r, n) };
-    case 'delta': return { kind: 'fixed', data: decodeDelta(type, r, n) };
-    case 'bss': return { kind: 'fixed', data: decodeBss(type, r, n) };
-    case 'decimal': return { kind: 'fixed', data: decodeDecimal(type, r, n, depth) };
-    case 'fsst': return decodeFsst(type, r, n, depth);
+    case 'plain':
+      return decodePlain(type, r, n, depth);
+    case 'dict':
+      return decodeDict(type, r, n, depth);
+    case 'rle':
+      return { kind: 'fixed', data: decodeRle(type, r, n, depth) };
+    case 'for':
+      return { kind: 'fixed', data: decodeFor(type, r, n) };
+    case 'delta':
+      return { kind: 'fixed', data: decodeDelta(type, r, n) };
+    case 'bss':
+      return { kind: 'fixed', data: decodeBss(type, r, n) };
+    case 'decimal':
+      return { kind: 'fixed', data: decodeDecimal(type, r, n, depth) };
+    case 'fsst':
+      return decodeFsst(type, r, n, depth);
   }
 }
 
@@ -68,7 +91,10 @@ export function readNested(type: DataType, r: ByteReader, n: number, depth: numb
   const index = r.u8();
   const encoding = ENCODINGS[index];
   if (encoding === undefined) {
-    throw unsupported(`${r.what}: nested block uses encoding index ${index}; this reader knows 0..${ENCODINGS.length - 1} (${ENCODINGS.join(', ')})`, { encoding: index });
+    throw unsupported(
+      `${r.what}: nested block uses encoding index ${index}; this reader knows 0..${ENCODINGS.length - 1} (${ENCODINGS.join(', ')})`,
+      { encoding: index },
+    );
   }
   return decodeWith(encoding, type, r, n, depth);
 }

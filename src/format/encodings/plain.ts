@@ -54,8 +54,10 @@ export function decodePlain(type: DataType, r: ByteReader, n: number, depth: num
         total += lengths[i]!;
         offsets[i + 1] = total;
       }
-      check(total <= r.remaining && total <= MAX_BYTES_LENGTH,
-        `${r.what}: ${type} lengths sum to ${total} bytes but ${Math.min(r.remaining, MAX_BYTES_LENGTH)} are available`);
+      check(
+        total <= r.remaining && total <= MAX_BYTES_LENGTH,
+        `${r.what}: ${type} lengths sum to ${total} bytes but ${Math.min(r.remaining, MAX_BYTES_LENGTH)} are available`,
+      );
       return { kind: 'bytes', offsets, data: r.take(total) };
     }
     default: {

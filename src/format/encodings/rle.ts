@@ -10,7 +10,14 @@ import { readLengths } from './plain.js';
 import { scanInts, type IntStats } from './scan.js';
 import { bitsView, isWide, type BitsArray } from './types.js';
 
-export function encodeRle(type: DataType, a: FixedArray, n: number, w: ByteWriter, depth: number, stats: IntStats = scanInts(type, a, n)): void {
+export function encodeRle(
+  type: DataType,
+  a: FixedArray,
+  n: number,
+  w: ByteWriter,
+  depth: number,
+  stats: IntStats = scanInts(type, a, n),
+): void {
   const runs = stats.runs;
   const runValues = allocFixed(type, runs);
   const lengths = new Int32Array(runs); // uint32 block; see plain.ts on Int32Array

@@ -17,10 +17,13 @@ const state = new Float64Array(6);
 
 export interface IntStats {
   n: number;
-  minLo: number; minHi: number;
-  maxLo: number; maxHi: number;
+  minLo: number;
+  minHi: number;
+  maxLo: number;
+  maxHi: number;
   /** Smallest consecutive difference, signed 64-bit (0 when n ≤ 1). */
-  dMinLo: number; dMinHi: number;
+  dMinLo: number;
+  dMinHi: number;
   /** Bits per value of `for` (bit length of max − min) and of `delta` (of dMax − dMin). */
   forWidth: number;
   deltaWidth: number;
@@ -48,15 +51,24 @@ export function scanInts(type: DataType, a: FixedArray, n: number, mayGiveUp = f
 function scanSmall(a: FixedArray, n: number): IntStats {
   const first = (a as Int32Array)[0]!;
   const st = state;
-  st[0] = first; st[1] = first; st[2] = first;
-  st[3] = n > 1 ? Infinity : 0; st[4] = n > 1 ? -Infinity : 0; st[5] = 1;
+  st[0] = first;
+  st[1] = first;
+  st[2] = first;
+  st[3] = n > 1 ? Infinity : 0;
+  st[4] = n > 1 ? -Infinity : 0;
+  st[5] = 1;
   for (let start = 1; start < n; start += BLOCK) scanSmallBlock(a as Int32Array, start, Math.min(n, start + BLOCK), st);
   return statsOfNumbers(n, st[1]!, st[2]!, st[3]!, st[4]!, st[5]!);
 }
 
 /** Rows [from, to) of any ≤ 32-bit integer array (they read as exact numbers). */
 function scanSmallBlock(v: Int32Array, from: number, to: number, st: Float64Array): void {
-  let prev = st[0]!, min = st[1]!, max = st[2]!, dMin = st[3]!, dMax = st[4]!, runs = st[5]!;
+  let prev = st[0]!,
+    min = st[1]!,
+    max = st[2]!,
+    dMin = st[3]!,
+    dMax = st[4]!,
+    runs = st[5]!;
   for (let i = from; i < to; i++) {
     const x = v[i]!;
     if (x < min) min = x;
@@ -67,7 +79,12 @@ function scanSmallBlock(v: Int32Array, from: number, to: number, st: Float64Arra
     if (d !== 0) runs++;
     prev = x;
   }
-  st[0] = prev; st[1] = min; st[2] = max; st[3] = dMin; st[4] = dMax; st[5] = runs;
+  st[0] = prev;
+  st[1] = min;
+  st[2] = max;
+  st[3] = dMin;
+  st[4] = dMax;
+  st[5] = runs;
 }
 
 /** Statistics from exact integer-valued numbers: min, max and differences below 2^53 in magnitude.
@@ -77,8 +94,12 @@ export function statsOfNumbers(n: number, min: number, max: number, dMin: number
   const dRange = dMax - dMin;
   return {
     n,
-    minLo: loOf(min), minHi: hiOf(min), maxLo: loOf(max), maxHi: hiOf(max),
-    dMinLo: loOf(dMin), dMinHi: hiOf(dMin),
+    minLo: loOf(min),
+    minHi: hiOf(min),
+    maxLo: loOf(max),
+    maxHi: hiOf(max),
+    dMinLo: loOf(dMin),
+    dMinHi: hiOf(dMin),
     forWidth: bitLength64(loOf(range), hiOf(range)),
     deltaWidth: bitLength64(loOf(dRange), hiOf(dRange)),
     runs,
@@ -98,8 +119,12 @@ function scanWideSafe(w: Int32Array, n: number): IntStats | null {
   if (((hi + SAFE_HI) & SAFE_MASK) !== 0) return null;
   const first = hi * TWO_32 + (w[0]! >>> 0);
   const st = state;
-  st[0] = first; st[1] = first; st[2] = first;
-  st[3] = n > 1 ? Infinity : 0; st[4] = n > 1 ? -Infinity : 0; st[5] = 1;
+  st[0] = first;
+  st[1] = first;
+  st[2] = first;
+  st[3] = n > 1 ? Infinity : 0;
+  st[4] = n > 1 ? -Infinity : 0;
+  st[5] = 1;
   for (let start = 1; start < n; start += BLOCK) {
     if (!scanSafeBlock(w, start, Math.min(n, start + BLOCK), st)) return null;
   }
@@ -107,7 +132,12 @@ function scanWideSafe(w: Int32Array, n: number): IntStats | null {
 }
 
 function scanSafeBlock(w: Int32Array, from: number, to: number, st: Float64Array): boolean {
-  let prev = st[0]!, min = st[1]!, max = st[2]!, dMin = st[3]!, dMax = st[4]!, runs = st[5]!;
+  let prev = st[0]!,
+    min = st[1]!,
+    max = st[2]!,
+    dMin = st[3]!,
+    dMax = st[4]!,
+    runs = st[5]!;
   for (let i = from; i < to; i++) {
     const hi = w[2 * i + 1]!;
     if (((hi + SAFE_HI) & SAFE_MASK) !== 0) return false;
@@ -120,10 +150,14 @@ function scanSafeBlock(w: Int32Array, from: number, to: number, st: Float64Array
     if (d !== 0) runs++;
     prev = x;
   }
-  st[0] = prev; st[1] = min; st[2] = max; st[3] = dMin; st[4] = dMax; st[5] = runs;
+  st[0] = prev;
+  st[1] = min;
+  st[2] = max;
+  st[3] = dMin;
+  st[4] = dMax;
+  st[5] = runs;
   return true;
 }
-
 
 function scanWideExact(w: Int32Array, n: number, signed: boolean, mayGiveUp: boolean): IntStats {
   // Values are compared as signed int32 pairs after biasing: lo always gets its sign flipped
@@ -131,8 +165,14 @@ function scanWideExact(w: Int32Array, n: number, signed: boolean, mayGiveUp: boo
   const flip = signed ? 0 : SIGN;
   let pLo = w[0]!;
   let pHi = w[1]!;
-  let minLo = pLo ^ SIGN, minHi = pHi ^ flip, maxLo = minLo, maxHi = minHi;
-  let dMinLo = 0x7fffffff, dMinHi = 0x7fffffff, dMaxLo = SIGN, dMaxHi = SIGN; // biased lo
+  let minLo = pLo ^ SIGN,
+    minHi = pHi ^ flip,
+    maxLo = minLo,
+    maxHi = minHi;
+  let dMinLo = 0x7fffffff,
+    dMinHi = 0x7fffffff,
+    dMaxLo = SIGN,
+    dMaxHi = SIGN; // biased lo
   let runs = 1;
   let exact = true;
   for (let start = 1; start < n; start += BLOCK) {
@@ -142,31 +182,58 @@ function scanWideExact(w: Int32Array, n: number, signed: boolean, mayGiveUp: boo
       const hi = w[2 * i + 1]!;
       const bl = lo ^ SIGN;
       const bh = hi ^ flip;
-      if (bh < minHi || (bh === minHi && bl < minLo)) { minLo = bl; minHi = bh; }
-      if (bh > maxHi || (bh === maxHi && bl > maxLo)) { maxLo = bl; maxHi = bh; }
+      if (bh < minHi || (bh === minHi && bl < minLo)) {
+        minLo = bl;
+        minHi = bh;
+      }
+      if (bh > maxHi || (bh === maxHi && bl > maxLo)) {
+        maxLo = bl;
+        maxHi = bh;
+      }
       const dLo = (lo - pLo) | 0;
       const dHi = (hi - pHi - (bl < (pLo ^ SIGN) ? 1 : 0)) | 0;
       const dbl = dLo ^ SIGN;
-      if (dHi < dMinHi || (dHi === dMinHi && dbl < dMinLo)) { dMinLo = dbl; dMinHi = dHi; }
-      if (dHi > dMaxHi || (dHi === dMaxHi && dbl > dMaxLo)) { dMaxLo = dbl; dMaxHi = dHi; }
+      if (dHi < dMinHi || (dHi === dMinHi && dbl < dMinLo)) {
+        dMinLo = dbl;
+        dMinHi = dHi;
+      }
+      if (dHi > dMaxHi || (dHi === dMaxHi && dbl > dMaxLo)) {
+        dMaxLo = dbl;
+        dMaxHi = dHi;
+      }
       if ((dLo | dHi) !== 0) runs++;
       pLo = lo;
       pHi = hi;
     }
     // Range high words ≥ 2^29 mean ranges of 62+ bits.
-    if (mayGiveUp && end < n && runs > (end >>> 1) &&
-      ((maxHi - minHi - ((maxLo ^ SIGN) >>> 0 < (minLo ^ SIGN) >>> 0 ? 1 : 0)) >>> 0) >= 0x20000000 &&
-      ((dMaxHi - dMinHi - (dMaxLo < dMinLo ? 1 : 0)) >>> 0) >= 0x20000000) {
+    if (
+      mayGiveUp &&
+      end < n &&
+      runs > end >>> 1 &&
+      (maxHi - minHi - ((maxLo ^ SIGN) >>> 0 < (minLo ^ SIGN) >>> 0 ? 1 : 0)) >>> 0 >= 0x20000000 &&
+      (dMaxHi - dMinHi - (dMaxLo < dMinLo ? 1 : 0)) >>> 0 >= 0x20000000
+    ) {
       exact = false;
       break;
     }
   }
-  minLo ^= SIGN; maxLo ^= SIGN; minHi ^= flip; maxHi ^= flip;
+  minLo ^= SIGN;
+  maxLo ^= SIGN;
+  minHi ^= flip;
+  maxHi ^= flip;
   if (n === 1) dMinLo = dMinHi = dMaxLo = dMaxHi = 0;
-  else { dMinLo ^= SIGN; dMaxLo ^= SIGN; }
+  else {
+    dMinLo ^= SIGN;
+    dMaxLo ^= SIGN;
+  }
   return {
     n,
-    minLo, minHi, maxLo, maxHi, dMinLo, dMinHi,
+    minLo,
+    minHi,
+    maxLo,
+    maxHi,
+    dMinLo,
+    dMinHi,
     forWidth: exact ? bitLength64(subLo(maxLo, minLo), subHi(maxLo, maxHi, minLo, minHi)) : 64,
     deltaWidth: exact ? bitLength64(subLo(dMaxLo, dMinLo), subHi(dMaxLo, dMaxHi, dMinLo, dMinHi)) : 64,
     runs: exact ? runs : n,

@@ -39,19 +39,36 @@ const NEAR = 1.03;
 /** Dictionaries decode by gather; for floats they must beat the others by this factor. */
 const FLOAT_DICT_PENALTY = 1.3;
 
-export function planEncoding(type: DataType, values: Values, n: number, validity: Uint8Array | null, depth: number, stats?: IntStats): Plan {
+export function planEncoding(
+  type: DataType,
+  values: Values,
+  n: number,
+  validity: Uint8Array | null,
+  depth: number,
+  stats?: IntStats,
+): Plan {
   let plan: Plan;
   switch (physicalOf(type)) {
-    case 'bool': plan = { encoding: 'plain', size: (n + 7) >>> 3 }; break;
-    case 'bytes': plan = planBytes(type, values, n, validity, depth); break;
-    case 'float': plan = planFloats(type, values, n, validity, depth); break;
-    default: plan = planInts(type, values, n, validity, depth, stats ?? scanInts(type, fixedOf(type, values), n, true));
+    case 'bool':
+      plan = { encoding: 'plain', size: (n + 7) >>> 3 };
+      break;
+    case 'bytes':
+      plan = planBytes(type, values, n, validity, depth);
+      break;
+    case 'float':
+      plan = planFloats(type, values, n, validity, depth);
+      break;
+    default:
+      plan = planInts(type, values, n, validity, depth, stats ?? scanInts(type, fixedOf(type, values), n, true));
   }
   if (validity !== null && plan.distinct === undefined && popcount(validity, n) === 0) plan.distinct = 0;
   return plan;
 }
 
-interface Candidate { encoding: Encoding; size: number }
+interface Candidate {
+  encoding: Encoding;
+  size: number;
+}
 
 /** The first candidate (in preference order) whose size is within NEAR of the smallest. */
 function pick(cands: Candidate[]): Candidate {

@@ -23,11 +23,19 @@ export function isWide(type: DataType): boolean {
 export function applies(encoding: Encoding, type: DataType): boolean {
   const p = physicalOf(type);
   switch (encoding) {
-    case 'plain': return true;
-    case 'dict': return p !== 'bool';
-    case 'rle': case 'for': case 'delta': return p === 'int';
-    case 'bss': case 'decimal': return p === 'float';
-    case 'fsst': return p === 'bytes';
+    case 'plain':
+      return true;
+    case 'dict':
+      return p !== 'bool';
+    case 'rle':
+    case 'for':
+    case 'delta':
+      return p === 'int';
+    case 'bss':
+    case 'decimal':
+      return p === 'float';
+    case 'fsst':
+      return p === 'bytes';
   }
 }
 
@@ -57,26 +65,42 @@ export type BitsArray = Int8Array | Int16Array | Int32Array;
 export function bitsView(a: FixedArray): BitsArray {
   const { buffer, byteOffset, byteLength } = a;
   switch (a.BYTES_PER_ELEMENT) {
-    case 1: return new Int8Array(buffer, byteOffset, byteLength);
-    case 2: return new Int16Array(buffer, byteOffset, byteLength >>> 1);
-    default: return new Int32Array(buffer, byteOffset, byteLength >>> 2);
+    case 1:
+      return new Int8Array(buffer, byteOffset, byteLength);
+    case 2:
+      return new Int16Array(buffer, byteOffset, byteLength >>> 1);
+    default:
+      return new Int32Array(buffer, byteOffset, byteLength >>> 2);
   }
 }
 
 /** A typed array of `type` over `n` values starting at `byteOffset` (which must be aligned). */
 export function fixedView(type: DataType, buffer: ArrayBufferLike, byteOffset: number, n: number): FixedArray {
   switch (type) {
-    case 'int8': return new Int8Array(buffer, byteOffset, n);
-    case 'int16': return new Int16Array(buffer, byteOffset, n);
-    case 'int32': case 'date': return new Int32Array(buffer, byteOffset, n);
-    case 'int64': case 'timestamp': return new BigInt64Array(buffer, byteOffset, n);
-    case 'uint8': return new Uint8Array(buffer, byteOffset, n);
-    case 'uint16': return new Uint16Array(buffer, byteOffset, n);
-    case 'uint32': return new Uint32Array(buffer, byteOffset, n);
-    case 'uint64': return new BigUint64Array(buffer, byteOffset, n);
-    case 'float32': return new Float32Array(buffer, byteOffset, n);
-    case 'float64': return new Float64Array(buffer, byteOffset, n);
-    default: throw new NCFError('STATE', `ncf: ${type} is not a fixed-width type`);
+    case 'int8':
+      return new Int8Array(buffer, byteOffset, n);
+    case 'int16':
+      return new Int16Array(buffer, byteOffset, n);
+    case 'int32':
+    case 'date':
+      return new Int32Array(buffer, byteOffset, n);
+    case 'int64':
+    case 'timestamp':
+      return new BigInt64Array(buffer, byteOffset, n);
+    case 'uint8':
+      return new Uint8Array(buffer, byteOffset, n);
+    case 'uint16':
+      return new Uint16Array(buffer, byteOffset, n);
+    case 'uint32':
+      return new Uint32Array(buffer, byteOffset, n);
+    case 'uint64':
+      return new BigUint64Array(buffer, byteOffset, n);
+    case 'float32':
+      return new Float32Array(buffer, byteOffset, n);
+    case 'float64':
+      return new Float64Array(buffer, byteOffset, n);
+    default:
+      throw new NCFError('STATE', `ncf: ${type} is not a fixed-width type`);
   }
 }
 

@@ -11,7 +11,9 @@ export const FILTER_OPS = [...COMPARE_OPS, 'like', 'ilike', 'in', 'is'] as const
 export type FilterOp = (typeof FILTER_OPS)[number];
 
 export type Filter =
-  | { and: Filter[] } | { or: Filter[] } | { not: Filter }
+  | { and: Filter[] }
+  | { or: Filter[] }
+  | { not: Filter }
   | { column: string; op: CompareOp | 'like' | 'ilike'; value: string | number | boolean }
   | { column: string; op: 'in'; value: Array<string | number | boolean | null> }
   | { column: string; op: 'is'; value: null | 'not_null' | true | false };
@@ -64,13 +66,19 @@ export function checkLimits(filter: Filter): void {
       children.forEach((c, i) => visit(c, depth + 1, `${path}.${key}[${i}]`));
       return;
     }
-    if (Object.hasOwn(node, 'not')) { visit(node.not, depth + 1, `${path}.not`); return; }
+    if (Object.hasOwn(node, 'not')) {
+      visit(node.not, depth + 1, `${path}.not`);
+      return;
+    }
     if (typeof node.column !== 'string') {
       throw filterError(`filter node at ${path} has no "and", "or", "not" or string "column"`, { path });
     }
     if (node.op === 'in' && Array.isArray(node.value) && node.value.length > MAX_IN_ITEMS) {
-      throw filterError(`filter on column "${node.column}": the in list has ${node.value.length} items; the limit is ${MAX_IN_ITEMS}`,
-        { path, column: node.column, limit: MAX_IN_ITEMS });
+      throw filterError(`filter on column "${node.column}": the in list has ${node.value.length} items; the limit is ${MAX_IN_ITEMS}`, {
+        path,
+        column: node.column,
+        limit: MAX_IN_ITEMS,
+      });
     }
   };
   visit(filter, 1, '$');

@@ -44,10 +44,17 @@ export type BoundFilter =
 
 export function familyOf(type: DataType): Family {
   switch (type) {
-    case 'int64': case 'uint64': case 'timestamp': return 'int64';
-    case 'bool': return 'bool';
-    case 'string': case 'binary': return 'bytes';
-    default: return 'number';
+    case 'int64':
+    case 'uint64':
+    case 'timestamp':
+      return 'int64';
+    case 'bool':
+      return 'bool';
+    case 'string':
+    case 'binary':
+      return 'bytes';
+    default:
+      return 'number';
   }
 }
 
@@ -76,17 +83,24 @@ function bindLeaf(f: LeafFilter, column: number, col: ColumnSchema): BoundLeaf {
   if (isCompareOp(op)) {
     const raw = f.value as unknown;
     if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
-      return fail(`operator "${op}" needs a string, number or boolean value, not ${describe(raw)}${raw === null ? ' (use "is" to test for null)' : ''}`);
+      return fail(
+        `operator "${op}" needs a string, number or boolean value, not ${describe(raw)}${raw === null ? ' (use "is" to test for null)' : ''}`,
+      );
     }
     const { value, between } = coerceLiteral(col, raw);
     if (!between) return { kind: 'compare', column, type, op, value };
     // The literal lies strictly between `value` and `value + 1` (a timestamp finer than the column's
     // unit): no row equals it, and the order comparisons round to the neighbouring whole unit.
     switch (op) {
-      case 'eq': return { kind: 'const', column, type, whenValid: FALSE, whenNull: UNKNOWN };
-      case 'neq': return { kind: 'const', column, type, whenValid: TRUE, whenNull: UNKNOWN };
-      case 'gt': case 'gte': return { kind: 'compare', column, type, op: 'gt', value };
-      default: return { kind: 'compare', column, type, op: 'lte', value };
+      case 'eq':
+        return { kind: 'const', column, type, whenValid: FALSE, whenNull: UNKNOWN };
+      case 'neq':
+        return { kind: 'const', column, type, whenValid: TRUE, whenNull: UNKNOWN };
+      case 'gt':
+      case 'gte':
+        return { kind: 'compare', column, type, op: 'gt', value };
+      default:
+        return { kind: 'compare', column, type, op: 'lte', value };
     }
   }
   if (op === 'like' || op === 'ilike') {
@@ -105,7 +119,10 @@ function bindLeaf(f: LeafFilter, column: number, col: ColumnSchema): BoundLeaf {
     let hasNull = false;
     const values: Literal[] = [];
     for (const item of f.value as unknown[]) {
-      if (item === null) { hasNull = true; continue; }
+      if (item === null) {
+        hasNull = true;
+        continue;
+      }
       if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') {
         fail(`an in list holds strings, numbers, booleans or null, not ${describe(item)}`);
       }
@@ -142,7 +159,8 @@ function uniqueSorted(values: Literal[]): Literal[] {
 
 function inSet(family: Family, values: Literal[]): InSet {
   switch (family) {
-    case 'number': return { family, items: Float64Array.from(values as number[]) };
+    case 'number':
+      return { family, items: Float64Array.from(values as number[]) };
     case 'int64': {
       const hi = new Float64Array(values.length);
       const lo = new Float64Array(values.length);
@@ -153,8 +171,10 @@ function inSet(family: Family, values: Literal[]): InSet {
       });
       return { family, hi, lo };
     }
-    case 'bytes': return { family, items: values as Uint8Array[], table: hashTable(values as Uint8Array[]) };
-    case 'bool': return { family, hasFalse: values.includes(false), hasTrue: values.includes(true) };
+    case 'bytes':
+      return { family, items: values as Uint8Array[], table: hashTable(values as Uint8Array[]) };
+    case 'bool':
+      return { family, hasFalse: values.includes(false), hasTrue: values.includes(true) };
   }
 }
 
@@ -171,11 +191,22 @@ export function filterColumnIndexes(bound: BoundFilter): number[] {
 }
 
 function unknownColumn(name: string, columns: readonly ColumnSchema[]): NCFError {
-  const best = closestName(name, columns.map((c) => c.name));
-  const hint = best !== null
-    ? `; did you mean ${quote(best)}?`
-    : `; the table has ${columns.slice(0, 20).map((c) => quote(c.name)).join(', ')}${columns.length > 20 ? ', …' : ''}`;
-  return new NCFError('UNKNOWN_COLUMN', `ncf: filter: unknown column ${quote(name)}${hint}`, best !== null ? { column: name, suggestion: best } : { column: name });
+  const best = closestName(
+    name,
+    columns.map((c) => c.name),
+  );
+  const hint =
+    best !== null
+      ? `; did you mean ${quote(best)}?`
+      : `; the table has ${columns
+          .slice(0, 20)
+          .map((c) => quote(c.name))
+          .join(', ')}${columns.length > 20 ? ', …' : ''}`;
+  return new NCFError(
+    'UNKNOWN_COLUMN',
+    `ncf: filter: unknown column ${quote(name)}${hint}`,
+    best !== null ? { column: name, suggestion: best } : { column: name },
+  );
 }
 
 /** The name within edit distance ~1/3 of the length (or equal ignoring case), if any. */
@@ -189,7 +220,10 @@ function closestName(name: string, names: string[]): string | null {
   for (const n of names) {
     if (Math.abs(n.length - name.length) >= bestDist || n.length > 200) continue;
     const d = editDistance(lower, n.toLowerCase());
-    if (d < bestDist) { bestDist = d; best = n; }
+    if (d < bestDist) {
+      bestDist = d;
+      best = n;
+    }
   }
   return best;
 }

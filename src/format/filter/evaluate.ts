@@ -40,8 +40,12 @@ const HI = 1 - LO;
  * `sorted(c)`: the footer marks column c's chunk sorted (chunk statistics), enabling the fast path;
  * without it every leaf is a scan. Both paths give the same rows.
  */
-export function evaluate(bound: BoundFilter, column: (columnIndex: number) => ColumnData, n: number,
-  sorted?: (columnIndex: number) => boolean): Uint32Array {
+export function evaluate(
+  bound: BoundFilter,
+  column: (columnIndex: number) => ColumnData,
+  n: number,
+  sorted?: (columnIndex: number) => boolean,
+): Uint32Array {
   if (sorted !== undefined) {
     const fast = evaluateSorted(bound, column, n, sorted);
     if (fast !== null) return fast;
@@ -55,8 +59,12 @@ export function evaluate(bound: BoundFilter, column: (columnIndex: number) => Co
 }
 
 /** The fast path, or null when no top-level conjunct can use it. */
-function evaluateSorted(bound: BoundFilter, column: (columnIndex: number) => ColumnData, n: number,
-  sorted: (columnIndex: number) => boolean): Uint32Array | null {
+function evaluateSorted(
+  bound: BoundFilter,
+  column: (columnIndex: number) => ColumnData,
+  n: number,
+  sorted: (columnIndex: number) => boolean,
+): Uint32Array | null {
   const conjuncts: BoundFilter[] = [];
   flattenAnd(bound, conjuncts);
   let runs: Int32Array | null = null;
@@ -79,11 +87,15 @@ function evaluateSorted(bound: BoundFilter, column: (columnIndex: number) => Col
   }
   // The other conjuncts over the window spanned by the runs; a row is kept when it lies in a run and
   // they are TRUE there.
-  const start = runs[0]!, end = runs[runs.length - 1]!;
+  const start = runs[0]!,
+    end = runs[runs.length - 1]!;
   const window = new Map<number, ColumnData>();
   const sliced = (i: number): ColumnData => {
     let w = window.get(i);
-    if (w === undefined) { w = sliceColumn(checkedFull(i, column(i), n), start, end); window.set(i, w); }
+    if (w === undefined) {
+      w = sliceColumn(checkedFull(i, column(i), n), start, end);
+      window.set(i, w);
+    }
     return w;
   };
   const states = evalNode(rest.length === 1 ? rest[0]! : { kind: 'and', children: rest }, sliced, end - start);
@@ -205,12 +217,24 @@ function evalIs(test: 'null' | 'not_null' | 'true' | 'false', col: ColumnData, o
 
 function compareNumbers(a: NumberArray, op: CompareOp, x: number, out: Uint8Array, n: number): void {
   switch (op) {
-    case 'eq': for (let i = 0; i < n; i++) out[i] = a[i] === x ? TRUE : FALSE; break;
-    case 'neq': for (let i = 0; i < n; i++) out[i] = a[i] !== x ? TRUE : FALSE; break;
-    case 'gt': for (let i = 0; i < n; i++) out[i] = a[i]! > x ? TRUE : FALSE; break;
-    case 'gte': for (let i = 0; i < n; i++) out[i] = a[i]! >= x ? TRUE : FALSE; break;
-    case 'lt': for (let i = 0; i < n; i++) out[i] = a[i]! < x ? TRUE : FALSE; break;
-    case 'lte': for (let i = 0; i < n; i++) out[i] = a[i]! <= x ? TRUE : FALSE; break;
+    case 'eq':
+      for (let i = 0; i < n; i++) out[i] = a[i] === x ? TRUE : FALSE;
+      break;
+    case 'neq':
+      for (let i = 0; i < n; i++) out[i] = a[i] !== x ? TRUE : FALSE;
+      break;
+    case 'gt':
+      for (let i = 0; i < n; i++) out[i] = a[i]! > x ? TRUE : FALSE;
+      break;
+    case 'gte':
+      for (let i = 0; i < n; i++) out[i] = a[i]! >= x ? TRUE : FALSE;
+      break;
+    case 'lt':
+      for (let i = 0; i < n; i++) out[i] = a[i]! < x ? TRUE : FALSE;
+      break;
+    case 'lte':
+      for (let i = 0; i < n; i++) out[i] = a[i]! <= x ? TRUE : FALSE;
+      break;
   }
 }
 
@@ -221,19 +245,35 @@ function compare64(data: BigInt64Array | BigUint64Array, op: CompareOp, x: bigin
   const H = Number(x >> 32n);
   const L = Number(BigInt.asUintN(32, x));
   switch (op) {
-    case 'eq': for (let i = 0; i < n; i++) out[i] = hi[2 * i + HI] === H && lo[2 * i + LO] === L ? TRUE : FALSE; break;
-    case 'neq': for (let i = 0; i < n; i++) out[i] = hi[2 * i + HI] === H && lo[2 * i + LO] === L ? FALSE : TRUE; break;
+    case 'eq':
+      for (let i = 0; i < n; i++) out[i] = hi[2 * i + HI] === H && lo[2 * i + LO] === L ? TRUE : FALSE;
+      break;
+    case 'neq':
+      for (let i = 0; i < n; i++) out[i] = hi[2 * i + HI] === H && lo[2 * i + LO] === L ? FALSE : TRUE;
+      break;
     case 'gt':
-      for (let i = 0; i < n; i++) { const h = hi[2 * i + HI]!; out[i] = h > H || (h === H && lo[2 * i + LO]! > L) ? TRUE : FALSE; }
+      for (let i = 0; i < n; i++) {
+        const h = hi[2 * i + HI]!;
+        out[i] = h > H || (h === H && lo[2 * i + LO]! > L) ? TRUE : FALSE;
+      }
       break;
     case 'gte':
-      for (let i = 0; i < n; i++) { const h = hi[2 * i + HI]!; out[i] = h > H || (h === H && lo[2 * i + LO]! >= L) ? TRUE : FALSE; }
+      for (let i = 0; i < n; i++) {
+        const h = hi[2 * i + HI]!;
+        out[i] = h > H || (h === H && lo[2 * i + LO]! >= L) ? TRUE : FALSE;
+      }
       break;
     case 'lt':
-      for (let i = 0; i < n; i++) { const h = hi[2 * i + HI]!; out[i] = h < H || (h === H && lo[2 * i + LO]! < L) ? TRUE : FALSE; }
+      for (let i = 0; i < n; i++) {
+        const h = hi[2 * i + HI]!;
+        out[i] = h < H || (h === H && lo[2 * i + LO]! < L) ? TRUE : FALSE;
+      }
       break;
     case 'lte':
-      for (let i = 0; i < n; i++) { const h = hi[2 * i + HI]!; out[i] = h < H || (h === H && lo[2 * i + LO]! <= L) ? TRUE : FALSE; }
+      for (let i = 0; i < n; i++) {
+        const h = hi[2 * i + HI]!;
+        out[i] = h < H || (h === H && lo[2 * i + LO]! <= L) ? TRUE : FALSE;
+      }
       break;
   }
 }
@@ -243,12 +283,18 @@ function compareBool(bits: Uint8Array, op: CompareOp, x: boolean, out: Uint8Arra
   const xi = x ? 1 : 0;
   const holds = (b: number): number => {
     switch (op) {
-      case 'eq': return b === xi ? TRUE : FALSE;
-      case 'neq': return b !== xi ? TRUE : FALSE;
-      case 'gt': return b > xi ? TRUE : FALSE;
-      case 'gte': return b >= xi ? TRUE : FALSE;
-      case 'lt': return b < xi ? TRUE : FALSE;
-      case 'lte': return b <= xi ? TRUE : FALSE;
+      case 'eq':
+        return b === xi ? TRUE : FALSE;
+      case 'neq':
+        return b !== xi ? TRUE : FALSE;
+      case 'gt':
+        return b > xi ? TRUE : FALSE;
+      case 'gte':
+        return b >= xi ? TRUE : FALSE;
+      case 'lt':
+        return b < xi ? TRUE : FALSE;
+      case 'lte':
+        return b <= xi ? TRUE : FALSE;
     }
   };
   boolTable(bits, holds(0), holds(1), out, n);
@@ -295,12 +341,18 @@ function inList(col: ColumnData, set: InSet, miss: number, out: Uint8Array, n: n
       }
       for (let i = 0; i < n; i++) {
         const x = a[i]!;
-        let lo = 0, hi = items.length, hit = false;
+        let lo = 0,
+          hi = items.length,
+          hit = false;
         while (lo < hi) {
           const mid = (lo + hi) >>> 1;
           const y = items[mid]!;
-          if (y === x) { hit = true; break; }
-          if (y < x) lo = mid + 1; else hi = mid; // NaN rows end here without a hit
+          if (y === x) {
+            hit = true;
+            break;
+          }
+          if (y < x) lo = mid + 1;
+          else hi = mid; // NaN rows end here without a hit
         }
         out[i] = hit ? TRUE : miss;
       }
@@ -310,15 +362,24 @@ function inList(col: ColumnData, set: InSet, miss: number, out: Uint8Array, n: n
       const data = (v as { data: BigInt64Array | BigUint64Array }).data;
       const low = new Uint32Array(data.buffer, data.byteOffset, n * 2);
       const high = data instanceof BigInt64Array ? new Int32Array(data.buffer, data.byteOffset, n * 2) : low;
-      const H = set.hi, L = set.lo;
+      const H = set.hi,
+        L = set.lo;
       for (let i = 0; i < n; i++) {
-        const h = high[2 * i + HI]!, l = low[2 * i + LO]!;
-        let lo = 0, hi = H.length, hit = false;
+        const h = high[2 * i + HI]!,
+          l = low[2 * i + LO]!;
+        let lo = 0,
+          hi = H.length,
+          hit = false;
         while (lo < hi) {
           const mid = (lo + hi) >>> 1;
-          const yh = H[mid]!, yl = L[mid]!;
-          if (yh === h && yl === l) { hit = true; break; }
-          if (yh < h || (yh === h && yl < l)) lo = mid + 1; else hi = mid;
+          const yh = H[mid]!,
+            yl = L[mid]!;
+          if (yh === h && yl === l) {
+            hit = true;
+            break;
+          }
+          if (yh < h || (yh === h && yl < l)) lo = mid + 1;
+          else hi = mid;
         }
         out[i] = hit ? TRUE : miss;
       }
@@ -330,11 +391,15 @@ function inList(col: ColumnData, set: InSet, miss: number, out: Uint8Array, n: n
       const { items, table } = set;
       const mask = table.length - 1;
       for (let i = 0; i < n; i++) {
-        const s = offsets[i]!, e = offsets[i + 1]!;
+        const s = offsets[i]!,
+          e = offsets[i + 1]!;
         let slot = hashSlice(data, s, e) & mask;
         let state = miss;
         for (let k = table[slot]!; k !== 0; slot = (slot + 1) & mask, k = table[slot]!) {
-          if (equalSlice(data, s, e, items[k - 1]!)) { state = TRUE; break; }
+          if (equalSlice(data, s, e, items[k - 1]!)) {
+            state = TRUE;
+            break;
+          }
         }
         out[i] = state;
       }
@@ -357,10 +422,12 @@ function checkedColumn(b: BoundLeaf, col: ColumnData | undefined, n: number): Co
   const v = col.values;
   switch (familyOf(b.type)) {
     case 'number':
-      if (v.kind !== 'fixed' || v.data instanceof BigInt64Array || v.data instanceof BigUint64Array || v.data.length < n) fail('does not hold 32-bit or float values');
+      if (v.kind !== 'fixed' || v.data instanceof BigInt64Array || v.data instanceof BigUint64Array || v.data.length < n)
+        fail('does not hold 32-bit or float values');
       break;
     case 'int64':
-      if (v.kind !== 'fixed' || !(v.data instanceof BigInt64Array || v.data instanceof BigUint64Array) || v.data.length < n) fail('does not hold 64-bit values');
+      if (v.kind !== 'fixed' || !(v.data instanceof BigInt64Array || v.data instanceof BigUint64Array) || v.data.length < n)
+        fail('does not hold 64-bit values');
       break;
     case 'bool':
       if (v.kind !== 'bool' || v.data.length < bitmapBytes(n)) fail('does not hold a bool bitmap');

@@ -29,13 +29,23 @@ export function compileLike(pattern: string, caseInsensitive: boolean): LikePatt
     let cp = ch.codePointAt(0)!;
     // A lone surrogate is stored as U+FFFD by the UTF-8 encoder, so match it as that.
     if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
-    if (escaped) { tokens.push(caseInsensitive ? foldCodePoint(cp) : cp); escaped = false; continue; }
-    if (ch === '\\') { escaped = true; continue; }
+    if (escaped) {
+      tokens.push(caseInsensitive ? foldCodePoint(cp) : cp);
+      escaped = false;
+      continue;
+    }
+    if (ch === '\\') {
+      escaped = true;
+      continue;
+    }
     if (ch === '*' || ch === '%') {
       if (tokens[tokens.length - 1] !== ANY) tokens.push(ANY);
       continue;
     }
-    if (ch === '_') { tokens.push(ONE); continue; }
+    if (ch === '_') {
+      tokens.push(ONE);
+      continue;
+    }
     tokens.push(caseInsensitive ? foldCodePoint(cp) : cp);
   }
   if (escaped) return 'a like pattern must not end with an escaping backslash';
@@ -47,12 +57,17 @@ export function compileLike(pattern: string, caseInsensitive: boolean): LikePatt
     segments = [];
     let run: number[] = [];
     for (const t of tokens) {
-      if (t === ANY) { if (run.length > 0) segments.push(encodeCodePoints(run)); run = []; } else run.push(t);
+      if (t === ANY) {
+        if (run.length > 0) segments.push(encodeCodePoints(run));
+        run = [];
+      } else run.push(t);
     }
     if (run.length > 0 || tokens.length === 0) segments.push(encodeCodePoints(run));
   }
   return {
-    caseInsensitive, segments, prefix,
+    caseInsensitive,
+    segments,
+    prefix,
     anchoredStart: tokens[0] !== ANY,
     anchoredEnd: tokens.length === 0 || tokens[tokens.length - 1] !== ANY,
     tokens: Int32Array.from(tokens),
@@ -66,7 +81,14 @@ export function likeMatch(p: LikePattern, data: Uint8Array, start: number, end: 
     : matchTokens(p.tokens, p.caseInsensitive, data, start, end);
 }
 
-function matchSegments(segs: Uint8Array[], anchoredStart: boolean, anchoredEnd: boolean, data: Uint8Array, start: number, end: number): boolean {
+function matchSegments(
+  segs: Uint8Array[],
+  anchoredStart: boolean,
+  anchoredEnd: boolean,
+  data: Uint8Array,
+  start: number,
+  end: number,
+): boolean {
   let first = 0;
   let last = segs.length - 1;
   let pos = start;
@@ -115,7 +137,11 @@ function matchTokens(tokens: Int32Array, fold: boolean, data: Uint8Array, start:
     const len = charLength(data, s, end);
     if (p < m) {
       const t = tokens[p]!;
-      if (t === ANY) { starP = ++p; starS = s; continue; }
+      if (t === ANY) {
+        starP = ++p;
+        starS = s;
+        continue;
+      }
       if (t === ONE || t === (fold ? foldCodePoint(codePointAt(data, s, len)) : codePointAt(data, s, len))) {
         p++;
         s += len;
@@ -142,10 +168,14 @@ function charLength(data: Uint8Array, s: number, end: number): number {
 function codePointAt(data: Uint8Array, s: number, len: number): number {
   const b = data[s]!;
   switch (len) {
-    case 1: return b < 0x80 ? b : -3; // a stray byte matches only `_` and `%`
-    case 2: return ((b & 0x1f) << 6) | (data[s + 1]! & 0x3f);
-    case 3: return ((b & 0x0f) << 12) | ((data[s + 1]! & 0x3f) << 6) | (data[s + 2]! & 0x3f);
-    default: return ((b & 0x07) << 18) | ((data[s + 1]! & 0x3f) << 12) | ((data[s + 2]! & 0x3f) << 6) | (data[s + 3]! & 0x3f);
+    case 1:
+      return b < 0x80 ? b : -3; // a stray byte matches only `_` and `%`
+    case 2:
+      return ((b & 0x1f) << 6) | (data[s + 1]! & 0x3f);
+    case 3:
+      return ((b & 0x0f) << 12) | ((data[s + 1]! & 0x3f) << 6) | (data[s + 2]! & 0x3f);
+    default:
+      return ((b & 0x07) << 18) | ((data[s + 1]! & 0x3f) << 12) | ((data[s + 2]! & 0x3f) << 6) | (data[s + 3]! & 0x3f);
   }
 }
 

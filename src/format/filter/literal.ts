@@ -22,25 +22,47 @@ export interface Coerced {
 }
 
 const INT_RANGES: Partial<Record<DataType, [number, number]>> = {
-  int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647],
-  uint8: [0, 255], uint16: [0, 65535], uint32: [0, 4294967295],
+  int8: [-128, 127],
+  int16: [-32768, 32767],
+  int32: [-2147483648, 2147483647],
+  uint8: [0, 255],
+  uint16: [0, 65535],
+  uint32: [0, 4294967295],
   date: [-2147483648, 2147483647],
 };
 const INT64_RANGES: Partial<Record<DataType, [bigint, bigint]>> = {
-  int64: [-(2n ** 63n), 2n ** 63n - 1n], timestamp: [-(2n ** 63n), 2n ** 63n - 1n], uint64: [0n, 2n ** 64n - 1n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  timestamp: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
 };
 const UNIT_DIGITS: Record<TimeUnit, number> = { s: 0, ms: 3, us: 6, ns: 9 };
 const INT_RE = /^\s*[+-]?\d+\s*$/;
 const FLOAT_RE = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 const SPECIAL_FLOATS: Record<string, number> = {
-  nan: NaN, '+nan': NaN, '-nan': NaN,
-  infinity: Infinity, '+infinity': Infinity, inf: Infinity, '+inf': Infinity,
-  '-infinity': -Infinity, '-inf': -Infinity,
+  nan: NaN,
+  '+nan': NaN,
+  '-nan': NaN,
+  infinity: Infinity,
+  '+infinity': Infinity,
+  inf: Infinity,
+  '+inf': Infinity,
+  '-infinity': -Infinity,
+  '-inf': -Infinity,
 };
 /** PostgreSQL's boolean spellings. */
 const BOOLS = new Map<string, boolean>([
-  ['true', true], ['t', true], ['yes', true], ['y', true], ['on', true], ['1', true],
-  ['false', false], ['f', false], ['no', false], ['n', false], ['off', false], ['0', false],
+  ['true', true],
+  ['t', true],
+  ['yes', true],
+  ['y', true],
+  ['on', true],
+  ['1', true],
+  ['false', false],
+  ['f', false],
+  ['no', false],
+  ['n', false],
+  ['off', false],
+  ['0', false],
 ]);
 const DATE_RE = /^([+-]?\d{4,6})-(\d{2})-(\d{2})/;
 const TIME_RE = /^[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?/;
@@ -54,11 +76,18 @@ export function coerceLiteral(col: ColumnSchema, raw: string | number | boolean)
   };
   const exact = (value: Literal): Coerced => ({ value, between: false });
   switch (col.type) {
-    case 'int8': case 'int16': case 'int32': case 'uint8': case 'uint16': case 'uint32':
+    case 'int8':
+    case 'int16':
+    case 'int32':
+    case 'uint8':
+    case 'uint16':
+    case 'uint32':
       return exact(intLiteral(col.type, raw, fail));
-    case 'int64': case 'uint64':
+    case 'int64':
+    case 'uint64':
       return exact(int64Literal(col.type, raw, fail));
-    case 'float32': case 'float64':
+    case 'float32':
+    case 'float64':
       return exact(floatLiteral(col.type, raw, fail));
     case 'bool': {
       if (typeof raw === 'boolean') return exact(raw);
@@ -148,7 +177,9 @@ function floatLiteral(type: 'float32' | 'float64', raw: string | number | boolea
 }
 
 function civilDays(m: RegExpExecArray): number | null {
-  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
+  const y = Number(m[1]),
+    mo = Number(m[2]),
+    d = Number(m[3]);
   if (mo < 1 || mo > 12 || d < 1) return null;
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
   const monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1]!;
@@ -172,7 +203,9 @@ export function parseTimestamp(text: string, unit: TimeUnit): Coerced | null {
   let offset = 0;
   const tm = TIME_RE.exec(rest);
   if (tm !== null) {
-    const h = Number(tm[1]), mi = Number(tm[2]), sec = Number(tm[3] ?? 0);
+    const h = Number(tm[1]),
+      mi = Number(tm[2]),
+      sec = Number(tm[3] ?? 0);
     if (h > 23 || mi > 59 || sec > 59) return null;
     seconds = h * 3600 + mi * 60 + sec;
     fraction = tm[4] ?? '';
@@ -182,7 +215,8 @@ export function parseTimestamp(text: string, unit: TimeUnit): Coerced | null {
       else {
         const zm = ZONE_RE.exec(rest);
         if (zm === null) return null;
-        const oh = Number(zm[2]), om = Number(zm[3] ?? 0);
+        const oh = Number(zm[2]),
+          om = Number(zm[3] ?? 0);
         if (oh > 23 || om > 59) return null;
         offset = (zm[1] === '-' ? -1 : 1) * (oh * 3600 + om * 60);
       }
@@ -211,7 +245,9 @@ export function decodeBase64(text: string): Uint8Array | null {
   else if (s.endsWith('=')) s = s.slice(0, -1);
   if (s.length % 4 === 1) return null;
   const out = new Uint8Array(Math.floor((s.length * 3) / 4));
-  let acc = 0, bits = 0, o = 0;
+  let acc = 0,
+    bits = 0,
+    o = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     const v = c < 128 ? B64[c]! : -1;

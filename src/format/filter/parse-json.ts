@@ -6,7 +6,15 @@
 
 import { z } from 'zod';
 import {
-  COMPARE_OPS, type Filter, FILTER_OPS, MAX_FILTER_DEPTH, MAX_FILTER_NODES, MAX_IN_ITEMS, describe, filterError, quote,
+  COMPARE_OPS,
+  type Filter,
+  FILTER_OPS,
+  MAX_FILTER_DEPTH,
+  MAX_FILTER_NODES,
+  MAX_IN_ITEMS,
+  describe,
+  filterError,
+  quote,
 } from './ast.js';
 
 const column = z.string({ error: 'expected the column name as a string' }).min(1, { error: 'expected a non-empty column name' });
@@ -15,13 +23,17 @@ const scalar = z.union([z.string(), z.number(), z.boolean()], {
 });
 const compareLeaf = z.strictObject({ column, op: z.enum(COMPARE_OPS), value: scalar });
 const likeLeaf = z.strictObject({
-  column, op: z.enum(['like', 'ilike']), value: z.string({ error: 'expected the pattern as a string' }),
+  column,
+  op: z.enum(['like', 'ilike']),
+  value: z.string({ error: 'expected the pattern as a string' }),
 });
 const inLeaf = z.strictObject({
   column,
   op: z.literal('in'),
-  value: z.array(z.union([z.string(), z.number(), z.boolean(), z.null()], { error: 'expected a string, number, boolean or null' }),
-    { error: 'expected an array of values' })
+  value: z
+    .array(z.union([z.string(), z.number(), z.boolean(), z.null()], { error: 'expected a string, number, boolean or null' }), {
+      error: 'expected an array of values',
+    })
     .max(MAX_IN_ITEMS, { error: `expected at most ${MAX_IN_ITEMS} items` }),
 });
 const isLeaf = z.strictObject({
@@ -30,8 +42,12 @@ const isLeaf = z.strictObject({
   value: z.union([z.null(), z.literal('not_null'), z.boolean()], { error: 'expected null, "not_null", true or false' }),
 });
 const groups = {
-  and: z.strictObject({ and: z.array(z.unknown(), { error: 'expected an array of filters' }).min(1, { error: 'expected at least one filter' }) }),
-  or: z.strictObject({ or: z.array(z.unknown(), { error: 'expected an array of filters' }).min(1, { error: 'expected at least one filter' }) }),
+  and: z.strictObject({
+    and: z.array(z.unknown(), { error: 'expected an array of filters' }).min(1, { error: 'expected at least one filter' }),
+  }),
+  or: z.strictObject({
+    or: z.array(z.unknown(), { error: 'expected an array of filters' }).min(1, { error: 'expected at least one filter' }),
+  }),
   not: z.strictObject({ not: z.unknown() }),
 };
 
@@ -58,7 +74,10 @@ export function parseFilterJson(json: unknown): Filter {
     if (!Object.hasOwn(obj, 'column')) fail(path, 'expected "column" (a condition) or "and", "or", "not" (a group)');
     const op = obj.op;
     if (typeof op !== 'string' || !(FILTER_OPS as readonly string[]).includes(op)) {
-      fail(`${path}.op`, `${op === undefined ? 'missing operator' : `unknown operator ${typeof op === 'string' ? quote(op, 20) : describe(op)}`}; expected one of ${FILTER_OPS.join(', ')}`);
+      fail(
+        `${path}.op`,
+        `${op === undefined ? 'missing operator' : `unknown operator ${typeof op === 'string' ? quote(op, 20) : describe(op)}`}; expected one of ${FILTER_OPS.join(', ')}`,
+      );
     }
     const schema = op === 'in' ? inLeaf : op === 'is' ? isLeaf : op === 'like' || op === 'ilike' ? likeLeaf : compareLeaf;
     return { ...(check(schema, obj, path) as Filter) };
@@ -71,9 +90,10 @@ function check(schema: z.ZodType, value: unknown, path: string): unknown {
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const at = issue.path.reduce<string>((p, k) => (typeof k === 'number' ? `${p}[${k}]` : `${p}.${String(k)}`), path);
-  const message = issue.code === 'unrecognized_keys'
-    ? `unexpected key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => quote(k, 40)).join(', ')}`
-    : issue.message;
+  const message =
+    issue.code === 'unrecognized_keys'
+      ? `unexpected key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => quote(k, 40)).join(', ')}`
+      : issue.message;
   return fail(at, message);
 }
 

@@ -6,14 +6,26 @@
 // parameter's value) and say what was expected.
 
 import {
-  type CompareOp, type Filter, FILTER_OPS, type FilterOp, MAX_FILTER_DEPTH, MAX_FILTER_NODES, MAX_IN_ITEMS,
-  checkLimits, filterError, isFilterOp, quote,
+  type CompareOp,
+  type Filter,
+  FILTER_OPS,
+  type FilterOp,
+  MAX_FILTER_DEPTH,
+  MAX_FILTER_NODES,
+  MAX_IN_ITEMS,
+  checkLimits,
+  filterError,
+  isFilterOp,
+  quote,
 } from './ast.js';
 
 const LOGIC_KEYS = new Set(['and', 'or', 'not.and', 'not.or']);
 const EXPECTED_OPS = `expected one of ${FILTER_OPS.join(', ')}`;
 const IS_VALUES: Record<string, null | 'not_null' | boolean> = {
-  null: null, not_null: 'not_null', true: true, false: false,
+  null: null,
+  not_null: 'not_null',
+  true: true,
+  false: false,
   // PostgreSQL's IS UNKNOWN is IS NULL on a boolean.
   unknown: null,
 };
@@ -103,10 +115,18 @@ class Scanner {
     this.pos = pos;
   }
 
-  eof(): boolean { return this.pos >= this.s.length; }
-  peek(): string { return this.s[this.pos] ?? ''; }
-  rest(): string { return this.s.slice(this.pos); }
-  startsWith(t: string): boolean { return this.s.startsWith(t, this.pos); }
+  eof(): boolean {
+    return this.pos >= this.s.length;
+  }
+  peek(): string {
+    return this.s[this.pos] ?? '';
+  }
+  rest(): string {
+    return this.s.slice(this.pos);
+  }
+  startsWith(t: string): boolean {
+    return this.s.startsWith(t, this.pos);
+  }
 
   skipWs(): void {
     while (this.peek() === ' ' || this.peek() === '\t') this.pos++;
@@ -154,8 +174,14 @@ class Scanner {
       items.push(this.item(depth + 1));
       this.skipWs();
       const c = this.peek();
-      if (c === ',') { this.pos++; continue; }
-      if (c === ')') { this.pos++; break; }
+      if (c === ',') {
+        this.pos++;
+        continue;
+      }
+      if (c === ')') {
+        this.pos++;
+        break;
+      }
       if (c === '') this.fail(`expected "," or ")" but the "${op}" group is not closed`);
       this.fail(`expected "," or ")" but found ${quote(c)}`);
     }
@@ -165,7 +191,10 @@ class Scanner {
   /** One condition inside a group: a nested `[not.]and(…)`/`[not.]or(…)` or `column.[not.]op.value`. */
   private item(depth: number): Filter {
     for (const [prefix, op, negate] of [
-      ['and(', 'and', false], ['or(', 'or', false], ['not.and(', 'and', true], ['not.or(', 'or', true],
+      ['and(', 'and', false],
+      ['or(', 'or', false],
+      ['not.and(', 'and', true],
+      ['not.or(', 'or', true],
     ] as const) {
       if (!this.startsWith(prefix)) continue;
       this.pos += prefix.length - 1;
@@ -177,9 +206,11 @@ class Scanner {
     }
     const column = this.field();
     if (this.peek() !== '.') {
-      this.fail(this.eof() || this.peek() === ',' || this.peek() === ')'
-        ? `expected ".operator.value" after column ${quote(column)}`
-        : `expected "." after column ${quote(column)} but found ${quote(this.peek())}`);
+      this.fail(
+        this.eof() || this.peek() === ',' || this.peek() === ')'
+          ? `expected ".operator.value" after column ${quote(column)}`
+          : `expected "." after column ${quote(column)} but found ${quote(this.peek())}`,
+      );
     }
     this.pos++;
     return this.opExpr(column, 'logic');
@@ -198,7 +229,10 @@ class Scanner {
     while (!this.eof() && !'.,()"'.includes(this.peek())) this.pos++;
     const name = this.s.slice(start, this.pos).trim();
     if (name.length === 0) {
-      this.fail(this.eof() ? 'expected a condition "column.operator.value"' : `expected a column name but found ${quote(this.peek())}`, start);
+      this.fail(
+        this.eof() ? 'expected a condition "column.operator.value"' : `expected a column name but found ${quote(this.peek())}`,
+        start,
+      );
     }
     return name;
   }
@@ -206,7 +240,10 @@ class Scanner {
   /** `[not.]op.value`; in 'rest' mode the value is the remainder of the parameter. */
   opExpr(column: string, mode: 'rest' | 'logic'): Filter {
     let negate = false;
-    if (this.startsWith('not.')) { negate = true; this.pos += 4; }
+    if (this.startsWith('not.')) {
+      negate = true;
+      this.pos += 4;
+    }
     const opStart = this.pos;
     while (!this.eof() && this.peek() !== '.' && !(mode === 'logic' && (this.peek() === ',' || this.peek() === ')'))) this.pos++;
     const op = this.s.slice(opStart, this.pos);
@@ -226,7 +263,7 @@ class Scanner {
       const start = this.pos;
       while (/[A-Za-z_]/.test(this.peek())) this.pos++;
       const word = this.s.slice(start, this.pos).toLowerCase();
-      const end = mode === 'rest' ? this.eof() : (this.eof() || this.peek() === ',' || this.peek() === ')');
+      const end = mode === 'rest' ? this.eof() : this.eof() || this.peek() === ',' || this.peek() === ')';
       if (!Object.hasOwn(IS_VALUES, word) || !end) {
         let stop = this.pos;
         while (stop < this.s.length && (mode === 'rest' || (this.s[stop] !== ',' && this.s[stop] !== ')'))) stop++;
@@ -263,12 +300,22 @@ class Scanner {
     this.pos++;
     this.skipWs();
     const items: string[] = [];
-    if (this.peek() === ')') { this.pos++; this.skipWs(); return items; }
+    if (this.peek() === ')') {
+      this.pos++;
+      this.skipWs();
+      return items;
+    }
     for (;;) {
       items.push(this.logicValue());
       if (items.length > MAX_IN_ITEMS) this.fail(`the in list has more than ${MAX_IN_ITEMS} items`);
-      if (this.peek() === ',') { this.pos++; continue; }
-      if (this.peek() === ')') { this.pos++; break; }
+      if (this.peek() === ',') {
+        this.pos++;
+        continue;
+      }
+      if (this.peek() === ')') {
+        this.pos++;
+        break;
+      }
       this.fail('expected "," or ")" but the in list is not closed');
     }
     this.skipWs();

@@ -29,7 +29,10 @@ export function mustMatch(bound: BoundFilter, stats: (columnIndex: number) => Ch
 function possible(b: BoundFilter, stats: (columnIndex: number) => ChunkStats, rows: number): number {
   switch (b.kind) {
     case 'and': {
-      let allT = T, allTU = T | U, anyF = 0, anyU = 0;
+      let allT = T,
+        allTU = T | U,
+        anyF = 0,
+        anyU = 0;
       for (const c of b.children) {
         const p = possible(c, stats, rows);
         if ((p & T) === 0) allT = 0;
@@ -40,7 +43,10 @@ function possible(b: BoundFilter, stats: (columnIndex: number) => ChunkStats, ro
       return allT | anyF | (allTU !== 0 ? anyU : 0);
     }
     case 'or': {
-      let anyT = 0, allF = F, allFU = F | U, anyU = 0;
+      let anyT = 0,
+        allF = F,
+        allFU = F | U,
+        anyU = 0;
       for (const c of b.children) {
         const p = possible(c, stats, rows);
         anyT |= p & T;
@@ -93,10 +99,14 @@ function facts(b: BoundLeaf, s: ChunkStats | undefined, rows: number): Facts {
 function bound(v: StatValue | undefined, b: BoundLeaf): Literal | undefined {
   if (v === undefined) return undefined;
   switch (familyOf(b.type)) {
-    case 'number': return typeof v === 'number' && !Number.isNaN(v) ? v : typeof v === 'bigint' ? Number(v) : undefined;
-    case 'int64': return typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : undefined;
-    case 'bool': return typeof v === 'boolean' ? v : undefined;
-    case 'bytes': return v instanceof Uint8Array ? v : undefined;
+    case 'number':
+      return typeof v === 'number' && !Number.isNaN(v) ? v : typeof v === 'bigint' ? Number(v) : undefined;
+    case 'int64':
+      return typeof v === 'bigint' ? v : typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : undefined;
+    case 'bool':
+      return typeof v === 'boolean' ? v : undefined;
+    case 'bytes':
+      return v instanceof Uint8Array ? v : undefined;
   }
 }
 
@@ -120,7 +130,11 @@ function leaf(b: BoundLeaf, s: ChunkStats | undefined, rows: number): number {
       return compareFacts(b.op, b.value, f) | (nullState ? U : 0);
     case 'in': {
       let t = false;
-      for (const x of b.values) if (mayEqual(x, f)) { t = true; break; }
+      for (const x of b.values)
+        if (mayEqual(x, f)) {
+          t = true;
+          break;
+        }
       // A value outside the list is FALSE, or UNKNOWN when the list holds NULL.
       const allIn = f.single && !f.nan && b.values.some((x) => compareLiteral(x, f.min!) === 0);
       const outside = f.valid > 0 && !allIn;
@@ -159,17 +173,30 @@ function compareFacts(op: CompareOp, x: Literal, f: Facts): number {
   // Outcomes among ordinary values, then NaN (FALSE except for neq).
   let t: boolean, fl: boolean;
   switch (op) {
-    case 'eq': case 'neq': {
+    case 'eq':
+    case 'neq': {
       const some = cmpMin <= 0 && cmpMax >= 0;
       const other = !(f.single && cmpMin === 0);
       t = op === 'eq' ? some : other;
       fl = op === 'eq' ? other : some;
       break;
     }
-    case 'lt': t = cmpMin < 0; fl = cmpMax >= 0; break;
-    case 'lte': t = cmpMin <= 0; fl = cmpMax > 0; break;
-    case 'gt': t = cmpMax > 0; fl = cmpMin <= 0; break;
-    case 'gte': t = cmpMax >= 0; fl = cmpMin < 0; break;
+    case 'lt':
+      t = cmpMin < 0;
+      fl = cmpMax >= 0;
+      break;
+    case 'lte':
+      t = cmpMin <= 0;
+      fl = cmpMax > 0;
+      break;
+    case 'gt':
+      t = cmpMax > 0;
+      fl = cmpMin <= 0;
+      break;
+    case 'gte':
+      t = cmpMax >= 0;
+      fl = cmpMin < 0;
+      break;
   }
   let out = ordinary ? (t ? T : 0) | (fl ? F : 0) : 0;
   if (nan) out |= op === 'neq' ? T : F;

@@ -56,7 +56,8 @@ function isAscending(col: ColumnData, n: number): boolean {
     const lo = new Uint32Array(a.buffer, a.byteOffset, n * 2);
     const hi = a instanceof BigInt64Array ? new Int32Array(a.buffer, a.byteOffset, n * 2) : lo;
     for (let i = 1; i < n; i++) {
-      const ph = hi[2 * i - 2 + HI]!, h = hi[2 * i + HI]!;
+      const ph = hi[2 * i - 2 + HI]!,
+        h = hi[2 * i + HI]!;
       if (h < ph || (h === ph && lo[2 * i + LO]! < lo[2 * i - 2 + LO]!)) return false;
     }
     return true;
@@ -67,7 +68,8 @@ function isAscending(col: ColumnData, n: number): boolean {
 }
 
 function compareRows(data: Uint8Array, as: number, ae: number, bs: number, be: number): number {
-  const la = ae - as, lb = be - bs;
+  const la = ae - as,
+    lb = be - bs;
   const l = la < lb ? la : lb;
   for (let k = 0; k < l; k++) {
     const d = data[as + k]! - data[bs + k]!;
@@ -88,13 +90,19 @@ export function leafRanges(b: BoundLeaf, col: ColumnData, n: number): Int32Array
     const op = b.op;
     if (op === 'neq') return null;
     if (typeof b.value === 'number' && b.value !== b.value) return new Int32Array(0); // NaN matches nothing
-    const lower = search.lower(b.value as never, 0), upper = search.upper(b.value as never, lower);
+    const lower = search.lower(b.value as never, 0),
+      upper = search.upper(b.value as never, lower);
     switch (op) {
-      case 'eq': return run(lower, upper);
-      case 'gt': return run(upper, n);
-      case 'gte': return run(lower, n);
-      case 'lt': return run(0, lower);
-      case 'lte': return run(0, upper);
+      case 'eq':
+        return run(lower, upper);
+      case 'gt':
+        return run(upper, n);
+      case 'gte':
+        return run(lower, n);
+      case 'lt':
+        return run(0, lower);
+      case 'lte':
+        return run(0, upper);
     }
   }
   if (b.kind === 'in') {
@@ -144,18 +152,21 @@ function searcher(col: ColumnData, n: number): Searcher {
     const { offsets, data } = v;
     // Index of the first row in [from, n) whose comparison with x is ≥ strictness.
     const first = (x: Uint8Array, from: number, strict: boolean): number => {
-      let lo = from, hi = n;
+      let lo = from,
+        hi = n;
       const limit = strict ? 0 : -1;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (compareSlice(data, offsets[mid]!, offsets[mid + 1]!, x) > limit) hi = mid; else lo = mid + 1;
+        if (compareSlice(data, offsets[mid]!, offsets[mid + 1]!, x) > limit) hi = mid;
+        else lo = mid + 1;
       }
       return lo;
     };
     return {
       lower: (x, from) => first(x as Uint8Array, from, false),
       upper: (x, from) => first(x as Uint8Array, from, true),
-      lower64: () => n, upper64: () => n,
+      lower64: () => n,
+      upper64: () => n,
     };
   }
   const a = v.data;
@@ -164,19 +175,28 @@ function searcher(col: ColumnData, n: number): Searcher {
     const hi32 = a instanceof BigInt64Array ? new Int32Array(a.buffer, a.byteOffset, n * 2) : lo32;
     // First row in [from, n) whose (hi, lo) is > (H, L), or ≥ when !strict.
     const first = (H: number, L: number, from: number, strict: boolean): number => {
-      let lo = from, hi = n;
+      let lo = from,
+        hi = n;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        const h = hi32[2 * mid + HI]!, l = lo32[2 * mid + LO]!;
+        const h = hi32[2 * mid + HI]!,
+          l = lo32[2 * mid + LO]!;
         const above = h > H || (h === H && (strict ? l > L : l >= L));
-        if (above) hi = mid; else lo = mid + 1;
+        if (above) hi = mid;
+        else lo = mid + 1;
       }
       return lo;
     };
     const halves = (x: bigint): [number, number] => [Number(x >> 32n), Number(BigInt.asUintN(32, x))];
     return {
-      lower: (x, from) => { const [H, L] = halves(x as bigint); return first(H, L, from, false); },
-      upper: (x, from) => { const [H, L] = halves(x as bigint); return first(H, L, from, true); },
+      lower: (x, from) => {
+        const [H, L] = halves(x as bigint);
+        return first(H, L, from, false);
+      },
+      upper: (x, from) => {
+        const [H, L] = halves(x as bigint);
+        return first(H, L, from, true);
+      },
       lower64: (H, L, from) => first(H, L, from, false),
       upper64: (H, L, from) => first(H, L, from, true),
     };
@@ -185,28 +205,42 @@ function searcher(col: ColumnData, n: number): Searcher {
   return {
     lower: (x, from) => {
       const t = x as number;
-      let lo = from, hi = n;
-      while (lo < hi) { const mid = (lo + hi) >>> 1; if (d[mid]! >= t) hi = mid; else lo = mid + 1; }
+      let lo = from,
+        hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (d[mid]! >= t) hi = mid;
+        else lo = mid + 1;
+      }
       return lo;
     },
     upper: (x, from) => {
       const t = x as number;
-      let lo = from, hi = n;
-      while (lo < hi) { const mid = (lo + hi) >>> 1; if (d[mid]! > t) hi = mid; else lo = mid + 1; }
+      let lo = from,
+        hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (d[mid]! > t) hi = mid;
+        else lo = mid + 1;
+      }
       return lo;
     },
-    lower64: () => n, upper64: () => n,
+    lower64: () => n,
+    upper64: () => n,
   };
 }
 
 /** Rows in both run lists, as runs. */
 export function intersectRanges(a: Int32Array, b: Int32Array): Int32Array {
   const out: number[] = [];
-  let i = 0, j = 0;
+  let i = 0,
+    j = 0;
   while (i < a.length && j < b.length) {
-    const s = Math.max(a[i]!, b[j]!), e = Math.min(a[i + 1]!, b[j + 1]!);
+    const s = Math.max(a[i]!, b[j]!),
+      e = Math.min(a[i + 1]!, b[j + 1]!);
     if (e > s) out.push(s, e);
-    if (a[i + 1]! < b[j + 1]!) i += 2; else j += 2;
+    if (a[i + 1]! < b[j + 1]!) i += 2;
+    else j += 2;
   }
   return Int32Array.from(out);
 }
@@ -224,8 +258,11 @@ export function sliceColumn(col: ColumnData, start: number, end: number): Column
   const m = end - start;
   const validity = col.validity === null ? null : sliceBits(col.validity, start, m);
   const v = col.values;
-  const values: ColumnData['values'] = v.kind === 'fixed' ? { kind: 'fixed', data: v.data.subarray(start, end) }
-    : v.kind === 'bool' ? { kind: 'bool', data: sliceBits(v.data, start, m) }
-      : { kind: 'bytes', offsets: v.offsets.subarray(start, end + 1), data: v.data };
+  const values: ColumnData['values'] =
+    v.kind === 'fixed'
+      ? { kind: 'fixed', data: v.data.subarray(start, end) }
+      : v.kind === 'bool'
+        ? { kind: 'bool', data: sliceBits(v.data, start, m) }
+        : { kind: 'bytes', offsets: v.offsets.subarray(start, end + 1), data: v.data };
   return { type: col.type, length: m, nullCount: validity === null ? 0 : m - countBits(validity, 0, m), validity, values };
 }

@@ -10,9 +10,10 @@ parentPort!.on('message', (msg: { id: number; job: Job }) => {
     const result = runJob(msg.job);
     parentPort!.postMessage({ id: msg.id, result }, buffersOf(result));
   } catch (e) {
-    const err = e instanceof NCFError
-      ? { ncf: true, code: e.code, message: e.message, details: e.details }
-      : { ncf: false, code: 'INTERNAL', message: (e as Error)?.message ?? String(e), details: {} };
+    const err =
+      e instanceof NCFError
+        ? { ncf: true, code: e.code, message: e.message, details: e.details }
+        : { ncf: false, code: 'INTERNAL', message: (e as Error)?.message ?? String(e), details: {} };
     parentPort!.postMessage({ id: msg.id, error: err });
   }
 });

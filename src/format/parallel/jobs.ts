@@ -25,9 +25,7 @@ export interface DecodeJob {
 export type Job = EncodeJob | DecodeJob;
 
 export function runJob(job: Job): EncodedChunk | ColumnData {
-  return job.op === 'encode'
-    ? encodeChunk(job.col, job.data, job.level)
-    : decodeChunk(job.col, job.meta, job.stored, job.n, job.what);
+  return job.op === 'encode' ? encodeChunk(job.col, job.data, job.level) : decodeChunk(job.col, job.meta, job.stored, job.n, job.what);
 }
 
 /** The distinct ArrayBuffers under a job or a result, to transfer rather than copy. */
@@ -38,10 +36,14 @@ export function buffersOf(x: EncodedChunk | ColumnData | Job): ArrayBuffer[] {
   };
   const addColumn = (c: ColumnData) => {
     add(c.validity);
-    if (c.values.kind === 'bytes') { add(c.values.offsets); add(c.values.data); } else add(c.values.data);
+    if (c.values.kind === 'bytes') {
+      add(c.values.offsets);
+      add(c.values.data);
+    } else add(c.values.data);
   };
   if ('op' in x) {
-    if (x.op === 'encode') addColumn(x.data); else add(x.stored);
+    if (x.op === 'encode') addColumn(x.data);
+    else add(x.stored);
   } else if ('values' in x) addColumn(x);
   else add(x.bytes);
   return [...out];

@@ -36,7 +36,9 @@ class ChunkPool {
       if (fromSource) {
         const target = new URL('./chunk-worker.ts', self).href;
         const tsx = import.meta.resolve('tsx/esm/api');
-        worker = new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`, { eval: true });
+        worker = new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })`, {
+          eval: true,
+        });
       } else {
         worker = new Worker(new URL('./chunk-worker.js', self));
       }
@@ -48,7 +50,11 @@ class ChunkPool {
     }
   }
 
-  private settle(msg: { id: number; result?: unknown; error?: { ncf: boolean; code: string; message: string; details: Record<string, unknown> } }): void {
+  private settle(msg: {
+    id: number;
+    result?: unknown;
+    error?: { ncf: boolean; code: string; message: string; details: Record<string, unknown> };
+  }): void {
     const p = this.pending.get(msg.id);
     if (!p) return;
     this.pending.delete(msg.id);

@@ -5,7 +5,7 @@
 // min/max → the column's type (extremes.ts); count_distinct → int64, by hashing (group, value code)
 // pairs. The growable state and the answer-column helpers are in state.ts.
 
-import { badQuery } from '../../errors.js';
+import { badQuery } from '../../http/errors.js';
 import type { ColumnData } from '../../format/column.js';
 import { words64, TWO_32 } from '../../format/int64.js';
 import { physicalOf, type ColumnSchema } from '../../format/schema.js';
@@ -25,13 +25,14 @@ export interface Accumulator {
 const SLICE = 1 << 20;
 /** (group, value) pairs count_distinct may hold (about 16 bytes each, plus the values' own table). */
 export const MAX_DISTINCT_PAIRS = 16_000_000;
-const MIN_I64 = -(2n ** 63n), MAX_I64 = 2n ** 63n - 1n;
+const MIN_I64 = -(2n ** 63n),
+  MAX_I64 = 2n ** 63n - 1n;
 
 class CountRows implements Accumulator {
   private counts = new Float64Array(0);
   constructor(private readonly out: ColumnSchema) {}
   add(_: ColumnData | null, gids: Int32Array, n: number, groups: number): void {
-    const c = this.counts = grownF64(this.counts, groups);
+    const c = (this.counts = grownF64(this.counts, groups));
     for (let r = 0; r < n; r++) c[gids[r]!]!++;
   }
   result(groups: number): ColumnData {
@@ -44,7 +45,7 @@ class CountValues implements Accumulator {
   private counts = new Float64Array(0);
   constructor(private readonly out: ColumnSchema) {}
   add(data: ColumnData | null, gids: Int32Array, n: number, groups: number): void {
-    const c = this.counts = grownF64(this.counts, groups);
+    const c = (this.counts = grownF64(this.counts, groups));
     const validity = data!.nullCount > 0 ? data!.validity : null;
     if (validity === null) for (let r = 0; r < n; r++) c[gids[r]!]!++;
     else for (let r = 0; r < n; r++) if (valid(validity, r)) c[gids[r]!]!++;
@@ -61,11 +62,19 @@ class IntSum implements Accumulator {
   private hi = new Float64Array(0);
   private counts = new Float64Array(0);
   private sinceCarry = 0;
-  constructor(private readonly out: ColumnSchema, private readonly source: ColumnSchema, private readonly avg: boolean) {}
+  constructor(
+    private readonly out: ColumnSchema,
+    private readonly source: ColumnSchema,
+    private readonly avg: boolean,
+  ) {}
 
   add(data: ColumnData | null, gids: Int32Array, n: number, groups: number): void {
-    this.lo = grownF64(this.lo, groups); this.hi = grownF64(this.hi, groups); this.counts = grownF64(this.counts, groups);
-    const lo = this.lo, hi = this.hi, counts = this.counts;
+    this.lo = grownF64(this.lo, groups);
+    this.hi = grownF64(this.hi, groups);
+    this.counts = grownF64(this.counts, groups);
+    const lo = this.lo,
+      hi = this.hi,
+      counts = this.counts;
     const d = data!;
     const validity = d.nullCount > 0 ? d.validity : null;
     const arr = (d.values as { data: ArrayLike<number> | BigInt64Array | BigUint64Array }).data;
@@ -98,25 +107,33 @@ class IntSum implements Accumulator {
 
   /** Moves whole multiples of 2^32 from lo into hi, so lo stays far below 2^53. */
   private carry(groups: number): void {
-    const lo = this.lo, hi = this.hi;
+    const lo = this.lo,
+      hi = this.hi;
     for (let g = 0; g < groups; g++) {
       const q = Math.floor(lo[g]! / TWO_32);
-      if (q !== 0) { hi[g] += q; lo[g] -= q * TWO_32; }
+      if (q !== 0) {
+        hi[g] += q;
+        lo[g] -= q * TWO_32;
+      }
     }
     this.sinceCarry = 0;
   }
 
   result(groups: number): ColumnData {
-    this.lo = grownF64(this.lo, groups); this.hi = grownF64(this.hi, groups); this.counts = grownF64(this.counts, groups);
+    this.lo = grownF64(this.lo, groups);
+    this.hi = grownF64(this.hi, groups);
+    this.counts = grownF64(this.counts, groups);
     this.carry(groups);
     const none = noneMask(this.counts, groups);
     if (this.avg) {
       const data = new Float64Array(groups);
       for (let g = 0; g < groups; g++) {
         if (none[g]) continue;
-        const hi = this.hi[g]!, lo = this.lo[g]!;
+        const hi = this.hi[g]!,
+          lo = this.lo[g]!;
         // Within 2^53 the sum is exact as a number; beyond, BigInt keeps the division's input exact.
-        data[g] = Math.abs(hi) < 2 ** 20 ? (hi * TWO_32 + lo) / this.counts[g]! : Number(BigInt(hi) * 4294967296n + BigInt(lo)) / this.counts[g]!;
+        data[g] =
+          Math.abs(hi) < 2 ** 20 ? (hi * TWO_32 + lo) / this.counts[g]! : Number(BigInt(hi) * 4294967296n + BigInt(lo)) / this.counts[g]!;
       }
       return nullable(this.out, groups, { kind: 'fixed', data }, none);
     }
@@ -124,12 +141,19 @@ class IntSum implements Accumulator {
     const w = words64(data);
     for (let g = 0; g < groups; g++) {
       if (none[g]) continue;
-      const hi = this.hi[g]!, lo = this.lo[g]!;
-      if (hi >= -(2 ** 31) && hi < 2 ** 31) { w[2 * g] = lo; w[2 * g + 1] = hi; continue; }
+      const hi = this.hi[g]!,
+        lo = this.lo[g]!;
+      if (hi >= -(2 ** 31) && hi < 2 ** 31) {
+        w[2 * g] = lo;
+        w[2 * g + 1] = hi;
+        continue;
+      }
       const s = BigInt(hi) * 4294967296n + BigInt(lo);
       if (s < MIN_I64 || s > MAX_I64) {
-        throw badQuery(`select: the sum of column ${JSON.stringify(this.source.name)} is ${s}, outside int64; use ${this.source.name}.avg() or narrow the rows with a filter`,
-          { parameter: 'select', column: this.source.name });
+        throw badQuery(
+          `select: the sum of column ${JSON.stringify(this.source.name)} is ${s}, outside int64; use ${this.source.name}.avg() or narrow the rows with a filter`,
+          { parameter: 'select', column: this.source.name },
+        );
       }
       data[g] = s;
     }
@@ -140,10 +164,13 @@ class IntSum implements Accumulator {
 class FloatSum implements Accumulator {
   private sums = new Float64Array(0);
   private counts = new Float64Array(0);
-  constructor(private readonly out: ColumnSchema, private readonly avg: boolean) {}
+  constructor(
+    private readonly out: ColumnSchema,
+    private readonly avg: boolean,
+  ) {}
   add(data: ColumnData | null, gids: Int32Array, n: number, groups: number): void {
-    const s = this.sums = grownF64(this.sums, groups);
-    const c = this.counts = grownF64(this.counts, groups);
+    const s = (this.sums = grownF64(this.sums, groups));
+    const c = (this.counts = grownF64(this.counts, groups));
     const d = data!;
     const validity = d.nullCount > 0 ? d.validity : null;
     const v = (d.values as { data: Float32Array | Float64Array }).data;
@@ -155,7 +182,8 @@ class FloatSum implements Accumulator {
     }
   }
   result(groups: number): ColumnData {
-    this.sums = grownF64(this.sums, groups); this.counts = grownF64(this.counts, groups);
+    this.sums = grownF64(this.sums, groups);
+    this.counts = grownF64(this.counts, groups);
     const data = new Float64Array(groups);
     for (let g = 0; g < groups; g++) data[g] = this.avg ? this.sums[g]! / this.counts[g]! : this.sums[g]!;
     return nullable(this.out, groups, { kind: 'fixed', data }, noneMask(this.counts, groups));
@@ -168,9 +196,14 @@ class CountDistinct implements Accumulator {
   private readonly pairs = new WordTable(1024);
   private counts = new Float64Array(0);
   private codes = new Int32Array(0);
-  constructor(private readonly out: ColumnSchema, private readonly source: ColumnSchema) { this.coder = coderFor(source); }
+  constructor(
+    private readonly out: ColumnSchema,
+    private readonly source: ColumnSchema,
+  ) {
+    this.coder = coderFor(source);
+  }
   add(data: ColumnData | null, gids: Int32Array, n: number, groups: number): void {
-    const counts = this.counts = grownF64(this.counts, groups);
+    const counts = (this.counts = grownF64(this.counts, groups));
     if (this.codes.length < n) this.codes = new Int32Array(n);
     const codes = this.codes;
     this.coder.encode(data!, codes);
@@ -183,8 +216,10 @@ class CountDistinct implements Accumulator {
       if (pairs.insert(g, c) === before) counts[g]++;
     }
     if (pairs.size > MAX_DISTINCT_PAIRS) {
-      throw badQuery(`select: ${this.source.name}.count_distinct() holds more than ${MAX_DISTINCT_PAIRS} distinct values across its groups; narrow the rows with a filter or group more coarsely`,
-        { parameter: 'select', column: this.source.name });
+      throw badQuery(
+        `select: ${this.source.name}.count_distinct() holds more than ${MAX_DISTINCT_PAIRS} distinct values across its groups; narrow the rows with a filter or group more coarsely`,
+        { parameter: 'select', column: this.source.name },
+      );
     }
   }
   result(groups: number): ColumnData {
@@ -198,11 +233,15 @@ export function accumulatorFor(fn: AggFunction, source: ColumnSchema | null, out
   if (source === null) return new CountRows(out);
   const p = physicalOf(source.type);
   switch (fn) {
-    case 'count': return new CountValues(out);
-    case 'count_distinct': return new CountDistinct(out, source);
-    case 'sum': case 'avg':
+    case 'count':
+      return new CountValues(out);
+    case 'count_distinct':
+      return new CountDistinct(out, source);
+    case 'sum':
+    case 'avg':
       return p === 'float' ? new FloatSum(out, fn === 'avg') : new IntSum(out, source, fn === 'avg');
-    case 'min': case 'max': {
+    case 'min':
+    case 'max': {
       const max = fn === 'max';
       if (p === 'bytes') return new BytesExtreme(out, max);
       if (p === 'bool') return new BoolExtreme(out, max);

@@ -28,17 +28,28 @@ export function aggregateOf(spec: QuerySpec, columns: readonly ColumnSchema[] = 
   return isAggregateSelect(spec.select) ? parseAggregate(spec.select!, new Set(columns.map((c) => c.name))) : null;
 }
 
-export async function prepareAggregate(version: TableVersion, spec: QuerySpec, agg: AggregateSpec, open: OpenReader): Promise<AggregateAnswer> {
+export async function prepareAggregate(
+  version: TableVersion,
+  spec: QuerySpec,
+  agg: AggregateSpec,
+  open: OpenReader,
+): Promise<AggregateAnswer> {
   const ap = await planAggregate(version, spec, agg, open);
   // Decided once: the header says where the answer comes from, and execution takes it from there.
   const fromStats = answerFromStats(ap);
   const source = fromStats !== null ? 'statistics' : 'rows';
   const plan: QueryPlan = {
-    ...ap.scan, columns: ap.columns, schema: ap.schema, order: ap.order, limit: ap.limit, offset: ap.offset,
+    ...ap.scan,
+    columns: ap.columns,
+    schema: ap.schema,
+    order: ap.order,
+    limit: ap.limit,
+    offset: ap.offset,
     rowGroupsScanned: source === 'statistics' ? 0 : ap.scan.rowGroupsScanned,
   };
   return {
-    plan, source,
+    plan,
+    source,
     batches: (opts) => executeAggregate(ap, { signal: opts.signal, metrics: opts.metrics, limit: opts.limit, fromStats }),
   };
 }

@@ -4,7 +4,7 @@
 // for the ordinary output writers.
 
 import type * as arrow from 'apache-arrow';
-import { badQuery } from '../../errors.js';
+import { badQuery } from '../../http/errors.js';
 import { arrowDataToColumn, columnsToRecordBatch } from '../../format/arrow.js';
 import type { ColumnData } from '../../format/column.js';
 import { takeRows } from '../../format/take.js';
@@ -30,17 +30,22 @@ export interface AggregateOptions {
 }
 
 /** The answer's columns, one row per group, in group id order. */
-export async function aggregateColumns(plan: AggregatePlan, opts: AggregateOptions = {}): Promise<{ columns: ColumnData[]; source: 'statistics' | 'rows' }> {
+export async function aggregateColumns(
+  plan: AggregatePlan,
+  opts: AggregateOptions = {},
+): Promise<{ columns: ColumnData[]; source: 'statistics' | 'rows' }> {
   const fromStats = opts.fromStats === undefined ? answerFromStats(plan) : opts.fromStats;
   if (fromStats !== null) return { columns: fromStats, source: 'statistics' };
   const maxGroups = opts.maxGroups ?? MAX_GROUPS;
   const { items, inputOf, columns } = plan;
   const scanCols = plan.scan.columns;
   const keyItems = items.map((_, k) => k).filter((k) => items[k]!.kind !== 'agg');
-  const grouper = new Grouper(keyItems.map((k) => {
-    const item = items[k]!;
-    return coderFor(columns[k]!, item.kind === 'trunc' ? item.unit : undefined);
-  }));
+  const grouper = new Grouper(
+    keyItems.map((k) => {
+      const item = items[k]!;
+      return coderFor(columns[k]!, item.kind === 'trunc' ? item.unit : undefined);
+    }),
+  );
   const aggItems = items.map((_, k) => k).filter((k) => items[k]!.kind === 'agg');
   const accs = aggItems.map((k) => {
     const item = items[k]!;
@@ -52,10 +57,16 @@ export async function aggregateColumns(plan: AggregatePlan, opts: AggregateOptio
     if (n === 0) continue;
     const inputs = batch.data.children.map((d, i) => arrowDataToColumn(d, scanCols[i]!));
     if (gids.length < n) gids = new Int32Array(n);
-    grouper.assign(keyItems.map((k) => inputs[inputOf[k]!]!), n, gids);
+    grouper.assign(
+      keyItems.map((k) => inputs[inputOf[k]!]!),
+      n,
+      gids,
+    );
     if (grouper.size > maxGroups) {
-      throw badQuery(`select: the query forms more than ${maxGroups} groups; group by fewer or coarser columns (e.g. a coarser trunc unit) or narrow the rows with a filter`,
-        { parameter: 'select', maxGroups });
+      throw badQuery(
+        `select: the query forms more than ${maxGroups} groups; group by fewer or coarser columns (e.g. a coarser trunc unit) or narrow the rows with a filter`,
+        { parameter: 'select', maxGroups },
+      );
     }
     const groups = grouper.size;
     aggItems.forEach((k, a) => accs[a]!.add(inputOf[k]! < 0 ? null : inputs[inputOf[k]!]!, gids, n, groups));
@@ -63,8 +74,12 @@ export async function aggregateColumns(plan: AggregatePlan, opts: AggregateOptio
   const groups = grouper.size;
   const out: ColumnData[] = new Array(items.length);
   const keys = grouper.keyColumns();
-  keyItems.forEach((k, j) => { out[k] = keys[j]!; });
-  aggItems.forEach((k, a) => { out[k] = accs[a]!.result(groups); });
+  keyItems.forEach((k, j) => {
+    out[k] = keys[j]!;
+  });
+  aggItems.forEach((k, a) => {
+    out[k] = accs[a]!.result(groups);
+  });
   return { columns: out, source: 'rows' };
 }
 
@@ -76,7 +91,11 @@ export async function* executeAggregate(plan: AggregatePlan, opts: AggregateOpti
   let perm: Uint32Array;
   if (plan.order.length > 0 && n > 1) {
     const idx = plan.order.map((o) => plan.columns.findIndex((c) => c.name === o.column));
-    perm = sortPermutation(idx.map((i) => KeyColumn.of(columns[i]!)), n, keyOrder(plan.order));
+    perm = sortPermutation(
+      idx.map((i) => KeyColumn.of(columns[i]!)),
+      n,
+      keyOrder(plan.order),
+    );
   } else {
     perm = new Uint32Array(n);
     for (let i = 0; i < n; i++) perm[i] = i;

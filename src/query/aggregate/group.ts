@@ -11,7 +11,10 @@ import { BytesTable, WordTable } from './hash.js';
 import type { TruncUnit } from './parse.js';
 import { bucketsOf, bucketStart } from './trunc.js';
 
-const NAN_BITS = (() => { const w = new Int32Array(new Float64Array([NaN]).buffer); return [w[0]!, w[1]!] as const; })();
+const NAN_BITS = (() => {
+  const w = new Int32Array(new Float64Array([NaN]).buffer);
+  return [w[0]!, w[1]!] as const;
+})();
 
 /** Dense codes for one column's values: 0 is null, 1 + id for values. */
 export interface Coder {
@@ -46,28 +49,47 @@ class NumberCoder implements Coder {
   private readonly float: boolean;
   private readonly scratch = new Float64Array(1);
   private readonly scratchWords = new Int32Array(this.scratch.buffer);
-  constructor(private readonly col: ColumnSchema) { this.float = physicalOf(col.type) === 'float'; }
-  get size(): number { return this.table.size + 1; }
+  constructor(private readonly col: ColumnSchema) {
+    this.float = physicalOf(col.type) === 'float';
+  }
+  get size(): number {
+    return this.table.size + 1;
+  }
 
   encode(data: ColumnData, out: Int32Array): void {
     const d = (data.values as { data: ArrayLike<number> }).data;
     const validity = data.nullCount > 0 ? data.validity : null;
-    const t = this.table, n = data.length;
+    const t = this.table,
+      n = data.length;
     if (!this.float) {
-      let last = 0, lastCode = -1;
+      let last = 0,
+        lastCode = -1;
       for (let i = 0; i < n; i++) {
-        if (isNullAt(validity, i)) { out[i] = 0; continue; }
+        if (isNullAt(validity, i)) {
+          out[i] = 0;
+          continue;
+        }
         const x = d[i]! | 0;
-        if (lastCode < 0 || x !== last) { last = x; lastCode = t.insert(x, 0) + 1; }
+        if (lastCode < 0 || x !== last) {
+          last = x;
+          lastCode = t.insert(x, 0) + 1;
+        }
         out[i] = lastCode;
       }
       return;
     }
-    const f = this.scratch, w = this.scratchWords;
+    const f = this.scratch,
+      w = this.scratchWords;
     for (let i = 0; i < n; i++) {
-      if (isNullAt(validity, i)) { out[i] = 0; continue; }
+      if (isNullAt(validity, i)) {
+        out[i] = 0;
+        continue;
+      }
       const x = d[i]!;
-      if (x !== x) { out[i] = t.insert(NAN_BITS[0], NAN_BITS[1]) + 1; continue; }
+      if (x !== x) {
+        out[i] = t.insert(NAN_BITS[0], NAN_BITS[1]) + 1;
+        continue;
+      }
       f[0] = x === 0 ? 0 : x;
       out[i] = t.insert(w[0]!, w[1]!) + 1;
     }
@@ -75,12 +97,17 @@ class NumberCoder implements Coder {
 
   materialize(codes: Int32Array): ColumnData {
     const data = allocFixed(this.col.type, codes.length) as Exclude<ReturnType<typeof allocFixed>, BigInt64Array | BigUint64Array>;
-    const f = this.scratch, w = this.scratchWords;
+    const f = this.scratch,
+      w = this.scratchWords;
     for (let g = 0; g < codes.length; g++) {
       const c = codes[g]!;
       if (c === 0) continue;
       const a = this.table.a[c - 1]!;
-      if (this.float) { w[0] = a; w[1] = this.table.b[c - 1]!; data[g] = f[0]!; } else data[g] = a;
+      if (this.float) {
+        w[0] = a;
+        w[1] = this.table.b[c - 1]!;
+        data[g] = f[0]!;
+      } else data[g] = a;
     }
     return withNulls(this.col, codes, { kind: 'fixed', data });
   }
@@ -90,18 +117,31 @@ class NumberCoder implements Coder {
 class WideCoder implements Coder {
   private table = new WordTable();
   constructor(private readonly col: ColumnSchema) {}
-  get size(): number { return this.table.size + 1; }
+  get size(): number {
+    return this.table.size + 1;
+  }
 
   encode(data: ColumnData, out: Int32Array): void {
     const w = words64((data.values as { data: BigInt64Array }).data);
     const validity = data.nullCount > 0 ? data.validity : null;
-    const t = this.table, n = data.length;
+    const t = this.table,
+      n = data.length;
     // Runs of one value (sorted or clustered columns) reuse the previous row's code.
-    let lastLo = 0, lastHi = 0, lastCode = -1;
+    let lastLo = 0,
+      lastHi = 0,
+      lastCode = -1;
     for (let i = 0; i < n; i++) {
-      if (isNullAt(validity, i)) { out[i] = 0; continue; }
-      const lo = w[2 * i]!, hi = w[2 * i + 1]!;
-      if (lastCode < 0 || lo !== lastLo || hi !== lastHi) { lastLo = lo; lastHi = hi; lastCode = t.insert(lo, hi) + 1; }
+      if (isNullAt(validity, i)) {
+        out[i] = 0;
+        continue;
+      }
+      const lo = w[2 * i]!,
+        hi = w[2 * i + 1]!;
+      if (lastCode < 0 || lo !== lastLo || hi !== lastHi) {
+        lastLo = lo;
+        lastHi = hi;
+        lastCode = t.insert(lo, hi) + 1;
+      }
       out[i] = lastCode;
     }
   }
@@ -148,17 +188,34 @@ class BytesCoder implements Coder {
   private sShift = 22;
   private sCount = 0;
   constructor(private readonly col: ColumnSchema) {}
-  get size(): number { return this.table.size + 1; }
+  get size(): number {
+    return this.table.size + 1;
+  }
 
   encode(data: ColumnData, out: Int32Array): void {
     const v = data.values as { offsets: Int32Array; data: Uint8Array };
     const validity = data.nullCount > 0 ? data.validity : null;
-    const t = this.table, offsets = v.offsets, bytes = v.data, n = data.length;
-    let keys = this.sKeys, lens = this.sLens, codes = this.sCodes, shift = this.sShift, mask = keys.length - 1;
+    const t = this.table,
+      offsets = v.offsets,
+      bytes = v.data,
+      n = data.length;
+    let keys = this.sKeys,
+      lens = this.sLens,
+      codes = this.sCodes,
+      shift = this.sShift,
+      mask = keys.length - 1;
     for (let i = 0; i < n; i++) {
-      if (isNullAt(validity, i)) { out[i] = 0; continue; }
-      const s = offsets[i]!, e = offsets[i + 1]!, len = e - s;
-      if (len > 4) { out[i] = t.insert(bytes, s, e) + 1; continue; }
+      if (isNullAt(validity, i)) {
+        out[i] = 0;
+        continue;
+      }
+      const s = offsets[i]!,
+        e = offsets[i + 1]!,
+        len = e - s;
+      if (len > 4) {
+        out[i] = t.insert(bytes, s, e) + 1;
+        continue;
+      }
       let packed = 0;
       for (let p = e - 1; p >= s; p--) packed = (packed << 8) | bytes[p]!;
       let h = Math.imul(packed ^ len, 0x9e3779b1) >>> shift;
@@ -166,36 +223,52 @@ class BytesCoder implements Coder {
         const l = lens[h]!;
         if (l === 0) {
           const code = t.insert(bytes, s, e) + 1;
-          keys[h] = packed; lens[h] = len + 1; codes[h] = code;
+          keys[h] = packed;
+          lens[h] = len + 1;
+          codes[h] = code;
           out[i] = code;
           if (++this.sCount * 2 > keys.length) {
             this.growShort();
-            keys = this.sKeys; lens = this.sLens; codes = this.sCodes; shift = this.sShift; mask = keys.length - 1;
+            keys = this.sKeys;
+            lens = this.sLens;
+            codes = this.sCodes;
+            shift = this.sShift;
+            mask = keys.length - 1;
           }
           break;
         }
-        if (l === len + 1 && keys[h] === packed) { out[i] = codes[h]!; break; }
+        if (l === len + 1 && keys[h] === packed) {
+          out[i] = codes[h]!;
+          break;
+        }
         h = (h + 1) & mask;
       }
     }
   }
 
   private growShort(): void {
-    const oldKeys = this.sKeys, oldLens = this.sLens, oldCodes = this.sCodes;
+    const oldKeys = this.sKeys,
+      oldLens = this.sLens,
+      oldCodes = this.sCodes;
     const cap = oldKeys.length * 2;
-    this.sKeys = new Int32Array(cap); this.sLens = new Uint8Array(cap); this.sCodes = new Int32Array(cap);
+    this.sKeys = new Int32Array(cap);
+    this.sLens = new Uint8Array(cap);
+    this.sCodes = new Int32Array(cap);
     this.sShift--;
     const mask = cap - 1;
     for (let k = 0; k < oldKeys.length; k++) {
       if (oldLens[k] === 0) continue;
       let h = Math.imul(oldKeys[k]! ^ (oldLens[k]! - 1), 0x9e3779b1) >>> this.sShift;
       while (this.sLens[h] !== 0) h = (h + 1) & mask;
-      this.sKeys[h] = oldKeys[k]!; this.sLens[h] = oldLens[k]!; this.sCodes[h] = oldCodes[k]!;
+      this.sKeys[h] = oldKeys[k]!;
+      this.sLens[h] = oldLens[k]!;
+      this.sCodes[h] = oldCodes[k]!;
     }
   }
 
   materialize(codes: Int32Array): ColumnData {
-    const n = codes.length, t = this.table;
+    const n = codes.length,
+      t = this.table;
     const offsets = new Int32Array(n + 1);
     for (let g = 0; g < n; g++) {
       const c = codes[g]!;
@@ -214,8 +287,13 @@ class BytesCoder implements Coder {
 class TruncCoder implements Coder {
   private table = new WordTable();
   private buckets = new Float64Array(0);
-  constructor(private readonly col: ColumnSchema, private readonly unit: TruncUnit) {}
-  get size(): number { return this.table.size + 1; }
+  constructor(
+    private readonly col: ColumnSchema,
+    private readonly unit: TruncUnit,
+  ) {}
+  get size(): number {
+    return this.table.size + 1;
+  }
 
   encode(data: ColumnData, out: Int32Array): void {
     const n = data.length;
@@ -225,11 +303,18 @@ class TruncCoder implements Coder {
     const validity = data.nullCount > 0 ? data.validity : null;
     const t = this.table;
     // Time series are mostly sorted: a row in the previous row's bucket reuses its code.
-    let lastQ = NaN, lastCode = 0;
+    let lastQ = NaN,
+      lastCode = 0;
     for (let i = 0; i < n; i++) {
-      if (isNullAt(validity, i)) { out[i] = 0; continue; }
+      if (isNullAt(validity, i)) {
+        out[i] = 0;
+        continue;
+      }
       const x = q[i]!;
-      if (x !== lastQ) { lastQ = x; lastCode = t.insert(x | 0, Math.floor(x / TWO_32)) + 1; }
+      if (x !== lastQ) {
+        lastQ = x;
+        lastCode = t.insert(x | 0, Math.floor(x / TWO_32)) + 1;
+      }
       out[i] = lastCode;
     }
   }
@@ -251,8 +336,10 @@ class TruncCoder implements Coder {
 export function coderFor(out: ColumnSchema, unit?: TruncUnit): Coder {
   if (unit !== undefined) return new TruncCoder(out, unit);
   switch (physicalOf(out.type)) {
-    case 'bool': return new BoolCoder(out);
-    case 'bytes': return new BytesCoder(out);
+    case 'bool':
+      return new BoolCoder(out);
+    case 'bytes':
+      return new BytesCoder(out);
     default:
       return out.type === 'int64' || out.type === 'uint64' || out.type === 'timestamp' ? new WideCoder(out) : new NumberCoder(out);
   }
@@ -287,7 +374,10 @@ export class Grouper {
   /** Writes the group id of each of the n rows; `keys` are the key columns' data in coder order. */
   assign(keys: readonly ColumnData[], n: number, gids: Int32Array): void {
     const K = this.coders.length;
-    if (K === 0) { gids.fill(0, 0, n); return; }
+    if (K === 0) {
+      gids.fill(0, 0, n);
+      return;
+    }
     for (let k = 0; k < K; k++) {
       if (this.codes[k]!.length < n) this.codes[k] = new Int32Array(n);
       this.coders[k]!.encode(keys[k]!, this.codes[k]!);

@@ -70,7 +70,8 @@ export class WordTable {
 
   /** The id of key (x, y), added when new. */
   insert(x: number, y: number): number {
-    const slots = this.slots, mask = this.mask;
+    const slots = this.slots,
+      mask = this.mask;
     let h = wordHash(x, y) & mask;
     for (;;) {
       const id = slots[h]!;
@@ -119,7 +120,11 @@ export class BytesTable {
   /** The id of bytes data[start, end), added when new. */
   insert(data: Uint8Array, start: number, end: number): number {
     const h = hashBytes(data, start, end);
-    const slots = this.slots, mask = this.mask, arena = this.arena, offsets = this.offsets, hashes = this.hashes;
+    const slots = this.slots,
+      mask = this.mask,
+      arena = this.arena,
+      offsets = this.offsets,
+      hashes = this.hashes;
     const len = end - start;
     let s = h & mask;
     for (;;) {

@@ -4,7 +4,7 @@
 // columns and their types are checked in plan.ts. Output names follow PostgREST: the function name
 // (the column name for trunc and keys) unless aliased, and two outputs may not share a name.
 
-import { badQuery, type HttpProblem } from '../../errors.js';
+import { badQuery, type HttpProblem } from '../../http/errors.js';
 
 export const AGG_FUNCTIONS = ['count', 'sum', 'avg', 'min', 'max', 'count_distinct'] as const;
 export type AggFunction = (typeof AGG_FUNCTIONS)[number];
@@ -41,7 +41,8 @@ const FN_LIST = `count(), <col>.count(), <col>.sum(), <col>.avg(), <col>.min(), 
 function parseItem(raw: string, columns: ReadonlySet<string>): AggItem {
   const text = raw.trim();
   // A column whose name looks like a call (`price(usd)`) is still that column.
-  if (columns.has(raw) || columns.has(text)) return { kind: 'key', column: columns.has(raw) ? raw : text, name: columns.has(raw) ? raw : text };
+  if (columns.has(raw) || columns.has(text))
+    return { kind: 'key', column: columns.has(raw) ? raw : text, name: columns.has(raw) ? raw : text };
   if (text === '*') {
     throw selectError('* cannot be mixed with aggregates; list the columns to group by, e.g. select=origin,count()');
   }
@@ -54,7 +55,9 @@ function parseItem(raw: string, columns: ReadonlySet<string>): AggItem {
   if (alias === '') throw selectError(`${JSON.stringify(text)} has an empty alias; write alias:expression`);
   if (column === undefined) {
     if (fn !== 'count') {
-      throw selectError(`${JSON.stringify(text)}: only count() is written without a column; write <col>.${fn}(), e.g. delay.${fn}()`, { function: fn });
+      throw selectError(`${JSON.stringify(text)}: only count() is written without a column; write <col>.${fn}(), e.g. delay.${fn}()`, {
+        function: fn,
+      });
     }
     if (arg !== '') throw selectError(`count() takes no argument; count the non-null values of a column with ${arg}.count()`);
     return { kind: 'agg', fn: 'count', column: null, name: alias ?? 'count' };
@@ -62,13 +65,18 @@ function parseItem(raw: string, columns: ReadonlySet<string>): AggItem {
   if (column === '') throw selectError(`${JSON.stringify(text)} has an empty column name`);
   if (fn === 'trunc') {
     if (!(TRUNC_UNITS as readonly string[]).includes(arg)) {
-      throw selectError(`${JSON.stringify(text)}: unknown trunc unit ${JSON.stringify(arg)}; expected one of ${TRUNC_UNITS.join(', ')}`,
-        { column, unit: arg });
+      throw selectError(`${JSON.stringify(text)}: unknown trunc unit ${JSON.stringify(arg)}; expected one of ${TRUNC_UNITS.join(', ')}`, {
+        column,
+        unit: arg,
+      });
     }
     return { kind: 'trunc', column, unit: arg as TruncUnit, name: alias ?? column };
   }
   if (!(AGG_FUNCTIONS as readonly string[]).includes(fn)) {
-    throw selectError(`${JSON.stringify(text)}: unknown function ${JSON.stringify(fn)}; expected one of ${FN_LIST}`, { function: fn, column });
+    throw selectError(`${JSON.stringify(text)}: unknown function ${JSON.stringify(fn)}; expected one of ${FN_LIST}`, {
+      function: fn,
+      column,
+    });
   }
   if (arg !== '') throw selectError(`${JSON.stringify(text)}: ${fn}() takes no argument`, { function: fn, column });
   return { kind: 'agg', fn: fn as AggFunction, column, name: alias ?? fn };
@@ -84,8 +92,11 @@ export function parseAggregate(names: readonly string[], columns: ReadonlySet<st
     const name = items[k]!.name;
     const before = seen.get(name);
     if (before !== undefined) {
-      throw selectError(`${JSON.stringify(before)} and ${JSON.stringify(raw.trim())} both output a column named ${JSON.stringify(name)}; `
-        + `give one an alias, e.g. ${name}_2:${raw.trim().replace(/^[^:()"]+:/, '')}`, { column: name });
+      throw selectError(
+        `${JSON.stringify(before)} and ${JSON.stringify(raw.trim())} both output a column named ${JSON.stringify(name)}; ` +
+          `give one an alias, e.g. ${name}_2:${raw.trim().replace(/^[^:()"]+:/, '')}`,
+        { column: name },
+      );
     }
     seen.set(name, raw.trim());
   });

@@ -5,7 +5,7 @@
 
 import type * as arrow from 'apache-arrow';
 import type { TableVersion } from '../../../storage/types.js';
-import { badQuery } from '../../errors.js';
+import { badQuery } from '../../http/errors.js';
 import { schemaToArrow } from '../../format/arrow.js';
 import { physicalOf, type ColumnSchema } from '../../format/schema.js';
 import { unknownColumn, type OrderKey, type QuerySpec } from '../params.js';
@@ -34,9 +34,12 @@ function selectError(message: string, extra: Record<string, unknown> = {}) {
 
 function describeItem(item: AggItem): string {
   switch (item.kind) {
-    case 'key': return item.column;
-    case 'trunc': return `${item.column}.trunc(${item.unit})`;
-    case 'agg': return item.column === null ? 'count()' : `${item.column}.${item.fn}()`;
+    case 'key':
+      return item.column;
+    case 'trunc':
+      return `${item.column}.trunc(${item.unit})`;
+    case 'agg':
+      return item.column === null ? 'count()' : `${item.column}.${item.fn}()`;
   }
 }
 
@@ -62,33 +65,47 @@ function outputColumn(item: AggItem, source: ColumnSchema | null): ColumnSchema 
   if (item.kind === 'trunc') {
     const units = truncUnitsFor(source!);
     if (units.length === 0) {
-      throw selectError(`${describeItem(item)}: trunc() needs a date or timestamp column; ${JSON.stringify(item.column)} is ${source!.type}`,
-        { column: item.column });
+      throw selectError(
+        `${describeItem(item)}: trunc() needs a date or timestamp column; ${JSON.stringify(item.column)} is ${source!.type}`,
+        { column: item.column },
+      );
     }
     if (!units.includes(item.unit)) {
-      throw selectError(`${describeItem(item)}: ${JSON.stringify(item.column)} is a date; a date truncates to ${units.join(', ')}`,
-        { column: item.column, unit: item.unit });
+      throw selectError(`${describeItem(item)}: ${JSON.stringify(item.column)} is a date; a date truncates to ${units.join(', ')}`, {
+        column: item.column,
+        unit: item.unit,
+      });
     }
     return like(source!);
   }
   switch (item.fn) {
-    case 'count': case 'count_distinct': return { name: item.name, type: 'int64', nullable: false };
-    case 'sum': case 'avg': {
+    case 'count':
+    case 'count_distinct':
+      return { name: item.name, type: 'int64', nullable: false };
+    case 'sum':
+    case 'avg': {
       const p = physicalOf(source!.type);
       if ((p !== 'int' && p !== 'float') || source!.type === 'date' || source!.type === 'timestamp') {
-        throw selectError(`${describeItem(item)}: ${item.fn}() needs a numeric column; ${JSON.stringify(item.column)} is ${source!.type}`
-          + (source!.type === 'string' || source!.type === 'binary' ? '; count it with .count() or .count_distinct()' : ''),
-        { column: item.column, function: item.fn });
+        throw selectError(
+          `${describeItem(item)}: ${item.fn}() needs a numeric column; ${JSON.stringify(item.column)} is ${source!.type}` +
+            (source!.type === 'string' || source!.type === 'binary' ? '; count it with .count() or .count_distinct()' : ''),
+          { column: item.column, function: item.fn },
+        );
       }
       return { name: item.name, type: item.fn === 'avg' || p === 'float' ? 'float64' : 'int64', nullable: true };
     }
-    case 'min': case 'max': return like(source!);
+    case 'min':
+    case 'max':
+      return like(source!);
   }
 }
 
 /** Checks the items and order against the table's columns: the answer's columns and the inputs. */
-export function checkAggregate(agg: AggregateSpec, spec: Pick<QuerySpec, 'order'>, table: readonly ColumnSchema[]):
-  { items: AggItem[]; columns: ColumnSchema[]; inputs: ColumnSchema[]; inputOf: number[]; order: OrderKey[] } {
+export function checkAggregate(
+  agg: AggregateSpec,
+  spec: Pick<QuerySpec, 'order'>,
+  table: readonly ColumnSchema[],
+): { items: AggItem[]; columns: ColumnSchema[]; inputs: ColumnSchema[]; inputOf: number[]; order: OrderKey[] } {
   const byName = new Map(table.map((c) => [c.name, c]));
   const items = agg.items.map((item) => resolveKeyAlias(item, byName));
   const inputs: ColumnSchema[] = [];
@@ -98,7 +115,10 @@ export function checkAggregate(agg: AggregateSpec, spec: Pick<QuerySpec, 'order'
     const col = byName.get(name);
     if (col === undefined) throw unknownColumn('select', name, table);
     let k = inputs.indexOf(col);
-    if (k < 0) { k = inputs.length; inputs.push(col); }
+    if (k < 0) {
+      k = inputs.length;
+      inputs.push(col);
+    }
     return k;
   });
   const columns = items.map((item, k) => outputColumn(item, inputOf[k]! < 0 ? null : inputs[inputOf[k]!]!));
@@ -106,31 +126,53 @@ export function checkAggregate(agg: AggregateSpec, spec: Pick<QuerySpec, 'order'
   names.forEach((name, k) => {
     const j = names.indexOf(name);
     if (j < k) {
-      throw selectError(`${JSON.stringify(describeItem(items[j]!))} and ${JSON.stringify(describeItem(items[k]!))} both output a column named ${JSON.stringify(name)}; give one an alias, e.g. ${name}_2:${describeItem(items[k]!)}`,
-        { column: name });
+      throw selectError(
+        `${JSON.stringify(describeItem(items[j]!))} and ${JSON.stringify(describeItem(items[k]!))} both output a column named ${JSON.stringify(name)}; give one an alias, e.g. ${name}_2:${describeItem(items[k]!)}`,
+        { column: name },
+      );
     }
   });
   const seen = new Set<string>();
   for (const o of spec.order) {
     if (!names.includes(o.column)) {
-      throw badQuery(`order: unknown output column ${JSON.stringify(o.column)}; an aggregate query is ordered by its output columns: ${names.map((n) => JSON.stringify(n)).join(', ')}`,
-        { parameter: 'order', column: o.column, columns: names });
+      throw badQuery(
+        `order: unknown output column ${JSON.stringify(o.column)}; an aggregate query is ordered by its output columns: ${names.map((n) => JSON.stringify(n)).join(', ')}`,
+        { parameter: 'order', column: o.column, columns: names },
+      );
     }
-    if (seen.has(o.column)) throw badQuery(`order: column ${JSON.stringify(o.column)} is listed twice`, { parameter: 'order', column: o.column });
+    if (seen.has(o.column))
+      throw badQuery(`order: column ${JSON.stringify(o.column)} is listed twice`, { parameter: 'order', column: o.column });
     seen.add(o.column);
   }
-  const order = spec.order.length > 0 ? [...spec.order]
-    : items.filter((i) => i.kind !== 'agg').map((i): OrderKey => ({ column: i.name, desc: false, nulls: 'last' }));
+  const order =
+    spec.order.length > 0
+      ? [...spec.order]
+      : items.filter((i) => i.kind !== 'agg').map((i): OrderKey => ({ column: i.name, desc: false, nulls: 'last' }));
   return { items, columns, inputs, inputOf, order };
 }
 
 export async function planAggregate(version: TableVersion, spec: QuerySpec, agg: AggregateSpec, open: OpenReader): Promise<AggregatePlan> {
   const { items, columns, inputs, inputOf, order } = checkAggregate(agg, spec, version.columns);
-  const scan = await planQuery(version, {
-    select: inputs.map((c) => c.name), where: spec.where, order: [], limit: null, offset: 0, version: version.version,
-  }, open);
+  const scan = await planQuery(
+    version,
+    {
+      select: inputs.map((c) => c.name),
+      where: spec.where,
+      order: [],
+      limit: null,
+      offset: 0,
+      version: version.version,
+    },
+    open,
+  );
   return {
-    scan, items, inputOf, columns, schema: schemaToArrow(columns, version.table), order,
-    limit: spec.limit, offset: spec.offset,
+    scan,
+    items,
+    inputOf,
+    columns,
+    schema: schemaToArrow(columns, version.table),
+    order,
+    limit: spec.limit,
+    offset: spec.offset,
   };
 }

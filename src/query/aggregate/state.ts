@@ -44,7 +44,8 @@ export function int64Column(out: ColumnSchema, counts: Float64Array, groups: num
 
 /** A column whose group g is null where `isNull[g]` is 1. */
 export function nullable(out: ColumnSchema, groups: number, values: ColumnData['values'], isNull: Uint8Array | null): ColumnData {
-  let validity: Uint8Array | null = null, nullCount = 0;
+  let validity: Uint8Array | null = null,
+    nullCount = 0;
   if (isNull !== null) {
     for (let g = 0; g < groups; g++) {
       if (isNull[g] === 0) continue;

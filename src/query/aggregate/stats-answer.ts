@@ -40,7 +40,9 @@ export function answerFromStats(plan: AggregatePlan): ColumnData[] | null {
       }
     }
     const stats = f.rowGroups.length > 0 ? f.reader.stats().rowGroups : [];
-    const colIndex = plan.items.map((item) => (item.kind === 'agg' && item.column !== null ? meta.columns.findIndex((c) => c.name === item.column) : -1));
+    const colIndex = plan.items.map((item) =>
+      item.kind === 'agg' && item.column !== null ? meta.columns.findIndex((c) => c.name === item.column) : -1,
+    );
     for (const g of f.rowGroups) {
       const rows = meta.rowGroups[g]!.rows;
       const chunks = stats[g]!.columns;
@@ -48,13 +50,19 @@ export function answerFromStats(plan: AggregatePlan): ColumnData[] | null {
       for (let k = 0; k < plan.items.length; k++) {
         const item = plan.items[k]!;
         if (item.kind !== 'agg') return null;
-        if (item.column === null) { counts[k] += rows; continue; }
+        if (item.column === null) {
+          counts[k] += rows;
+          continue;
+        }
         const i = colIndex[k]!;
         // A file written before the column existed holds only nulls for it.
         if (i < 0) continue;
         const s: ColumnStats = chunks[i]!;
         const nonNull = rows - s.nulls;
-        if (item.fn === 'count') { counts[k] += nonNull; continue; }
+        if (item.fn === 'count') {
+          counts[k] += nonNull;
+          continue;
+        }
         if (nonNull === 0) continue;
         if (!addExtreme(extremes[k]!, s, nonNull, item.fn === 'max')) return null;
       }

@@ -36,20 +36,32 @@ export function civilFromDays(days: number): [number, number] {
 /** Bucket number of a day for the day-or-coarser units. */
 function dayBucket(days: number, unit: TruncUnit): number {
   switch (unit) {
-    case 'week': return Math.floor((days + 3) / 7);
-    case 'month': { const [y, m] = civilFromDays(days); return y * 12 + m - 1; }
-    case 'year': return civilFromDays(days)[0];
-    default: return days;
+    case 'week':
+      return Math.floor((days + 3) / 7);
+    case 'month': {
+      const [y, m] = civilFromDays(days);
+      return y * 12 + m - 1;
+    }
+    case 'year':
+      return civilFromDays(days)[0];
+    default:
+      return days;
   }
 }
 
 /** First day of a day-or-coarser bucket. */
 function bucketDay(q: number, unit: TruncUnit): number {
   switch (unit) {
-    case 'week': return q * 7 - 3;
-    case 'month': { const y = Math.floor(q / 12); return daysFromCivil(y, q - y * 12 + 1, 1); }
-    case 'year': return daysFromCivil(q, 1, 1);
-    default: return q;
+    case 'week':
+      return q * 7 - 3;
+    case 'month': {
+      const y = Math.floor(q / 12);
+      return daysFromCivil(y, q - y * 12 + 1, 1);
+    }
+    case 'year':
+      return daysFromCivil(q, 1, 1);
+    default:
+      return q;
   }
 }
 
@@ -62,7 +74,8 @@ function floorDiv64(data: BigInt64Array, w: Int32Array, i: number, d: number): n
     else if ((q + 1) * d <= x) q++;
     return q;
   }
-  const big = data[i]!, bd = BigInt(d);
+  const big = data[i]!,
+    bd = BigInt(d);
   let q = big / bd;
   if (big % bd < 0n) q -= 1n;
   return Number(q);
@@ -75,10 +88,14 @@ export function bucketsOf(col: ColumnSchema, data: ColumnData, unit: TruncUnit, 
   if (v.kind !== 'fixed') throw new Error(`trunc: column ${col.name} is not fixed-width`);
   if (col.type === 'date') {
     const days = v.data as Int32Array;
-    let lastDay = NaN, lastQ = 0;
+    let lastDay = NaN,
+      lastQ = 0;
     for (let i = 0; i < n; i++) {
       const d = days[i]!;
-      if (d !== lastDay) { lastDay = d; lastQ = dayBucket(d, unit); }
+      if (d !== lastDay) {
+        lastDay = d;
+        lastQ = dayBucket(d, unit);
+      }
       out[i] = lastQ;
     }
     return;
@@ -90,33 +107,55 @@ export function bucketsOf(col: ColumnSchema, data: ColumnData, unit: TruncUnit, 
   const validity = data.nullCount > 0 ? data.validity : null;
   if (sub !== undefined) {
     const d = sub * perSecond;
-    let q = 0, from = 0, to = 0;
+    let q = 0,
+      from = 0,
+      to = 0;
     for (let i = 0; i < n; i++) {
-      if (validity !== null && (validity[i >>> 3]! & (1 << (i & 7))) === 0) { out[i] = 0; continue; }
+      if (validity !== null && (validity[i >>> 3]! & (1 << (i & 7))) === 0) {
+        out[i] = 0;
+        continue;
+      }
       const x = w[2 * i + 1]! * TWO_32 + (w[2 * i]! >>> 0);
       if (!(x >= from && x < to)) {
         q = floorDiv64(ts, w, i, d);
         from = q * d;
         to = from + d;
-        if (!(from > -MAX_EXACT && to < MAX_EXACT)) { from = 0; to = 0; }
+        if (!(from > -MAX_EXACT && to < MAX_EXACT)) {
+          from = 0;
+          to = 0;
+        }
       }
       out[i] = q;
     }
     return;
   }
   const perDay = 86400 * perSecond;
-  let lastDay = NaN, lastQ = 0;
+  let lastDay = NaN,
+    lastQ = 0;
   // [from, to): the last day's range in column units, exact below 2^53: sorted rows skip the division.
-  let from = 0, to = 0;
+  let from = 0,
+    to = 0;
   for (let i = 0; i < n; i++) {
-    if (validity !== null && (validity[i >>> 3]! & (1 << (i & 7))) === 0) { out[i] = 0; continue; }
+    if (validity !== null && (validity[i >>> 3]! & (1 << (i & 7))) === 0) {
+      out[i] = 0;
+      continue;
+    }
     const x = w[2 * i + 1]! * TWO_32 + (w[2 * i]! >>> 0);
-    if (x >= from && x < to) { out[i] = lastQ; continue; }
+    if (x >= from && x < to) {
+      out[i] = lastQ;
+      continue;
+    }
     const day = floorDiv64(ts, w, i, perDay);
-    if (day !== lastDay) { lastDay = day; lastQ = dayBucket(day, unit); }
+    if (day !== lastDay) {
+      lastDay = day;
+      lastQ = dayBucket(day, unit);
+    }
     from = day * perDay;
     to = from + perDay;
-    if (!(from > -MAX_EXACT && to < MAX_EXACT)) { from = 0; to = 0; }
+    if (!(from > -MAX_EXACT && to < MAX_EXACT)) {
+      from = 0;
+      to = 0;
+    }
     out[i] = lastQ;
   }
 }

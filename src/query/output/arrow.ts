@@ -32,7 +32,10 @@ export class ChunkedStreamWriter extends arrow.RecordBatchStreamWriter {
       run = [];
     };
     for (const p of this.parts) {
-      if (p.byteLength >= COALESCE_BYTES) { flush(); out.push(Buffer.from(p.buffer, p.byteOffset, p.byteLength)); } else run.push(p);
+      if (p.byteLength >= COALESCE_BYTES) {
+        flush();
+        out.push(Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+      } else run.push(p);
     }
     flush();
     this.parts = [];
@@ -53,4 +56,3 @@ export async function* arrowChunks(schema: arrow.Schema, batches: AsyncIterable<
   writer.close();
   yield* writer.take();
 }
-

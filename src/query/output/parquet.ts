@@ -17,7 +17,6 @@ export const PARQUET_ROW_GROUP_ROWS = 122_880;
 /** Rows handed to the writer at a time (a scan batch is a whole NCF row group). */
 const WASM_SLICE_ROWS = 16_384;
 
-
 function writerProperties(pw: ParquetWasm): WriterProperties {
   return new pw.WriterPropertiesBuilder()
     .setCompression(pw.Compression.ZSTD)
@@ -30,9 +29,19 @@ function writerProperties(pw: ParquetWasm): WriterProperties {
  *  writes them as plain INT64, which DuckDB and others read as numbers), so they become milliseconds. */
 export function parquetSchema(schema: arrow.Schema): arrow.Schema {
   if (!schema.fields.some((f) => isSecondTimestamp(f.type))) return schema;
-  return new arrow.Schema(schema.fields.map((f) => (isSecondTimestamp(f.type)
-    ? new arrow.Field(f.name, new arrow.Timestamp(arrow.TimeUnit.MILLISECOND, (f.type as arrow.Timestamp).timezone), f.nullable, f.metadata)
-    : f)), schema.metadata);
+  return new arrow.Schema(
+    schema.fields.map((f) =>
+      isSecondTimestamp(f.type)
+        ? new arrow.Field(
+            f.name,
+            new arrow.Timestamp(arrow.TimeUnit.MILLISECOND, (f.type as arrow.Timestamp).timezone),
+            f.nullable,
+            f.metadata,
+          )
+        : f,
+    ),
+    schema.metadata,
+  );
 }
 
 function isSecondTimestamp(t: arrow.DataType): boolean {
@@ -47,9 +56,18 @@ function conform(batch: arrow.RecordBatch, schema: arrow.Schema): arrow.RecordBa
     const src = d.values as BigInt64Array;
     const ms = new BigInt64Array(d.length);
     for (let j = 0; j < d.length; j++) ms[j] = src[j]! * 1000n;
-    return arrow.makeData({ type: schema.fields[i]!.type as arrow.Timestamp, length: d.length, nullCount: d.nullCount, nullBitmap: nullBitmapOf(d), data: ms });
+    return arrow.makeData({
+      type: schema.fields[i]!.type as arrow.Timestamp,
+      length: d.length,
+      nullCount: d.nullCount,
+      nullBitmap: nullBitmapOf(d),
+      data: ms,
+    });
   });
-  return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
+  return new arrow.RecordBatch(
+    schema,
+    arrow.makeData({ type: new arrow.Struct(schema.fields), length: batch.numRows, nullCount: 0, children }),
+  );
 }
 
 /** A validity bitmap starting at bit 0 for a Data that may be a slice (Arrow JS slices keep the
@@ -103,43 +121,46 @@ export async function* parquetChunks(schema: arrow.Schema, batches: AsyncIterato
   // WebAssembly memory, which only grows), and asks for the next only when its output moved.
   let pending: arrow.RecordBatch | null = null;
   let at = 0;
-  const input = new ReadableStream<WasmBatch>({
-    // A pull must enqueue or close: a pull that returns with nothing is not called again.
-    async pull(controller) {
-      while (pending === null) {
-        let r: IteratorResult<arrow.RecordBatch>;
-        try {
-          r = await batches.next();
-        } catch (e) {
-          done = true;
-          failure = { error: e };
-          throw e;
+  const input = new ReadableStream<WasmBatch>(
+    {
+      // A pull must enqueue or close: a pull that returns with nothing is not called again.
+      async pull(controller) {
+        while (pending === null) {
+          let r: IteratorResult<arrow.RecordBatch>;
+          try {
+            r = await batches.next();
+          } catch (e) {
+            done = true;
+            failure = { error: e };
+            throw e;
+          }
+          if (r.done) {
+            done = true;
+            // parquet-wasm needs one batch to learn the schema from.
+            if (!any) controller.enqueue(toWasm(pw, emptyBatch(target)));
+            controller.close();
+            return;
+          }
+          if (r.value.numRows === 0) continue;
+          any = true;
+          pending = r.value;
+          at = 0;
         }
-        if (r.done) {
-          done = true;
-          // parquet-wasm needs one batch to learn the schema from.
-          if (!any) controller.enqueue(toWasm(pw, emptyBatch(target)));
-          controller.close();
-          return;
-        }
-        if (r.value.numRows === 0) continue;
-        any = true;
-        pending = r.value;
-        at = 0;
-      }
-      const b: arrow.RecordBatch = pending;
-      const end = Math.min(b.numRows, at + WASM_SLICE_ROWS);
-      const slice = at === 0 && end === b.numRows ? b : b.slice(at, end);
-      at = end;
-      if (at >= b.numRows) pending = null;
-      controller.enqueue(toWasm(pw, conform(slice, target)));
+        const b: arrow.RecordBatch = pending;
+        const end = Math.min(b.numRows, at + WASM_SLICE_ROWS);
+        const slice = at === 0 && end === b.numRows ? b : b.slice(at, end);
+        at = end;
+        if (at >= b.numRows) pending = null;
+        controller.enqueue(toWasm(pw, conform(slice, target)));
+      },
+      async cancel() {
+        done = true;
+        pending = null;
+        await batches.return?.(undefined);
+      },
     },
-    async cancel() {
-      done = true;
-      pending = null;
-      await batches.return?.(undefined);
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
   const output = (await pw.transformParquetStream(input, writerProperties(pw))) as ReadableStream<Uint8Array>;
   const reader = output.getReader();
   try {

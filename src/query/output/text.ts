@@ -15,9 +15,15 @@ export const TEXT_CHUNK_CHARS = 64 * 1024;
 /** Collects text; `take` hands it out as a Buffer. */
 class Chunker {
   private acc = '';
-  add(s: string): void { this.acc += s; }
-  get full(): boolean { return this.acc.length >= TEXT_CHUNK_CHARS; }
-  get empty(): boolean { return this.acc.length === 0; }
+  add(s: string): void {
+    this.acc += s;
+  }
+  get full(): boolean {
+    return this.acc.length >= TEXT_CHUNK_CHARS;
+  }
+  get empty(): boolean {
+    return this.acc.length === 0;
+  }
   take(): Buffer {
     const b = Buffer.from(this.acc);
     this.acc = '';
@@ -81,7 +87,12 @@ export function ndjsonChunks(batch: arrow.RecordBatch): Generator<Buffer> {
 export function csvChunks(batch: arrow.RecordBatch, safe = false): Generator<Buffer> {
   const before = batch.schema.fields.map((_, c) => (c === 0 ? '' : ','));
   const layout: RowLayout = { before, emptyRow: '', after: '\r\n', between: '' };
-  return renderRows(batch.numRows, batch.data.children.map((d) => csvCells(d, safe)), layout, true);
+  return renderRows(
+    batch.numRows,
+    batch.data.children.map((d) => csvCells(d, safe)),
+    layout,
+    true,
+  );
 }
 
 /** A batch's rows as the members of the JSON document's "rows" array, in bounded pieces; `first` says
@@ -113,17 +124,25 @@ export function jsonRows(batch: arrow.RecordBatch, first: boolean): string {
 /** The CSV header line; with `safe`, names a spreadsheet would run as formulas are guarded too (column
  *  names are uploaded text like any cell). */
 export function csvHeader(schema: arrow.Schema, safe = false): string {
-  return schema.fields.map((f) => {
-    const name = safe ? csvSafeText(f.name) : f.name;
-    return /[",\r\n]/.test(name) || name.trim() !== name ? `"${name.replace(/"/g, '""')}"` : name;
-  }).join(',') + '\r\n';
+  return (
+    schema.fields
+      .map((f) => {
+        const name = safe ? csvSafeText(f.name) : f.name;
+        return /[",\r\n]/.test(name) || name.trim() !== name ? `"${name.replace(/"/g, '""')}"` : name;
+      })
+      .join(',') + '\r\n'
+  );
 }
 
 /** The JSON document's opening, up to and including `"rows":[`. */
 export function jsonOpen(schema: arrow.Schema): string {
   const columns = schema.fields.map((f) => {
     let type: string;
-    try { type = fromArrowType(f.type, f.name).type; } catch { type = String(f.type); }
+    try {
+      type = fromArrowType(f.type, f.name).type;
+    } catch {
+      type = String(f.type);
+    }
     return { name: f.name, type };
   });
   return `{"columns":${JSON.stringify(columns)},"rows":[`;

@@ -4,7 +4,7 @@
 // is base64, NaN and ±Infinity (not JSON) become strings.
 
 import * as arrow from 'apache-arrow';
-import { ARROW_UNITS, dateText, timestampText } from '../../value-text.js';
+import { ARROW_UNITS, dateText, timestampText } from '../../text/value-text.js';
 
 export type Render = (i: number) => string;
 
@@ -119,7 +119,8 @@ export function jsonCells(data: arrow.Data): Cells {
   return {
     render,
     pieces: (i) => {
-      const a = offsets[i]!, b = offsets[i + 1]!;
+      const a = offsets[i]!,
+        b = offsets[i + 1]!;
       if (b - a <= LARGE_VALUE_BYTES || isNull(data, i)) return null;
       return text ? jsonStringPieces(utf8Pieces(buf, a, b)) : quotedPieces(base64Pieces(buf, a, b));
     },
@@ -137,7 +138,8 @@ export function csvCells(data: arrow.Data, safe = false): Cells {
   return {
     render,
     pieces: (i) => {
-      const a = offsets[i]!, b = offsets[i + 1]!;
+      const a = offsets[i]!,
+        b = offsets[i + 1]!;
       if (b - a <= LARGE_VALUE_BYTES || isNull(data, i)) return null;
       // Base64 holds no quote, comma or blank; its first character may be + (a formula to a spreadsheet).
       if (!text) return guardedPieces(safe && buf[a]! >> 2 === 62, base64Pieces(buf, a, b));
@@ -183,7 +185,8 @@ function plainRenderer(data: arrow.Data, json: boolean): Render {
   const type = data.type;
   const off = data.offset;
   if (arrow.DataType.isUtf8(type)) {
-    const offsets = data.valueOffsets as Int32Array, bytes = data.values as Uint8Array;
+    const offsets = data.valueOffsets as Int32Array,
+      bytes = data.values as Uint8Array;
     // Buffer#toString decodes a range without making a subarray per value (TextDecoder needs one).
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     return (i) => {
@@ -192,7 +195,8 @@ function plainRenderer(data: arrow.Data, json: boolean): Render {
     };
   }
   if (arrow.DataType.isBinary(type)) {
-    const offsets = data.valueOffsets as Int32Array, bytes = data.values as Uint8Array;
+    const offsets = data.valueOffsets as Int32Array,
+      bytes = data.values as Uint8Array;
     return (i) => {
       const s = Buffer.from(bytes.buffer, bytes.byteOffset + offsets[i]!, offsets[i + 1]! - offsets[i]!).toString('base64');
       return json ? `"${s}"` : s;

@@ -12,7 +12,10 @@ import { decodeValues, encodeAs } from '../../../src/format/encodings/index.js';
 import type { DataType } from '../../../src/format/schema.js';
 import { bytesValues, encodingsFor, fixed, le32, le64, toTyped } from './helpers.js';
 
-const PLAIN = 0, DICT = 1, RLE = 2, FOR = 3;
+const PLAIN = 0,
+  DICT = 1,
+  RLE = 2,
+  FOR = 3;
 
 const isCorrupt = (e: unknown): boolean => e instanceof NCFError && e.code === 'CORRUPT_FILE';
 const isNCF = (e: unknown): boolean => e instanceof NCFError;
@@ -64,14 +67,19 @@ describe('hostile payloads', () => {
 
   it('random byte flips only ever throw NCFError (property)', () => {
     const all = samples();
-    fc.assert(fc.property(
-      fc.nat({ max: all.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }),
-      (k, flips) => {
-        const { type, enc, bytes, n } = all[k]!;
-        const copy = bytes.slice();
-        for (const [at, x] of flips) copy[at % copy.length]! ^= x;
-        decodeOrNCF(type, enc, copy, n);
-      }), { numRuns: 3000 });
+    fc.assert(
+      fc.property(
+        fc.nat({ max: all.length - 1 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }),
+        (k, flips) => {
+          const { type, enc, bytes, n } = all[k]!;
+          const copy = bytes.slice();
+          for (const [at, x] of flips) copy[at % copy.length]! ^= x;
+          decodeOrNCF(type, enc, copy, n);
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 
   it('every single-byte value at every position only ever throws NCFError', () => {
@@ -138,7 +146,10 @@ describe('hostile payloads', () => {
     const level1 = [...le32(1), DICT, ...level2, ...idx0];
     assert.deepEqual([...(decode('int32', 'dict', level1, 1) as { data: Int32Array }).data], [5]);
     const level0 = [...le32(1), DICT, ...level1, ...idx0];
-    assert.throws(() => decode('int32', 'dict', level0, 1), (e: unknown) => isCorrupt(e) && /depth 4/.test((e as Error).message));
+    assert.throws(
+      () => decode('int32', 'dict', level0, 1),
+      (e: unknown) => isCorrupt(e) && /depth 4/.test((e as Error).message),
+    );
     // bss is not an integer encoding: refused for uint32 lengths
     assert.throws(() => decode('string', 'plain', [5, 0, 0, 0, 0], 1), isCorrupt);
     // decimal/bss/for on the wrong top-level type
@@ -148,8 +159,10 @@ describe('hostile payloads', () => {
 
   it('an unknown nested encoding index is UNSUPPORTED and names it', () => {
     for (const index of [8, 200, 255]) {
-      assert.throws(() => decode('string', 'plain', [index, 0, 0, 0, 0], 1),
-        (e: unknown) => e instanceof NCFError && e.code === 'UNSUPPORTED' && e.message.includes(String(index)));
+      assert.throws(
+        () => decode('string', 'plain', [index, 0, 0, 0, 0], 1),
+        (e: unknown) => e instanceof NCFError && e.code === 'UNSUPPORTED' && e.message.includes(String(index)),
+      );
     }
     assert.throws(() => decode('int32', 'rle', [...le32(1), RLE], 1), isNCF);
   });

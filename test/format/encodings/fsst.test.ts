@@ -26,17 +26,21 @@ const isCorrupt = (e: unknown): boolean => e instanceof NCFError && e.code === '
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     return s / 4294967296;
   };
 }
 
-const WORDS = ('the flight was delayed due to weather crew late aircraft gate change boarding smooth on time early ' +
-  'arrival missed connection bags lost found seat upgrade meal served wifi not working friendly staff').split(' ');
+const WORDS = (
+  'the flight was delayed due to weather crew late aircraft gate change boarding smooth on time early ' +
+  'arrival missed connection bags lost found seat upgrade meal served wifi not working friendly staff'
+).split(' ');
 
-/** Short sentences from a small vocabulary, like bench/datasets.ts makeFlights' comments. */
+/** Short sentences from a small vocabulary, like bench/data/datasets.ts makeFlights' comments. */
 function sentences(n: number, seed = 1): string[] {
   const r = rng(seed);
   return Array.from({ length: n }, () => {
@@ -50,7 +54,13 @@ function randomBytes(n: number, maxLen: number, seed = 7): Uint8Array[] {
   return Array.from({ length: n }, () => Uint8Array.from({ length: Math.floor(r() * maxLen) }, () => Math.floor(r() * 256)));
 }
 
-interface Parsed { total: number; symbols: number[][]; elens: number[]; codes: Uint8Array; end: number }
+interface Parsed {
+  total: number;
+  symbols: number[][];
+  elens: number[];
+  codes: Uint8Array;
+  end: number;
+}
 
 /** Parses a payload by FORMAT.md §5.9 alone (the nested block goes through the shared nested reader). */
 function parse(bytes: Uint8Array, n: number): Parsed {
@@ -110,9 +120,24 @@ const zstdSize = (b: Uint8Array): number => compressBody(b, 3).bytes.length;
 describe('fsst layout (FORMAT.md §5.9)', () => {
   it('decodes a hand-built payload: symbols, an empty row, an escape', () => {
     const payload = [
-      ...le32(7), 2, 2, 1, 0x61, 0x62, 0x63, // total 7; symbols "ab", "c"
-      PLAIN, ...le32(3), ...le32(0), ...le32(4), // encoded lengths 3, 0, 4
-      0, 1, 0, ESC, 0xff, ESC, ESC, // row 0: "ab" "c" "ab"; row 2: literal 0xff, literal 0xff
+      ...le32(7),
+      2,
+      2,
+      1,
+      0x61,
+      0x62,
+      0x63, // total 7; symbols "ab", "c"
+      PLAIN,
+      ...le32(3),
+      ...le32(0),
+      ...le32(4), // encoded lengths 3, 0, 4
+      0,
+      1,
+      0,
+      ESC,
+      0xff,
+      ESC,
+      ESC, // row 0: "ab" "c" "ab"; row 2: literal 0xff, literal 0xff
     ];
     const v = decode(payload, 3);
     assert.deepEqual(rowsOf(v, 3), [[0x61, 0x62, 0x63, 0x61, 0x62], [], [0xff, 0xff]]);
@@ -125,7 +150,10 @@ describe('fsst layout (FORMAT.md §5.9)', () => {
     const p = parse(bytes, items.length);
     assert.equal(p.end, bytes.length, 'nothing after the codes');
     const expected = rowsOf(v, items.length);
-    assert.equal(p.total, expected.reduce((a, r) => a + r.length, 0));
+    assert.equal(
+      p.total,
+      expected.reduce((a, r) => a + r.length, 0),
+    );
     assert.ok(p.symbols.length >= 20 && p.symbols.length <= 255, `${p.symbols.length} symbols`);
     for (const s of p.symbols) assert.ok(s.length >= 1 && s.length <= 8);
     assert.deepEqual(referenceRows(p), expected);
@@ -173,7 +201,10 @@ describe('fsst round trips', () => {
     ['all empty', Array<string>(50).fill('')],
     ['all identical', Array<string>(500).fill('the same sentence, again and again.')],
     ['unicode', ['日本語のテキスト', 'héllo wörld', '🙂🙃', '', 'Ωμέγα', ...sentences(100)]],
-    ['binary with 0xFF and 0x00', [Uint8Array.of(0xff, 0xff, 0xff), Uint8Array.of(0), Uint8Array.of(0xff, 0, 0xff, 0), new Uint8Array(300).fill(0xff)]],
+    [
+      'binary with 0xFF and 0x00',
+      [Uint8Array.of(0xff, 0xff, 0xff), Uint8Array.of(0), Uint8Array.of(0xff, 0, 0xff, 0), new Uint8Array(300).fill(0xff)],
+    ],
     ['all-unique random bytes', randomBytes(2000, 40)],
     ['long rows', [Uint8Array.from({ length: 5000 }, (_, i) => i % 251), 'x'.repeat(10_000), sentences(200).join(' ')]],
     ['last row ends the data with a short tail', [...sentences(50), 'ab']],
@@ -205,34 +236,44 @@ describe('fsst round trips', () => {
   });
 
   it('arbitrary byte strings (property)', () => {
-    fc.assert(fc.property(bytesArrayArb(200), (items) => {
-      const v = bytesValues(items);
-      assertSameRows(roundTripAs('fsst', 'binary', v, items.length), v, items.length);
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(bytesArrayArb(200), (items) => {
+        const v = bytesValues(items);
+        assertSameRows(roundTripAs('fsst', 'binary', v, items.length), v, items.length);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('arbitrary rows with an arbitrary symbol table (property)', () => {
     const sym = fc.uint8Array({ minLength: 1, maxLength: 8 });
-    const row = fc.array(fc.oneof(sym, fc.uint8Array({ maxLength: 3 })), { maxLength: 8 })
+    const row = fc
+      .array(fc.oneof(sym, fc.uint8Array({ maxLength: 3 })), { maxLength: 8 })
       .map((parts) => Uint8Array.from(parts.flatMap((p) => [...p])));
-    fc.assert(fc.property(fc.array(sym, { maxLength: 255 }), fc.array(row, { maxLength: 60 }), (symbols, items) => {
-      const v = bytesValues(items);
-      const w = new ByteWriter();
-      encodeFsst('binary', v, items.length, w, 0, tableOf(symbols));
-      const bytes = w.finish();
-      const p = parse(bytes, items.length);
-      assert.deepEqual(referenceRows(p), rowsOf(v, items.length));
-      assertSameRows(decode(bytes, items.length), v, items.length);
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.array(sym, { maxLength: 255 }), fc.array(row, { maxLength: 60 }), (symbols, items) => {
+        const v = bytesValues(items);
+        const w = new ByteWriter();
+        encodeFsst('binary', v, items.length, w, 0, tableOf(symbols));
+        const bytes = w.finish();
+        const p = parse(bytes, items.length);
+        assert.deepEqual(referenceRows(p), rowsOf(v, items.length));
+        assertSameRows(decode(bytes, items.length), v, items.length);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('text-like rows built from a random vocabulary (property)', () => {
     const vocab = fc.array(fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 30 });
-    fc.assert(fc.property(vocab, fc.array(fc.array(fc.nat(), { maxLength: 12 }), { maxLength: 300 }), (words, rows) => {
-      const items = rows.map((ix) => ix.map((i) => words[i % words.length]!).join(' '));
-      const v = bytesValues(items);
-      assertSameRows(roundTripAs('fsst', 'string', v, items.length), v, items.length);
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(vocab, fc.array(fc.array(fc.nat(), { maxLength: 12 }), { maxLength: 300 }), (words, rows) => {
+        const items = rows.map((ix) => ix.map((i) => words[i % words.length]!).join(' '));
+        const v = bytesValues(items);
+        assertSameRows(roundTripAs('fsst', 'string', v, items.length), v, items.length);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it('refuses non-bytes types with STATE', () => {
@@ -274,9 +315,29 @@ describe('fsst selection', () => {
     const r = rng(5);
     const shapes: [string, string[]][] = [
       ['user ids', Array.from({ length: 20_000 }, (_, i) => `user_${i}`)],
-      ['hex', Array.from({ length: 20_000 }, () => Math.floor(r() * 2 ** 32).toString(16).padStart(8, '0') + Math.floor(r() * 2 ** 32).toString(16))],
-      ['urls', Array.from({ length: 20_000 }, (_, i) => `https://example.com/${WORDS[i % WORDS.length]}/${Math.floor(r() * 1e6)}?ref=${WORDS[(i * 7) % WORDS.length]}`)],
-      ['json', Array.from({ length: 10_000 }, (_, i) => JSON.stringify({ id: i, name: WORDS[i % WORDS.length], score: Math.round(r() * 1000) / 10 }))],
+      [
+        'hex',
+        Array.from(
+          { length: 20_000 },
+          () =>
+            Math.floor(r() * 2 ** 32)
+              .toString(16)
+              .padStart(8, '0') + Math.floor(r() * 2 ** 32).toString(16),
+        ),
+      ],
+      [
+        'urls',
+        Array.from(
+          { length: 20_000 },
+          (_, i) => `https://example.com/${WORDS[i % WORDS.length]}/${Math.floor(r() * 1e6)}?ref=${WORDS[(i * 7) % WORDS.length]}`,
+        ),
+      ],
+      [
+        'json',
+        Array.from({ length: 10_000 }, (_, i) =>
+          JSON.stringify({ id: i, name: WORDS[i % WORDS.length], score: Math.round(r() * 1000) / 10 }),
+        ),
+      ],
       ['text', sentences(20_000, 9)],
     ];
     for (const [label, items] of shapes) {
@@ -294,9 +355,15 @@ describe('fsst selection', () => {
     await w.write({ comment: items });
     await w.close();
     const reader = await NCFReader.open(sink.result!);
-    assert.deepEqual(reader.meta.rowGroups.map((g) => g.chunks[0]!.encoding), ['fsst', 'fsst']);
+    assert.deepEqual(
+      reader.meta.rowGroups.map((g) => g.chunks[0]!.encoding),
+      ['fsst', 'fsst'],
+    );
     const col = (await reader.read()).getChild('comment')!;
-    assert.deepEqual(Array.from({ length: items.length }, (_, i) => col.get(i)), items);
+    assert.deepEqual(
+      Array.from({ length: items.length }, (_, i) => col.get(i)),
+      items,
+    );
   });
 });
 
@@ -320,11 +387,18 @@ describe('fsst hostile payloads', () => {
   it('random byte flips only ever throw NCFError (property)', () => {
     const bytes = sample();
     const text = encodeAs('fsst', 'string', bytesValues(sentences(40)), 40);
-    fc.assert(fc.property(fc.boolean(), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), (small, flips) => {
-      const copy = (small ? bytes : text).slice();
-      for (const [at, x] of flips) copy[at % copy.length]! ^= x;
-      decodeOrNCF(copy, small ? 5 : 40);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(
+        fc.boolean(),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }),
+        (small, flips) => {
+          const copy = (small ? bytes : text).slice();
+          for (const [at, x] of flips) copy[at % copy.length]! ^= x;
+          decodeOrNCF(copy, small ? 5 : 40);
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 
   it('every single-byte value at every position only ever throws NCFError', () => {
@@ -347,22 +421,47 @@ describe('fsst hostile payloads', () => {
     assert.throws(() => decode([...head(9, [9], [1, 2, 3, 4, 5, 6, 7, 8, 9]), ...rows([1], [0])], 1), isCorrupt, 'symbol of length 9');
     assert.throws(() => decode([...head(3, [2, 1], [0x61, 0x62, 0x63]), ...rows([2], [0, 2])], 1), isCorrupt, 'code past the table');
     assert.throws(() => decode([...head(3, [2, 1], [0x61, 0x62, 0x63]), ...rows([2], [0, 254])], 1), isCorrupt, 'code 254');
-    assert.throws(() => decode([...head(3, [2, 1], [0x61, 0x62, 0x63]), ...rows([2, 1], [0, ESC, 0x63])], 2), isCorrupt, 'escape ends row 0');
+    assert.throws(
+      () => decode([...head(3, [2, 1], [0x61, 0x62, 0x63]), ...rows([2, 1], [0, ESC, 0x63])], 2),
+      isCorrupt,
+      'escape ends row 0',
+    );
     assert.throws(() => decode([...head(3, [2], [0x61, 0x62]), ...rows([2], [0, ESC])], 1), isCorrupt, 'escape ends the data');
     // the escape of the last row reaches into nothing even though bytes follow the payload
     assert.throws(() => decode([...head(1, [], []), ...rows([1], [ESC]), 0x61], 1), isCorrupt, 'escape with trailing bytes');
   });
 
   it('rejects a decoded total that does not match, or that the codes cannot reach', () => {
-    const body = (total: number, elens: number[], codes: number[]): number[] => [...le32(total), 1, 8, 1, 2, 3, 4, 5, 6, 7, 8, PLAIN, ...elens.flatMap(le32), ...codes];
+    const body = (total: number, elens: number[], codes: number[]): number[] => [
+      ...le32(total),
+      1,
+      8,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8,
+      PLAIN,
+      ...elens.flatMap(le32),
+      ...codes,
+    ];
     decode(body(16, [2], [0, 0]), 1);
     assert.throws(() => decode(body(15, [2], [0, 0]), 1), isCorrupt, 'total too small');
     assert.throws(() => decode(body(17, [2], [0, 0]), 1), isCorrupt, 'total too large');
     assert.throws(() => decode(body(0, [2], [0, 0]), 1), isCorrupt, 'total 0');
     // Totals the codes could never expand to fail before the output is allocated.
-    assert.throws(() => decode(body(17, [2], [0, 0]), 1), (e: unknown) => isCorrupt(e) && /at most 16/.test((e as Error).message));
+    assert.throws(
+      () => decode(body(17, [2], [0, 0]), 1),
+      (e: unknown) => isCorrupt(e) && /at most 16/.test((e as Error).message),
+    );
     assert.throws(() => decode(body(0x7fffffff, [1], [0]), 1), isCorrupt);
-    assert.throws(() => decode(body(0x80000000, [1], [0]), 1), (e: unknown) => isCorrupt(e) && /2147483647/.test((e as Error).message));
+    assert.throws(
+      () => decode(body(0x80000000, [1], [0]), 1),
+      (e: unknown) => isCorrupt(e) && /2147483647/.test((e as Error).message),
+    );
     assert.throws(() => decode(body(0xffffffff, [], []), 0), isCorrupt);
   });
 

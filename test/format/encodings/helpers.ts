@@ -9,7 +9,18 @@ import { ByteReader } from '../../../src/format/cursor.js';
 import { decodeValues, encodeAs } from '../../../src/format/encodings/index.js';
 import type { DataType } from '../../../src/format/schema.js';
 
-export const INT_TYPES = ['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'date', 'timestamp'] as const satisfies readonly DataType[];
+export const INT_TYPES = [
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'date',
+  'timestamp',
+] as const satisfies readonly DataType[];
 export const FLOAT_TYPES = ['float32', 'float64'] as const satisfies readonly DataType[];
 export const BYTES_TYPES = ['string', 'binary'] as const satisfies readonly DataType[];
 export const ALL_TYPES: readonly DataType[] = [...INT_TYPES, ...FLOAT_TYPES, 'bool', ...BYTES_TYPES];
@@ -25,15 +36,26 @@ export function encodingsFor(type: DataType): Encoding[] {
 /** Inclusive bounds of an integer type, as bigints. */
 export function intRange(type: DataType): [bigint, bigint] {
   switch (type) {
-    case 'int8': return [-128n, 127n];
-    case 'int16': return [-32768n, 32767n];
-    case 'int32': case 'date': return [-(2n ** 31n), 2n ** 31n - 1n];
-    case 'int64': case 'timestamp': return [-(2n ** 63n), 2n ** 63n - 1n];
-    case 'uint8': return [0n, 255n];
-    case 'uint16': return [0n, 65535n];
-    case 'uint32': return [0n, 2n ** 32n - 1n];
-    case 'uint64': return [0n, 2n ** 64n - 1n];
-    default: throw new Error(`${type} is not an integer type`);
+    case 'int8':
+      return [-128n, 127n];
+    case 'int16':
+      return [-32768n, 32767n];
+    case 'int32':
+    case 'date':
+      return [-(2n ** 31n), 2n ** 31n - 1n];
+    case 'int64':
+    case 'timestamp':
+      return [-(2n ** 63n), 2n ** 63n - 1n];
+    case 'uint8':
+      return [0n, 255n];
+    case 'uint16':
+      return [0n, 65535n];
+    case 'uint32':
+      return [0n, 2n ** 32n - 1n];
+    case 'uint64':
+      return [0n, 2n ** 64n - 1n];
+    default:
+      throw new Error(`${type} is not an integer type`);
   }
 }
 
@@ -65,7 +87,10 @@ export function bytesValues(items: readonly (string | Uint8Array)[]): Values {
   const parts = items.map((x) => (typeof x === 'string' ? enc.encode(x) : x));
   const offsets = new Int32Array(parts.length + 1);
   let total = 0;
-  parts.forEach((p, i) => { total += p.length; offsets[i + 1] = total; });
+  parts.forEach((p, i) => {
+    total += p.length;
+    offsets[i + 1] = total;
+  });
   const data = new Uint8Array(total);
   parts.forEach((p, i) => data.set(p, offsets[i]));
   return { kind: 'bytes', offsets, data };
@@ -73,7 +98,9 @@ export function bytesValues(items: readonly (string | Uint8Array)[]): Values {
 
 export function boolValues(bits: readonly boolean[]): Values {
   const data = new Uint8Array((bits.length + 7) >> 3);
-  bits.forEach((b, i) => { if (b) data[i >> 3]! |= 1 << (i & 7); });
+  bits.forEach((b, i) => {
+    if (b) data[i >> 3]! |= 1 << (i & 7);
+  });
   return { kind: 'bool', data };
 }
 
@@ -151,12 +178,39 @@ export function toTyped(type: DataType, xs: readonly bigint[]): Values {
 /** Float bit patterns worth testing: NaNs with payloads, ±0, ±Inf, subnormals, extremes. */
 export function floatEdgeBits(type: 'float32' | 'float64'): bigint[] {
   if (type === 'float32') {
-    return [0x7fc00000n, 0x7f800001n, 0xffc00001n, 0x7fbfffffn, 0x00000000n, 0x80000000n, 0x7f800000n, 0xff800000n,
-      0x00000001n, 0x807fffffn, 0x7f7fffffn, 0xff7fffffn, 0x3f800000n, 0x3dcccccdn];
+    return [
+      0x7fc00000n,
+      0x7f800001n,
+      0xffc00001n,
+      0x7fbfffffn,
+      0x00000000n,
+      0x80000000n,
+      0x7f800000n,
+      0xff800000n,
+      0x00000001n,
+      0x807fffffn,
+      0x7f7fffffn,
+      0xff7fffffn,
+      0x3f800000n,
+      0x3dcccccdn,
+    ];
   }
-  return [0x7ff8000000000000n, 0x7ff0000000000001n, 0xfff8000000000123n, 0x7ff7ffffffffffffn, 0n, 0x8000000000000000n,
-    0x7ff0000000000000n, 0xfff0000000000000n, 1n, 0x800fffffffffffffn, 0x7fefffffffffffffn, 0xffefffffffffffffn,
-    0x3ff0000000000000n, 0x3fb999999999999an];
+  return [
+    0x7ff8000000000000n,
+    0x7ff0000000000001n,
+    0xfff8000000000123n,
+    0x7ff7ffffffffffffn,
+    0n,
+    0x8000000000000000n,
+    0x7ff0000000000000n,
+    0xfff0000000000000n,
+    1n,
+    0x800fffffffffffffn,
+    0x7fefffffffffffffn,
+    0xffefffffffffffffn,
+    0x3ff0000000000000n,
+    0x3fb999999999999an,
+  ];
 }
 
 /** fast-check arbitrary of integer arrays of a type, mixing random, small-range, sorted and repetitive shapes. */
@@ -171,8 +225,12 @@ export function intArrayArb(type: DataType, maxLength = 200): fc.Arbitrary<bigin
       let x = b;
       return ds.map((d) => (x = clamp(x + d)));
     }),
-    fc.tuple(fc.array(any, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength })).map(([pool, ix]) => ix.map((i) => pool[i % pool.length]!)),
-    fc.tuple(any, fc.array(fc.integer({ min: 1, max: 12 }), { maxLength: 30 })).map(([b, runs]) => runs.flatMap((r, k) => Array(r).fill(clamp(b + BigInt(k))) as bigint[])),
+    fc
+      .tuple(fc.array(any, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength }))
+      .map(([pool, ix]) => ix.map((i) => pool[i % pool.length]!)),
+    fc
+      .tuple(any, fc.array(fc.integer({ min: 1, max: 12 }), { maxLength: 30 }))
+      .map(([b, runs]) => runs.flatMap((r, k) => Array(r).fill(clamp(b + BigInt(k))) as bigint[])),
   );
 }
 
@@ -183,13 +241,15 @@ export function floatBitsArb(type: 'float32' | 'float64', maxLength = 200): fc.A
     return new BigUint64Array(new Float64Array([x]).buffer)[0]!;
   };
   const anyBits = type === 'float32' ? fc.bigInt({ min: 0n, max: 2n ** 32n - 1n }) : fc.bigInt({ min: 0n, max: 2n ** 64n - 1n });
-  const decimal = fc.tuple(fc.integer({ min: -1_000_000, max: 1_000_000 }), fc.integer({ min: 0, max: 4 }))
+  const decimal = fc
+    .tuple(fc.integer({ min: -1_000_000, max: 1_000_000 }), fc.integer({ min: 0, max: 4 }))
     .map(([m, e]) => bitsOf(m / 10 ** e));
   return fc.oneof(
     fc.array(anyBits, { maxLength }),
     fc.array(fc.double().map(bitsOf), { maxLength }),
     fc.array(decimal, { maxLength }),
-    fc.tuple(fc.array(fc.oneof(anyBits, decimal), { minLength: 1, maxLength: 5 }), fc.array(fc.nat(), { maxLength }))
+    fc
+      .tuple(fc.array(fc.oneof(anyBits, decimal), { minLength: 1, maxLength: 5 }), fc.array(fc.nat(), { maxLength }))
       .map(([pool, ix]) => ix.map((i) => pool[i % pool.length]!)),
   );
 }
@@ -199,6 +259,8 @@ export function bytesArrayArb(maxLength = 100): fc.Arbitrary<(string | Uint8Arra
   const item = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.uint8Array({ maxLength: 40 }), fc.constant(''));
   return fc.oneof(
     fc.array(item, { maxLength }),
-    fc.tuple(fc.array(item, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength })).map(([pool, ix]) => ix.map((i) => pool[i % pool.length]!)),
+    fc
+      .tuple(fc.array(item, { minLength: 1, maxLength: 4 }), fc.array(fc.nat(), { maxLength }))
+      .map(([pool, ix]) => ix.map((i) => pool[i % pool.length]!)),
   );
 }

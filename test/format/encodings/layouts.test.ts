@@ -7,11 +7,14 @@ import { ByteReader } from '../../../src/format/cursor.js';
 import { decodeValues, encodeAs } from '../../../src/format/encodings/index.js';
 import type { Encoding } from '../../../src/format/constants.js';
 import type { DataType } from '../../../src/format/schema.js';
-import {
-  assertSameRows, boolValues, bytesValues, fixed, floatsFromBits, le32, le64, refPack, toTyped,
-} from './helpers.js';
+import { assertSameRows, boolValues, bytesValues, fixed, floatsFromBits, le32, le64, refPack, toTyped } from './helpers.js';
 
-const PLAIN = 0, DICT = 1, RLE = 2, FOR = 3, DELTA = 4, BSS = 5;
+const PLAIN = 0,
+  DICT = 1,
+  RLE = 2,
+  FOR = 3,
+  DELTA = 4,
+  BSS = 5;
 
 function decodeAll(type: DataType, enc: Encoding, bytes: number[], n: number): ReturnType<typeof decodeValues> {
   const r = new ByteReader(Uint8Array.from(bytes), 'hand-made payload');
@@ -49,7 +52,11 @@ describe('§5.3 dict', () => {
   it('reads dictCount, the dictionary block and the indices block', () => {
     const payload = [
       ...le32(2),
-      PLAIN, ...plainU32([1, 2]), 0x61, 0x62, 0x63, // dictionary "a", "bc" as a plain string block
+      PLAIN,
+      ...plainU32([1, 2]),
+      0x61,
+      0x62,
+      0x63, // dictionary "a", "bc" as a plain string block
       ...plainU32([1, 0, 1, 1]),
     ];
     assertSameRows(decodeAll('string', 'dict', payload, 4), bytesValues(['bc', 'a', 'bc', 'bc']), 4);
@@ -78,7 +85,10 @@ describe('§5.5 for', () => {
     assert.deepEqual([...encodeAs('for', 'int32', fixed('int32', [10, 12, 11]), 3)], [...le64(10n), 2, 0b011000]);
     assert.deepEqual([...encodeAs('for', 'int16', fixed('int16', [-5, -3]), 2)], [...le64(-5n), 2, 0b1000]);
     // uint32 zero-extends: range 2^32 − 1 needs 32 bits
-    assert.deepEqual([...encodeAs('for', 'uint32', fixed('uint32', [4294967295, 0]), 2)], [...le64(0n), 32, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+    assert.deepEqual(
+      [...encodeAs('for', 'uint32', fixed('uint32', [4294967295, 0]), 2)],
+      [...le64(0n), 32, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0],
+    );
     // int64 extremes: range 2^64 − 1 needs 64 bits
     const ext = [-(2n ** 63n), 2n ** 63n - 1n];
     assert.deepEqual([...encodeAs('for', 'int64', toTyped('int64', ext), 2)], [...le64(ext[0]!), 64, ...le64(0n), ...le64(-1n)]);
@@ -109,8 +119,10 @@ describe('§5.6 delta', () => {
 
   it('differences are taken on the 64-bit extension and compared as signed', () => {
     // uint32 4294967295 → 0: d = −(2^32 − 1), zero-extended values
-    assert.deepEqual([...encodeAs('delta', 'uint32', fixed('uint32', [4294967295, 0]), 2)],
-      [...le64(4294967295n), ...le64(-(2n ** 32n - 1n)), 0]);
+    assert.deepEqual(
+      [...encodeAs('delta', 'uint32', fixed('uint32', [4294967295, 0]), 2)],
+      [...le64(4294967295n), ...le64(-(2n ** 32n - 1n)), 0],
+    );
     // int32 extremes need 33 bits: d ∈ {2^32 − 1, −(2^32 − 1)}
     const out = encodeAs('delta', 'int32', fixed('int32', [-(2 ** 31), 2 ** 31 - 1, -(2 ** 31)]), 3);
     assert.deepEqual([...out], [...le64(-(2n ** 31n)), ...le64(-(2n ** 32n - 1n)), 33, ...refPack([2n ** 33n - 2n, 0n], 33)]);
@@ -135,7 +147,10 @@ describe('§5.7 bss', () => {
 
 describe('§5.8 decimal', () => {
   it('is the smallest round-tripping scale and a nested int64 block of mantissas', () => {
-    const v = floatsFromBits('float64', [1.25, -0.5, 3].map((x) => new BigUint64Array(new Float64Array([x]).buffer)[0]!));
+    const v = floatsFromBits(
+      'float64',
+      [1.25, -0.5, 3].map((x) => new BigUint64Array(new Float64Array([x]).buffer)[0]!),
+    );
     const out = encodeAs('decimal', 'float64', v, 3);
     assert.equal(out[0], 2, 'scale');
     const m = decodeValues('int64', ['plain', 'dict', 'rle', 'for', 'delta'][out[1]!] as Encoding, new ByteReader(out, 'm', 2), 3);

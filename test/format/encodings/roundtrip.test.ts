@@ -10,8 +10,22 @@ import { NCFError } from '../../../src/format/errors.js';
 import { decodeValues, encodeAs, encodeValues } from '../../../src/format/encodings/index.js';
 import type { DataType } from '../../../src/format/schema.js';
 import {
-  ALL_TYPES, BYTES_TYPES, FLOAT_TYPES, INT_TYPES, assertSameRows, boolValues, bytesArrayArb, bytesValues,
-  encodingsFor, floatBitsArb, floatEdgeBits, floatsFromBits, intArrayArb, intEdges, roundTripAs, toTyped,
+  ALL_TYPES,
+  BYTES_TYPES,
+  FLOAT_TYPES,
+  INT_TYPES,
+  assertSameRows,
+  boolValues,
+  bytesArrayArb,
+  bytesValues,
+  encodingsFor,
+  floatBitsArb,
+  floatEdgeBits,
+  floatsFromBits,
+  intArrayArb,
+  intEdges,
+  roundTripAs,
+  toTyped,
 } from './helpers.js';
 
 const LENGTHS = [0, 1, 7, 8, 9, 1000, 1037];
@@ -45,9 +59,12 @@ describe('encodings round trip: integers', () => {
     });
 
     it(`${type}: random arrays (property)`, () => {
-      fc.assert(fc.property(intArrayArb(type), (xs) => {
-        checkAll(type, toTyped(type, xs), xs.length, type);
-      }), { numRuns: 150 });
+      fc.assert(
+        fc.property(intArrayArb(type), (xs) => {
+          checkAll(type, toTyped(type, xs), xs.length, type);
+        }),
+        { numRuns: 150 },
+      );
     });
   }
 
@@ -68,17 +85,20 @@ describe('encodings round trip: floats', () => {
     });
 
     it(`${type}: random arrays (property)`, () => {
-      fc.assert(fc.property(floatBitsArb(type), (bits) => {
-        const v = floatsFromBits(type, bits);
-        let decimalOk = true;
-        try {
-          encodeAs('decimal', type, v, bits.length);
-        } catch (e) {
-          assert.ok(e instanceof NCFError && e.code === 'STATE', `decimal refuses with STATE, got ${String(e)}`);
-          decimalOk = false;
-        }
-        checkAll(type, v, bits.length, type, decimalOk ? [] : ['decimal']);
-      }), { numRuns: 150 });
+      fc.assert(
+        fc.property(floatBitsArb(type), (bits) => {
+          const v = floatsFromBits(type, bits);
+          let decimalOk = true;
+          try {
+            encodeAs('decimal', type, v, bits.length);
+          } catch (e) {
+            assert.ok(e instanceof NCFError && e.code === 'STATE', `decimal refuses with STATE, got ${String(e)}`);
+            decimalOk = false;
+          }
+          checkAll(type, v, bits.length, type, decimalOk ? [] : ['decimal']);
+        }),
+        { numRuns: 150 },
+      );
     });
   }
 });
@@ -91,9 +111,12 @@ describe('encodings round trip: bool, string, binary', () => {
   });
 
   it('bool: random bitmaps (property)', () => {
-    fc.assert(fc.property(fc.array(fc.boolean(), { maxLength: 300 }), (bits) => {
-      checkAll('bool', boolValues(bits), bits.length, 'bool');
-    }), { numRuns: 100 });
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { maxLength: 300 }), (bits) => {
+        checkAll('bool', boolValues(bits), bits.length, 'bool');
+      }),
+      { numRuns: 100 },
+    );
   });
 
   for (const type of BYTES_TYPES) {
@@ -104,9 +127,12 @@ describe('encodings round trip: bool, string, binary', () => {
     });
 
     it(`${type}: random arrays (property)`, () => {
-      fc.assert(fc.property(bytesArrayArb(), (items) => {
-        checkAll(type, bytesValues(items), items.length, type);
-      }), { numRuns: 150 });
+      fc.assert(
+        fc.property(bytesArrayArb(), (items) => {
+          checkAll(type, bytesValues(items), items.length, type);
+        }),
+        { numRuns: 150 },
+      );
     });
   }
 
@@ -124,11 +150,21 @@ describe('encodings: misuse', () => {
   it('encodeAs refuses an encoding that does not apply to the type with STATE', () => {
     const isState = (e: unknown): boolean => e instanceof NCFError && e.code === 'STATE';
     const samples: Record<string, Values> = {
-      int: toTyped('int32', [1n]), float: floatsFromBits('float64', [0x3ff0000000000000n]), bool: boolValues([true]), bytes: bytesValues(['a']),
+      int: toTyped('int32', [1n]),
+      float: floatsFromBits('float64', [0x3ff0000000000000n]),
+      bool: boolValues([true]),
+      bytes: bytesValues(['a']),
     };
     for (const type of ALL_TYPES) {
-      const v = INT_TYPES.includes(type as never) ? toTyped(type, [1n]) : type === 'float32' ? floatsFromBits('float32', [0x3f800000n])
-        : type === 'float64' ? samples.float! : type === 'bool' ? samples.bool! : samples.bytes!;
+      const v = INT_TYPES.includes(type as never)
+        ? toTyped(type, [1n])
+        : type === 'float32'
+          ? floatsFromBits('float32', [0x3f800000n])
+          : type === 'float64'
+            ? samples.float!
+            : type === 'bool'
+              ? samples.bool!
+              : samples.bytes!;
       for (const enc of ['plain', 'dict', 'rle', 'for', 'delta', 'bss', 'decimal'] as const) {
         if (encodingsFor(type).includes(enc)) continue;
         assert.throws(() => encodeAs(enc, type, v, 1), isState, `${enc} on ${type}`);
@@ -147,7 +183,9 @@ describe('encodings: misuse', () => {
   });
 
   it('decodeValues refuses an unknown encoding name with UNSUPPORTED', () => {
-    assert.throws(() => decodeValues('int32', 'zigzag' as never, new ByteReader(new Uint8Array(8)), 1),
-      (e: unknown) => e instanceof NCFError && e.code === 'UNSUPPORTED' && /zigzag/.test(e.message));
+    assert.throws(
+      () => decodeValues('int32', 'zigzag' as never, new ByteReader(new Uint8Array(8)), 1),
+      (e: unknown) => e instanceof NCFError && e.code === 'UNSUPPORTED' && /zigzag/.test(e.message),
+    );
   });
 });

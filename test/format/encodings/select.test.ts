@@ -13,9 +13,11 @@ import { assertSameRows, boolValues, bytesValues, fixed, validityOf } from './he
 function rng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
-    s ^= s << 13; s >>>= 0;
+    s ^= s << 13;
+    s >>>= 0;
     s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
+    s ^= s << 5;
+    s >>>= 0;
     return s / 4294967296;
   };
 }
@@ -38,13 +40,19 @@ describe('encodeValues chooses', () => {
     assert.equal(out.encoding, 'delta');
     assert.equal(out.bytes.length, 17);
     assert.equal(out.bytes[16], 0, 'width 0');
-    const days = fixed('date', Array.from({ length: N }, (_, i) => 19000 - i));
+    const days = fixed(
+      'date',
+      Array.from({ length: N }, (_, i) => 19000 - i),
+    );
     assert.equal(choose('date', days).encoding, 'delta');
   });
 
   it('for for a small range in random order, smaller than plain', () => {
     const r = rng(1);
-    const v = fixed('int32', Array.from({ length: N }, () => 5000 + Math.floor(r() * 100)));
+    const v = fixed(
+      'int32',
+      Array.from({ length: N }, () => 5000 + Math.floor(r() * 100)),
+    );
     const out = choose('int32', v);
     assert.equal(out.encoding, 'for');
     assert.ok(out.bytes.length <= 9 + Math.ceil((N * 7) / 8), `${out.bytes.length} bytes`);
@@ -54,14 +62,20 @@ describe('encodeValues chooses', () => {
 
   it('plain for random full-range integers', () => {
     const r = rng(2);
-    const v = fixed('int32', Array.from({ length: N }, () => Math.floor(r() * 2 ** 32) - 2 ** 31));
+    const v = fixed(
+      'int32',
+      Array.from({ length: N }, () => Math.floor(r() * 2 ** 32) - 2 ** 31),
+    );
     assert.equal(choose('int32', v).encoding, 'plain');
-    const w = new BigUint64Array(N).map(() => BigInt(Math.floor(r() * 2 ** 32)) << 32n | BigInt(Math.floor(r() * 2 ** 32)));
+    const w = new BigUint64Array(N).map(() => (BigInt(Math.floor(r() * 2 ** 32)) << 32n) | BigInt(Math.floor(r() * 2 ** 32)));
     assert.equal(choose('uint64', { kind: 'fixed', data: w }).encoding, 'plain');
   });
 
   it('rle for long runs', () => {
-    const v = fixed('int16', Array.from({ length: N }, (_, i) => Math.floor(i / 1000) * 37 - 300));
+    const v = fixed(
+      'int16',
+      Array.from({ length: N }, (_, i) => Math.floor(i / 1000) * 37 - 300),
+    );
     const out = choose('int16', v);
     assert.equal(out.encoding, 'rle');
     assert.ok(out.bytes.length < 100, `${out.bytes.length} bytes`);
@@ -98,7 +112,7 @@ describe('encodeValues chooses', () => {
     const out = choose('float64', { kind: 'fixed', data: prices });
     assert.equal(out.encoding, 'decimal');
     assert.equal(out.bytes[0], 2, 'scale 2');
-    assert.ok(out.bytes.length < N * 8 / 3, `${out.bytes.length} bytes`);
+    assert.ok(out.bytes.length < (N * 8) / 3, `${out.bytes.length} bytes`);
     const f32 = new Float32Array(N).map(() => Math.round(r() * 1000) / 10);
     assert.equal(choose('float32', { kind: 'fixed', data: f32 }).encoding, 'decimal');
   });
@@ -126,8 +140,13 @@ describe('encodeValues chooses', () => {
 
   it('something for n = 0 and n = 1 of every type', () => {
     const samples: [DataType, Values][] = [
-      ['int64', fixed('int64', [5n])], ['uint8', fixed('uint8', [5])], ['float64', fixed('float64', [0.5])],
-      ['float32', fixed('float32', [NaN])], ['string', bytesValues(['x'])], ['binary', bytesValues([''])], ['bool', boolValues([true])],
+      ['int64', fixed('int64', [5n])],
+      ['uint8', fixed('uint8', [5])],
+      ['float64', fixed('float64', [0.5])],
+      ['float32', fixed('float32', [NaN])],
+      ['string', bytesValues(['x'])],
+      ['binary', bytesValues([''])],
+      ['bool', boolValues([true])],
     ];
     for (const [type, v] of samples) {
       for (const n of [0, 1]) {
@@ -178,10 +197,16 @@ describe('encodeValues distinct', () => {
 
   it('is exact when known and absent otherwise', () => {
     const r = rng(8);
-    const unique = fixed('float64', Array.from({ length: N }, () => r()));
+    const unique = fixed(
+      'float64',
+      Array.from({ length: N }, () => r()),
+    );
     const out = encodeValues('float64', unique, N, null);
     assert.ok(out.distinct === undefined || out.distinct === N);
-    const few = fixed('uint64', Array.from({ length: N }, (_, i) => BigInt(i % 3) * 2n ** 63n));
+    const few = fixed(
+      'uint64',
+      Array.from({ length: N }, (_, i) => BigInt(i % 3) * 2n ** 63n),
+    );
     const f = encodeValues('uint64', few, N, null);
     assert.ok(f.distinct === undefined || f.distinct === 2, `distinct ${f.distinct}`);
   });

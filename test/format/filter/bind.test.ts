@@ -1,14 +1,25 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  bindFilter, filterColumnIndexes, parseWhereArg, type BoundFilter, type Filter,
-} from '../../../src/format/filter/index.js';
+import { bindFilter, filterColumnIndexes, parseWhereArg, type BoundFilter, type Filter } from '../../../src/format/filter/index.js';
 import { NCFError } from '../../../src/format/errors.js';
 import type { ColumnSchema, DataType } from '../../../src/format/schema.js';
 
 const TYPES: DataType[] = [
-  'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64',
-  'float32', 'float64', 'bool', 'string', 'binary', 'date', 'timestamp',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'float32',
+  'float64',
+  'bool',
+  'string',
+  'binary',
+  'date',
+  'timestamp',
 ];
 const schema: ColumnSchema[] = [
   ...TYPES.map((type): ColumnSchema => ({ name: type, type, nullable: true })),
@@ -27,17 +38,25 @@ const lit = (where: string | Filter): unknown => {
 };
 
 function bindFails(f: Filter | string, message: string, code = 'FILTER'): void {
-  assert.throws(() => bind(f), (e: unknown) => {
-    assert.ok(e instanceof NCFError, String(e));
-    assert.equal(e.code, code);
-    assert.equal(e.message, message);
-    return true;
-  });
+  assert.throws(
+    () => bind(f),
+    (e: unknown) => {
+      assert.ok(e instanceof NCFError, String(e));
+      assert.equal(e.code, code);
+      assert.equal(e.message, message);
+      return true;
+    },
+  );
 }
 
 describe('bindFilter: columns', () => {
   it('resolves names to indexes, including names with spaces', () => {
-    const b = bind({ and: [{ column: 'my col', op: 'eq', value: 1 }, { column: 'int8', op: 'is', value: null }] });
+    const b = bind({
+      and: [
+        { column: 'my col', op: 'eq', value: 1 },
+        { column: 'int8', op: 'is', value: null },
+      ],
+    });
     assert.deepEqual(filterColumnIndexes(b), [0, 18]);
     assert.deepEqual(filterColumnIndexes(bind('or=(string.eq.a,int8.gt.1,string.lt.b)')), [0, 11]);
   });
@@ -46,9 +65,13 @@ describe('bindFilter: columns', () => {
     bindFails('flaot64=eq.1', 'ncf: filter: unknown column "flaot64"; did you mean "float64"?', 'UNKNOWN_COLUMN');
     bindFails('STRING=eq.1', 'ncf: filter: unknown column "STRING"; did you mean "string"?', 'UNKNOWN_COLUMN');
     bindFails('mycol=eq.1', 'ncf: filter: unknown column "mycol"; did you mean "my col"?', 'UNKNOWN_COLUMN');
-    assert.throws(() => bind('zzzzzz=eq.1'), (e: NCFError) =>
-      e.code === 'UNKNOWN_COLUMN' && e.details.column === 'zzzzzz' &&
-      e.message.startsWith('ncf: filter: unknown column "zzzzzz"; the table has "int8", "int16"'));
+    assert.throws(
+      () => bind('zzzzzz=eq.1'),
+      (e: NCFError) =>
+        e.code === 'UNKNOWN_COLUMN' &&
+        e.details.column === 'zzzzzz' &&
+        e.message.startsWith('ncf: filter: unknown column "zzzzzz"; the table has "int8", "int16"'),
+    );
   });
 
   it('checks limits and shapes of hand-built trees', () => {
@@ -56,7 +79,10 @@ describe('bindFilter: columns', () => {
     for (let i = 0; i < 40; i++) deep = { not: deep };
     assert.throws(() => bind(deep), { code: 'FILTER', message: /nests deeper than 32 levels/ });
     assert.throws(() => bind({ and: [] }), { code: 'FILTER', message: /non-empty array/ });
-    assert.throws(() => bind({ column: 'int8', op: 'in', value: new Array(10_001).fill(1) }), { code: 'FILTER', message: /limit is 10000/ });
+    assert.throws(() => bind({ column: 'int8', op: 'in', value: new Array(10_001).fill(1) }), {
+      code: 'FILTER',
+      message: /limit is 10000/,
+    });
     assert.throws(() => bind({ column: 'int8', op: 'zz', value: 1 } as never), { code: 'FILTER', message: /unknown operator "zz"/ });
     assert.throws(() => bind({ column: 'int8', op: 'eq', value: null } as never), { code: 'FILTER', message: /use "is" to test for null/ });
     assert.throws(() => bind(5 as never), { code: 'FILTER', message: /expected an object/ });
@@ -81,10 +107,15 @@ describe('bindFilter: literals', () => {
     bindFails('int32=gt.', 'ncf: filter: column "int32" is int32; "" is not an integer');
     bindFails({ column: 'int32', op: 'eq', value: 1.5 }, 'ncf: filter: column "int32" is int32; 1.5 is not an integer');
     bindFails({ column: 'int32', op: 'eq', value: true }, 'ncf: filter: column "int32" is int32; true is not an integer');
-    bindFails('int64=eq.9223372036854775808', 'ncf: filter: column "int64" is int64; "9223372036854775808" is out of range [-9223372036854775808, 9223372036854775807]');
+    bindFails(
+      'int64=eq.9223372036854775808',
+      'ncf: filter: column "int64" is int64; "9223372036854775808" is out of range [-9223372036854775808, 9223372036854775807]',
+    );
     bindFails('uint64=eq.-1', 'ncf: filter: column "uint64" is uint64; "-1" is out of range [0, 18446744073709551615]');
-    bindFails({ column: 'int64', op: 'eq', value: 2 ** 60 },
-      'ncf: filter: column "int64" is int64; 1152921504606847000 is not exact as a JSON number; pass 64-bit integers beyond ±2^53 as strings');
+    bindFails(
+      { column: 'int64', op: 'eq', value: 2 ** 60 },
+      'ncf: filter: column "int64" is int64; 1152921504606847000 is not exact as a JSON number; pass 64-bit integers beyond ±2^53 as strings',
+    );
   });
 
   it('floats: decimal, exponent, NaN and infinities; float32 rounds and rejects overflow', () => {
@@ -151,7 +182,10 @@ describe('bindFilter: literals', () => {
     assert.equal(lit('ts_ns=eq.2024-01-02T03:04:05.000000001Z'), BigInt(ms) * 1_000_000n + 1n);
     assert.equal(lit({ column: 'ts_ms', op: 'eq', value: 12345 }), 12345n);
     assert.equal(lit('ts_ns=eq.2262-04-11T23:47:16.854775807Z'), 2n ** 63n - 1n);
-    bindFails('ts_ns=eq.2262-04-11T23:47:16.854775808Z', 'ncf: filter: column "ts_ns" is timestamp; "2262-04-11T23:47:16.854775808Z" is out of range for a timestamp in ns');
+    bindFails(
+      'ts_ns=eq.2262-04-11T23:47:16.854775808Z',
+      'ncf: filter: column "ts_ns" is timestamp; "2262-04-11T23:47:16.854775808Z" is out of range for a timestamp in ns',
+    );
     for (const bad of ['2024-01-02T25:00', '2024-01-02T03:04:05+2', '2024-01-02X', 'yesterday', '2024-01-02T03:04:05.1234567890']) {
       assert.throws(() => bind(`timestamp=eq.${bad}`), { code: 'FILTER', message: /is not an ISO 8601 timestamp/ }, bad);
     }
@@ -163,7 +197,12 @@ describe('bindFilter: literals', () => {
     const at = '2024-01-01T10:00:00.5Z';
     assert.deepEqual(bind(`ts_s=eq.${at}`), { kind: 'const', column: 15, type: 'timestamp', whenValid: 0, whenNull: 1 });
     assert.deepEqual(bind(`ts_s=neq.${at}`), { kind: 'const', column: 15, type: 'timestamp', whenValid: 2, whenNull: 1 });
-    for (const [op, want] of [['gt', 'gt'], ['gte', 'gt'], ['lt', 'lte'], ['lte', 'lte']]) {
+    for (const [op, want] of [
+      ['gt', 'gt'],
+      ['gte', 'gt'],
+      ['lt', 'lte'],
+      ['lte', 'lte'],
+    ]) {
       assert.deepEqual(bind(`ts_s=${op}.${at}`), { kind: 'compare', column: 15, type: 'timestamp', op: want, value: t });
     }
     const b = bind(`ts_s=in.(${at},2024-01-01T10:00:00Z)`) as { values: unknown[] };
@@ -178,7 +217,10 @@ describe('bindFilter: literals', () => {
     assert.deepEqual(f.values, [0, 1]);
     assert.equal(f.hasNull, false);
     const s = bind('string=in.(b,a,"",b)') as { values: Uint8Array[] };
-    assert.deepEqual(s.values.map((v) => Buffer.from(v).toString()), ['', 'a', 'b']);
+    assert.deepEqual(
+      s.values.map((v) => Buffer.from(v).toString()),
+      ['', 'a', 'b'],
+    );
     assert.deepEqual(bind('int8=in.()'), { kind: 'const', column: 0, type: 'int8', whenValid: 0, whenNull: 0 });
     bindFails('int8=in.(1,x)', 'ncf: filter: column "int8" is int8; "x" is not an integer');
     assert.throws(() => bind({ column: 'int8', op: 'in', value: [1, {}] } as never), { code: 'FILTER', message: /not an object/ });

@@ -1,8 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  bindFilter, evaluate, parseFilterJson, parseQueryFilters, parseWhereArg, type Filter,
-} from '../../../src/format/filter/index.js';
+import { bindFilter, evaluate, parseFilterJson, parseQueryFilters, parseWhereArg, type Filter } from '../../../src/format/filter/index.js';
 import type { ColumnSchema, DataType } from '../../../src/format/schema.js';
 import { type Cell, column } from './columns.js';
 import { refEval, toQuery } from './reference.js';
@@ -10,7 +8,12 @@ import { refEval, toQuery } from './reference.js';
 /** Row indexes selected by `where` on a table given column by column. */
 function select(where: string | Filter, table: Record<string, { type: DataType; cells: Cell[]; unit?: 's' | 'ms' }>): number[] {
   const names = Object.keys(table);
-  const schema: ColumnSchema[] = names.map((name) => ({ name, type: table[name]!.type, nullable: true, ...(table[name]!.unit ? { unit: table[name]!.unit } : {}) }));
+  const schema: ColumnSchema[] = names.map((name) => ({
+    name,
+    type: table[name]!.type,
+    nullable: true,
+    ...(table[name]!.unit ? { unit: table[name]!.unit } : {}),
+  }));
   const cols = names.map((name) => column(table[name]!.type, table[name]!.cells));
   const n = table[names[0]!]!.cells.length;
   const bound = bindFilter(typeof where === 'string' ? parseWhereArg(where) : where, schema);
@@ -52,7 +55,8 @@ describe('evaluate: floats follow IEEE (FORMAT.md §7)', () => {
 });
 
 describe('evaluate: 64-bit integers compare exactly at the extremes', () => {
-  const MIN = -(2n ** 63n), MAX = 2n ** 63n - 1n;
+  const MIN = -(2n ** 63n),
+    MAX = 2n ** 63n - 1n;
   const t = { x: { type: 'int64' as DataType, cells: [MIN, -1n, 0n, 1n, 2n ** 32n - 1n, 2n ** 32n, MAX, null, -(2n ** 32n)] } };
   const cases: Array<[string, number[]]> = [
     ['x=gt.-1', [2, 3, 4, 5, 6]],
@@ -112,7 +116,12 @@ describe('evaluate: strings compare as UTF-8 bytes (code point order)', () => {
   for (const [where, want] of cases) it(where, () => assert.deepEqual(select(where, t), want));
 
   it('binary columns compare bytes', () => {
-    const b = { b: { type: 'binary' as DataType, cells: [new Uint8Array([0]), new Uint8Array([255]), new Uint8Array([]), new Uint8Array([0, 1]), null] } };
+    const b = {
+      b: {
+        type: 'binary' as DataType,
+        cells: [new Uint8Array([0]), new Uint8Array([255]), new Uint8Array([]), new Uint8Array([0, 1]), null],
+      },
+    };
     assert.deepEqual(select('b=eq.AA==', b), [0]);
     assert.deepEqual(select('b=gt.AA', b), [1, 3]);
     assert.deepEqual(select('b=lt.\\x01', b), [0, 2, 3]);
@@ -202,14 +211,21 @@ describe('evaluate: three-valued logic', () => {
 
 describe('evaluate: every operator on every type agrees with the reference', () => {
   const domains: Record<DataType, Cell[]> = {
-    int8: [-128, -1, 0, 1, 127], int16: [-32768, 0, 5, 32767], int32: [-(2 ** 31), -1, 0, 1, 2 ** 31 - 1],
+    int8: [-128, -1, 0, 1, 127],
+    int16: [-32768, 0, 5, 32767],
+    int32: [-(2 ** 31), -1, 0, 1, 2 ** 31 - 1],
     int64: [-(2n ** 63n), -(2n ** 32n), -1n, 0n, 2n ** 32n - 1n, 2n ** 63n - 1n],
-    uint8: [0, 1, 255], uint16: [0, 300, 65535], uint32: [0, 1, 2 ** 31, 2 ** 32 - 1],
+    uint8: [0, 1, 255],
+    uint16: [0, 300, 65535],
+    uint32: [0, 1, 2 ** 31, 2 ** 32 - 1],
     uint64: [0n, 1n, 2n ** 32n, 2n ** 63n, 2n ** 64n - 1n],
-    float32: [NaN, -0, 0, 1.5, -Infinity, Infinity, Math.fround(0.1)], float64: [NaN, -0, 0, 0.1, -1e300, Infinity],
-    bool: [false, true], string: ['', 'a', 'ab', 'B', 'é', '日本', '😀'],
+    float32: [NaN, -0, 0, 1.5, -Infinity, Infinity, Math.fround(0.1)],
+    float64: [NaN, -0, 0, 0.1, -1e300, Infinity],
+    bool: [false, true],
+    string: ['', 'a', 'ab', 'B', 'é', '日本', '😀'],
     binary: [new Uint8Array([]), new Uint8Array([0]), new Uint8Array([0, 255]), new Uint8Array([7])],
-    date: [-719162, -1, 0, 19723], timestamp: [-(2n ** 50n), -1n, 0n, 1n, 1704067200000n],
+    date: [-719162, -1, 0, 19723],
+    timestamp: [-(2n ** 50n), -1n, 0n, 1n, 1704067200000n],
   };
   /** The JSON-form literal for a domain value (test conventions of reference.ts). */
   const literal = (type: DataType, v: Cell): string | number | boolean => {
@@ -234,15 +250,21 @@ describe('evaluate: every operator on every type agrees with the reference', () 
           { column: 'c', op: 'is', value: null },
           { column: 'c', op: 'is', value: 'not_null' },
         ];
-        if (type === 'string') filters.push({ column: 'c', op: 'like', value: `${v as string}*` }, { column: 'c', op: 'ilike', value: `*${v as string}` });
-        if (type === 'bool') filters.push({ column: 'c', op: 'is', value: v as boolean }, { not: { column: 'c', op: 'is', value: v as boolean } });
+        if (type === 'string')
+          filters.push({ column: 'c', op: 'like', value: `${v as string}*` }, { column: 'c', op: 'ilike', value: `*${v as string}` });
+        if (type === 'bool')
+          filters.push({ column: 'c', op: 'is', value: v as boolean }, { not: { column: 'c', op: 'is', value: v as boolean } });
         for (const f of filters) {
           const want = cells.flatMap((_, i) => (refEval(f, schema, () => cells[i]!) === 'T' ? [i] : []));
           const got = Array.from(evaluate(bindFilter(parseFilterJson(f), schema), () => col, cells.length));
           assert.deepEqual(got, want, `${type}: ${JSON.stringify(f)}`);
           if (JSON.stringify(f).includes('null]')) continue; // the query form has no NULL in lists
           const viaQuery = parseQueryFilters(toQuery(f, schema))!;
-          assert.deepEqual(Array.from(evaluate(bindFilter(viaQuery, schema), () => col, cells.length)), want, `${type}: query ${JSON.stringify(toQuery(f, schema))}`);
+          assert.deepEqual(
+            Array.from(evaluate(bindFilter(viaQuery, schema), () => col, cells.length)),
+            want,
+            `${type}: query ${JSON.stringify(toQuery(f, schema))}`,
+          );
         }
       }
     });
@@ -265,16 +287,34 @@ describe('evaluate: layout and edge cases', () => {
     const schema: ColumnSchema[] = [{ name: 'x', type: 'int32', nullable: true }];
     const bound = bindFilter(parseWhereArg('x=gt.1'), schema);
     assert.throws(() => evaluate(bound, () => column('int32', [1, 2]), 3), { code: 'STATE', message: /has 2 rows; expected 3/ });
-    assert.throws(() => evaluate(bound, () => column('int64', [1n]), 1), { code: 'STATE', message: /does not hold 32-bit or float values/ });
+    assert.throws(() => evaluate(bound, () => column('int64', [1n]), 1), {
+      code: 'STATE',
+      message: /does not hold 32-bit or float values/,
+    });
     assert.throws(() => evaluate(bound, () => undefined as never, 1), { code: 'STATE', message: /was not provided/ });
   });
 
   it('reads only the columns it is given by index', () => {
-    const schema: ColumnSchema[] = [{ name: 'a', type: 'int32', nullable: true }, { name: 'b', type: 'string', nullable: true }];
+    const schema: ColumnSchema[] = [
+      { name: 'a', type: 'int32', nullable: true },
+      { name: 'b', type: 'string', nullable: true },
+    ];
     const bound = bindFilter(parseWhereArg('b=eq.x'), schema);
     const asked: number[] = [];
     const cols = [column('int32', [1, 2]), column('string', ['x', 'y'])];
-    assert.deepEqual(Array.from(evaluate(bound, (i) => { asked.push(i); return cols[i]!; }, 2)), [0]);
+    assert.deepEqual(
+      Array.from(
+        evaluate(
+          bound,
+          (i) => {
+            asked.push(i);
+            return cols[i]!;
+          },
+          2,
+        ),
+      ),
+      [0],
+    );
     assert.deepEqual(asked, [1]);
   });
 });

@@ -68,18 +68,36 @@ describe('like patterns', () => {
       fc.constantFrom(...chars).map((c) => ('%*_\\'.includes(c) ? `\\${c}` : c)),
     );
     const pattern = fc.array(token, { maxLength: 6 }).map((a) => a.join(''));
-    fc.assert(fc.property(pattern, text, fc.boolean(), (p, t, ci) => {
-      const want = likeRegExp(p, ci).test(ci ? simpleLower(t) : t);
-      assert.equal(matches(p, t, ci), want, `${ci ? 'ilike' : 'like'} ${JSON.stringify(p)} on ${JSON.stringify(t)}`);
-    }), { numRuns: 2000 });
+    fc.assert(
+      fc.property(pattern, text, fc.boolean(), (p, t, ci) => {
+        const want = likeRegExp(p, ci).test(ci ? simpleLower(t) : t);
+        assert.equal(matches(p, t, ci), want, `${ci ? 'ilike' : 'like'} ${JSON.stringify(p)} on ${JSON.stringify(t)}`);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('matches texts built to fit the pattern', () => {
     // Replace each wildcard by random text: the result must match.
     const lit = fc.constantFrom('a', 'b', 'é', '😀', 'x');
-    const part = fc.oneof(lit.map((c) => ({ p: c, t: fc.constant(c) })), fc.constant({ p: '%', t: fc.string({ maxLength: 3 }) }), fc.constant({ p: '_', t: lit }));
-    fc.assert(fc.property(fc.array(part, { maxLength: 6 }).chain((parts) =>
-      fc.tuple(fc.constant(parts.map((x) => x.p).join('')), fc.tuple(...parts.map((x) => x.t)).map((ts) => ts.join('')))),
-    ([p, t]) => { assert.equal(matches(p, t), true, `${p} on ${JSON.stringify(t)}`); }), { numRuns: 300 });
+    const part = fc.oneof(
+      lit.map((c) => ({ p: c, t: fc.constant(c) })),
+      fc.constant({ p: '%', t: fc.string({ maxLength: 3 }) }),
+      fc.constant({ p: '_', t: lit }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(part, { maxLength: 6 }).chain((parts) =>
+          fc.tuple(
+            fc.constant(parts.map((x) => x.p).join('')),
+            fc.tuple(...parts.map((x) => x.t)).map((ts) => ts.join('')),
+          ),
+        ),
+        ([p, t]) => {
+          assert.equal(matches(p, t), true, `${p} on ${JSON.stringify(t)}`);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -4,14 +4,17 @@ import { parseFilterJson } from '../../../src/format/filter/index.js';
 import { NCFError } from '../../../src/format/errors.js';
 
 function throwsAt(json: unknown, path: string, text: string): void {
-  assert.throws(() => parseFilterJson(json), (e: unknown) => {
-    assert.ok(e instanceof NCFError);
-    assert.equal(e.code, 'FILTER');
-    assert.equal(e.details.path, path);
-    assert.ok(e.message.includes(`filter JSON at ${path}: `), e.message);
-    assert.ok(e.message.includes(text), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(text)}`);
-    return true;
-  });
+  assert.throws(
+    () => parseFilterJson(json),
+    (e: unknown) => {
+      assert.ok(e instanceof NCFError);
+      assert.equal(e.code, 'FILTER');
+      assert.equal(e.details.path, path);
+      assert.ok(e.message.includes(`filter JSON at ${path}: `), e.message);
+      assert.ok(e.message.includes(text), `message ${JSON.stringify(e.message)} lacks ${JSON.stringify(text)}`);
+      return true;
+    },
+  );
 }
 
 describe('parseFilterJson', () => {
@@ -19,7 +22,12 @@ describe('parseFilterJson', () => {
     const tree = {
       and: [
         { column: 'delay', op: 'gt', value: 60 },
-        { or: [{ column: 'origin', op: 'in', value: ['SFO', 'LAX', null, 3, true] }, { column: 'x', op: 'is', value: null }] },
+        {
+          or: [
+            { column: 'origin', op: 'in', value: ['SFO', 'LAX', null, 3, true] },
+            { column: 'x', op: 'is', value: null },
+          ],
+        },
         { not: { column: 'name', op: 'ilike', value: 'a*' } },
         { column: 'b', op: 'is', value: true },
         { column: 'b', op: 'is', value: 'not_null' },
@@ -48,8 +56,11 @@ describe('parseFilterJson', () => {
   });
 
   it('validates leaves with the path of the offending field', () => {
-    throwsAt({ and: [{ column: 'a', op: 'gtx', value: 1 }] }, '$.and[0].op',
-      'unknown operator "gtx"; expected one of eq, neq, gt, gte, lt, lte, like, ilike, in, is');
+    throwsAt(
+      { and: [{ column: 'a', op: 'gtx', value: 1 }] },
+      '$.and[0].op',
+      'unknown operator "gtx"; expected one of eq, neq, gt, gte, lt, lte, like, ilike, in, is',
+    );
     throwsAt({ column: 'a', value: 1 }, '$.op', 'missing operator');
     throwsAt({ column: 'a', op: 5, value: 1 }, '$.op', 'unknown operator 5');
     throwsAt({ column: 5, op: 'eq', value: 1 }, '$.column', 'expected the column name as a string');
@@ -61,8 +72,11 @@ describe('parseFilterJson', () => {
     throwsAt({ column: 'a', op: 'in', value: [1, {}] }, '$.value[1]', 'expected a string, number, boolean or null');
     throwsAt({ column: 'a', op: 'is', value: 'nope' }, '$.value', 'expected null, "not_null", true or false');
     throwsAt({ column: 'a', op: 'eq', value: 1, extra: 2 }, '$', 'unexpected key "extra"');
-    throwsAt({ or: [{ column: 'a', op: 'eq', value: 1 }, { not: { column: 'b', op: 'like', value: 3 } }] },
-      '$.or[1].not.value', 'expected the pattern as a string');
+    throwsAt(
+      { or: [{ column: 'a', op: 'eq', value: 1 }, { not: { column: 'b', op: 'like', value: 3 } }] },
+      '$.or[1].not.value',
+      'expected the pattern as a string',
+    );
     throwsAt({ column: 'a', op: 'eq', value: null }, '$.value', '(test for null with op "is")');
   });
 

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { parseQueryFilters, parseWhereArg, type Filter } from '../../../src/format/filter/index.js';
 import { NCFError } from '../../../src/format/errors.js';
 
-const q = (query: string, reserved?: ReadonlySet<string>): Filter | null =>
-  parseQueryFilters(new URLSearchParams(query), reserved);
+const q = (query: string, reserved?: ReadonlySet<string>): Filter | null => parseQueryFilters(new URLSearchParams(query), reserved);
 const one = (key: string, value: string): Filter | null => parseQueryFilters([[key, value]]);
 
 /** Asserts a FILTER error whose message contains `text`, at `position` of parameter `parameter`. */
@@ -38,8 +37,11 @@ describe('parseQueryFilters: column filters', () => {
 
   it('parses in lists: quoted items, escapes, empty items, the empty list', () => {
     assert.deepEqual(one('o', 'in.(SFO,LAX)'), { column: 'o', op: 'in', value: ['SFO', 'LAX'] });
-    assert.deepEqual(one('o', 'in.(a,"quoted, with comma","x\\"y\\\\z")'),
-      { column: 'o', op: 'in', value: ['a', 'quoted, with comma', 'x"y\\z'] });
+    assert.deepEqual(one('o', 'in.(a,"quoted, with comma","x\\"y\\\\z")'), {
+      column: 'o',
+      op: 'in',
+      value: ['a', 'quoted, with comma', 'x"y\\z'],
+    });
     assert.deepEqual(one('o', 'in.(a,,"")'), { column: 'o', op: 'in', value: ['a', '', ''] });
     assert.deepEqual(one('o', 'in.()'), { column: 'o', op: 'in', value: [] });
     // As in PostgREST: blanks around the parentheses go, blanks inside items stay.
@@ -83,7 +85,10 @@ describe('parseQueryFilters: column filters', () => {
 describe('parseQueryFilters: logic groups', () => {
   it('parses or/and/not.or/not.and with leaves of every kind', () => {
     assert.deepEqual(q('or=(a.lt.0,b.is.null)'), {
-      or: [{ column: 'a', op: 'lt', value: '0' }, { column: 'b', op: 'is', value: null }],
+      or: [
+        { column: 'a', op: 'lt', value: '0' },
+        { column: 'b', op: 'is', value: null },
+      ],
     });
     assert.deepEqual(one('and', '(a.gte.1,b.not.like.x*,c.in.(1,2),d.is.not_null)'), {
       and: [
@@ -94,7 +99,12 @@ describe('parseQueryFilters: logic groups', () => {
       ],
     });
     assert.deepEqual(one('not.or', '(a.eq.1,b.eq.2)'), {
-      not: { or: [{ column: 'a', op: 'eq', value: '1' }, { column: 'b', op: 'eq', value: '2' }] },
+      not: {
+        or: [
+          { column: 'a', op: 'eq', value: '1' },
+          { column: 'b', op: 'eq', value: '2' },
+        ],
+      },
     });
     assert.deepEqual(one('not.and', '(a.eq.1)'), { not: { and: [{ column: 'a', op: 'eq', value: '1' }] } });
   });
@@ -103,7 +113,12 @@ describe('parseQueryFilters: logic groups', () => {
     assert.deepEqual(one('or', '(a.eq.1,and(b.gt.2,c.lt.3),not.or(d.eq.4,not.and(e.eq.5)))'), {
       or: [
         { column: 'a', op: 'eq', value: '1' },
-        { and: [{ column: 'b', op: 'gt', value: '2' }, { column: 'c', op: 'lt', value: '3' }] },
+        {
+          and: [
+            { column: 'b', op: 'gt', value: '2' },
+            { column: 'c', op: 'lt', value: '3' },
+          ],
+        },
         { not: { or: [{ column: 'd', op: 'eq', value: '4' }, { not: { and: [{ column: 'e', op: 'eq', value: '5' }] } }] } },
       ],
     });
@@ -122,7 +137,10 @@ describe('parseQueryFilters: logic groups', () => {
 
   it('skips blanks around conditions, commas and parentheses; trims unquoted names; keeps value blanks', () => {
     assert.deepEqual(one('or', ' ( a.eq.1 , b c .eq.x ) '), {
-      or: [{ column: 'a', op: 'eq', value: '1 ' }, { column: 'b c', op: 'eq', value: 'x ' }],
+      or: [
+        { column: 'a', op: 'eq', value: '1 ' },
+        { column: 'b c', op: 'eq', value: 'x ' },
+      ],
     });
   });
 
@@ -138,7 +156,10 @@ describe('parseQueryFilters: logic groups', () => {
 
   it('takes unicode column names inside groups', () => {
     assert.deepEqual(one('or', '(délai.gt.5,日本.eq.x)'), {
-      or: [{ column: 'délai', op: 'gt', value: '5' }, { column: '日本', op: 'eq', value: 'x' }],
+      or: [
+        { column: 'délai', op: 'gt', value: '5' },
+        { column: '日本', op: 'eq', value: 'x' },
+      ],
     });
   });
 });
@@ -148,7 +169,10 @@ describe('parseWhereArg', () => {
     assert.deepEqual(parseWhereArg('delay=gt.60'), { column: 'delay', op: 'gt', value: '60' });
     assert.deepEqual(parseWhereArg('x=eq.a=b'), { column: 'x', op: 'eq', value: 'a=b' });
     assert.deepEqual(parseWhereArg('or=(a.gt.5,b.eq.x)'), {
-      or: [{ column: 'a', op: 'gt', value: '5' }, { column: 'b', op: 'eq', value: 'x' }],
+      or: [
+        { column: 'a', op: 'gt', value: '5' },
+        { column: 'b', op: 'eq', value: 'x' },
+      ],
     });
     assert.deepEqual(parseWhereArg('"a=b \\"c\\""=eq.1'), { column: 'a=b "c"', op: 'eq', value: '1' });
   });
@@ -163,7 +187,8 @@ describe('parse errors name the parameter, the position and what was expected', 
   it('unknown operator', () => {
     assert.throws(() => parseWhereArg('delay=gtx.60'), {
       code: 'FILTER',
-      message: 'ncf: filter "delay=gtx.60": unknown operator "gtx"; expected one of eq, neq, gt, gte, lt, lte, like, ilike, in, is (position 0)',
+      message:
+        'ncf: filter "delay=gtx.60": unknown operator "gtx"; expected one of eq, neq, gt, gte, lt, lte, like, ilike, in, is (position 0)',
       details: { parameter: 'delay', position: 0 },
     });
     throwsFilter(() => one('x', 'not.gtx.1'), 'unknown operator "gtx"', 'x', 4);
@@ -226,6 +251,9 @@ describe('parse errors name the parameter, the position and what was expected', 
   });
 
   it('shortens a huge parameter in the message', () => {
-    assert.throws(() => one('x', `zz.${'a'.repeat(100_000)}`), (e: NCFError) => e.message.length < 400);
+    assert.throws(
+      () => one('x', `zz.${'a'.repeat(100_000)}`),
+      (e: NCFError) => e.message.length < 400,
+    );
   });
 });

@@ -22,8 +22,13 @@ function skip(where: string | Filter, stats: Partial<Record<string, ChunkStats>>
 }
 
 const int = (min: number, max: number, nulls = 0): ChunkStats => ({ nulls, min, max, ...exact });
-const str = (min: string, max: string | undefined, extra: Partial<ChunkStats> = {}): ChunkStats =>
-  ({ nulls: 0, min: enc.encode(min), ...(max === undefined ? {} : { max: enc.encode(max) }), ...exact, ...extra });
+const str = (min: string, max: string | undefined, extra: Partial<ChunkStats> = {}): ChunkStats => ({
+  nulls: 0,
+  min: enc.encode(min),
+  ...(max === undefined ? {} : { max: enc.encode(max) }),
+  ...exact,
+  ...extra,
+});
 
 describe('canSkip', () => {
   it('skips an empty row group', () => {
@@ -41,11 +46,24 @@ describe('canSkip', () => {
   it('comparisons use min and max', () => {
     const s = { i: int(10, 20) };
     for (const [where, want] of [
-      ['i=eq.9', true], ['i=eq.10', false], ['i=eq.20', false], ['i=eq.21', true],
-      ['i=gt.20', true], ['i=gt.19', false], ['i=gte.20', false], ['i=gte.21', true],
-      ['i=lt.10', true], ['i=lt.11', false], ['i=lte.10', false], ['i=lte.9', true],
-      ['i=neq.15', false], ['i=in.(1,2,30)', true], ['i=in.(1,15)', false], ['i=in.()', true],
-    ] as const) assert.equal(skip(where, s), want, where);
+      ['i=eq.9', true],
+      ['i=eq.10', false],
+      ['i=eq.20', false],
+      ['i=eq.21', true],
+      ['i=gt.20', true],
+      ['i=gt.19', false],
+      ['i=gte.20', false],
+      ['i=gte.21', true],
+      ['i=lt.10', true],
+      ['i=lt.11', false],
+      ['i=lte.10', false],
+      ['i=lte.9', true],
+      ['i=neq.15', false],
+      ['i=in.(1,2,30)', true],
+      ['i=in.(1,15)', false],
+      ['i=in.()', true],
+    ] as const)
+      assert.equal(skip(where, s), want, where);
     assert.equal(skip('i=eq.15', { i: { nulls: 100, ...exact } }), true, 'all null');
     assert.equal(skip('i=eq.15', { i: { nulls: 0, ...exact } }), false, 'no bounds recorded');
   });

@@ -23,10 +23,17 @@ function lexCompare(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** The typed value a JSON-form literal stands for in a column of `col`'s type (test conventions). */
 export function literalValue(col: ColumnSchema, v: string | number | boolean): Cell {
   switch (col.type) {
-    case 'int64': case 'uint64': case 'timestamp': return BigInt(v as string | number);
-    case 'float32': case 'float64': return typeof v === 'string' ? Number(v) : (v as number);
-    case 'binary': return new Uint8Array(Buffer.from(v as string, 'base64'));
-    default: return v as Cell;
+    case 'int64':
+    case 'uint64':
+    case 'timestamp':
+      return BigInt(v as string | number);
+    case 'float32':
+    case 'float64':
+      return typeof v === 'string' ? Number(v) : (v as number);
+    case 'binary':
+      return new Uint8Array(Buffer.from(v as string, 'base64'));
+    default:
+      return v as Cell;
   }
 }
 
@@ -35,7 +42,8 @@ function order(a: Cell, b: Cell): number {
   if (typeof a === 'string') return lexCompare(codePoints(a), codePoints(b as string));
   if (a instanceof Uint8Array) return lexCompare(a, b as Uint8Array);
   if (typeof a === 'boolean') return Number(a) - Number(b);
-  const x = a as number | bigint, y = b as number | bigint;
+  const x = a as number | bigint,
+    y = b as number | bigint;
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
@@ -43,12 +51,18 @@ function compare(a: Cell, op: string, b: Cell): boolean {
   if ((typeof a === 'number' && Number.isNaN(a)) || (typeof b === 'number' && Number.isNaN(b))) return op === 'neq';
   const c = order(a, b);
   switch (op) {
-    case 'eq': return c === 0;
-    case 'neq': return c !== 0;
-    case 'gt': return c > 0;
-    case 'gte': return c >= 0;
-    case 'lt': return c < 0;
-    default: return c <= 0;
+    case 'eq':
+      return c === 0;
+    case 'neq':
+      return c !== 0;
+    case 'gt':
+      return c > 0;
+    case 'gte':
+      return c >= 0;
+    case 'lt':
+      return c < 0;
+    default:
+      return c <= 0;
   }
 }
 
@@ -66,7 +80,10 @@ export function likeRegExp(pattern: string, insensitive: boolean): RegExp {
   const chars = Array.from(insensitive ? pattern : pattern);
   for (let i = 0; i < chars.length; i++) {
     const c = chars[i]!;
-    if (c === '\\') { src += escapeRe(insensitive ? simpleLower(chars[++i]!) : chars[++i]!); continue; }
+    if (c === '\\') {
+      src += escapeRe(insensitive ? simpleLower(chars[++i]!) : chars[++i]!);
+      continue;
+    }
     if (c === '*' || c === '%') src += '.*';
     else if (c === '_') src += '.';
     else src += escapeRe(insensitive ? simpleLower(c) : c);
@@ -96,7 +113,8 @@ export function refEval(f: Filter, schema: readonly ColumnSchema[], row: (name: 
       if (f.value.some((x) => x !== null && compare(v, 'eq', literalValue(col, x)))) return 'T';
       return f.value.includes(null) ? 'U' : 'F';
     }
-    case 'like': case 'ilike': {
+    case 'like':
+    case 'ilike': {
       if (v === null) return 'U';
       const ci = f.op === 'ilike';
       return likeRegExp(f.value as string, ci).test(ci ? simpleLower(v as string) : (v as string)) ? 'T' : 'F';
@@ -151,8 +169,10 @@ function inGroup(f: Filter, schema: readonly ColumnSchema[]): string {
 function leafText(f: Extract<Filter, { column: string }>, schema: readonly ColumnSchema[], quoted: boolean): string {
   const col = schema.find((c) => c.name === f.column)!;
   switch (f.op) {
-    case 'is': return `is.${f.value === null ? 'null' : String(f.value)}`;
-    case 'in': return `in.(${f.value.map((v) => quoteQ(queryText(col, v as string | number | boolean))).join(',')})`;
+    case 'is':
+      return `is.${f.value === null ? 'null' : String(f.value)}`;
+    case 'in':
+      return `in.(${f.value.map((v) => quoteQ(queryText(col, v as string | number | boolean))).join(',')})`;
     default: {
       const text = queryText(col, f.value);
       return `${f.op}.${quoted ? quoteQ(text) : text}`;
