@@ -9,6 +9,7 @@ import { checkTableName } from '../src/tables/table-ref.js';
 import { JSON_ONLY } from '../src/query/negotiate.js';
 import { compactTable } from '../src/maintenance/compact.js';
 import { vacuumTable } from '../src/maintenance/vacuum.js';
+import type { CompactResult, VacuumResult } from '../src/http/schemas.js';
 
 interface NameParams {
   name: string;
@@ -20,7 +21,7 @@ export default async function maintenanceRoutes(app: FastifyInstance, opts: { ct
   app.post<{ Params: NameParams }>(
     '/v1/tables/:name/compact',
     { config: { scope: 'admin', statuses: [200, 400, 404, 406, 409], produces: JSON_ONLY } },
-    async (req, reply) => {
+    async (req, reply): Promise<CompactResult> => {
       const { result } = await compactTable(ctx, checkTableName(req.params.name));
       reply.header('ncf-table-version', String(result.version));
       req.log.info(
@@ -34,7 +35,7 @@ export default async function maintenanceRoutes(app: FastifyInstance, opts: { ct
   app.post<{ Params: NameParams }>(
     '/v1/tables/:name/vacuum',
     { config: { scope: 'admin', statuses: [200, 400, 404, 406], produces: JSON_ONLY } },
-    async (req, reply) => {
+    async (req, reply): Promise<VacuumResult> => {
       const result = await vacuumTable(ctx, checkTableName(req.params.name), {
         retainVersions: ctx.config.retainVersions,
         orphanGraceMs: ctx.config.orphanGraceMs,

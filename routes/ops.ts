@@ -13,6 +13,7 @@ import type { ServiceContext } from '../src/context.js';
 import { notFound, serviceUnavailable } from '../src/http/errors.js';
 import { pageCsp, setPageHeaders } from '../src/http/security-headers.js';
 import { JSON_ONLY } from '../src/query/negotiate.js';
+import type { Health, Ready } from '../src/http/schemas.js';
 
 /** How long a readiness probe waits for each dependency. */
 const PING_TIMEOUT_MS = 2000;
@@ -96,9 +97,13 @@ export default async function opsRoutes(app: FastifyInstance, opts: { ctx: Servi
   const { ctx } = opts;
   const swaggerDir = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
 
-  app.get('/healthz', { config: { public: true, statuses: [200, 406], produces: JSON_ONLY } }, async () => ({ status: 'ok' }));
+  app.get(
+    '/healthz',
+    { config: { public: true, statuses: [200, 406], produces: JSON_ONLY } },
+    async (): Promise<Health> => ({ status: 'ok' }),
+  );
 
-  app.get('/readyz', { config: { public: true, statuses: [200, 406, 503], produces: JSON_ONLY } }, async (req) => {
+  app.get('/readyz', { config: { public: true, statuses: [200, 406, 503], produces: JSON_ONLY } }, async (req): Promise<Ready> => {
     const [catalog, storage] = await Promise.all([withTimeout('catalog', ctx.catalog.ping()), withTimeout('storage', ctx.blobs.ping())]);
     const failing = [catalog, storage].filter((x): x is string => x !== null);
     if (failing.length > 0) {

@@ -8,6 +8,7 @@ import multipart from '@fastify/multipart';
 import type { ServiceContext } from '../src/context.js';
 import { conflict } from '../src/http/errors.js';
 import { JSON_ONLY } from '../src/query/negotiate.js';
+import type { TableDescription, TableList, TableStats, UploadResult, VersionList } from '../src/http/schemas.js';
 import { describeCommitted, describeTable, summarize, tableStats, versionEntry } from '../src/tables/describe.js';
 import { forgetReaders } from '../src/tables/reader-cache.js';
 import { checkTableName, loadTable, tableNotFound, versionParam } from '../src/tables/table-ref.js';
@@ -24,7 +25,7 @@ interface NameParams {
 export default async function tableRoutes(app: FastifyInstance, opts: { ctx: ServiceContext }): Promise<void> {
   const { ctx } = opts;
 
-  app.get('/v1/tables', { config: { statuses: [200, 406], produces: JSON_ONLY } }, async () => {
+  app.get('/v1/tables', { config: { statuses: [200, 406], produces: JSON_ONLY } }, async (): Promise<TableList> => {
     const tables = await ctx.catalog.listTables();
     return { tables: tables.map(summarize).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
   });
@@ -32,7 +33,7 @@ export default async function tableRoutes(app: FastifyInstance, opts: { ctx: Ser
   app.get<{ Params: NameParams }>(
     '/v1/tables/:name',
     { config: { statuses: [200, 400, 404, 406], produces: JSON_ONLY } },
-    async (req, reply) => {
+    async (req, reply): Promise<TableDescription> => {
       const t = await loadTable(ctx, checkTableName(req.params.name), versionParam(req));
       reply.header('ncf-table-version', String(t.version));
       return describeTable(ctx, t);
@@ -42,7 +43,7 @@ export default async function tableRoutes(app: FastifyInstance, opts: { ctx: Ser
   app.get<{ Params: NameParams }>(
     '/v1/tables/:name/stats',
     { config: { statuses: [200, 400, 404, 406], produces: JSON_ONLY } },
-    async (req, reply) => {
+    async (req, reply): Promise<TableStats> => {
       const t = await loadTable(ctx, checkTableName(req.params.name), versionParam(req));
       reply.header('ncf-table-version', String(t.version));
       return tableStats(ctx, t);
@@ -52,7 +53,7 @@ export default async function tableRoutes(app: FastifyInstance, opts: { ctx: Ser
   app.get<{ Params: NameParams }>(
     '/v1/tables/:name/versions',
     { config: { statuses: [200, 400, 404, 406], produces: JSON_ONLY } },
-    async (req) => {
+    async (req): Promise<VersionList> => {
       const name = checkTableName(req.params.name);
       const upTo = versionParam(req);
       if (upTo !== undefined) await loadTable(ctx, name, upTo);
@@ -163,7 +164,13 @@ export default async function tableRoutes(app: FastifyInstance, opts: { ctx: Ser
 }
 
 /** The answer of an upload that made version `v`: the version's description and what it did. */
-async function answer(ctx: ServiceContext, req: FastifyRequest, reply: FastifyReply, operation: Operation, v: TableVersion) {
+async function answer(
+  ctx: ServiceContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  operation: Operation,
+  v: TableVersion,
+): Promise<UploadResult> {
   const created = operation === 'create' || v.version === 1 || v.operation === 'create';
   reply.code(operation === 'append' ? 200 : created ? 201 : 200);
   reply.header('ncf-table-version', String(v.version));
@@ -185,7 +192,7 @@ async function replay(
   name: string,
   operation: Operation,
   rec: IdempotencyRecord,
-) {
+): Promise<UploadResult> {
   reply.header(REPLAYED_HEADER, 'true');
   const v = await ctx.catalog.getTable(name, rec.version);
   if (v !== null && v.tableId === rec.tableId) return answer(ctx, req, reply, operation, v);

@@ -31,7 +31,7 @@ import { chunkHash, fileHasher } from './integrity.js';
 import type { RandomAccessSource } from './io.js';
 import { BufferSource } from './io.js';
 import type { ColumnSchema, Schema } from './schema.js';
-import { compareStat, statsFromFooter, type ChunkStats, type StatValue } from './stats.js';
+import { mergeChunkStats, statsFromFooter, type ChunkStats, type StatValue } from './stats.js';
 import { takeRows } from './take.js';
 import type { ChunkCache } from './chunk-cache.js';
 import { decodeParallel } from './parallel/pool.js';
@@ -480,25 +480,11 @@ async function readFooter(source: RandomAccessSource, maxChunkBytes: number): Pr
   return decodeFooter(footer, footerOffset, { maxChunkBytes, maxRowGroupRows: MAX_ROW_GROUP_ROWS });
 }
 
-/** File-level statistics of a column, merged from its chunks. */
+/** File-level statistics of a column, merged from its chunks; `distinct` only when exact (one chunk). */
 function mergeStats(col: ColumnSchema, chunks: ColumnStats[]): ColumnStats {
-  const out: ColumnStats = { name: col.name, type: col.type, nulls: 0, minExact: true, maxExact: true };
-  let nans = 0;
-  for (const c of chunks) {
-    out.nulls += c.nulls;
-    if (c.nans !== undefined) nans += c.nans;
-    if (c.min !== undefined && (out.min === undefined || compareStat(c.min, out.min) < 0)) {
-      out.min = c.min;
-      out.minExact = c.minExact;
-    }
-    if (c.max !== undefined && (out.max === undefined || compareStat(c.max, out.max) > 0)) {
-      out.max = c.max;
-      out.maxExact = c.maxExact;
-    }
-  }
-  if (col.type === 'float32' || col.type === 'float64') out.nans = nans;
-  // Distinct counts do not add up across chunks; one chunk's count is exact for the column.
-  if (chunks.length === 1 && chunks[0]!.distinct !== undefined) out.distinct = chunks[0]!.distinct;
+  const { distinct, distinctExact, ...merged } = mergeChunkStats(col.type, chunks);
+  const out: ColumnStats = { name: col.name, type: col.type, ...merged };
+  if (distinctExact && distinct !== undefined) out.distinct = distinct;
   return out;
 }
 

@@ -30,6 +30,47 @@ export interface ChunkStats {
   sorted?: boolean;
 }
 
+/** Statistics of a column over several chunks (a file, a table version): the one merge of chunk
+ *  statistics, used by the reader (per file) and the service's descriptions (per version). */
+export interface MergedStats {
+  nulls: number;
+  min?: StatValue;
+  max?: StatValue;
+  /** Whether the chunk that gave `min`/`max` had it exact. */
+  minExact: boolean;
+  maxExact: boolean;
+  /** The largest chunk's count, when every chunk has one: exact only for one chunk (distinctExact),
+   *  otherwise a lower bound — counts of several chunks do not add up. */
+  distinct?: number;
+  distinctExact: boolean;
+  /** float columns only: NaN count over the chunks. */
+  nans?: number;
+}
+
+/** Merges the statistics of a column's chunks (`type` is the column's). */
+export function mergeChunkStats(type: DataType, chunks: readonly ChunkStats[]): MergedStats {
+  const out: MergedStats = { nulls: 0, minExact: true, maxExact: true, distinctExact: chunks.length === 1 };
+  let nans = 0;
+  let allDistinct = chunks.length > 0;
+  for (const c of chunks) {
+    out.nulls += c.nulls;
+    if (c.nans !== undefined) nans += c.nans;
+    if (c.min !== undefined && (out.min === undefined || compareStat(c.min, out.min) < 0)) {
+      out.min = c.min;
+      out.minExact = c.minExact;
+    }
+    if (c.max !== undefined && (out.max === undefined || compareStat(c.max, out.max) > 0)) {
+      out.max = c.max;
+      out.maxExact = c.maxExact;
+    }
+    if (c.distinct === undefined) allDistinct = false;
+    else out.distinct = Math.max(out.distinct ?? 0, c.distinct);
+  }
+  if (!allDistinct) delete out.distinct;
+  if (type === 'float32' || type === 'float64') out.nans = nans;
+  return out;
+}
+
 /** Footer form of a chunk's statistics (FORMAT.md §7, §8). */
 export interface FooterStats {
   nulls: number;

@@ -5,47 +5,23 @@
 
 import type { ColumnStats, NCFReader } from '../format/reader.js';
 import type { ColumnSchema } from '../format/schema.js';
-import { compareStat, type StatValue } from '../format/stats.js';
+import { mergeChunkStats, type MergedStats } from '../format/stats.js';
+import type {
+  ColumnDescription,
+  ColumnStatistics,
+  RowGroupStatistics,
+  TableDescription,
+  TableStats,
+  TableSummary,
+  VersionEntry,
+} from '../http/schemas.js';
 import { statText } from '../text/stat-text.js';
 import type { ServiceContext } from '../context.js';
 import { withReaders } from './reader-cache.js';
 import type { TableVersion, VersionInfo } from '../../storage/types.js';
 
-type Json = string | number | boolean | null;
-
-export interface TableSummary {
-  name: string;
-  version: number;
-  rowCount: number;
-  columnCount: number;
-  bytes: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ColumnDescription {
-  name: string;
-  type: ColumnSchema['type'];
-  semanticType: string | null;
-  nullable: boolean;
-  unit?: string;
-  timezone?: string;
-  description?: string;
-  /** nullCount is null only in an upload's answer with statsUnavailable (describeCommitted).
-   *  distinctCount is always present: a number when exactly known (the column's values lie in one
-   *  row group whose writer counted them), else null — a sum over row groups would overcount. */
-  stats: { min: Json; max: Json; nullCount: number | null; distinctCount: number | null };
-}
-
-export interface TableDescription {
-  name: string;
-  version: number;
-  rowCount: number;
-  bytes: number;
-  createdAt: string;
-  updatedAt: string;
-  columns: ColumnDescription[];
-}
+// The answers' shapes are declared once, in zod (src/http/schemas.ts); these are their types.
+export type { ColumnDescription, TableDescription, TableSummary };
 
 export function summarize(t: TableVersion): TableSummary {
   return {
@@ -57,39 +33,6 @@ export function summarize(t: TableVersion): TableSummary {
     createdAt: t.createdAt,
     updatedAt: t.committedAt,
   };
-}
-
-/** Column statistics of a whole version: merged over every row group of every file. */
-interface Merged {
-  nulls: number;
-  min?: StatValue;
-  max?: StatValue;
-  minExact: boolean;
-  maxExact: boolean;
-  /** Exact only when the column lives in one chunk; otherwise the largest chunk count (a lower bound). */
-  distinct?: number;
-  distinctExact: boolean;
-  chunks: number;
-}
-
-function mergeColumn(parts: ColumnStats[]): Merged {
-  const out: Merged = { nulls: 0, minExact: true, maxExact: true, distinctExact: parts.length === 1, chunks: parts.length };
-  let allDistinct = parts.length > 0;
-  for (const c of parts) {
-    out.nulls += c.nulls;
-    if (c.min !== undefined && (out.min === undefined || compareStat(c.min, out.min) < 0)) {
-      out.min = c.min;
-      out.minExact = c.minExact;
-    }
-    if (c.max !== undefined && (out.max === undefined || compareStat(c.max, out.max) > 0)) {
-      out.max = c.max;
-      out.maxExact = c.maxExact;
-    }
-    if (c.distinct === undefined) allDistinct = false;
-    else out.distinct = Math.max(out.distinct ?? 0, c.distinct);
-  }
-  if (!allDistinct) delete out.distinct;
-  return out;
 }
 
 /** Per-column chunk statistics of every row group of every file, in column order. */
@@ -119,7 +62,7 @@ export async function describeTable(ctx: ServiceContext, t: TableVersion): Promi
     createdAt: t.createdAt,
     updatedAt: t.committedAt,
     columns: t.columns.map((c, i) => {
-      const m = mergeColumn(chunks[i]!);
+      const m = mergeChunkStats(c.type, chunks[i]!);
       const distinctCount = m.distinct !== undefined && m.distinctExact ? m.distinct : null;
       const stats: ColumnDescription['stats'] = { min: statText(c, m.min), max: statText(c, m.max), nullCount: m.nulls, distinctCount };
       const d: ColumnDescription = { name: c.name, type: c.type, semanticType: c.semanticType ?? null, nullable: c.nullable, stats };
@@ -168,12 +111,6 @@ export async function describeCommitted(
   }
 }
 
-/** An ADBC statistic: its value and whether it is exact or an approximation/bound. */
-interface Stat {
-  value: Json;
-  exact: boolean;
-}
-
 /** The answer's camelCase keys and the snake_case keys /stats sent before (ADBC's statistic names),
  *  which are still sent alongside, with the same values, until the next minor release (openapi.yaml
  *  marks them deprecated). The statistics are still ADBC's; only their JSON keys follow the API's
@@ -196,11 +133,9 @@ function withDeprecatedKeys<T extends object>(o: T): T {
   return out as T;
 }
 
-function adbcColumn(
-  c: ColumnSchema,
-  m: { nulls: number; min?: StatValue; max?: StatValue; minExact: boolean; maxExact: boolean; distinct?: number; distinctExact: boolean },
-) {
-  const out: { name: string; type: string; nullCount: Stat; minValue: Stat | null; maxValue: Stat | null; distinctCount?: Stat } = {
+/** A column's statistics in ADBC's vocabulary; `m` from mergeChunkStats (or one chunk's, exact). */
+function adbcColumn(c: ColumnSchema, m: Omit<MergedStats, 'nans'>): ColumnStatistics {
+  const out: ColumnStatistics = {
     name: c.name,
     type: c.type,
     nullCount: { value: m.nulls, exact: true },
@@ -213,11 +148,11 @@ function adbcColumn(
 
 /** Table, column and row-group statistics: ADBC's statistics under camelCase keys (plus, for one
  *  release, the old snake_case keys: DEPRECATED_KEYS). */
-export async function tableStats(ctx: ServiceContext, t: TableVersion) {
+export async function tableStats(ctx: ServiceContext, t: TableVersion): Promise<TableStats> {
   // Footers only: the lease can end before the statistics are built.
   const readers = await withReaders(ctx, (lease) => lease.all(t));
   const chunks = columnChunks(readers, t.columns);
-  const rowGroups: unknown[] = [];
+  const rowGroups: RowGroupStatistics[] = [];
   readers.forEach((r, file) => {
     const index = new Map(r.columns.map((c, i) => [c.name, i]));
     r.stats().rowGroups.forEach((rg, g) => {
@@ -245,11 +180,11 @@ export async function tableStats(ctx: ServiceContext, t: TableVersion) {
       fileCount: t.files.length,
       rowGroupCount: rowGroups.length,
     }),
-    columns: t.columns.map((c, i) => adbcColumn(c, mergeColumn(chunks[i]!))),
+    columns: t.columns.map((c, i) => adbcColumn(c, mergeChunkStats(c.type, chunks[i]!))),
     rowGroups,
   };
 }
 
-export function versionEntry(v: VersionInfo) {
+export function versionEntry(v: VersionInfo): VersionEntry {
   return { version: v.version, time: v.committedAt, operation: v.operation, rowsAdded: v.rowsAdded, rowCount: v.rowCount };
 }
