@@ -62,7 +62,9 @@ function speedSection(title: string, entries: Entry[]): string {
 
 function datasetSection(d: DatasetResult): string {
   const out: string[] = [];
-  out.push(`== ${d.name}: ${d.description} (${d.columns} columns; generated in ${fmtMs(d.generateMs)} ms, not timed) ==`);
+  const made = d.source ? 'loaded through NCF ingest' : 'generated';
+  out.push(`== ${d.name}: ${d.description} (${d.columns} columns; ${made} in ${fmtMs(d.generateMs)} ms, not timed) ==`);
+  if (d.source) out.push(`  real: ${d.source.file} (vega-datasets): ${d.source.traits}`);
   if (d.sizes.length > 0) out.push(sizeSection(d.sizes), '');
   if (d.write.length > 0) out.push(speedSection('write', d.write), '');
   if (d.read.length > 0) out.push(speedSection('read', d.read), '');
@@ -88,13 +90,18 @@ function datasetSection(d: DatasetResult): string {
   if (d.pruning) {
     const p = d.pruning;
     out.push(
-      `  pruning: ts in [${p.from}, ${p.to}) on files of ${p.ncf.rowGroupsTotal} row groups of ${fmtBytes(p.rowGroupRows)} rows; ${fmtBytes(p.matchingRows)} rows match`,
+      `  pruning: ${p.column} in [${p.from}, ${p.to}) on files of ${p.ncf.rowGroupsTotal} row groups of ${fmtBytes(p.rowGroupRows)} rows; ${fmtBytes(p.matchingRows)} rows match`,
     );
     out.push(
       `  NCF scanned ${p.ncf.rowGroupsScanned}/${p.ncf.rowGroupsTotal} row groups (${fmtPct(p.ncf.rowGroupsScanned / p.ncf.rowGroupsTotal)}), ` +
         `read ${fmtBytes(p.ncf.bytesRead)} of ${fmtBytes(p.ncf.fileBytes)} bytes (${fmtPct(p.ncf.bytesRead / p.ncf.fileBytes)}); DuckDB's file has ${p.duckdbRowGroups} row groups`,
     );
     out.push(speedSection('filtered read (rows/s = matching rows)', p.timed), '');
+  }
+  if (d.groupBy) {
+    const g = d.groupBy;
+    out.push(`  group-by: ${g.select} (${g.groups} groups); DuckDB: ${g.sql}`);
+    out.push(speedSection('group by a string (rows/s = input rows)', g.timed), '');
   }
   return out.join('\n').trimEnd();
 }
@@ -118,7 +125,8 @@ export function renderReport(r: RunResult): string {
   );
   lines.push(
     `software: node ${m.node}, DuckDB ${m.duckdb} (@duckdb/node-api ${m.duckdbNodeApi}, ${m.duckdbThreads} threads), ` +
-      `apache-arrow ${m.apacheArrow}, parquet-wasm ${m.parquetWasm}; NCF single-threaded, zstd level 3`,
+      `apache-arrow ${m.apacheArrow}, parquet-wasm ${m.parquetWasm}; NCF zstd level 3, ` +
+      (m.ncfWorkers === undefined ? 'NCF single-threaded' : `NCF main thread + ${m.ncfWorkers} chunk workers`),
   );
   lines.push('ratios: size "NCF/this" < 1 means NCF is smaller; speed "NCF speed/this" > 1 means NCF is faster', '');
   for (const d of r.datasets) lines.push(datasetSection(d), '');
