@@ -6,6 +6,7 @@
 // Data sets: users 100k and 1M, flights 1M (all measurements), numeric 1M (projection only), events 3M
 // (the held-out real table's shape), and the real tables of bench/data/real.ts (vega-datasets, loaded
 // through NCF's ingest; --quick: their first 300k rows).
+//   --repeats n       timed rounds per comparison instead of 5 (1 with --quick)
 //   --tables a,b      only these data sets (names as in the report: flights-3m,zipcodes,events-3M,...);
 //                     the engine part only (no service or object-storage part)
 //   --json <path>     also write the raw figures (every sample) as JSON
@@ -38,6 +39,7 @@ import { checkTargets } from './common/targets.js';
 
 const USAGE = `usage: npm run bench -- [--quick] [--tables a,b] [--json out.json] [--service-only] [--object-storage-only] [--service-cpu-prof dir]
   --quick                   100k-row data sets, 1 timed run, no warm-up; service: 100k/300k rows, 3 s of load
+  --repeats <n>             timed rounds per comparison (default 5; --quick 1)
   --tables <a,b,...>        only these engine data sets (${'`'}--tables list${'`'} prints them); skips the service parts
   --json <path>             also write the raw figures as JSON
   --service-only            only the HTTP service parts, incl. object storage (run \`npm run build\` first)
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
       'service-cpu-prof': { type: 'string' },
       'object-storage-only': { type: 'boolean', default: false },
       tables: { type: 'string' },
+      repeats: { type: 'string' },
     },
     allowPositionals: false,
   });
@@ -112,7 +115,11 @@ async function main(): Promise<void> {
   const quick = values.quick === true;
   const objectOnly = values['object-storage-only'] === true;
   const serviceOnly = values['service-only'] === true || objectOnly;
-  const { run, datasets: all } = plan(quick);
+  const planned = plan(quick);
+  const all = planned.datasets;
+  const repeats = values.repeats === undefined ? null : Number(values.repeats);
+  if (repeats !== null && !(Number.isInteger(repeats) && repeats >= 1)) throw new Error('bench: --repeats takes a whole number ≥ 1');
+  const run: RunPlan = repeats === null ? planned.run : { ...planned.run, repeats };
   if (values.tables === 'list') {
     console.log(all.map((d) => d.name).join('\n'));
     return;
