@@ -189,7 +189,7 @@ async function main(): Promise<void> {
     if (values.json) {
       const raw = result ?? { startedAt, mode: quick ? 'quick' : 'full', warmups: run.warmups, repeats: run.repeats, machine };
       const extra = { ...(service ? { service } : {}), ...(objectStorage ? { objectStorage } : {}) };
-      await writeFile(values.json, JSON.stringify({ ...raw, ...extra }, null, 2) + '\n');
+      await writeFile(values.json, `${JSON.stringify({ ...raw, ...extra }, null, 2)}\n`);
       log(`raw figures written to ${values.json}`);
     }
   } finally {
