@@ -62,7 +62,9 @@ function speedSection(title: string, entries: Entry[]): string {
 
 function datasetSection(d: DatasetResult): string {
   const out: string[] = [];
-  out.push(`== ${d.name}: ${d.description} (${d.columns} columns; generated in ${fmtMs(d.generateMs)} ms, not timed) ==`);
+  const made = d.source ? 'loaded through NCF ingest' : 'generated';
+  out.push(`== ${d.name}: ${d.description} (${d.columns} columns; ${made} in ${fmtMs(d.generateMs)} ms, not timed) ==`);
+  if (d.source) out.push(`  real: ${d.source.file} (vega-datasets): ${d.source.traits}`);
   if (d.sizes.length > 0) out.push(sizeSection(d.sizes), '');
   if (d.write.length > 0) out.push(speedSection('write', d.write), '');
   if (d.read.length > 0) out.push(speedSection('read', d.read), '');
@@ -88,7 +90,7 @@ function datasetSection(d: DatasetResult): string {
   if (d.pruning) {
     const p = d.pruning;
     out.push(
-      `  pruning: ts in [${p.from}, ${p.to}) on files of ${p.ncf.rowGroupsTotal} row groups of ${fmtBytes(p.rowGroupRows)} rows; ${fmtBytes(p.matchingRows)} rows match`,
+      `  pruning: ${p.column} in [${p.from}, ${p.to}) on files of ${p.ncf.rowGroupsTotal} row groups of ${fmtBytes(p.rowGroupRows)} rows; ${fmtBytes(p.matchingRows)} rows match`,
     );
     out.push(
       `  NCF scanned ${p.ncf.rowGroupsScanned}/${p.ncf.rowGroupsTotal} row groups (${fmtPct(p.ncf.rowGroupsScanned / p.ncf.rowGroupsTotal)}), ` +
@@ -96,7 +98,57 @@ function datasetSection(d: DatasetResult): string {
     );
     out.push(speedSection('filtered read (rows/s = matching rows)', p.timed), '');
   }
+  if (d.groupBy) {
+    const g = d.groupBy;
+    out.push(`  group-by: ${g.select} (${g.groups} groups); DuckDB: ${g.sql}`);
+    out.push(speedSection('group by a string (rows/s = input rows)', g.timed), '');
+  }
   return out.join('\n').trimEnd();
+}
+
+const PARQUET_KEYS = ['duckdb-zstd', 'duckdb-snappy', 'parquet-wasm-zstd', 'source-parquet'];
+
+/** One line per data set: size against the best Parquet, and NCF's speed ratios (> 1: NCF faster;
+ *  the group-by column is NCF's time over DuckDB's, < 1: NCF faster). */
+function summarySection(datasets: DatasetResult[]): string {
+  const ratio = (entries: Entry[] | undefined, key: string): string => {
+    const ncf = entries?.find((e) => e.key === 'ncf');
+    const other = entries?.find((e) => e.key === key);
+    return ncf && other ? fmtRatio(other.timing.median / ncf.timing.median) : '-';
+  };
+  const rows = datasets
+    .filter((d) => d.sizes.length > 0)
+    .map((d) => {
+      const ncf = d.sizes.find((s) => s.key === 'ncf')!.bytes;
+      const best = d.sizes.filter((s) => PARQUET_KEYS.includes(s.key)).reduce((a, b) => (b.bytes < a.bytes ? b : a));
+      const g = d.groupBy?.timed;
+      const gNcf = g?.find((e) => e.key === 'ncf');
+      const gDuck = g?.find((e) => e.key === 'duckdb');
+      return [
+        d.name,
+        fmtBytes(d.rows),
+        fmtMB(ncf),
+        `${fmtMB(best.bytes)} (${best.key})`,
+        fmtRatio(ncf / best.bytes),
+        ratio(d.write, 'duckdb-zstd'),
+        ratio(d.read, 'duckdb-scan'),
+        ratio(d.read, 'duckdb-scan-1t'),
+        ratio(d.pruning?.timed, 'duckdb-scan'),
+        gNcf && gDuck ? fmtRatio(gNcf.timing.median / gDuck.timing.median) : '-',
+      ];
+    });
+  return table(['data set', 'rows', 'NCF', 'best Parquet', 'size', 'write', 'read', 'read 1t', 'filtered', 'group-by time'], rows, [
+    'l',
+    'r',
+    'r',
+    'l',
+    'r',
+    'r',
+    'r',
+    'r',
+    'r',
+    'r',
+  ]);
 }
 
 function targetSection(targets: Target[]): string {
@@ -118,11 +170,17 @@ export function renderReport(r: RunResult): string {
   );
   lines.push(
     `software: node ${m.node}, DuckDB ${m.duckdb} (@duckdb/node-api ${m.duckdbNodeApi}, ${m.duckdbThreads} threads), ` +
-      `apache-arrow ${m.apacheArrow}, parquet-wasm ${m.parquetWasm}; NCF single-threaded, zstd level 3`,
+      `apache-arrow ${m.apacheArrow}, parquet-wasm ${m.parquetWasm}; NCF zstd level 3, ` +
+      (m.ncfWorkers === undefined ? 'NCF single-threaded' : `NCF main thread + ${m.ncfWorkers} chunk workers`),
   );
   lines.push('ratios: size "NCF/this" < 1 means NCF is smaller; speed "NCF speed/this" > 1 means NCF is faster', '');
   for (const d of r.datasets) lines.push(datasetSection(d), '');
-  lines.push('== targets (from the issue) ==', targetSection(r.targets), '');
+  lines.push(
+    '== summary: size = NCF / best Parquet; write, read, filtered = NCF speed / DuckDB (read 1t: DuckDB on 1 thread); group-by time = NCF / DuckDB ==',
+    summarySection(r.datasets),
+    '',
+  );
+  lines.push('== targets (from the issues) ==', targetSection(r.targets), '');
   lines.push(`total ${r.totalSeconds.toFixed(0)} s`);
   return lines.join('\n');
 }

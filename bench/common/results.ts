@@ -14,6 +14,8 @@ export interface Machine {
   duckdb: string;
   duckdbNodeApi: string;
   duckdbThreads: number;
+  /** NCF's chunk worker threads (encode/decode), besides the main thread. */
+  ncfWorkers?: number;
   apacheArrow: string;
   parquetWasm: string;
 }
@@ -52,6 +54,8 @@ export interface Projection {
 }
 
 export interface Pruning {
+  /** The sorted timestamp column the range is on. */
+  column: string;
   rowGroupRows: number;
   /** The ts range, half-open, as ISO text and µs. */
   from: string;
@@ -73,6 +77,21 @@ export interface DatasetResult {
   read: Entry[];
   projection?: Projection;
   pruning?: Pruning;
+  groupBy?: GroupBy;
+  /** Issue 15: some columns are functions of others (size target ≤ 0.70× best Parquet, not 0.80×). */
+  correlated?: boolean;
+  /** Real tables: the source file as shipped (vega-datasets) and the traits that make it real. */
+  source?: { file: string; traits: string };
+}
+
+/** A group-by on a string column (key, count(), avg(a), max(b)): NCF's engine on its file vs DuckDB
+ *  on its zstd Parquet of the same rows. */
+export interface GroupBy {
+  /** The service's select (what the engine runs) and DuckDB's SQL. */
+  select: string;
+  sql: string;
+  groups: number;
+  timed: Entry[];
 }
 
 export interface Target {

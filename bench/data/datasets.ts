@@ -13,6 +13,16 @@ export interface Dataset {
   description: string;
   table: arrow.Table;
   rows: number;
+  /** A timestamp column sorted ascending, for the filtered read (default: `ts` when present). */
+  rangeColumn?: string;
+  /** A string key and two numeric columns: the group-by `key, count(), avg(avg), max(max)`. */
+  groupBy?: { key: string; avg: string; max: string };
+  /** The table's source Parquet file (real tables): its size counts toward "best Parquet". */
+  sourceParquet?: string;
+  /** Some columns are functions of others (issue 15's tighter size target applies). */
+  correlated?: boolean;
+  /** Real tables: the source file (vega-datasets) and what makes it real. */
+  source?: { file: string; traits: string };
 }
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
@@ -166,7 +176,68 @@ export function makeFlights(rows: number, seed = 2): Dataset {
     cancelled: boolVector(cancelled, rows),
     comment: comment.finish(),
   });
-  return { name: `flights-${label(rows)}`, description: `10 mixed columns sorted by ts; ${label(rows)} rows`, table, rows };
+  return {
+    name: `flights-${label(rows)}`,
+    description: `10 mixed columns sorted by ts; ${label(rows)} rows`,
+    table,
+    rows,
+    groupBy: { key: 'origin', avg: 'delay', max: 'distance' },
+  };
+}
+
+/** Shaped like issue 12's held-out real table: ts (sorted, whole minutes over half a year), delay
+ *  int64 (~450 values, skewed), distance int64 (a function of the origin/dest pair), origin and dest
+ *  (~230 skewed three-letter codes each). Not the held-out data: its shape, for same-run ratios. */
+export function makeEventShape(rows: number, seed = 4): Dataset {
+  const rng = new Prng(seed);
+  const airports = makeAirports(rng, 230);
+  const n = airports.codes.length;
+  const ts = new BigInt64Array(rows);
+  const tsWords = new Uint32Array(ts.buffer);
+  const delay = new BigInt64Array(rows);
+  const delayWords = new Uint32Array(delay.buffer);
+  const distance = new BigInt64Array(rows);
+  const distanceWords = new Uint32Array(distance.buffer);
+  const origin = new Utf8Builder(rows, 3);
+  const dest = new Utf8Builder(rows, 3);
+  const minuteUs = 60_000_000;
+  const spanMinutes = 181 * 24 * 60;
+  let minute = 0;
+  for (let i = 0; i < rows; i++) {
+    // Whole minutes, ascending, several rows per minute on average (like scheduled departures).
+    if (rng.float() < spanMinutes / rows) minute++;
+    setInt64(tsWords, i, EPOCH_2024_US + minute * minuteUs);
+    const o = pick(airports.cdf, rng.float());
+    let d = pick(airports.cdf, rng.float());
+    if (d === o) d = (d + 1 + rng.int(n - 1)) % n;
+    origin.appendBytes(airports.codes[o]!);
+    origin.endValue();
+    dest.appendBytes(airports.codes[d]!);
+    dest.endValue();
+    setInt64(distanceWords, i, airports.miles[o * n + d]!);
+    // Mostly small early/late minutes, a long right tail capped so ~450 distinct values occur.
+    const u = rng.float();
+    const v =
+      u < 0.75 ? Math.round(-15 + (30 * (rng.float() + rng.float())) / 2) : Math.min(420, Math.floor(-Math.log(1 - rng.float()) * 50));
+    // Negative values through the two-word setter: two's complement in the high word.
+    delayWords[2 * i] = v >>> 0;
+    delayWords[2 * i + 1] = v < 0 ? 0xffffffff : 0;
+  }
+  const table = new arrow.Table({
+    ts: timestampUsVector(ts),
+    delay: int64Vector(delay),
+    distance: int64Vector(distance),
+    origin: origin.finish(),
+    dest: dest.finish(),
+  });
+  return {
+    name: `events-${label(rows)}`,
+    description: `the held-out table's shape: ts, delay int64, distance int64 = f(origin, dest), two ~230-value strings; ${label(rows)} rows`,
+    table,
+    rows,
+    groupBy: { key: 'origin', avg: 'delay', max: 'distance' },
+    correlated: true,
+  };
 }
 
 /** 10 columns of about equal entropy (5 float64 from different distributions, 5 int64 of 40

@@ -63,6 +63,11 @@ export class Duck {
     return reader.currentRowCount;
   }
 
+  /** Runs a query and returns its rows as JS values (for answers small enough to check). */
+  async run(sql: string): Promise<unknown[][]> {
+    return (await this.con.runAndReadAll(sql)).getRowsJS() as unknown[][];
+  }
+
   /** Row groups of a Parquet file and the compressed bytes of each column over all of them. */
   async parquetLayout(path: string): Promise<{ rowGroups: number; columnBytes: Map<string, number> }> {
     const rows = (

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import type * as arrow from 'apache-arrow';
 import { ipcStream, readIpc, writeIpc } from './arrow-ipc.js';
 import type { Dataset } from '../data/datasets.js';
-import { tsAt } from '../data/datasets.js';
 import { tsRangeSql, type Duck } from './duckdb.js';
+import { groupByQuery } from './group-by.js';
 import { measureInterleaved, type RunPlan, type Step } from '../common/measure.js';
 import { readParquetWasm, writeParquetWasm } from './parquet-wasm.js';
-import type { DatasetResult, Entry, Projection, Pruning } from '../common/results.js';
+import type { DatasetResult, Entry, GroupBy, Projection, Pruning } from '../common/results.js';
 
 /** The NCF side, as bench/engine/ncf.ts implements it (an interface so the harness can be tried alone). */
 export interface NcfAdapter {
@@ -34,6 +34,8 @@ export interface SuiteContext {
   ncf: NcfAdapter;
   /** Threads DuckDB uses by default (restored after the 1-thread scan). */
   duckThreads: number;
+  /** NCF's worker threads for chunk encode/decode (src/format/parallel/pool.ts: NCF_WORKERS, else one per core up to 4). */
+  ncfWorkers: number;
   log: (msg: string) => void;
 }
 
@@ -54,7 +56,7 @@ interface Contender {
 }
 
 /** Times the contenders of one comparison interleaved and checks the rows each one returned. */
-async function compare(ctx: SuiteContext, title: string, contenders: Contender[]): Promise<Entry[]> {
+export async function compare(ctx: SuiteContext, title: string, contenders: Contender[]): Promise<Entry[]> {
   ctx.log(title);
   const steps: Step[] = contenders.map((c) => ({ key: c.key, run: c.run, ...(c.prepare ? { prepare: c.prepare } : {}) }));
   const measured = await measureInterleaved(ctx.plan, steps);
@@ -143,10 +145,18 @@ export async function runDataset(ctx: SuiteContext, data: Dataset, generateMs: n
     { key: 'duckdb-snappy', label: 'Parquet, DuckDB snappy', bytes: await fileSize(files.duckSnappy) },
     { key: 'parquet-wasm-zstd', label: 'Parquet, parquet-wasm zstd', bytes: await fileSize(files.pw) },
     { key: 'arrow-ipc', label: 'Arrow IPC file (uncompressed)', bytes: await fileSize(files.ipc) },
+    ...(data.sourceParquet
+      ? [{ key: 'source-parquet', label: 'Parquet, the source file as shipped', bytes: await fileSize(data.sourceParquet) }]
+      : []),
   ];
 
   const read = await compare(ctx, `${data.name}: read`, [
-    { key: 'ncf', label: 'NCF read() -> Arrow Table, all columns', rows, run: async () => (await ncf.read(files.ncf)).table.numRows },
+    {
+      key: 'ncf',
+      label: `NCF read() -> Arrow Table, all columns (${ctx.ncfWorkers} decode workers)`,
+      rows,
+      run: async () => (await ncf.read(files.ncf)).table.numRows,
+    },
     {
       key: 'duckdb-scan',
       label: `DuckDB in-engine scan of its zstd Parquet (${ctx.duckThreads} threads)`,
@@ -192,10 +202,14 @@ export async function runDataset(ctx: SuiteContext, data: Dataset, generateMs: n
     ctx.log(`${data.name}: projection`);
     result.projection = await runProjection(ctx, files.ncf, columns, rows, files.duckZstd);
   }
-  if (columns.includes('ts')) {
+  const rangeColumn = data.rangeColumn ?? (columns.includes('ts') ? 'ts' : undefined);
+  if (rangeColumn !== undefined) {
     ctx.log(`${data.name}: pruning`);
-    result.pruning = await runPruning(ctx, data, columns);
+    result.pruning = await runPruning(ctx, data, columns, rangeColumn);
   }
+  if (data.groupBy) result.groupBy = await runGroupBy(ctx, data, files.ncf, files.duckZstd, data.groupBy);
+  if (data.correlated) result.correlated = true;
+  if (data.source) result.source = data.source;
 
   await duck.drop('bench');
   for (const f of Object.values(files)) await rm(f, { force: true });
@@ -255,9 +269,23 @@ async function runProjection(ctx: SuiteContext, ncfPath: string, columns: string
   return { ncfFileBytes, columns: out, timedColumn, timed };
 }
 
-/** A ts range inside one of ten row groups: NCF should open only that group; DuckDB runs the same
- *  predicate on a Parquet file with the same row-group size. */
-async function runPruning(ctx: SuiteContext, data: Dataset, columns: string[]): Promise<Pruning> {
+/** The µs values of a Timestamp column over all its chunks (each chunk's own offset applied). */
+function timestampValues(table: arrow.Table, column: string): BigInt64Array {
+  const vector = table.getChild(column);
+  if (!vector) throw new Error(`bench: no column "${column}" for the range filter`);
+  const out = new BigInt64Array(vector.length);
+  let at = 0;
+  for (const d of vector.data) {
+    const v = d.values as BigInt64Array;
+    out.set(v.subarray(d.offset, d.offset + d.length), at);
+    at += d.length;
+  }
+  return out;
+}
+
+/** A time range inside one of ten row groups: NCF should open only that group; DuckDB runs the same
+ *  predicate on a Parquet file with the same row-group size. The column must be sorted ascending. */
+async function runPruning(ctx: SuiteContext, data: Dataset, columns: string[], column: string): Promise<Pruning> {
   const { table, rows } = data;
   const rowGroupRows = Math.ceil(rows / 10);
   const ncfPath = join(ctx.dir, `${data.name}.rg10.ncf`);
@@ -267,13 +295,13 @@ async function runPruning(ctx: SuiteContext, data: Dataset, columns: string[]): 
 
   // Whole seconds, well inside row group 3 (rows 30%..38%), so the bounds print as plain ISO text.
   const sec = 1_000_000n;
-  const lo = (tsAt(table, Math.floor(rows * 0.32)) / sec) * sec;
-  const hi = (tsAt(table, Math.floor(rows * 0.38)) / sec) * sec;
-  const tsValues = table.getChild('ts')!.data[0]!.values as BigInt64Array;
+  const tsValues = timestampValues(table, column);
+  const lo = (tsValues[Math.floor(rows * 0.32)]! / sec) * sec;
+  const hi = (tsValues[Math.floor(rows * 0.38)]! / sec) * sec;
   let matching = 0;
   for (let i = 0; i < tsValues.length; i++) if (tsValues[i]! >= lo && tsValues[i]! < hi) matching++;
 
-  const where = ctx.ncf.tsRangeWhere('ts', lo, hi);
+  const where = ctx.ncf.tsRangeWhere(column, lo, hi);
   const probe = await ctx.ncf.read(ncfPath, { where }); // untimed: what the scan touched
   expectRows('NCF filtered read', probe.table.numRows, matching);
   const timed = await compare(ctx, 'ts range filter', [
@@ -285,9 +313,9 @@ async function runPruning(ctx: SuiteContext, data: Dataset, columns: string[]): 
     },
     {
       key: 'duckdb-scan',
-      label: 'DuckDB in-engine scan with the same WHERE',
+      label: `DuckDB in-engine scan with the same WHERE (${ctx.duckThreads} threads)`,
       rows: matching,
-      run: () => ctx.duck.scanHash(duckPath, columns, tsRangeSql('ts', lo, hi)),
+      run: () => ctx.duck.scanHash(duckPath, columns, tsRangeSql(column, lo, hi)),
     },
   ]);
   const layout = await ctx.duck.parquetLayout(duckPath);
@@ -296,6 +324,7 @@ async function runPruning(ctx: SuiteContext, data: Dataset, columns: string[]): 
   await rm(duckPath, { force: true });
   const iso = (us: bigint): string => new Date(Number(us / 1000n)).toISOString().replace('.000Z', 'Z');
   return {
+    column,
     rowGroupRows,
     from: iso(lo),
     to: iso(hi),
@@ -304,4 +333,48 @@ async function runPruning(ctx: SuiteContext, data: Dataset, columns: string[]): 
     duckdbRowGroups: layout.rowGroups,
     timed,
   };
+}
+
+/** The string group-by (issue 12): NCF's engine on its file vs DuckDB on its zstd Parquet, at DuckDB's
+ *  default threads and at 1; the answers are checked to agree (groups, total count, largest max) first. */
+async function runGroupBy(
+  ctx: SuiteContext,
+  data: Dataset,
+  ncfPath: string,
+  parquetPath: string,
+  spec: { key: string; avg: string; max: string },
+): Promise<GroupBy> {
+  const q = groupByQuery(ctx.duck, data, ncfPath, parquetPath, spec);
+  const want = await q.duckdb();
+  const got = await q.ncf();
+  if (got.groups !== want.groups || got.total !== want.total || got.max !== want.max) {
+    throw new Error(`bench: ${data.name} group-by: NCF ${JSON.stringify(got)}, DuckDB ${JSON.stringify(want)}`);
+  }
+  const groups = async (side: () => Promise<{ groups: number }>): Promise<number> => (await side()).groups;
+  const timed = await compare(ctx, `${data.name}: group by ${spec.key}`, [
+    {
+      key: 'ncf',
+      label: `NCF engine: open, plan, decode, group (${ctx.ncfWorkers} decode workers)`,
+      rows: want.groups,
+      run: () => groups(q.ncf),
+    },
+    {
+      key: 'duckdb',
+      label: `DuckDB GROUP BY on read_parquet (${ctx.duckThreads} threads)`,
+      rows: want.groups,
+      prepare: () => ctx.duck.setThreads(ctx.duckThreads),
+      run: () => groups(q.duckdb),
+    },
+    {
+      key: 'duckdb-1t',
+      label: 'DuckDB GROUP BY on read_parquet (1 thread)',
+      rows: want.groups,
+      prepare: () => ctx.duck.setThreads(1),
+      run: () => groups(q.duckdb),
+    },
+  ]);
+  await ctx.duck.setThreads(ctx.duckThreads);
+  // compare() checked the group counts; rows/s in the report are input rows per second.
+  for (const e of timed) e.rows = data.rows;
+  return { select: q.select, sql: q.sql.replace(parquetPath, `${data.name}.parquet`), groups: want.groups, timed };
 }
