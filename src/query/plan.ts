@@ -5,13 +5,13 @@
 
 import type * as arrow from 'apache-arrow';
 import type { TableVersion } from '../../storage/types.js';
-import { badQuery, notFound } from '../http/errors.js';
+import { badQuery, errorProblem, notFound } from '../http/errors.js';
 import { schemaToArrow } from '../format/arrow.js';
 import { NCFError } from '../format/errors.js';
 import { bindFilter, type BoundFilter, type Filter } from '../format/filter/index.js';
 import type { NCFReader } from '../format/reader.js';
 import type { ColumnSchema } from '../format/schema.js';
-import { checkColumns, queryProblem, type OrderKey, type QuerySpec } from './params.js';
+import { checkColumns, type OrderKey, type QuerySpec } from './params.js';
 
 /** Opens (or returns a cached) reader for a stored file key. */
 export type OpenReader = (key: string) => Promise<NCFReader>;
@@ -68,8 +68,7 @@ export function checkQuery(spec: QuerySpec, columns: readonly ColumnSchema[]): B
         ...(hint ? { suggestion: e.details.suggestion } : {}),
       });
     }
-    if (e instanceof NCFError) throw queryProblem(e);
-    throw e;
+    throw errorProblem(e, 'query') ?? e;
   }
 }
 
