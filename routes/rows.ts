@@ -1,150 +1,21 @@
 // Query routes: GET /v1/tables/{name}/rows (PostgREST query string) and POST /v1/tables/{name}/query
-// (the same as a JSON body). Thin: parse (params.ts), negotiate, plan (plan.ts), then stream the
-// answer (respond.ts). The contract is written down in docs/QUERY.md.
+// (the same as a JSON body). Declaration only; src/query/serve/rows.ts answers them. The contract is
+// written down in docs/QUERY.md.
 
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../src/context.js';
-import { fromEngineError } from '../src/http/errors.js';
-import { NCFError } from '../src/format/errors.js';
-import { leaseFor } from '../src/tables/reader-cache.js';
-import { cacheControlFor } from '../src/query/cache-control.js';
-import { negotiateEncoding, negotiateFormat } from '../src/query/negotiate.js';
-import { checkQueryLimits } from '../src/query/limits.js';
-import { parseQueryBody, parseRowsQuery, queryProblem, type QueryRequest } from '../src/query/params.js';
-import { planQuery } from '../src/query/plan.js';
-import { aggregateOf, prepareAggregate, type AggregateAnswer } from '../src/query/aggregate/answer.js';
-import { abortProblem, answerQuery, matchesETag, planLimit, queryETag, queryHeaders, requestSignal } from '../src/query/respond.js';
-import { checkTableName, loadTable } from '../src/tables/table-ref.js';
-import { contentRange, countPreference, countRows, unfilteredTotal } from '../src/query/count.js';
+import { serveQuery, serveRows } from '../src/query/serve/rows.js';
 
 export interface QueryRoutesOptions {
   ctx: ServiceContext;
 }
 
-/** The raw query string of a request URL (without "?"), kept verbatim so filters keep their order. */
-export function rawSearch(url: string): string {
-  const q = url.indexOf('?');
-  return q < 0 ? '' : url.slice(q + 1);
-}
-
-/** Engine errors met while planning or scanning stored files: a client's filter mistake stays a 400,
- *  anything about the stored bytes is ours (500). */
-function mapError(e: unknown): unknown {
-  if (!(e instanceof NCFError)) return e;
-  return e.code === 'FILTER' || e.code === 'UNKNOWN_COLUMN' ? queryProblem(e) : fromEngineError(e, 'stored');
-}
-
-/** Builds the `next` link of a JSON page: same query, offset moved past the rows shown, limit reduced
- *  by them, and the snapshot's version pinned so paging is stable while the table changes. */
-function nextLinkFor(path: string, search: string, q: QueryRequest, version: number, paging: 'get' | 'post') {
-  return (shown: number): string => {
-    const params = new URLSearchParams(search);
-    params.delete('offset');
-    params.delete('limit');
-    params.delete('version');
-    if (paging === 'post') for (const k of [...params.keys()]) if (k !== 'format' && k !== 'csvSafe') params.delete(k);
-    params.set('offset', String(q.spec.offset + shown));
-    if (q.spec.limit !== null) params.set('limit', String(q.spec.limit - shown));
-    params.set('version', String(version));
-    return `${path}?${params.toString()}`;
-  };
-}
-
-async function runQuery(
-  ctx: ServiceContext,
-  req: FastifyRequest,
-  reply: FastifyReply,
-  name: string,
-  q: QueryRequest,
-  paging: 'get' | 'post',
-): Promise<FastifyReply> {
-  checkQueryLimits(q.spec, paging === 'post' ? 'where' : 'filter');
-  const format = negotiateFormat(req.headers.accept, q.format);
-  const encoding = negotiateEncoding(req.headers['accept-encoding']);
-  const version = await loadTable(ctx, name, q.spec.version ?? undefined);
-  const agg = aggregateOf(q.spec, version.columns);
-  const max = ctx.config.maxResponseRows;
-  let plan,
-    aggregate: AggregateAnswer | null = null;
-  // The files stay open while this answer streams, even if the reader cache evicts them meanwhile.
-  const lease = leaseFor(ctx, reply.raw);
-  try {
-    if (agg !== null) plan = (aggregate = await prepareAggregate(version, q.spec, agg, (key) => lease.get(key))).plan;
-    else plan = await planQuery(version, { ...q.spec, limit: planLimit(q.spec, format, max) }, (key) => lease.get(key));
-  } catch (e) {
-    throw mapError(e);
-  }
-  const etag = queryETag(plan, q.spec, format, q.csvSafe, max);
-  const headers = queryHeaders(plan, etag, cacheControlFor(ctx.config, q.spec.version !== null));
-  if (aggregate !== null) headers['NCF-Answered-From'] = aggregate.source;
-  // Table names are [A-Za-z0-9_]: safe in a quoted file name as they are.
-  if (format === 'parquet') headers['Content-Disposition'] = `attachment; filename="${name}-v${version.version}.parquet"`;
-  if (matchesETag(req.headers['if-none-match'], etag)) return reply.code(304).headers(headers).send();
-
-  const signal = requestSignal(reply.raw, ctx.config.queryTimeoutMs);
-  // PostgREST's Prefer: count=… and Content-Range (src/query/count.ts); aggregate answers carry none,
-  // their number of groups being known only once the scan ends.
-  if (aggregate === null) {
-    const mode = countPreference(req.headers.prefer);
-    let known = unfilteredTotal(plan),
-      total: number | null = null;
-    if (mode !== null) {
-      try {
-        const count = await countRows(version, q.spec.where, (key) => lease.get(key), mode, {
-          signal,
-          metrics: ctx.metrics,
-          maxResponseRows: max,
-        });
-        known = total = count.total;
-      } catch (e) {
-        throw mapError(abortProblem(signal, e));
-      }
-      headers['Preference-Applied'] = `count=${mode}`;
-    }
-    const cap = format === 'json' ? Math.min(q.spec.limit ?? Infinity, max) : q.spec.limit;
-    const range = contentRange(q.spec.offset, cap, known, total);
-    if (range !== null) headers['Content-Range'] = range;
-  }
-  ctx.metrics.rowGroups(plan.rowGroupsScanned, plan.rowGroupsTotal);
-  const path = paging === 'get' ? `/v1/tables/${name}/rows` : `/v1/tables/${name}/query`;
-  let answer;
-  try {
-    answer = await answerQuery({
-      plan,
-      spec: q.spec,
-      format,
-      csvSafe: q.csvSafe,
-      encoding,
-      maxResponseRows: max,
-      signal,
-      metrics: ctx.metrics,
-      nextLink: nextLinkFor(path, rawSearch(req.url), q, version.version, paging),
-      batches: aggregate?.batches,
-      log: req.log,
-    });
-  } catch (e) {
-    throw mapError(abortProblem(signal, e));
-  }
-  return reply
-    .code(200)
-    .headers({ ...headers, ...answer.headers })
-    .send(answer.body);
-}
-
 export async function queryRoutes(app: FastifyInstance, opts: QueryRoutesOptions): Promise<void> {
   const { ctx } = opts;
-
-  app.get('/v1/tables/:name/rows', async (req, reply) => {
-    const name = checkTableName((req.params as { name?: unknown }).name);
-    const q = parseRowsQuery(rawSearch(req.url));
-    return runQuery(ctx, req, reply, name, q, 'get');
-  });
-
-  app.post('/v1/tables/:name/query', async (req, reply) => {
-    const name = checkTableName((req.params as { name?: unknown }).name);
-    const q = parseQueryBody(req.body, rawSearch(req.url));
-    return runQuery(ctx, req, reply, name, q, 'post');
-  });
+  app.get('/v1/tables/:name/rows', { config: { statuses: [200, 304, 400, 404, 406, 504] } }, (req, reply) => serveRows(ctx, req, reply));
+  app.post('/v1/tables/:name/query', { config: { statuses: [200, 304, 400, 404, 406, 413, 415, 504] } }, (req, reply) =>
+    serveQuery(ctx, req, reply),
+  );
 }
 
 export default queryRoutes;

@@ -34,14 +34,6 @@ declare module 'fastify' {
   }
 }
 
-/** Statuses of routes whose plugin does not declare `config.statuses`, by "METHOD url". */
-const ROUTE_STATUSES: Record<string, number[]> = {
-  'GET /v1/tables/:name/rows': [200, 304, 400, 404, 406, 504],
-  'POST /v1/tables/:name/query': [200, 304, 400, 404, 406, 413, 415, 504],
-  'GET /v1/tables/:name/columns/:column/histogram': [200, 304, 400, 404, 504],
-  'GET /v1/tables/:name/columns/:column/distinct': [200, 304, 400, 404, 504],
-};
-
 /** Statuses any route can answer with: 500 (a bug), 503 (shutting down, catalog busy); routes that
  *  are not `config.public` also 401 and 403 (API keys) and 429 (NCF_RATE_LIMIT). */
 export function sharedStatuses(open: boolean): number[] {
@@ -141,7 +133,7 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
   routeTables.set(app, routes);
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const declared = route.config?.statuses ?? methods.flatMap((m) => ROUTE_STATUSES[`${m} ${route.url}`] ?? []);
+    const declared = route.config?.statuses ?? [];
     const open = route.config?.public === true;
     const statuses = [...new Set([...declared, ...sharedStatuses(open)])].sort((a, b) => a - b);
     route.config = { ...route.config, statuses };

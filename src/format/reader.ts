@@ -56,12 +56,22 @@ export interface ReadOptions {
   limit?: number;
   /** Stop when this signal aborts (the scan throws the signal's reason). */
   signal?: AbortSignal;
-  /** Only these row groups (e.g. from plan()); default all. */
+  /** Only these row groups; default all. Pruned again with the filter, when there is one. */
   rowGroups?: readonly number[];
+  /** What plan() or prune() returned: the scan reads exactly these row groups with this bound filter,
+   *  without binding `where` again or re-checking statistics (`where` and `rowGroups` are then unused). */
+  plan?: Pick<FilePruning, 'rowGroups' | 'bound'>;
   /** Row groups loaded and decoded ahead of the consumer (default 3, at least 1). Each is held in
    *  memory until consumed: a consumer that may stall (an answer streamed to a slow client) asks
    *  for 1, so that it holds the group being sent and the next one only. */
   readAhead?: number;
+}
+
+/** A filter bound to this file's columns and the row groups its statistics cannot rule out. */
+export interface FilePruning {
+  rowGroups: number[];
+  total: number;
+  bound: BoundFilter | null;
 }
 
 export interface ScanInfo {
@@ -190,19 +200,26 @@ export class NCFReader {
 
   /** The row groups a scan with this filter would read: those the statistics cannot rule out.
    *  Costs no I/O beyond the footer, so a server can report pruning before streaming. */
-  plan(where?: ReadOptions['where']): { rowGroups: number[]; total: number } {
-    const bound = this.bindWhere(where);
+  plan(where?: ReadOptions['where']): FilePruning {
+    return this.prune(this.bindWhere(where));
+  }
+
+  /** plan() for a filter already bound to columns laid out as this file's (every file of a table
+   *  version is: same names, order and types), so a query over many files binds its filter once. */
+  prune(bound: BoundFilter | null): FilePruning {
     const rowGroups: number[] = [];
     this.meta.rowGroups.forEach((rg, g) => {
       if (bound === null || !canSkip(bound, (i) => this.chunkStats(g, i), rg.rows)) rowGroups.push(g);
     });
-    return { rowGroups, total: this.meta.rowGroups.length };
+    return { rowGroups, total: this.meta.rowGroups.length, bound };
   }
 
   /** Streams matching rows as Arrow record batches, one per row group that has matches. */
   async *scan(opts: ReadOptions = {}): AsyncGenerator<arrow.RecordBatch> {
     const projection = this.resolveColumns(opts.columns);
-    const bound = this.bindWhere(opts.where);
+    // A plan from plan()/prune() is trusted: its filter is bound and its row groups already pruned.
+    const planned = opts.plan;
+    const bound = planned !== undefined ? planned.bound : this.bindWhere(opts.where);
     const filterCols = bound === null ? [] : filterColumnIndexes(bound);
     let toSkip = checkCount(opts.offset, 'offset') ?? 0;
     let remaining = checkCount(opts.limit, 'limit') ?? Infinity;
@@ -218,13 +235,13 @@ export class NCFReader {
     const groups: number[] = [];
     let skipRows = toSkip,
       wantRows = remaining;
-    for (const g of opts.rowGroups ?? this.meta.rowGroups.map((_, i) => i)) {
+    for (const g of planned?.rowGroups ?? opts.rowGroups ?? this.meta.rowGroups.map((_, i) => i)) {
       if (!Number.isInteger(g) || g < 0 || g >= this.meta.rowGroups.length) {
         throw new NCFError('STATE', `ncf: row group ${g} does not exist (the file has ${this.meta.rowGroups.length})`);
       }
       const rows = this.meta.rowGroups[g]!.rows;
       if (bound !== null) {
-        if (!canSkip(bound, (i) => this.chunkStats(g, i), rows)) groups.push(g);
+        if (planned !== undefined || !canSkip(bound, (i) => this.chunkStats(g, i), rows)) groups.push(g);
         continue;
       }
       if (wantRows <= 0) break;

@@ -3,6 +3,7 @@
 // one place, so a client's mistake is never a 500.
 
 import { NCFError } from '../format/errors.js';
+import { StorageError } from '../../storage/errors.js';
 
 export interface ProblemBody {
   type: string;
@@ -79,30 +80,67 @@ export const tooManyRequests = (detail: string, retryAfter: number) =>
 export const serviceUnavailable = (detail: string, retryAfter = 1) =>
   new HttpProblem(503, 'unavailable', 'Service unavailable', detail, {}, { 'Retry-After': String(retryAfter) });
 export const gatewayTimeout = (detail: string) => new HttpProblem(504, 'timeout', 'Query timed out', detail);
-export const internalError = () =>
-  new HttpProblem(500, 'internal', 'Internal server error', 'The server failed to handle this request; it has been logged.');
+/** `cause`, when given, is what the log records in place of the problem (the client never sees it). */
+export const internalError = (cause?: unknown) => {
+  const p = new HttpProblem(500, 'internal', 'Internal server error', 'The server failed to handle this request; it has been logged.');
+  if (cause !== undefined) p.cause = cause;
+  return p;
+};
 
-/** Maps an engine error raised while handling a client's request. `phase` says whether the data came
- *  from the client (an upload: bad bytes are the client's) or from our own storage (ours: 500). */
-export function fromEngineError(e: NCFError, phase: 'upload' | 'query' | 'stored'): HttpProblem {
+/** Where the bytes or text an engine error is about came from, which decides whose fault it is:
+ *  `query` the client's query (its filter, select, order), `upload` the client's upload (bad bytes
+ *  are theirs: 422), `stored` our own files (bad bytes are ours: 500; a filter the client sent that
+ *  does not fit the table is still theirs: 400). */
+export type ErrorOrigin = 'query' | 'upload' | 'stored';
+
+/** The one map from engine errors (src/format/errors.ts) and storage errors (storage/errors.ts) to
+ *  problems; every status the service gives them is decided here. Returns null for anything else
+ *  (already a problem, or a bug: the caller rethrows it as it is). A 400 about a query drops the
+ *  engine's "ncf: " prefix and names the parameter (`parameter` when given, which also prefixes the
+ *  message, else the filter's column). */
+export function errorProblem(e: unknown, origin: ErrorOrigin, parameter?: string): HttpProblem | null {
+  if (e instanceof StorageError) return storageProblem(e);
+  if (!(e instanceof NCFError)) return null;
   const extra = { code: e.code, ...e.details };
   switch (e.code) {
     case 'FILTER':
-      return badQuery(e.message, extra);
     case 'UNKNOWN_COLUMN':
-      return badQuery(e.message, extra);
+      return queryMistake(e, extra, parameter);
     case 'INPUT':
       return unprocessable(e.message, extra);
     case 'SCHEMA':
-      return phase === 'query' ? badQuery(e.message, extra) : unprocessable(e.message, extra);
+      return origin === 'query' ? queryMistake(e, extra, parameter) : unprocessable(e.message, extra);
     case 'UNSUPPORTED':
-      return phase === 'stored' ? internalError() : unprocessable(e.message, extra);
+      return origin === 'stored' ? internalError(e) : unprocessable(e.message, extra);
     case 'LIMIT':
-      return phase === 'stored' ? internalError() : payloadTooLarge(e.message, extra);
+      return origin === 'stored' ? internalError(e) : payloadTooLarge(e.message, extra);
     case 'CORRUPT_FILE':
     case 'CHECKSUM_MISMATCH':
-      return phase === 'upload' ? unprocessable(e.message, extra) : internalError();
+      return origin === 'upload' ? unprocessable(e.message, extra) : internalError(e);
     default:
-      return internalError();
+      return internalError(e);
+  }
+}
+
+function queryMistake(e: NCFError, extra: Record<string, unknown>, parameter: string | undefined): HttpProblem {
+  const text = e.message.replace(/^ncf: /, '');
+  if (parameter !== undefined) return badQuery(`${parameter}: ${text}`, { ...extra, parameter });
+  const named = e.details.parameter ?? e.details.column;
+  return badQuery(text, { ...extra, ...(named !== undefined ? { parameter: named } : {}) });
+}
+
+/** Storage errors carry their status: 404 unknown table, 409 conflicts, 503 busy or unreachable (retry
+ *  in a second); anything else is ours, and its details stay in the log. */
+function storageProblem(e: StorageError): HttpProblem {
+  const extra = { code: e.code, ...e.details };
+  switch (e.httpStatus) {
+    case 404:
+      return notFound(e.message, extra);
+    case 409:
+      return conflict(e.message, extra);
+    case 503:
+      return new HttpProblem(503, 'unavailable', 'Service unavailable', e.message, extra, { 'Retry-After': '1' });
+    default:
+      return internalError(e);
   }
 }

@@ -5,8 +5,7 @@
 // request id. Logs never include the Authorization header or request bodies.
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { fromEngineError, HttpProblem, internalError, notFound, serviceUnavailable } from './errors.js';
-import { NCFError } from '../format/errors.js';
+import { errorProblem, HttpProblem, internalError, notFound, serviceUnavailable } from './errors.js';
 import { unavailableCode } from '../../storage/guard.js';
 
 /** Problems by status for errors that carry only a status (Fastify's, the multipart parser's): slug and title. */
@@ -75,16 +74,10 @@ function fastifyProblem(e: FastifyError): HttpProblem | null {
 /** Maps anything thrown while handling a request to the problem the client sees. */
 export function toProblem(e: unknown): HttpProblem {
   if (e instanceof HttpProblem) return e;
-  if (e instanceof NCFError) return fromEngineError(e, 'query');
-  const err = e as Partial<FastifyError> & { httpStatus?: unknown; details?: Record<string, unknown>; name?: string };
-  // Storage errors (storage/errors.ts) carry their status: 404 unknown table, 409 conflicts, 503 busy.
-  if (typeof err.httpStatus === 'number' && typeof err.code === 'string') {
-    const status = err.httpStatus;
-    if (status >= 500 && status !== 503) return internalError();
-    const p = generic(status, String(err.message), { code: err.code, ...(err.details ?? {}) });
-    if (status === 503) p.headers['Retry-After'] = '1';
-    return p;
-  }
+  // Engine and storage errors no route mapped (the route knew no better origin than the query).
+  const mapped = errorProblem(e, 'query');
+  if (mapped !== null) return mapped;
+  const err = e as Partial<FastifyError> & { name?: string };
   // A disk or socket failure outside the storage guard (the upload spool under <dataDir>/tmp filling
   // the disk): the server cannot take the request now, which is no bug and no client mistake.
   const unavailable = unavailableCode(e);
@@ -139,7 +132,9 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, req, reply) => {
     const p = toProblem(error);
     if (p.status >= 500) {
-      req.log.error({ err: error, status: p.status }, 'request failed');
+      // A problem made from an engine or storage error (errorProblem) logs that error, not itself.
+      const cause = error instanceof HttpProblem && error.cause !== undefined ? error.cause : error;
+      req.log.error({ err: cause, status: p.status }, 'request failed');
     } else {
       // Client errors are logged by type only: their details can quote uploaded values.
       req.log.info({ status: p.status, problem: p.slug, code: p.extra.code as string | undefined }, 'request refused');

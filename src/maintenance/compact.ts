@@ -6,8 +6,7 @@
 // vacuum expires them, so readers on them are not disturbed.
 
 import { NCFWriter } from '../format/writer.js';
-import { NCFError } from '../format/errors.js';
-import { fromEngineError } from '../http/errors.js';
+import { errorProblem } from '../http/errors.js';
 import type { ServiceContext } from '../context.js';
 import { withReaders, type ReaderLease } from '../tables/reader-cache.js';
 import { tableNotFound } from '../tables/table-ref.js';
@@ -85,8 +84,7 @@ async function compactWith(
   } catch (e) {
     await writer.abort();
     await pending.release();
-    if (e instanceof NCFError) throw fromEngineError(e, 'stored');
-    throw e;
+    throw errorProblem(e, 'stored') ?? e;
   }
   let version: TableVersion;
   try {

@@ -90,8 +90,8 @@ async function* scanFile(
   opts.signal?.throwIfAborted();
   const gen = f.reader.scan({
     columns,
-    where: plan.where,
-    rowGroups: f.rowGroups,
+    // Filter bound and row groups pruned once, by planQuery: the reader trusts them.
+    plan: { rowGroups: f.rowGroups, bound: f.bound },
     signal: opts.signal,
     limit: Number.isFinite(limit) ? limit : undefined,
     readAhead: opts.readAhead,

@@ -4,8 +4,7 @@
 // names the parameter: `limit: must be an integer 0..1000000000000, got "x"`.
 
 import { z } from 'zod';
-import { badQuery, fromEngineError, type HttpProblem } from '../http/errors.js';
-import { NCFError } from '../format/errors.js';
+import { badQuery, errorProblem, type HttpProblem } from '../http/errors.js';
 import { parseFilterJson, parseQueryFilters, type Filter } from '../format/filter/index.js';
 import type { ColumnSchema } from '../format/schema.js';
 import { isAggregateSelect } from './aggregate/parse.js';
@@ -211,23 +210,17 @@ export function parseOrder(raw: string): OrderKey[] {
   return keys;
 }
 
-function single(params: URLSearchParams, name: string): string | null {
+/** The raw query string of a request URL (without "?"), kept verbatim so filters keep their order. */
+export function rawSearch(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? '' : url.slice(q + 1);
+}
+
+/** The one value of a parameter, null when absent; a 400 when given more than once. */
+export function single(params: URLSearchParams, name: string): string | null {
   const all = params.getAll(name);
   if (all.length > 1) throw paramError(name, `given ${all.length} times; give it once`);
   return all.length === 0 ? null : all[0]!;
-}
-
-/** An engine error about the client's query as a problem: the "ncf: " prefix dropped, and
- *  `parameter` set (the filter's column when the engine did not know the parameter). */
-export function queryProblem(e: NCFError): HttpProblem {
-  const p = fromEngineError(e, 'query');
-  if (p.status !== 400) return p;
-  const parameter = e.details.parameter ?? e.details.column;
-  return badQuery(e.message.replace(/^ncf: /, ''), { ...p.extra, ...(parameter !== undefined ? { parameter } : {}) });
-}
-
-function engineError(e: unknown): unknown {
-  return e instanceof NCFError ? queryProblem(e) : e;
 }
 
 /** GET /rows: the query string (without "?") → a request. */
@@ -243,7 +236,7 @@ export function parseRowsQuery(search: string | URLSearchParams): QueryRequest {
   try {
     where = parseQueryFilters(params, RESERVED);
   } catch (e) {
-    throw engineError(e);
+    throw errorProblem(e, 'query') ?? e;
   }
   return {
     spec: {
@@ -346,12 +339,7 @@ export function parseQueryBody(body: unknown, search: string | URLSearchParams =
     try {
       where = parseFilterJson(b.where);
     } catch (e) {
-      if (e instanceof NCFError) {
-        const p = fromEngineError(e, 'query');
-        if (p.status !== 400) throw p;
-        throw badQuery(`where: ${e.message.replace(/^ncf: /, '')}`, { ...p.extra, parameter: 'where' });
-      }
-      throw e;
+      throw errorProblem(e, 'query', 'where') ?? e;
     }
   }
   const select = b.select === undefined || b.select === null ? null : parseSelectValue(b.select);

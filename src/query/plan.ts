@@ -5,13 +5,13 @@
 
 import type * as arrow from 'apache-arrow';
 import type { TableVersion } from '../../storage/types.js';
-import { badQuery, notFound } from '../http/errors.js';
+import { badQuery, errorProblem, notFound } from '../http/errors.js';
 import { schemaToArrow } from '../format/arrow.js';
 import { NCFError } from '../format/errors.js';
-import { bindFilter, type Filter } from '../format/filter/index.js';
+import { bindFilter, type BoundFilter, type Filter } from '../format/filter/index.js';
 import type { NCFReader } from '../format/reader.js';
 import type { ColumnSchema } from '../format/schema.js';
-import { checkColumns, queryProblem, type OrderKey, type QuerySpec } from './params.js';
+import { checkColumns, type OrderKey, type QuerySpec } from './params.js';
 
 /** Opens (or returns a cached) reader for a stored file key. */
 export type OpenReader = (key: string) => Promise<NCFReader>;
@@ -22,6 +22,8 @@ export interface FilePlan {
   /** Row groups to scan, ascending; those the statistics (or offset/limit) did not rule out. */
   rowGroups: number[];
   totalRowGroups: number;
+  /** The query's filter bound to this file's columns (the request's one binding), null without one. */
+  bound: BoundFilter | null;
 }
 
 export interface QueryPlan {
@@ -42,12 +44,13 @@ export interface QueryPlan {
   rowGroupsTotal: number;
 }
 
-/** Validates names and binds the filter against the table's columns, without any I/O. */
-export function checkQuery(spec: QuerySpec, columns: readonly ColumnSchema[]): void {
+/** Validates names and binds the filter against the table's columns, without any I/O. The bound
+ *  filter is the request's only binding: pruning and scanning every file use it. */
+export function checkQuery(spec: QuerySpec, columns: readonly ColumnSchema[]): BoundFilter | null {
   checkColumns(spec, columns);
-  if (spec.where === null) return;
+  if (spec.where === null) return null;
   try {
-    bindFilter(spec.where, columns);
+    return bindFilter(spec.where, columns);
   } catch (e) {
     if (e instanceof NCFError && e.code === 'UNKNOWN_COLUMN') {
       const name = String(e.details.column);
@@ -65,13 +68,12 @@ export function checkQuery(spec: QuerySpec, columns: readonly ColumnSchema[]): v
         ...(hint ? { suggestion: e.details.suggestion } : {}),
       });
     }
-    if (e instanceof NCFError) throw queryProblem(e);
-    throw e;
+    throw errorProblem(e, 'query') ?? e;
   }
 }
 
 export async function planQuery(version: TableVersion, spec: QuerySpec, open: OpenReader): Promise<QueryPlan> {
-  checkQuery(spec, version.columns);
+  const bound = checkQuery(spec, version.columns);
   const byName = new Map(version.columns.map((c) => [c.name, c]));
   const columns = spec.select === null ? version.columns : spec.select.map((n) => byName.get(n)!);
   const scanColumns = [...columns];
@@ -79,8 +81,10 @@ export async function planQuery(version: TableVersion, spec: QuerySpec, open: Op
 
   const readers = await Promise.all(version.files.map((f) => open(f.key)));
   const files: FilePlan[] = readers.map((reader, i) => {
-    const { rowGroups, total } = reader.plan(spec.where);
-    return { key: version.files[i]!.key, reader, rowGroups, totalRowGroups: total };
+    // Files of a version share the table's columns (storage/schema-diff.ts refuses others); the
+    // check keeps a file that somehow differs correct, at the cost of binding for it.
+    const pruned = sameLayout(reader.columns, version.columns) ? reader.prune(bound) : reader.plan(spec.where);
+    return { key: version.files[i]!.key, reader, rowGroups: pruned.rowGroups, totalRowGroups: pruned.total, bound: pruned.bound };
   });
   let offset = spec.offset;
   if (spec.where === null && spec.order.length === 0) offset = trimToWindow(files, spec.offset, spec.limit);
@@ -105,6 +109,17 @@ export async function planQuery(version: TableVersion, spec: QuerySpec, open: Op
     rowGroupsScanned: scanned,
     rowGroupsTotal: total,
   };
+}
+
+/** Whether a filter bound to `b` reads a file with columns `a` right: same names, order and types. */
+function sameLayout(a: readonly ColumnSchema[], b: readonly ColumnSchema[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!,
+      y = b[i]!;
+    if (x.name !== y.name || x.type !== y.type || (x.unit ?? 'us') !== (y.unit ?? 'us')) return false;
+  }
+  return true;
 }
 
 /** Without a filter or order, row positions are known from the footers: keeps only the row groups

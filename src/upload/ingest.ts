@@ -23,7 +23,7 @@ import {
   type Format,
   type SchemaOverride,
 } from '../ingest/index.js';
-import { conflict, fromEngineError, type HttpProblem } from '../http/errors.js';
+import { conflict, errorProblem, type HttpProblem } from '../http/errors.js';
 import type { ServiceContext } from '../context.js';
 import type { IdempotencyClaim, Operation, TableVersion } from '../../storage/types.js';
 import { newFileKey } from '../../storage/keys.js';
@@ -160,8 +160,7 @@ export async function ingestUpload(ctx: ServiceContext, req: IngestRequest): Pro
         differences: [diff],
       });
     }
-    if (e instanceof NCFError) throw fromEngineError(e, 'upload');
-    throw e;
+    throw errorProblem(e, 'upload') ?? e;
   }
   try {
     const commit = {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { decode, encode } from '@msgpack/msgpack';
 import { BufferSink, NCFError, NCFReader, NCFWriter, type ColumnSchema } from '../../src/index.js';
-import { HttpProblem, badRequest, fromEngineError } from '../../src/http/errors.js';
+import { HttpProblem, badRequest, errorProblem } from '../../src/http/errors.js';
 import { decodeFooter } from '../../src/format/footer.js';
 import { ENCODINGS, MAX_CHUNK_BYTES, MAX_ROW_GROUP_ROWS, TAIL_LENGTH } from '../../src/format/constants.js';
 import { columnsToRecordBatch, schemaToArrow } from '../../src/format/arrow.js';
@@ -289,7 +289,7 @@ function clientRefusal(phase: 'upload' | 'query') {
   return (e: unknown): boolean => {
     if (e instanceof HttpProblem) return e.status >= 400 && e.status < 500;
     if (e instanceof NCFError) {
-      const s = fromEngineError(e, phase).status;
+      const s = errorProblem(e, phase)!.status;
       return s >= 400 && s < 500;
     }
     return false;

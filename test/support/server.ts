@@ -211,7 +211,7 @@ export function assertProblem(
 export const PROBLEM_CATALOGUE: ReadonlyMap<string, [number, string]> = (() => {
   const out = new Map<string, [number, string]>();
   for (const make of Object.values(errors)) {
-    if (typeof make !== 'function' || make === errors.fromEngineError || make === errors.HttpProblem) continue;
+    if (typeof make !== 'function' || make === errors.errorProblem || make === errors.HttpProblem) continue;
     const p = (make as (d: string, x: number) => unknown)('x', 1);
     if (p instanceof errors.HttpProblem) out.set(p.body().type, [p.status, p.title]);
   }

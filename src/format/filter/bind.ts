@@ -58,8 +58,17 @@ export function familyOf(type: DataType): Family {
   }
 }
 
+let binds = 0;
+
+/** How many times bindFilter has run in this process: lets a test check that one query binds its
+ *  filter once, however many files and row groups it reads (test/query/bind-once.test.ts). */
+export function bindCount(): number {
+  return binds;
+}
+
 /** Checks columns exist and literals fit their column types; converts literals to typed values. */
 export function bindFilter(filter: Filter, columns: readonly ColumnSchema[]): BoundFilter {
+  binds++;
   checkLimits(filter);
   const byName = new Map<string, number>();
   columns.forEach((c, i) => byName.set(c.name, i));

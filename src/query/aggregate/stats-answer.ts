@@ -5,7 +5,7 @@
 // count, or a chunk with values but no bound sends the query to the rows instead.
 
 import type { ColumnData } from '../../format/column.js';
-import { bindFilter, mustMatch, type BoundFilter } from '../../format/filter/index.js';
+import { mustMatch, type BoundFilter } from '../../format/filter/index.js';
 import type { ColumnStats } from '../../format/reader.js';
 import { physicalOf } from '../../format/schema.js';
 import { compareStat, type StatValue } from '../../format/stats.js';
@@ -31,14 +31,8 @@ export function answerFromStats(plan: AggregatePlan): ColumnData[] | null {
   const extremes: Extreme[] = plan.items.map(() => ({ best: undefined, nan: false }));
   for (const f of scan.files) {
     const meta = f.reader.meta;
-    let bound: BoundFilter | null = null;
-    if (scan.where !== null) {
-      try {
-        bound = bindFilter(scan.where, meta.columns);
-      } catch {
-        return null;
-      }
-    }
+    // Bound once for the request by planQuery.
+    const bound: BoundFilter | null = f.bound;
     const stats = f.rowGroups.length > 0 ? f.reader.stats().rowGroups : [];
     const colIndex = plan.items.map((item) =>
       item.kind === 'agg' && item.column !== null ? meta.columns.findIndex((c) => c.name === item.column) : -1,
