@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import type { ColumnSchema } from '../../src/format/schema.js';
 import { CatalogBusy, CatalogUnavailable, FileCollected, closed, invalidRequest } from '../errors.js';
 import { newId, tableIdOfKey } from '../keys.js';
+import { commitOutcome, isBusy, sqliteUnavailable } from './errors.js';
 import { migrate } from './migrations.js';
 import {
   TOMBSTONE_TTL_MS,
@@ -298,28 +299,16 @@ export class SqliteCatalog implements Catalog {
     try {
       return fn();
     } catch (e) {
-      const code = (e as { code?: unknown }).code;
-      if (
-        e instanceof Database.SqliteError &&
-        typeof code === 'string' &&
-        (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
-      ) {
-        throw new CatalogBusy(op, this.busyTimeoutMs);
-      }
-      if (e instanceof Database.SqliteError && typeof code === 'string' && UNAVAILABLE.test(code)) {
-        // A full disk aborts the transaction whole (SQLite rolls it back): nothing was committed. An
-        // I/O error while committing may have left the WAL frames written: outcome unknown.
-        const outcome = op !== 'commit' ? undefined : code.startsWith('SQLITE_FULL') ? ('not applied' as const) : ('unknown' as const);
+      if (isBusy(e)) throw new CatalogBusy(op, this.busyTimeoutMs);
+      const code = sqliteUnavailable(e);
+      if (code !== null && code.startsWith('SQLITE_')) {
+        const outcome = op === 'commit' ? commitOutcome(code) : undefined;
         throw new CatalogUnavailable(op, code, outcome === undefined ? { cause: e } : { cause: e, commitOutcome: outcome });
       }
       throw e;
     }
   }
 }
-
-/** SQLite result codes that say "the disk cannot take this now" (full, failing, read-only, gone),
- *  not "a bug": the documented 503 with Retry-After. */
-const UNAVAILABLE = /^SQLITE_(FULL|IOERR|CANTOPEN|READONLY|NOMEM)/;
 
 /** Opens (creating when missing) the catalog file at `path` and applies pending migrations. */
 export function openSqliteCatalog(path: string, opts: SqliteCatalogOptions = {}): SqliteCatalog {
