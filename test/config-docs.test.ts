@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { configTable, readmeTable, withConfigTable } from '../src/config/readme.js';
 import { CONFIG_VARS } from '../src/config/vars.js';
 
