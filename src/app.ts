@@ -97,7 +97,7 @@ export function loggerOptions(level: Config['logLevel']): FastifyServerOptions['
 }
 
 function isContext(x: ServiceContext | Config): x is ServiceContext {
-  return 'catalog' in x && 'blobs' in x;
+  return 'config' in x; // a Config has no `config` (it has `catalog` and `blobs`: specs, not stores)
 }
 
 export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOptions = {}): Promise<FastifyInstance> {
@@ -108,8 +108,8 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
   } else {
     const storage = await openStorage({
       dataDir: ctxOrConfig.dataDir,
-      catalogUrl: ctxOrConfig.catalogUrl,
-      objectStorage: ctxOrConfig.objectStorage,
+      blobs: ctxOrConfig.blobs,
+      catalog: ctxOrConfig.catalog,
     });
     ownStorage = storage;
     ctx = { config: ctxOrConfig, catalog: storage.catalog, blobs: storage.blobs, metrics: createMetrics() };

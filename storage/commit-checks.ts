@@ -1,7 +1,7 @@
 // The rules a commit must pass, independent of where the catalog lives: the request's own shape
 // (checked before any lock is taken) and its fit with the table as it stands under the writer's lock.
-// Every Catalog implementation applies these, so they refuse the same commits with the same errors.
-// (The same rules as storage/sqlite/catalog.ts, which keeps its own copy for now.)
+// Every Catalog implementation (sqlite/, postgres/) applies these, so they refuse the same commits with
+// the same errors.
 
 import { NCFError } from '../src/format/errors.js';
 import type { ColumnSchema } from '../src/format/schema.js';

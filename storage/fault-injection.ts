@@ -1,6 +1,6 @@
 // Fault injection for tests and drills: wraps a blob store and a catalog so that chosen calls fail the
 // way real dependencies fail — a full disk (ENOSPC), a disk error (EIO), a reset connection
-// (ECONNRESET), object storage throttling (an S3 SDK error 503 SlowDown, after its retries) — or hang
+// (ECONNRESET), object storage throttling (503 SlowDown after the SDK's retries, as the S3 store raises it) — or hang
 // until the fault is cleared (a stalled disk or a silent peer; the service's guard must bound them).
 // Faults are raised before the real call, so a failed call has no effect on the real dependency.
 // Wrap the adapters with this first and the service's guard (guard.ts) around it, as openStorage
@@ -9,6 +9,7 @@
 // Methods are named per dependency: storage — createSink, write, finish, abort (the sink's), openSource,
 // read (the source's), delete, list, ping; catalog — any Catalog method (getTable, commit, ping, ...).
 
+import { toStorageError } from './s3/errors.js';
 import type { BlobStore, Catalog } from './types.js';
 
 export type FaultKind = 'ENOSPC' | 'EIO' | 'ECONNRESET' | 'SlowDown' | 'hang';
@@ -58,13 +59,15 @@ export function faultError(kind: Exclude<FaultKind, 'hang'>, where: string): Err
     case 'ECONNRESET':
       return Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104, syscall: 'read' });
     case 'SlowDown': {
-      // What @aws-sdk/client-s3 throws once its retries are spent on 503 SlowDown.
-      return Object.assign(new Error('Please reduce your request rate.'), {
+      // What @aws-sdk/client-s3 throws once its retries are spent on 503 SlowDown, as the S3 blob
+      // store passes it on: sorted by the backend's own classification (storage/s3/errors.ts).
+      const sdk = Object.assign(new Error('Please reduce your request rate.'), {
         name: 'SlowDown',
         Code: 'SlowDown',
         $fault: 'server',
         $metadata: { httpStatusCode: 503, attempts: 3, totalRetryDelay: 300 },
       });
+      return toStorageError(sdk, { op: where, bucket: 'fault-injection', endpoint: 's3://fault-injection' });
     }
   }
 }

@@ -4,48 +4,30 @@
 //     gone away, a half-open TCP connection) costs a request at most `callTimeoutMs`, never a hang;
 //   - classified: a raw low-level failure that reaches the guard (ENOSPC, EIO, a reset connection,
 //     an S3 503 SlowDown the SDK gave up retrying) becomes StorageUnavailable or CatalogUnavailable,
-//     which the error handler renders as 503 with Retry-After, instead of an anonymous 500.
+//     which the error handler renders as 503 with Retry-After, instead of an anonymous 500. Which raw
+//     failures mean "unavailable" is the backend's to say (its storage/<kind>/errors.ts, passed in by
+//     openStorage from the backend's row); the guard only applies it.
 // Typed storage errors pass through unchanged: the adapters know better (404, 409, busy).
 // A commit cut off by its deadline or a lost connection may still land; it is reported with
 // commitOutcome 'unknown', so the upload keeps its file (vacuum collects it if unused).
 // The guard is a Proxy, so methods the adapters gain later are forwarded (and guarded) unchanged.
 
-import { isTransient } from './s3/errors.js';
 import { CatalogUnavailable, StorageError, StorageUnavailable } from './errors.js';
 import type { BlobStore, Catalog } from './types.js';
+import { type Unavailable, unavailableCode } from './unavailable.js';
+
+// Kept here too for the modules that classify failures outside the guard (src/http/problem.ts).
+export { unavailableCode };
 
 export interface GuardOptions {
   /** Longest any one storage or catalog call may take before it fails with 503 (default 60 s). */
   callTimeoutMs?: number;
+  /** The backend's classifier (its storage/<kind>/errors.ts, named by its row in storage/backends.ts):
+   *  which raw failures mean "unavailable now". Default: errno codes only (storage/unavailable.ts). */
+  unavailable?: Unavailable;
 }
 
 export const DEFAULT_CALL_TIMEOUT_MS = 60_000;
-
-/** Local-disk and resource failures that say "the storage cannot take this now", not "a bug". */
-const RESOURCE_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EMFILE', 'ENFILE', 'ENOMEM', 'EAGAIN', 'EBUSY', 'ESTALE']);
-/** Socket-level failures: the dependency could not be reached or dropped the connection. */
-const NETWORK_CODES = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'EHOSTDOWN',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'UND_ERR_SOCKET',
-]);
-
-/** The errno-style code of a failure that means "unavailable now", else null. */
-export function unavailableCode(e: unknown): string | null {
-  const code = (e as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && (RESOURCE_CODES.has(code) || NETWORK_CODES.has(code))) return code;
-  return null;
-}
 
 class Deadline extends Error {
   constructor(readonly ms: number) {
@@ -61,30 +43,34 @@ function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-function storageError(op: string, e: unknown): unknown {
-  if (e instanceof StorageError) return e;
-  let reason: string | null = null;
-  if (e instanceof Deadline) reason = `timeout: ${e.message}`;
-  else reason = unavailableCode(e) ?? (isTransient(e) ? `${(e as { name?: string }).name ?? 'transient failure'}` : null);
-  if (reason === null) return e;
-  const out = new StorageUnavailable(`storage is unavailable: ${op} failed (${reason}); retry later`, {
-    dependency: 'storage',
-    operation: op,
-    reason: reason.split(':', 1)[0],
-  });
-  out.cause = e;
-  return out;
-}
+const storageError =
+  (unavailable: Unavailable) =>
+  (op: string, e: unknown): unknown => {
+    if (e instanceof StorageError) return e;
+    let reason: string | null = null;
+    if (e instanceof Deadline) reason = `timeout: ${e.message}`;
+    else reason = unavailable(e);
+    if (reason === null) return e;
+    const out = new StorageUnavailable(`storage is unavailable: ${op} failed (${reason}); retry later`, {
+      dependency: 'storage',
+      operation: op,
+      reason: reason.split(':', 1)[0],
+    });
+    out.cause = e;
+    return out;
+  };
 
-function catalogError(op: string, e: unknown): unknown {
-  if (e instanceof StorageError) return e;
-  let reason: string | null;
-  if (e instanceof Deadline) reason = `timeout after ${e.ms} ms`;
-  else reason = unavailableCode(e);
-  if (reason === null) return e;
-  // A commit cut off this way may still have reached the database: say so, so its file is kept.
-  return new CatalogUnavailable(op, reason, op === 'commit' ? { cause: e, commitOutcome: 'unknown' } : { cause: e });
-}
+const catalogError =
+  (unavailable: Unavailable) =>
+  (op: string, e: unknown): unknown => {
+    if (e instanceof StorageError) return e;
+    let reason: string | null;
+    if (e instanceof Deadline) reason = `timeout after ${e.ms} ms`;
+    else reason = unavailable(e);
+    if (reason === null) return e;
+    // A commit cut off this way may still have reached the database: say so, so its file is kept.
+    return new CatalogUnavailable(op, reason, op === 'commit' ? { cause: e, commitOutcome: 'unknown' } : { cause: e });
+  };
 
 type Classify = (op: string, e: unknown) => unknown;
 
@@ -136,19 +122,20 @@ function guardIterable<T>(it: AsyncIterable<T>, op: string, ms: number, classify
 
 export function guardBlobStore(blobs: BlobStore, opts: GuardOptions = {}): BlobStore {
   const ms = opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-  return wrapObject(blobs, ms, storageError, '', {
+  const classify = storageError(opts.unavailable ?? unavailableCode);
+  return wrapObject(blobs, ms, classify, '', {
     createSink: async (fn, args) => {
-      const sink = await call('createSink', ms, storageError, () => fn(...args) as Promise<object>);
-      return wrapObject(sink, ms, storageError, 'sink.');
+      const sink = await call('createSink', ms, classify, () => fn(...args) as Promise<object>);
+      return wrapObject(sink, ms, classify, 'sink.');
     },
     openSource: async (fn, args) => {
-      const source = await call('openSource', ms, storageError, () => fn(...args) as Promise<object>);
-      return wrapObject(source, ms, storageError, 'source.');
+      const source = await call('openSource', ms, classify, () => fn(...args) as Promise<object>);
+      return wrapObject(source, ms, classify, 'source.');
     },
-    list: (fn, args) => guardIterable(fn(...args) as AsyncIterable<unknown>, 'list', ms, storageError),
+    list: (fn, args) => guardIterable(fn(...args) as AsyncIterable<unknown>, 'list', ms, classify),
   });
 }
 
 export function guardCatalog(catalog: Catalog, opts: GuardOptions = {}): Catalog {
-  return wrapObject(catalog, opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, catalogError, '');
+  return wrapObject(catalog, opts.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, catalogError(opts.unavailable ?? unavailableCode), '');
 }

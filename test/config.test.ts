@@ -33,8 +33,9 @@ test('defaults: 127.0.0.1:8080, ./data, no keys, 10 GiB uploads, 10000 JSON rows
     maxBatchBytes: 64 * 1024 ** 2,
     maxDecodedBytes: 256 * 1024 ** 2,
     maxDecodedRatio: 100,
-    catalogUrl: null,
-    objectStorage: null,
+    // Embedded storage, typed by backend kind: the folder and the SQLite file under the data dir.
+    blobs: { kind: 'local', dir: resolve('data', 'files') },
+    catalog: { kind: 'sqlite', path: resolve('data', 'catalog.sqlite') },
     retainVersions: 10,
     orphanGraceMs: 3_600_000,
     corsOrigins: null,
@@ -100,15 +101,20 @@ test('scale-out settings: catalog and storage URLs, retention and orphan grace',
     NCF_RETAIN_VERSIONS: '3',
     NCF_ORPHAN_GRACE: '15m',
   });
-  assert.equal(c.catalogUrl, 'postgresql://ncf:secret@db:5432/ncf');
-  assert.equal(c.objectStorage?.bucket, 'tables');
-  assert.equal(c.objectStorage?.prefix, 'ncf/');
-  assert.equal(c.objectStorage?.endpoint, 'http://minio:9000');
+  assert.deepEqual(c.catalog, { kind: 'postgres', url: 'postgresql://ncf:secret@db:5432/ncf' });
+  assert.equal(c.blobs.kind, 's3');
+  const location = c.blobs.kind === 's3' ? c.blobs.location : null;
+  assert.equal(location?.bucket, 'tables');
+  assert.equal(location?.prefix, 'ncf/');
+  assert.equal(location?.endpoint, 'http://minio:9000');
   assert.equal(c.retainVersions, 3);
   assert.equal(c.orphanGraceMs, 15 * 60_000);
   assert.equal(loadConfig({ NCF_ORPHAN_GRACE: '90' }).orphanGraceMs, 90_000);
   assert.equal(loadConfig({ NCF_ORPHAN_GRACE: '2d' }).orphanGraceMs, 2 * 86_400_000);
-  assert.equal(loadConfig({ NCF_CATALOG_URL: 'postgres://u@localhost/x' }).catalogUrl, 'postgres://u@localhost/x');
+  assert.deepEqual(loadConfig({ NCF_CATALOG_URL: 'postgres://u@localhost/x' }).catalog, {
+    kind: 'postgres',
+    url: 'postgres://u@localhost/x',
+  });
   const p = problems({
     NCF_CATALOG_URL: 'mysql://u:hunter2@h/db',
     NCF_STORAGE_URL: 'gs://b/p',

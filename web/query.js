@@ -4,8 +4,8 @@
 
 /** Filter operators the controls offer (PostgREST's); `not.` is a separate switch. */
 export const OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'like', 'ilike', 'in', 'is'];
-/** Parameters that are not filters (the API's list). */
-const RESERVED = new Set(['select', 'order', 'limit', 'offset', 'version', 'format', 'csvSafe']);
+/** Parameters that are not filters: the API's list (src/query/params.ts RESERVED; test/reserved-params.test.ts holds them equal). */
+export const RESERVED = new Set(['select', 'order', 'limit', 'offset', 'version', 'format', 'csvSafe']);
 export const DEFAULT_LIMIT = 50;
 
 function nonNegativeInt(s, fallback) {

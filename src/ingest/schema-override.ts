@@ -4,6 +4,7 @@
 
 import * as arrow from 'apache-arrow';
 import { z } from 'zod';
+import { META_DESCRIPTION, META_SEMANTIC } from '../format/arrow.js';
 import { toArrowType } from '../format/arrow-types.js';
 import { NCFError } from '../format/errors.js';
 import { DATA_TYPES, TIME_UNITS, isDataType, type DataType, type TimeUnit } from '../format/schema.js';
@@ -25,9 +26,9 @@ export interface ColumnOverride {
 /** Per-column overrides, e.g. {"zip":"string","amount":{"type":"float64","semanticType":"numerical"}}. Columns not named are inferred. */
 export type SchemaOverride = Record<string, DataType | ColumnOverride>;
 
-/** Field-metadata keys the writer reads back into the NCF column schema. */
-export const META_SEMANTIC_TYPE = 'ncf.semanticType';
-export const META_DESCRIPTION = 'ncf.description';
+/** Field-metadata keys the writer reads back into the NCF column schema: declared once, by the
+ *  writer's Arrow bridge (src/format/arrow.ts). */
+export { META_DESCRIPTION, META_SEMANTIC as META_SEMANTIC_TYPE };
 
 const columnOverrideSchema = z
   .object({
@@ -184,7 +185,7 @@ export function planColumn(
 /** The Arrow field for a planned column: toArrowType's exact type plus NCF metadata. */
 export function arrowField(plan: ColumnPlan): arrow.Field {
   const meta = new Map<string, string>();
-  if (plan.semanticType !== undefined) meta.set(META_SEMANTIC_TYPE, plan.semanticType);
+  if (plan.semanticType !== undefined) meta.set(META_SEMANTIC, plan.semanticType);
   if (plan.description !== undefined) meta.set(META_DESCRIPTION, plan.description);
   return new arrow.Field(plan.name, toArrowType(plan), plan.nullable, meta);
 }

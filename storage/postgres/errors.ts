@@ -2,6 +2,8 @@
 // mean the database cannot be reached (→ CatalogUnavailable). Reasons are short codes: a server
 // message can name the database or the user, and reasons reach clients in 503 bodies.
 
+import { unavailableCode } from '../unavailable.js';
+
 /** SQLSTATEs after which a commit re-runs: serialization_failure, deadlock_detected, unique_violation. */
 export const RETRYABLE = new Set(['40001', '40P01', '23505']);
 /** Server errors (SQLSTATE) that mean the catalog cannot be used now, besides classes 08 and 28. */
@@ -54,4 +56,10 @@ export function unreachable(e: unknown): string | null {
     return e.message;
   }
   return null;
+}
+
+/** The backend's classifier (storage/guard.ts): a raw failure that reached the guard means "the
+ *  catalog is unavailable now" when it is an errno code or the database cannot be reached. */
+export function postgresUnavailable(e: unknown): string | null {
+  return unavailableCode(e) ?? unreachable(e);
 }

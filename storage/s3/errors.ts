@@ -7,6 +7,7 @@
 // Messages name the operation, bucket, key and endpoint, never credentials.
 
 import { BlobNotFound, StorageError, StorageUnavailable, storageFailure } from '../errors.js';
+import { unavailableCode } from '../unavailable.js';
 
 export interface S3Where {
   /** The S3 operation, e.g. GetObject. */
@@ -71,6 +72,14 @@ export function isTransient(e: unknown): boolean {
   if (status !== undefined && (status >= 500 || status === 429)) return true;
   if (err.name !== undefined && TRANSIENT_CODES.has(err.name)) return true;
   return networkCode(err) !== undefined;
+}
+
+/** The backend's classifier (storage/guard.ts): a raw failure that reached the guard — an errno
+ *  code, or a transient SDK error (503 SlowDown, 5xx, 429, timeouts) the client's retries gave up on —
+ *  is "unavailable now"; the short reason names it. Typed storage errors are not raw: null. */
+export function s3Unavailable(e: unknown): string | null {
+  if (e instanceof StorageError) return null;
+  return unavailableCode(e) ?? (isTransient(e) ? ((e as SdkError).name ?? 'transient failure') : null);
 }
 
 export function toStorageError(e: unknown, where: S3Where): Error {

@@ -12,20 +12,9 @@
 
 import Database from 'better-sqlite3';
 import type { ColumnSchema } from '../../src/format/schema.js';
-import { NCFError } from '../../src/format/errors.js';
-import { validateSchema } from '../../src/format/schema.js';
-import {
-  CatalogBusy,
-  CatalogConflict,
-  CatalogUnavailable,
-  FileCollected,
-  TableExists,
-  TableNotFound,
-  closed,
-  invalidRequest,
-} from '../errors.js';
-import { isId, newId, tableIdOfKey } from '../keys.js';
-import { describeDifferences, diffColumns } from '../schema-diff.js';
+import { CatalogBusy, CatalogUnavailable, FileCollected, closed, invalidRequest } from '../errors.js';
+import { newId, tableIdOfKey } from '../keys.js';
+import { commitOutcome, isBusy, sqliteUnavailable } from './errors.js';
 import { migrate } from './migrations.js';
 import {
   TOMBSTONE_TTL_MS,
@@ -37,7 +26,7 @@ import {
   type TableVersion,
   type VersionInfo,
 } from '../types.js';
-import { OPERATIONS, checkCommitRequest, checkKeep } from '../commit-checks.js';
+import { checkCommit, checkCommitRequest, checkKeep } from '../commit-checks.js';
 import { IDEMPOTENCY_TTL_MS, type IdempotencyOptions } from '../idempotency.js';
 import { findKey, forgetKeys, recordKey, refuseUsedKey } from './idempotency.js';
 import type { IdempotencyRecord } from '../types.js';
@@ -136,42 +125,31 @@ export class SqliteCatalog implements Catalog {
   private commitLocked(req: CommitRequest, columns: ColumnSchema[]): TableVersion {
     const { table, operation, file } = req;
     const t = this.stmt.table.get(table);
-    if (operation === 'create' && t !== undefined) throw new TableExists(table, t.current_version);
-    if ((operation === 'append' || operation === 'compact') && t === undefined) throw new TableNotFound(table);
-    const current = t?.current_version ?? null;
-    if (req.expectVersion !== undefined && req.expectVersion !== current) {
-      throw new CatalogConflict(
-        table,
-        `table "${table}" is ${current === null ? 'absent' : `at version ${current}`}, but the ${operation} expected ${req.expectVersion === null ? 'no table' : `version ${req.expectVersion}`}; another write won the race`,
-        { expectedVersion: req.expectVersion, currentVersion: current },
-      );
-    }
-    if (t !== undefined && req.tableId !== undefined && req.tableId !== t.table_id) {
-      throw new CatalogConflict(
-        table,
-        `table "${table}" was dropped and re-created (id ${t.table_id}) after this ${operation} began (id ${req.tableId})`,
-        { expectedTableId: req.tableId, currentTableId: t.table_id },
-      );
-    }
+    const prev = t === undefined ? undefined : this.stmt.version.get(t.table_id, t.current_version)!;
+    const candidateId = req.tableId ?? tableIdOfKey(file.key) ?? newId();
     const owner = this.stmt.keyOwner.get(file.key);
-    if (owner !== undefined) {
-      throw new CatalogConflict(
-        table,
-        `file "${file.key}" is already part of ${this.describeTableId(owner.table_id)}; every commit needs a new file`,
-        { key: file.key },
-      );
-    }
+    // The same rules, in the same order, as every catalog (commit-checks.ts).
+    checkCommit(
+      req,
+      columns,
+      t === undefined
+        ? null
+        : {
+            tableId: t.table_id,
+            version: t.current_version,
+            columns: JSON.parse(prev!.columns_json) as ColumnSchema[],
+            rowCount: prev!.row_count,
+          },
+      {
+        keyOwner: owner === undefined ? null : this.describeTableId(owner.table_id),
+        idOwner: t !== undefined || this.stmt.tableById.get(candidateId) === undefined ? null : this.describeTableId(candidateId),
+        newTableId: candidateId,
+      },
+    );
     const now = new Date().toISOString();
 
     if (t === undefined) {
-      const tableId = req.tableId ?? tableIdOfKey(file.key) ?? newId();
-      if (this.stmt.tableById.get(tableId) !== undefined) {
-        throw new CatalogConflict(
-          table,
-          `table id ${tableId} already belongs to ${this.describeTableId(tableId)}; create the table with a new id`,
-          { tableId },
-        );
-      }
+      const tableId = candidateId;
       this.consumePending(table, file.key);
       this.stmt.insertTable.run(tableId, table, now);
       // A replace that finds no table records what it did: it created one.
@@ -180,27 +158,9 @@ export class SqliteCatalog implements Catalog {
       return this.snapshot({ table_id: tableId, name: table, created_at: now, current_version: 1 }, 1)!;
     }
 
-    const prev = this.stmt.version.get(t.table_id, t.current_version)!;
     const next = t.current_version + 1;
     const ordinal = this.stmt.nextOrdinal.get(t.table_id)!.n;
-    if (operation === 'append' || operation === 'compact') {
-      const tableColumns = JSON.parse(prev.columns_json) as ColumnSchema[];
-      const differences = diffColumns(tableColumns, columns);
-      if (differences.length > 0) {
-        throw new CatalogConflict(
-          table,
-          `cannot ${operation === 'append' ? 'append to' : 'compact'} table "${table}": the file's columns differ: ${describeDifferences(differences)}`,
-          { differences },
-        );
-      }
-    }
-    if (operation === 'compact' && file.rows !== prev.row_count) {
-      throw new CatalogConflict(
-        table,
-        `cannot compact table "${table}": the compacted file holds ${file.rows} rows, the table ${prev.row_count} at version ${prev.version}`,
-        { expectedRows: prev.row_count, actualRows: file.rows },
-      );
-    }
+    const prevRow = prev!;
     this.consumePending(table, file.key);
     if (operation === 'append') {
       // The table keeps its own column labels (descriptions, semantic types), not the file's.
@@ -209,15 +169,15 @@ export class SqliteCatalog implements Catalog {
         next,
         'append',
         file.rows,
-        prev.row_count + file.rows,
-        prev.bytes + file.bytes,
-        prev.columns_json,
+        prevRow.row_count + file.rows,
+        prevRow.bytes + file.bytes,
+        prevRow.columns_json,
         now,
       );
     } else if (operation === 'compact') {
       // Same rows, same columns: only the files change.
       this.stmt.retireFiles.run(next, t.table_id);
-      this.stmt.insertVersion.run(t.table_id, next, 'compact', 0, prev.row_count, file.bytes, prev.columns_json, now);
+      this.stmt.insertVersion.run(t.table_id, next, 'compact', 0, prevRow.row_count, file.bytes, prevRow.columns_json, now);
     } else {
       this.stmt.retireFiles.run(next, t.table_id);
       this.stmt.insertVersion.run(t.table_id, next, 'replace', file.rows, file.rows, file.bytes, JSON.stringify(columns), now);
@@ -339,28 +299,16 @@ export class SqliteCatalog implements Catalog {
     try {
       return fn();
     } catch (e) {
-      const code = (e as { code?: unknown }).code;
-      if (
-        e instanceof Database.SqliteError &&
-        typeof code === 'string' &&
-        (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
-      ) {
-        throw new CatalogBusy(op, this.busyTimeoutMs);
-      }
-      if (e instanceof Database.SqliteError && typeof code === 'string' && UNAVAILABLE.test(code)) {
-        // A full disk aborts the transaction whole (SQLite rolls it back): nothing was committed. An
-        // I/O error while committing may have left the WAL frames written: outcome unknown.
-        const outcome = op !== 'commit' ? undefined : code.startsWith('SQLITE_FULL') ? ('not applied' as const) : ('unknown' as const);
+      if (isBusy(e)) throw new CatalogBusy(op, this.busyTimeoutMs);
+      const code = sqliteUnavailable(e);
+      if (code !== null && code.startsWith('SQLITE_')) {
+        const outcome = op === 'commit' ? commitOutcome(code) : undefined;
         throw new CatalogUnavailable(op, code, outcome === undefined ? { cause: e } : { cause: e, commitOutcome: outcome });
       }
       throw e;
     }
   }
 }
-
-/** SQLite result codes that say "the disk cannot take this now" (full, failing, read-only, gone),
- *  not "a bug": the documented 503 with Retry-After. */
-const UNAVAILABLE = /^SQLITE_(FULL|IOERR|CANTOPEN|READONLY|NOMEM)/;
 
 /** Opens (creating when missing) the catalog file at `path` and applies pending migrations. */
 export function openSqliteCatalog(path: string, opts: SqliteCatalogOptions = {}): SqliteCatalog {

@@ -43,14 +43,17 @@ const SETUPS: Setup[] = [
       const db = await p.createDatabase();
       return openStorage({
         dataDir: dir,
-        catalogUrl: db.url,
-        objectStorage: {
-          bucket: s.bucket,
-          prefix: `${newId()}/`,
-          region: s.region,
-          endpoint: s.endpoint,
-          forcePathStyle: true,
-          credentials: s.credentials,
+        catalog: { kind: 'postgres', url: db.url },
+        blobs: {
+          kind: 's3',
+          location: {
+            bucket: s.bucket,
+            prefix: `${newId()}/`,
+            region: s.region,
+            endpoint: s.endpoint,
+            forcePathStyle: true,
+            credentials: s.credentials,
+          },
         },
       });
     },
