@@ -8,7 +8,7 @@ import { fromEngineError } from '../src/http/errors.js';
 import { NCFError } from '../src/format/errors.js';
 import { leaseFor } from '../src/tables/reader-cache.js';
 import { cacheControlFor } from '../src/query/cache-control.js';
-import { negotiateEncoding, negotiateFormat } from '../src/query/negotiate.js';
+import { negotiateContentCoding, negotiateFormat } from '../src/query/negotiate.js';
 import { checkQueryLimits } from '../src/query/limits.js';
 import { parseQueryBody, parseRowsQuery, queryProblem, type QueryRequest } from '../src/query/params.js';
 import { planQuery } from '../src/query/plan.js';
@@ -60,7 +60,7 @@ async function runQuery(
 ): Promise<FastifyReply> {
   checkQueryLimits(q.spec, paging === 'post' ? 'where' : 'filter');
   const format = negotiateFormat(req.headers.accept, q.format);
-  const encoding = negotiateEncoding(req.headers['accept-encoding']);
+  const coding = negotiateContentCoding(req.headers['accept-encoding']);
   const version = await loadTable(ctx, name, q.spec.version ?? undefined);
   const agg = aggregateOf(q.spec, version.columns);
   const max = ctx.config.maxResponseRows;
@@ -114,7 +114,8 @@ async function runQuery(
       spec: q.spec,
       format,
       csvSafe: q.csvSafe,
-      encoding,
+      coding,
+      compression: ctx.config.compression,
       maxResponseRows: max,
       signal,
       metrics: ctx.metrics,

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseS3Url, S3ConfigError, type S3Location } from '../storage/s3/url.js';
 import { parseCorsOrigins, type CorsOrigins } from './http/cors.js';
 import { DEFAULT_MAX_BATCH_BYTES, DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_DECODED_RATIO, DEFAULT_MAX_VALUE_BYTES } from './ingest/limits.js';
+import { type CompressionSettings, DEFAULT_COMPRESSION } from './query/content-coding.js';
 import { DEFAULT_CACHE_CONTROL, DEFAULT_CACHE_CONTROL_VERSIONED, parseCacheControl } from './query/cache-control.js';
 
 export type Scope = 'read' | 'write' | 'admin';
@@ -60,6 +61,8 @@ export interface Config {
   /** NCF_RATE_LIMIT ("600/min"): requests per window for each API key (each client address without
    *  keys) on /v1; null: no rate limit. */
   rateLimit: RateLimit | null;
+  /** NCF_COMPRESSION (auto|off) and NCF_COMPRESSION_LEVEL (zstd level): how query answers are compressed. */
+  compression: CompressionSettings;
 }
 
 export interface RateLimit {
@@ -276,6 +279,18 @@ const envSchema = z.object({
       }
       return r;
     }),
+  NCF_COMPRESSION: z
+    .string()
+    .optional()
+    .transform((s, ctx) => {
+      const v = s === undefined || s.trim() === '' ? 'auto' : s.trim().toLowerCase();
+      if (v !== 'auto' && v !== 'off') {
+        ctx.addIssue({ code: 'custom', message: `NCF_COMPRESSION=${JSON.stringify(s)}: expected "auto" (compress when it pays) or "off"` });
+        return z.NEVER;
+      }
+      return v as CompressionSettings['mode'];
+    }),
+  NCF_COMPRESSION_LEVEL: intVar('NCF_COMPRESSION_LEVEL', DEFAULT_COMPRESSION.zstdLevel, 1, 19),
   LOG_LEVEL: z
     .string()
     .optional()
@@ -415,5 +430,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     keepAliveTimeoutMs: v.NCF_KEEP_ALIVE_TIMEOUT,
     idleTimeoutMs,
     rateLimit: v.NCF_RATE_LIMIT,
+    compression: { mode: v.NCF_COMPRESSION, zstdLevel: v.NCF_COMPRESSION_LEVEL },
   };
 }
