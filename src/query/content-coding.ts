@@ -45,6 +45,9 @@ interface CodingRow {
 
 /** Server preference on equal q: first wins. */
 export const CODINGS: readonly CodingRow[] = [
+  // On the event loop, a 64 KiB chunk per call (about 0.5 ms at level 1): zstd-napi has no async API,
+  // and its worker-thread mode (nbWorkers) holds whole jobs of input past a stalled reader's
+  // backpressure (measured: 12 Arrow batches of 10k rows against 3 without), so it is not used.
   { name: 'zstd', aliases: [], create: (s) => new (zstd().CompressStream)({ compressionLevel: s.zstdLevel }) },
   {
     name: 'br',
