@@ -157,7 +157,17 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
     const route = req.routeOptions.url ?? 'unmatched';
     const seconds = reply.elapsedTime / 1000;
     ctx.metrics.request(req.method, route, reply.statusCode, seconds);
-    req.log.info({ req, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    // contentEncoding: the coding the answer was compressed with (src/query/content-coding.ts), if any.
+    req.log.info(
+      {
+        req,
+        route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        contentEncoding: reply.getHeader('content-encoding'),
+      },
+      'request',
+    );
   });
 
   await app.register(opsRoutes, { ctx });

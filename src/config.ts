@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { type BlobsSpec, blobsFromUrl, BLOB_URL_FORMS, type CatalogSpec, embeddedBlobs, embeddedCatalog } from '../storage/backends.js';
 import { CONFIG_VARS, type Settings, type VarValue } from './config/vars.js';
+import type { CompressionSettings } from './query/content-coding.js';
 
 export { parseDuration, parseRateLimit, type RateLimit } from './config/parsers.js';
 
@@ -26,6 +27,8 @@ export type Config = Settings & {
   blobs: BlobsSpec;
   /** Where the catalog is: NCF_CATALOG_URL's backend, else SQLite under dataDir. */
   catalog: CatalogSpec;
+  /** NCF_COMPRESSION (auto|off) and NCF_COMPRESSION_LEVEL (zstd level): how query answers are compressed. */
+  compression: CompressionSettings;
 };
 
 export class ConfigError extends Error {
@@ -145,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idleTimeoutMs,
     blobs: blobs ?? embeddedBlobs(settings.dataDir),
     catalog: get('NCF_CATALOG_URL') ?? embeddedCatalog(settings.dataDir),
+    compression: { mode: get('NCF_COMPRESSION'), zstdLevel: get('NCF_COMPRESSION_LEVEL') },
   };
 }

@@ -46,6 +46,7 @@ test('defaults: 127.0.0.1:8080, ./data, no keys, 10 GiB uploads, 10000 JSON rows
     keepAliveTimeoutMs: 72_000,
     idleTimeoutMs: 120_000,
     rateLimit: null,
+    compression: { mode: 'auto', zstdLevel: 1 },
   });
 });
 
@@ -245,4 +246,12 @@ test('CORS origins and Cache-Control: parsed, normalized, one message per bad va
   assert.equal(p.length, 2, p.join('\n'));
   assert.match(p[0]!, /^NCF_CACHE_CONTROL=".*": expected Cache-Control directives/);
   assert.match(p[1]!, /^NCF_CACHE_CONTROL_VERSIONED="max age": expected Cache-Control directives/);
+});
+
+test('NCF_COMPRESSION and NCF_COMPRESSION_LEVEL', () => {
+  assert.deepEqual(loadConfig({ NCF_COMPRESSION: 'off' }).compression, { mode: 'off', zstdLevel: 1 });
+  assert.deepEqual(loadConfig({ NCF_COMPRESSION: ' AUTO ', NCF_COMPRESSION_LEVEL: '3' }).compression, { mode: 'auto', zstdLevel: 3 });
+  assert.match(problems({ NCF_COMPRESSION: 'brotli' }).join('\n'), /NCF_COMPRESSION="brotli": expected "auto" .* or "off"/);
+  assert.match(problems({ NCF_COMPRESSION_LEVEL: '0' }).join('\n'), /NCF_COMPRESSION_LEVEL/);
+  assert.match(problems({ NCF_COMPRESSION_LEVEL: '20' }).join('\n'), /NCF_COMPRESSION_LEVEL/);
 });

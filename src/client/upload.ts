@@ -7,11 +7,11 @@
 import * as arrow from 'apache-arrow';
 import { NCFUsageError } from './errors.js';
 import type { RequestBody } from './http.js';
-import { MEDIA_TYPES, type TableFormat } from '../media-types.js';
+import { MEDIA_TYPES, type TableFormat } from '../formats/table.js';
 
 export type UploadFormat = TableFormat;
 
-/** The Content-Type of each upload format: the server's own table (src/media-types.ts). */
+/** The Content-Type of each upload format: the server's own table (src/formats/table.ts). */
 export const UPLOAD_MEDIA_TYPES: Record<UploadFormat, string> = MEDIA_TYPES;
 
 /** Data for create, replace and append. */

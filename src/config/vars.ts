@@ -17,6 +17,7 @@ import {
   DEFAULT_MAX_VALUE_BYTES,
 } from '../ingest/limits.js';
 import { DEFAULT_CACHE_CONTROL, DEFAULT_CACHE_CONTROL_VERSIONED } from '../query/cache-control.js';
+import { type CompressionSettings, DEFAULT_COMPRESSION } from '../query/content-coding.js';
 import { cacheControlVar, durationVar, intVar, parseRateLimit, type VarParser } from './parsers.js';
 
 export interface ConfigVar<E extends string = string, T = unknown> {
@@ -210,6 +211,26 @@ export const CONFIG_VARS = [
     parse: (env) => cacheControlVar(env, DEFAULT_CACHE_CONTROL_VERSIONED),
     default: '`private, max-age=3600`',
     doc: 'the same for answers pinned with `?version=N`, whose rows never change (a table deleted and created again reuses version numbers, hence not `immutable` by default)',
+  }),
+  input({
+    env: 'NCF_COMPRESSION',
+    parse: (env) =>
+      text().transform((s, ctx) => {
+        const v = s === undefined || s.trim() === '' ? 'auto' : s.trim().toLowerCase();
+        if (v !== 'auto' && v !== 'off') {
+          ctx.addIssue({ code: 'custom', message: `${env}=${JSON.stringify(s)}: expected "auto" (compress when it pays) or "off"` });
+          return z.NEVER;
+        }
+        return v as CompressionSettings['mode'];
+      }),
+    default: '`auto`',
+    doc: "`auto`: query answers of 1 KiB or more get the client's preferred Content-Encoding, zstd first (browsers take it), then br (quality 4), then gzip; Parquet answers never; `off`: no compression (e.g. behind a proxy that compresses)",
+  }),
+  input({
+    env: 'NCF_COMPRESSION_LEVEL',
+    parse: (env) => intVar(env, DEFAULT_COMPRESSION.zstdLevel, 1, 19),
+    default: '`1`',
+    doc: 'zstd level of compressed answers (1–19): 1 streams fastest, higher levels cost CPU per byte for a few percent',
   }),
   setting('logLevel', {
     env: 'LOG_LEVEL',

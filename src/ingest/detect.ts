@@ -1,64 +1,27 @@
-// Input format detection from an explicit name, a Content-Type, or a file name, in that order.
+// Input format detection from an explicit name, a Content-Type, or a file name, in that order. The
+// names, media types and extensions are the format table's (src/formats/table.ts).
 
-export type Format = 'csv' | 'ndjson' | 'json' | 'arrow' | 'parquet';
+import { FORMAT_TABLE, type TableFormat, UPLOAD_FORMATS, uploadMediaTypes } from '../formats/table.js';
 
-export const FORMATS: readonly Format[] = ['csv', 'ndjson', 'json', 'arrow', 'parquet'];
+export type Format = TableFormat;
 
-/** Names accepted for `format`, beyond the canonical ones (case-insensitive). */
-const FORMAT_ALIASES = new Map<string, Format>(
-  Object.entries({
-    csv: 'csv',
-    tsv: 'csv',
-    ndjson: 'ndjson',
-    jsonl: 'ndjson',
-    'json-lines': 'ndjson',
-    jsonlines: 'ndjson',
-    json: 'json',
-    arrow: 'arrow',
-    ipc: 'arrow',
-    arrows: 'arrow',
-    feather: 'arrow',
-    parquet: 'parquet',
-  }) as [string, Format][],
-);
+/** The formats uploads take, in listing order. */
+export const FORMATS: readonly Format[] = UPLOAD_FORMATS;
+
+const uploadRows = FORMAT_TABLE.filter((r) => r.upload);
+
+/** Names accepted for `format` (case-insensitive): the canonical ones and their aliases. */
+const FORMAT_NAMES = new Map<string, Format>(uploadRows.flatMap((r) => [r.name, ...r.aliases].map((n) => [n, r.name] as const)));
 
 /** Media types (parameters like charset stripped, lower-cased). */
-const CONTENT_TYPES = new Map<string, Format>(
-  Object.entries({
-    'text/csv': 'csv',
-    'text/tab-separated-values': 'csv',
-    'application/csv': 'csv',
-    'application/x-ndjson': 'ndjson',
-    'application/ndjson': 'ndjson',
-    'application/jsonl': 'ndjson',
-    'application/x-jsonlines': 'ndjson',
-    'application/json': 'json',
-    'application/vnd.apache.arrow.stream': 'arrow',
-    'application/vnd.apache.arrow.file': 'arrow',
-    'application/vnd.apache.parquet': 'parquet',
-    'application/x-parquet': 'parquet',
-  }) as [string, Format][],
-);
+const CONTENT_TYPES = new Map<string, Format>(uploadRows.flatMap((r) => uploadMediaTypes(r).map((m) => [m, r.name] as const)));
 
-const EXTENSIONS = new Map<string, Format>(
-  Object.entries({
-    csv: 'csv',
-    tsv: 'csv',
-    ndjson: 'ndjson',
-    jsonl: 'ndjson',
-    json: 'json',
-    arrow: 'arrow',
-    arrows: 'arrow',
-    ipc: 'arrow',
-    feather: 'arrow',
-    parquet: 'parquet',
-  }) as [string, Format][],
-);
+const EXTENSIONS = new Map<string, Format>(uploadRows.flatMap((r) => r.extensions.map((e) => [e, r.name] as const)));
 
 /** Format from explicit name (null if that name is unknown), else Content-Type, else file extension; null when none is known. */
 export function detectFormat(hint: { format?: string; contentType?: string; filename?: string }): Format | null {
   // An explicit but unknown name is an answer too: falling through would hide the caller's typo.
-  if (hint.format) return FORMAT_ALIASES.get(hint.format.trim().toLowerCase()) ?? null;
+  if (hint.format) return FORMAT_NAMES.get(hint.format.trim().toLowerCase()) ?? null;
   if (hint.contentType) {
     const media = hint.contentType.split(';')[0]!.trim().toLowerCase();
     const f = CONTENT_TYPES.get(media);

@@ -5,6 +5,7 @@ import type * as arrow from 'apache-arrow';
 import { readArrowIpc } from './arrow.js';
 import { readCsv } from './csv.js';
 import { FORMATS, type Format } from './detect.js';
+import { FORMATS_BY_NAME } from '../formats/table.js';
 import { NCFError } from '../format/errors.js';
 import { readJsonArray } from './json.js';
 import { DEFAULT_DECODE_LIMITS, guardBatches, type DecodeLimits } from './limits.js';
@@ -29,33 +30,32 @@ export interface IngestOptions {
   limits?: DecodeLimits;
 }
 
-const LABELS: Record<Format, string> = { csv: 'CSV', ndjson: 'NDJSON', json: 'JSON', arrow: 'Arrow', parquet: 'Parquet' };
+/** What a parser gets: the ingest options with the decode limits settled. */
+export type ParserOptions = IngestOptions & { limits: DecodeLimits };
+
+/** An upload parser: the whole input as Arrow record batches sharing one schema. */
+export type Parser = (src: ByteSource, opts: ParserOptions) => AsyncGenerator<arrow.RecordBatch>;
+
+/** The upload parser of each format (the format table, src/formats/table.ts, says which take uploads). */
+const PARSERS: Record<Format, Parser> = {
+  csv: readCsv,
+  ndjson: readNdjson,
+  json: readJsonArray,
+  arrow: readArrowIpc,
+  parquet: readParquet,
+};
 
 /** Reads the whole input as Arrow record batches sharing one arrow.Schema, each checked against
  *  the decode limits (limits.ts) before it is handed on. */
 export function readInput(format: Format, src: ByteSource, opts: IngestOptions = {}): AsyncGenerator<arrow.RecordBatch> {
   const limits = opts.limits ?? DEFAULT_DECODE_LIMITS;
-  return guardBatches(readFormat(format, src, { ...opts, limits }), limits, LABELS[format] ?? String(format));
+  // Plain-JS callers can pass any string: an own-property check, so "constructor" is no parser.
+  const parse = Object.hasOwn(PARSERS, format) ? PARSERS[format] : undefined;
+  if (parse === undefined) return refuse(format);
+  return guardBatches(parse(src, { ...opts, limits }), limits, FORMATS_BY_NAME[format]?.label ?? String(format));
 }
 
-function readFormat(format: Format, src: ByteSource, opts: IngestOptions & { limits: DecodeLimits }): AsyncGenerator<arrow.RecordBatch> {
-  switch (format) {
-    case 'csv':
-      return readCsv(src, opts);
-    case 'ndjson':
-      return readNdjson(src, opts);
-    case 'json':
-      return readJsonArray(src, opts);
-    case 'arrow':
-      return readArrowIpc(src, opts);
-    case 'parquet':
-      return readParquet(src, opts);
-    default:
-      return refuse(format);
-  }
-}
-
-/** Plain-JS callers can pass any string; say which formats exist, as the readers would fail: lazily. */
-async function* refuse(format: never): AsyncGenerator<arrow.RecordBatch> {
+/** Say which formats exist, as the readers would fail: lazily. */
+async function* refuse(format: string): AsyncGenerator<arrow.RecordBatch> {
   throw new NCFError('INPUT', `ncf: unknown input format ${JSON.stringify(format)}; expected one of ${FORMATS.join(', ')}`);
 }

@@ -13,7 +13,7 @@ import { planBatches } from './parquet-pages.js';
 import { uploadTooLarge } from './limit-errors.js';
 import type { DecodeLimits } from './limits.js';
 import { withCappedModules } from './wasm-memory-cap.js';
-import { parquetWasm, type ParquetWasm } from '../parquet-wasm.js';
+import { parquetWasm, type ParquetWasm } from '../formats/parquet-wasm.js';
 
 import type { RecordBatch as WasmBatch } from 'parquet-wasm';
 

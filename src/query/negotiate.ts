@@ -1,25 +1,22 @@
 // Content negotiation for query answers: ?format= wins, else the Accept header (RFC 9110 §12.5.1:
-// media ranges with q-values, the most specific range deciding each offer's q), else JSON. Also
-// picks the HTTP Content-Encoding from Accept-Encoding (br, gzip or none).
+// media ranges with q-values, the most specific range deciding each offer's q), else JSON. The formats
+// are the format table's (src/formats/table.ts); the Content-Encoding is content-coding.ts's.
 
 import type { FastifyInstance } from 'fastify';
 import { notAcceptable } from '../http/errors.js';
-import { MEDIA_TYPES, type TableFormat } from '../media-types.js';
+import { ANSWER_FORMATS, FORMATS_BY_NAME, MEDIA_TYPES, type TableFormat } from '../formats/table.js';
 
 export type Format = TableFormat;
 export { MEDIA_TYPES };
+export { type ContentCoding, negotiateContentCoding } from './content-coding.js';
 
 /** Content-Type header values (text formats say their charset). */
-export const CONTENT_TYPES: Record<Format, string> = {
-  json: 'application/json; charset=utf-8',
-  arrow: 'application/vnd.apache.arrow.stream',
-  ndjson: 'application/x-ndjson; charset=utf-8',
-  csv: 'text/csv; charset=utf-8; header=present',
-  parquet: 'application/vnd.apache.parquet',
-};
+export const CONTENT_TYPES: Readonly<Record<Format, string>> = Object.fromEntries(
+  ANSWER_FORMATS.map((f) => [f, FORMATS_BY_NAME[f].contentType]),
+) as Record<Format, string>;
 
 /** Server preference, used to break ties. */
-const FORMATS: Format[] = ['json', 'arrow', 'ndjson', 'csv', 'parquet'];
+const FORMATS: readonly Format[] = ANSWER_FORMATS;
 
 function offered(): string {
   return FORMATS.map((f) => `${MEDIA_TYPES[f]} (format=${f})`).join(', ');
@@ -59,7 +56,7 @@ function parseRanges(header: string): Range[] {
 export function negotiateFormat(accept: string | undefined, format: string | null): Format {
   if (format !== null) {
     const f = format.trim().toLowerCase();
-    if ((FORMATS as string[]).includes(f)) return f as Format;
+    if ((FORMATS as readonly string[]).includes(f)) return f as Format;
     throw notAcceptable(`format: ${JSON.stringify(format)} is not offered; use one of ${FORMATS.join(', ')}: ${offered()}`, {
       parameter: 'format',
       offered: FORMATS.map((x) => MEDIA_TYPES[x]),
@@ -152,28 +149,3 @@ export function installAcceptCheck(app: FastifyInstance): void {
 
 /** The one representation of JSON-only routes. */
 export const JSON_ONLY: readonly string[] = ['application/json'];
-
-export type Encoding = 'br' | 'gzip' | 'identity';
-
-/** The Content-Encoding to use: the client's highest-q of br and gzip (br on ties), else identity. */
-export function negotiateEncoding(acceptEncoding: string | undefined): Encoding {
-  if (!acceptEncoding) return 'identity';
-  let star = -1;
-  const q: Record<string, number> = {};
-  for (const part of acceptEncoding.split(',')) {
-    const [name, ...params] = part.split(';').map((s) => s.trim().toLowerCase());
-    if (!name) continue;
-    let v = 1;
-    for (const p of params) {
-      const m = /^q\s*=\s*([0-9.]+)$/.exec(p);
-      if (m) v = Number(m[1]);
-    }
-    if (!Number.isFinite(v)) v = 0;
-    if (name === '*') star = v;
-    else q[name === 'x-gzip' ? 'gzip' : name] = v;
-  }
-  const br = q.br ?? (star >= 0 ? star : 0);
-  const gzip = q.gzip ?? (star >= 0 ? star : 0);
-  if (br <= 0 && gzip <= 0) return 'identity';
-  return br >= gzip ? 'br' : 'gzip';
-}

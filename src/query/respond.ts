@@ -1,24 +1,31 @@
 // Turns a planned query into an HTTP answer: headers known before streaming (NCF-Table-Version,
-// NCF-Row-Groups, ETag) and a body stream in the negotiated format, compressed when asked. The first
+// NCF-Row-Groups, ETag) and a body stream in the negotiated format (rendered by the format's renderer,
+// output/index.ts), compressed when that pays (content-coding.ts). The first
 // batch is computed before the answer is returned, so errors, sort caps and timeouts up to then are
 // still proper problem responses (400, 504); after that a failure cuts the stream. The body is a
 // pull stream: the scan advances only as fast as the client reads (the socket's backpressure reaches
 // the generator through pipe), and an abort (client gone, timeout) destroys it and stops the scan.
 
 import { createHash } from 'node:crypto';
-import { Readable, pipeline } from 'node:stream';
-import * as zlib from 'node:zlib';
+import { Readable } from 'node:stream';
 import type * as arrow from 'apache-arrow';
 import { gatewayTimeout } from '../http/errors.js';
 import { DEFAULT_CACHE_CONTROL } from './cache-control.js';
 import { executePlan, type ScanMetrics } from './execute.js';
-import { CONTENT_TYPES, type Encoding, type Format } from './negotiate.js';
+import { FORMATS_BY_NAME } from '../formats/table.js';
+import {
+  codingFor,
+  compress,
+  type CompressionSettings,
+  type ContentCoding,
+  DEFAULT_COMPRESSION,
+  MIN_COMPRESS_BYTES,
+} from './content-coding.js';
+import { CONTENT_TYPES, type Format } from './negotiate.js';
 import { normalizeSpec, type QuerySpec } from './params.js';
 import type { QueryPlan } from './plan.js';
 import type { SortLimits } from './order.js';
-import { arrowChunks } from './output/arrow.js';
-import { parquetChunks } from './output/parquet.js';
-import { csvChunks, csvHeader, jsonClose, jsonOpen, jsonRowChunks, ndjsonChunks } from './output/text.js';
+import { RENDERERS } from './output/index.js';
 
 /** Body stream buffer: encoded bytes waiting for the socket (or the compressor). Small, because a
  *  stalled client holds it: the answer is produced only as fast as the socket drains, and the
@@ -73,7 +80,11 @@ export interface AnswerOptions {
   spec: QuerySpec;
   format: Format;
   csvSafe: boolean;
-  encoding: Encoding;
+  /** The content coding the client prefers (negotiateContentCoding); the answer gets it when the
+   *  cost rule (content-coding.ts) says it pays. */
+  coding: ContentCoding;
+  /** NCF_COMPRESSION and NCF_COMPRESSION_LEVEL; default: auto, zstd level 1. */
+  compression?: CompressionSettings;
   maxResponseRows: number;
   /** Aborts the scan: the client left or the query timed out (TimeoutError). */
   signal: AbortSignal;
@@ -114,11 +125,30 @@ export async function answerQuery(opts: AnswerOptions): Promise<Answer> {
     await batches.return(undefined).catch(() => {});
     throw abortProblem(signal, e);
   }
-  const chunks = takingTurns(encode(format, opts, prepend(first, batches)));
+  const settings = opts.compression ?? DEFAULT_COMPRESSION;
+  const rendered = RENDERERS[format](prepend(first, batches), {
+    schema: plan.schema,
+    csvSafe: opts.csvSafe,
+    maxResponseRows: opts.maxResponseRows,
+    limit: opts.spec.limit,
+    nextLink: opts.nextLink,
+  });
+  let chunks = takingTurns(rendered);
+  let coding = codingFor(opts.coding, FORMATS_BY_NAME[format].compact, settings);
+  if (coding !== 'identity') {
+    // A small answer is not worth a compressor: look at its start first (a failure here is still a
+    // problem response, as for the first batch).
+    let peeked: Awaited<ReturnType<typeof peekBytes>>;
+    try {
+      peeked = await peekBytes(chunks, MIN_COMPRESS_BYTES);
+    } catch (e) {
+      throw abortProblem(signal, e);
+    }
+    if (peeked.rest === null) coding = 'identity';
+    chunks = prependChunks(peeked.head, peeked.rest);
+  }
   const source = Readable.from(chunks, { objectMode: false, highWaterMark: HIGH_WATER_MARK });
-  // Parquet pages are zstd-compressed already: a second compression would cost time and save nothing.
-  const encoding = format === 'parquet' ? 'identity' : opts.encoding;
-  const body = compress(source, encoding);
+  const body = compress(source, coding, settings);
   // A timeout can fire after the first batch but before Fastify has written the headers: the stream's
   // error then becomes the answer, so it must be the 504 problem, not the bare TimeoutError (a 500).
   const stop = (): void => {
@@ -136,7 +166,7 @@ export async function answerQuery(opts: AnswerOptions): Promise<Answer> {
     else if (!signal.aborted) opts.log?.error({ err: e, format }, 'query answer failed while streaming; the connection is cut');
   });
   const headers: Record<string, string> = { 'Content-Type': CONTENT_TYPES[format] };
-  if (encoding !== 'identity') headers['Content-Encoding'] = encoding;
+  if (coding !== 'identity') headers['Content-Encoding'] = coding;
   return { headers, body };
 }
 
@@ -193,59 +223,29 @@ async function* prepend(
   }
 }
 
-function encode(format: Format, opts: AnswerOptions, batches: AsyncGenerator<arrow.RecordBatch>): AsyncGenerator<Buffer> {
-  switch (format) {
-    case 'arrow':
-      return arrowChunks(opts.plan.schema, batches);
-    case 'parquet':
-      return parquetChunks(opts.plan.schema, batches);
-    case 'ndjson':
-      return textChunks(batches, '', (b) => ndjsonChunks(b));
-    case 'csv':
-      return textChunks(batches, csvHeader(opts.plan.schema, opts.csvSafe), (b) => csvChunks(b, opts.csvSafe));
-    case 'json':
-      return jsonChunks(opts, batches);
-  }
-}
-
-async function* textChunks(
-  batches: AsyncIterable<arrow.RecordBatch>,
-  head: string,
-  render: (b: arrow.RecordBatch) => Iterable<Buffer>,
-): AsyncGenerator<Buffer> {
-  if (head) yield Buffer.from(head);
-  for await (const batch of batches) yield* render(batch);
-}
-
-async function* jsonChunks(opts: AnswerOptions, batches: AsyncGenerator<arrow.RecordBatch>): AsyncGenerator<Buffer> {
-  const page = opts.maxResponseRows;
-  const { spec } = opts;
-  // More rows than the page exist when the page is smaller than the asked limit and a row beyond it came.
-  const capped = spec.limit === null || spec.limit > page;
-  let shown = 0,
-    more = false;
-  yield Buffer.from(jsonOpen(opts.plan.schema));
-  for await (let batch of batches) {
-    if (capped && shown + batch.numRows > page) {
-      more = true;
-      batch = batch.slice(0, page - shown);
+/** The first chunks of `chunks` until they hold `bytes` bytes; `rest` is null when that was all. */
+async function peekBytes(chunks: AsyncGenerator<Buffer>, bytes: number): Promise<{ head: Buffer[]; rest: AsyncGenerator<Buffer> | null }> {
+  const head: Buffer[] = [];
+  let n = 0;
+  try {
+    while (n < bytes) {
+      const r = await chunks.next();
+      if (r.done) return { head, rest: null };
+      head.push(r.value);
+      n += r.value.length;
     }
-    yield* jsonRowChunks(batch, shown === 0);
-    shown += batch.numRows;
-    if (more) break;
+  } catch (e) {
+    await chunks.return(undefined).catch(() => {});
+    throw e;
   }
-  yield Buffer.from(jsonClose(shown, more ? opts.nextLink(shown) : null));
+  return { head, rest: chunks };
 }
 
-function compress(source: Readable, encoding: Encoding): Readable {
-  if (encoding === 'identity') return source;
-  const z =
-    encoding === 'gzip'
-      ? zlib.createGzip({ level: 5 })
-      : // zlib's brotli default (quality 11) is far too slow for streaming; 4 is near gzip's ratio at its
-        // speed. The default window (4 MiB) lets the encoder take in about 2 MB and hold some 10 MB
-        // before it emits a byte, past the socket's backpressure: a 256 KiB window holds about 4 MB and
-        // compresses text answers as well.
-        zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4, [zlib.constants.BROTLI_PARAM_LGWIN]: 18 } });
-  return pipeline(source, z, () => {});
+async function* prependChunks(head: Buffer[], rest: AsyncGenerator<Buffer> | null): AsyncGenerator<Buffer> {
+  try {
+    yield* head;
+    if (rest !== null) yield* rest;
+  } finally {
+    await rest?.return(undefined);
+  }
 }

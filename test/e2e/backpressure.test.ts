@@ -12,7 +12,7 @@ import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import * as zlib from 'node:zlib';
 import * as arrow from 'apache-arrow';
-import { parquetWasm } from '../../src/parquet-wasm.js';
+import { parquetWasm } from '../../src/formats/parquet-wasm.js';
 import { startServer, type Server } from '../support/server.js';
 
 const ROWS = Number(process.env.BACKPRESSURE_ROWS ?? 500_000);

@@ -20,7 +20,7 @@ import { after, before, describe, it } from 'node:test';
 import * as arrow from 'apache-arrow';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { NCFWriter, type ColumnSchema } from '../../src/index.js';
-import { parquetWasm } from '../../src/parquet-wasm.js';
+import { parquetWasm } from '../../src/formats/parquet-wasm.js';
 import { newFileKey } from '../../storage/keys.js';
 import { openStorage } from '../../storage/open.js';
 import { api, assertProblem, openapi, ROOT, startServer, type Server } from '../support/server.js';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HttpProblem } from '../../src/http/errors.js';
-import { negotiateEncoding, negotiateFormat } from '../../src/query/negotiate.js';
+import { negotiateContentCoding, negotiateFormat } from '../../src/query/negotiate.js';
 
 function notAcceptable(fn: () => unknown): HttpProblem {
   try {
@@ -67,16 +67,30 @@ test('?format= wins over Accept', () => {
 });
 
 test('Accept-Encoding', () => {
-  assert.equal(negotiateEncoding(undefined), 'identity');
-  assert.equal(negotiateEncoding(''), 'identity');
-  assert.equal(negotiateEncoding('gzip'), 'gzip');
-  assert.equal(negotiateEncoding('x-gzip'), 'gzip');
-  assert.equal(negotiateEncoding('br'), 'br');
-  assert.equal(negotiateEncoding('gzip, deflate, br'), 'br');
-  assert.equal(negotiateEncoding('gzip;q=1, br;q=0.5'), 'gzip');
-  assert.equal(negotiateEncoding('deflate'), 'identity');
-  assert.equal(negotiateEncoding('identity'), 'identity');
-  assert.equal(negotiateEncoding('*'), 'br');
-  assert.equal(negotiateEncoding('*;q=0.5, br;q=0'), 'gzip');
-  assert.equal(negotiateEncoding('gzip;q=0, br;q=0'), 'identity');
+  assert.equal(negotiateContentCoding(undefined), 'identity');
+  assert.equal(negotiateContentCoding(''), 'identity');
+  assert.equal(negotiateContentCoding('gzip'), 'gzip');
+  assert.equal(negotiateContentCoding('x-gzip'), 'gzip');
+  assert.equal(negotiateContentCoding('br'), 'br');
+  assert.equal(negotiateContentCoding('gzip, deflate, br'), 'br');
+  assert.equal(negotiateContentCoding('gzip;q=1, br;q=0.5'), 'gzip');
+  assert.equal(negotiateContentCoding('deflate'), 'identity');
+  assert.equal(negotiateContentCoding('identity'), 'identity');
+  // zstd is preferred on ties, and `*` admits it (issue #13: zstd when the client takes it).
+  assert.equal(negotiateContentCoding('*'), 'zstd');
+  assert.equal(negotiateContentCoding('*;q=0.5, br;q=0'), 'zstd');
+  assert.equal(negotiateContentCoding('*;q=0.5, br;q=0, zstd;q=0'), 'gzip');
+  assert.equal(negotiateContentCoding('gzip;q=0, br;q=0'), 'identity');
+});
+
+test('Accept-Encoding with zstd: a browser gets zstd; q-values and refusals are honoured', () => {
+  assert.equal(negotiateContentCoding('gzip, deflate, br, zstd'), 'zstd');
+  assert.equal(negotiateContentCoding('ZSTD'), 'zstd');
+  assert.equal(negotiateContentCoding('zstd;q=0.5, br'), 'br');
+  assert.equal(negotiateContentCoding('zstd;q=0.5, gzip;q=0.8'), 'gzip');
+  assert.equal(negotiateContentCoding('zstd;q=0, gzip, deflate, br'), 'br');
+  assert.equal(negotiateContentCoding('*;q=0'), 'identity');
+  assert.equal(negotiateContentCoding('*;q=0, zstd'), 'zstd');
+  assert.equal(negotiateContentCoding('identity'), 'identity');
+  assert.equal(negotiateContentCoding('identity, zstd;q=0'), 'identity');
 });

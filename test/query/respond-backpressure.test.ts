@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import * as arrow from 'apache-arrow';
 import { answerQuery } from '../../src/query/respond.js';
-import type { Encoding, Format } from '../../src/query/negotiate.js';
+import type { ContentCoding, Format } from '../../src/query/negotiate.js';
 import type { QuerySpec } from '../../src/query/params.js';
 import type { QueryPlan } from '../../src/query/plan.js';
 import { PARQUET_ROW_GROUP_ROWS } from '../../src/query/output/parquet.js';
@@ -38,7 +38,7 @@ const BATCHES = Array.from({ length: 8 }, (_, k) => batch(k));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Batches pulled by the answer once a client that read 4 KB stops reading. */
-async function pulledWhileStalled(format: Format, encoding: Encoding): Promise<number> {
+async function pulledWhileStalled(format: Format, coding: ContentCoding): Promise<number> {
   let pulled = 0;
   async function* rows(): AsyncGenerator<arrow.RecordBatch> {
     for (let k = 0; k < 400; k++) {
@@ -52,7 +52,7 @@ async function pulledWhileStalled(format: Format, encoding: Encoding): Promise<n
     spec: { limit: null, offset: 0 } as unknown as QuerySpec,
     format,
     csvSafe: false,
-    encoding,
+    coding,
     maxResponseRows: 1e9,
     signal: ac.signal,
     batches: () => rows(),
@@ -83,7 +83,7 @@ async function pulledWhileStalled(format: Format, encoding: Encoding): Promise<n
 }
 
 const TEXT_LIMIT = 3;
-for (const [format, encoding, limit] of [
+for (const [format, coding, limit] of [
   ['ndjson', 'identity', TEXT_LIMIT],
   ['csv', 'identity', TEXT_LIMIT],
   ['json', 'identity', TEXT_LIMIT],
@@ -92,16 +92,18 @@ for (const [format, encoding, limit] of [
   ['ndjson', 'gzip', TEXT_LIMIT],
   ['json', 'br', 6],
   ['arrow', 'gzip', TEXT_LIMIT],
+  ['arrow', 'zstd', TEXT_LIMIT],
+  ['ndjson', 'zstd', TEXT_LIMIT],
   // Parquet moves a row group at a time: one with the client, one in the body's buffer, one queued
   // by the writer and one being filled (measured: 50 batches; the original pulled 87).
   ['parquet', 'identity', Math.ceil((4.5 * PARQUET_ROW_GROUP_ROWS) / BATCH_ROWS) + 2],
-] as Array<[Format, Encoding, number]>) {
-  test(`a stalled ${format} answer (${encoding}) pulls at most ${limit} batches of ${BATCH_ROWS} rows`, async () => {
-    const pulled = await pulledWhileStalled(format, encoding);
+] as Array<[Format, ContentCoding, number]>) {
+  test(`a stalled ${format} answer (${coding}) pulls at most ${limit} batches of ${BATCH_ROWS} rows`, async () => {
+    const pulled = await pulledWhileStalled(format, coding);
     assert.ok(pulled >= 1);
     assert.ok(
       pulled <= limit,
-      `${format}/${encoding}: the answer pulled ${pulled} batches (${pulled * BATCH_ROWS} rows) for a client that read 4 KB`,
+      `${format}/${coding}: the answer pulled ${pulled} batches (${pulled * BATCH_ROWS} rows) for a client that read 4 KB`,
     );
   });
 }

@@ -1,5 +1,5 @@
 // Answer bodies without HTTP: Arrow IPC read back by apache-arrow and flechette (also when empty),
-// the JSON page with its next link, NDJSON, CSV, gzip/br, ETags, and abort/timeout behaviour.
+// the JSON page with its next link, NDJSON, CSV, gzip/br/zstd (and when not to compress), ETags, and abort/timeout behaviour.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -10,9 +10,11 @@ import type { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import * as arrow from 'apache-arrow';
 import { tableFromIPC } from '@uwdata/flechette';
+import { Decompressor } from 'zstd-napi';
 import { HttpProblem } from '../../src/http/errors.js';
 import type { ColumnSchema } from '../../src/index.js';
-import type { Encoding, Format } from '../../src/query/negotiate.js';
+import { type CompressionSettings, MIN_COMPRESS_BYTES } from '../../src/query/content-coding.js';
+import type { ContentCoding, Format } from '../../src/query/negotiate.js';
 import { parseRowsQuery } from '../../src/query/params.js';
 import { planQuery } from '../../src/query/plan.js';
 import { answerQuery, matchesETag, planLimit, queryETag } from '../../src/query/respond.js';
@@ -51,7 +53,11 @@ async function bodyBytes(body: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function answer(query: string, format: Format, opts: { encoding?: Encoding; max?: number; signal?: AbortSignal } = {}) {
+async function answer(
+  query: string,
+  format: Format,
+  opts: { coding?: ContentCoding; compression?: CompressionSettings; max?: number; signal?: AbortSignal } = {},
+) {
   const q = parseRowsQuery(query);
   const max = opts.max ?? 100;
   const plan = await planQuery(table.version, { ...q.spec, limit: planLimit(q.spec, format, max) }, table.open);
@@ -60,7 +66,8 @@ async function answer(query: string, format: Format, opts: { encoding?: Encoding
     spec: q.spec,
     format,
     csvSafe: q.csvSafe,
-    encoding: opts.encoding ?? 'identity',
+    coding: opts.coding ?? 'identity',
+    compression: opts.compression,
     maxResponseRows: max,
     signal: opts.signal ?? new AbortController().signal,
     nextLink: (shown) => `next:${q.spec.offset + shown}`,
@@ -150,14 +157,37 @@ test('ndjson and csv stream every row, csvSafe guards formulas', async () => {
 
 test('gzip and br bodies decompress to the identity body', async () => {
   const plain = (await answer('', 'ndjson')).bytes;
-  const gz = await answer('', 'ndjson', { encoding: 'gzip' });
+  const gz = await answer('', 'ndjson', { coding: 'gzip' });
   assert.equal(gz.headers['Content-Encoding'], 'gzip');
   assert.deepEqual(zlib.gunzipSync(gz.bytes), plain);
-  const br = await answer('', 'ndjson', { encoding: 'br' });
+  const br = await answer('', 'ndjson', { coding: 'br' });
   assert.equal(br.headers['Content-Encoding'], 'br');
   assert.deepEqual(zlib.brotliDecompressSync(br.bytes), plain);
-  const arrowGz = await answer('', 'arrow', { encoding: 'gzip' });
+  const arrowGz = await answer('', 'arrow', { coding: 'gzip' });
   assert.equal(arrow.tableFromIPC(zlib.gunzipSync(arrowGz.bytes)).numRows, N);
+});
+
+test('zstd bodies decompress to the identity body; small answers and Parquet stay identity; off is off', async () => {
+  for (const format of ['ndjson', 'arrow', 'csv', 'json'] as const) {
+    const plain = (await answer('', format)).bytes;
+    assert.ok(plain.length >= MIN_COMPRESS_BYTES, `${format}: the fixture must be worth compressing`);
+    const z = await answer('', format, { coding: 'zstd' });
+    assert.equal(z.headers['Content-Encoding'], 'zstd', format);
+    assert.deepEqual(new Decompressor().decompress(z.bytes), plain, format);
+    assert.ok(z.bytes.length < plain.length, format);
+  }
+  // Below MIN_COMPRESS_BYTES the body goes as it is, whatever the client takes.
+  const small = await answer('select=id&limit=2', 'ndjson', { coding: 'zstd' });
+  assert.equal(small.headers['Content-Encoding'], undefined);
+  assert.ok(small.bytes.length < MIN_COMPRESS_BYTES);
+  assert.equal(small.bytes.toString(), '{"id":0}\n{"id":1}\n');
+  // Parquet is compact already: never content-coded.
+  const pq = await answer('', 'parquet', { coding: 'zstd' });
+  assert.equal(pq.headers['Content-Encoding'], undefined);
+  assert.equal(pq.bytes.subarray(0, 4).toString(), 'PAR1');
+  const off = await answer('', 'ndjson', { coding: 'zstd', compression: { mode: 'off', zstdLevel: 1 } });
+  assert.equal(off.headers['Content-Encoding'], undefined);
+  assert.deepEqual(off.bytes, (await answer('', 'ndjson')).bytes);
 });
 
 test('etag: stable for the same query and version, different otherwise; If-None-Match matching', async () => {
@@ -189,7 +219,7 @@ test('a timeout before the first batch is a 504; an abort after it cuts the stre
     spec: q.spec,
     format: 'ndjson',
     csvSafe: false,
-    encoding: 'identity',
+    coding: 'identity',
     maxResponseRows: 10,
     signal: ac.signal,
     nextLink: () => '',

@@ -3,6 +3,7 @@
 // readers; this one hands each batch's bytes over synchronously, large column buffers without a copy.
 
 import * as arrow from 'apache-arrow';
+import type { Renderer } from './render.js';
 
 /** Arrow message pieces below this size are copied together; larger ones (column buffers) are sent as
  *  they are, without a copy. */
@@ -56,3 +57,5 @@ export async function* arrowChunks(schema: arrow.Schema, batches: AsyncIterable<
   writer.close();
   yield* writer.take();
 }
+
+export const renderArrow: Renderer = (batches, ctx) => arrowChunks(ctx.schema, batches);

@@ -9,7 +9,8 @@
 
 import * as arrow from 'apache-arrow';
 import type { RecordBatch as WasmBatch, WriterProperties } from 'parquet-wasm';
-import { parquetWasm, type ParquetWasm } from '../../parquet-wasm.js';
+import { parquetWasm, type ParquetWasm } from '../../formats/parquet-wasm.js';
+import type { Renderer } from './render.js';
 
 /** Rows per Parquet row group (DuckDB's own row group size): large enough for good compression and
  *  column statistics, small enough that the writer's buffer stays in the tens of MB. */
@@ -176,3 +177,5 @@ export async function* parquetChunks(schema: arrow.Schema, batches: AsyncIterato
     if (!done) await batches.return?.(undefined);
   }
 }
+
+export const renderParquet: Renderer = (batches, ctx) => parquetChunks(ctx.schema, batches);

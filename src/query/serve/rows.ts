@@ -13,7 +13,7 @@ import { aggregateOf, prepareAggregate, type AggregateAnswer } from '../aggregat
 import { cacheControlFor } from '../cache-control.js';
 import { contentRange, countPreference, countRows, unfilteredTotal } from '../count.js';
 import { checkQueryLimits } from '../limits.js';
-import { negotiateEncoding, negotiateFormat } from '../negotiate.js';
+import { negotiateContentCoding, negotiateFormat } from '../negotiate.js';
 import { parseQueryBody, parseRowsQuery, rawSearch, type QueryRequest } from '../params.js';
 import { planQuery, type QueryPlan } from '../plan.js';
 import { abortProblem, answerQuery, matchesETag, planLimit, queryETag, queryHeaders, requestSignal } from '../respond.js';
@@ -64,7 +64,7 @@ async function answerRows(
 ): Promise<FastifyReply> {
   checkQueryLimits(q.spec, paging === 'post' ? 'where' : 'filter');
   const format = negotiateFormat(req.headers.accept, q.format);
-  const encoding = negotiateEncoding(req.headers['accept-encoding']);
+  const coding = negotiateContentCoding(req.headers['accept-encoding']);
   const version = await loadTable(ctx, name, q.spec.version ?? undefined);
   const agg = aggregateOf(q.spec, version.columns);
   const max = ctx.config.maxResponseRows;
@@ -118,7 +118,8 @@ async function answerRows(
       spec: q.spec,
       format,
       csvSafe: q.csvSafe,
-      encoding,
+      coding,
+      compression: ctx.config.compression,
       maxResponseRows: max,
       signal,
       metrics: ctx.metrics,
