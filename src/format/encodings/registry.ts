@@ -18,8 +18,11 @@ export const VALUE_ENCODINGS = [plain, dict, rle, forEncoding, delta, bss, decim
 export type Encoding = (typeof VALUE_ENCODINGS)[number]['name'];
 export type AnyValueEncoding = (typeof VALUE_ENCODINGS)[number];
 
+/** The names of a tuple of rows, as a tuple (a mapped type over a type parameter keeps tuples). */
+type Names<T extends readonly { name: string }[]> = { readonly [K in keyof T]: T[K]['name'] };
+
 /** The encoding names in on-disk order (index = nested block index byte). */
-export const ENCODINGS: readonly Encoding[] = VALUE_ENCODINGS.map((e) => e.name);
+export const ENCODINGS = VALUE_ENCODINGS.map((e) => e.name) as unknown as Names<typeof VALUE_ENCODINGS>;
 
 const BY_NAME: ReadonlyMap<string, AnyValueEncoding> = new Map(VALUE_ENCODINGS.map((e) => [e.name, e]));
 
