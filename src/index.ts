@@ -23,7 +23,8 @@ export {
   type Schema,
   type TimeUnit,
 } from './format/schema.js';
-export { SEMANTIC_TYPES, ENCODINGS, CODECS, FORMAT_MAJOR, FORMAT_MINOR } from './format/constants.js';
+export { SEMANTIC_TYPES, CODECS, FORMAT_MAJOR, FORMAT_MINOR } from './format/constants.js';
+export { ENCODINGS } from './format/encodings/index.js';
 export type { ChunkStats, StatValue } from './format/stats.js';
 export type { FileMeta, RowGroupMeta, ChunkMeta } from './format/footer.js';
 export {

@@ -3,9 +3,8 @@
 
 import { bitmapBytes, popcount, type ColumnData } from './column.js';
 import { compressBody, decompressBody } from './compression.js';
-import { ENCODINGS, type Encoding } from './constants.js';
 import { ByteReader } from './cursor.js';
-import { decodeValues, encodeValues } from './encodings/index.js';
+import { ENCODINGS, decodeValues, encodeValues, type Encoding } from './encodings/index.js';
 import { check, NCFError, unsupported } from './errors.js';
 import type { ChunkMeta } from './footer.js';
 import { chunkHash } from './integrity.js';

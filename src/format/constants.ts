@@ -17,10 +17,6 @@ export const MAX_FOOTER_LENGTH = 256 * 1024 * 1024;
 
 export const WRITER_VERSION = 'ncf-ts 0.1.0';
 
-/** Value encodings (FORMAT.md §5). */
-export const ENCODINGS = ['plain', 'dict', 'rle', 'for', 'delta', 'bss', 'decimal', 'fsst'] as const;
-export type Encoding = (typeof ENCODINGS)[number];
-
 /** Chunk codecs (FORMAT.md §6). */
 export const CODECS = ['none', 'zstd'] as const;
 export type Codec = (typeof CODECS)[number];

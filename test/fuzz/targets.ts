@@ -9,11 +9,11 @@ import { decode, encode } from '@msgpack/msgpack';
 import { BufferSink, NCFError, NCFReader, NCFWriter, type ColumnSchema } from '../../src/index.js';
 import { HttpProblem, badRequest, errorProblem } from '../../src/http/errors.js';
 import { decodeFooter } from '../../src/format/footer.js';
-import { ENCODINGS, MAX_CHUNK_BYTES, MAX_ROW_GROUP_ROWS, TAIL_LENGTH } from '../../src/format/constants.js';
+import { MAX_CHUNK_BYTES, MAX_ROW_GROUP_ROWS, TAIL_LENGTH } from '../../src/format/constants.js';
 import { columnsToRecordBatch, schemaToArrow } from '../../src/format/arrow.js';
 import { decodeChunk } from '../../src/format/chunk.js';
 import { bitmapBytes } from '../../src/format/column.js';
-import { encodeAs } from '../../src/format/encodings/index.js';
+import { ENCODINGS, encodeAs } from '../../src/format/encodings/index.js';
 import { jsToColumn } from '../../src/format/js-column.js';
 import { DATA_TYPES, type DataType } from '../../src/format/schema.js';
 import { bindFilter } from '../../src/format/filter/index.js';
@@ -21,23 +21,10 @@ import { bufferSource, readInput, type Format } from '../../src/ingest/index.js'
 import { checkColumns, parseQueryBody, parseRowsQuery, type QueryRequest } from '../../src/query/params.js';
 import { csvBatch, ndjsonBatch } from '../../src/query/output/text.js';
 import type * as arrow from 'apache-arrow';
+import type { Target } from './target.js';
 import { uploadBodyTarget } from './upload-target.js';
 
-export interface Target {
-  name: string;
-  /** What the target exercises, for the report. */
-  about: string;
-  /** Valid inputs the mutations start from. */
-  seeds: Uint8Array[];
-  dictionary?: Uint8Array[];
-  /** Opening/closing token pairs for the nest mutation. */
-  pairs?: (readonly [Uint8Array, Uint8Array])[];
-  maxLength: number;
-  /** Runs one input; resolves or throws. */
-  run(input: Uint8Array): Promise<void>;
-  /** Whether a thrown value is the typed refusal this target promises. */
-  expected(e: unknown): boolean;
-}
+export type { Target } from './target.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const utf8 = new TextDecoder('utf-8', { fatal: false });

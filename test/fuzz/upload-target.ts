@@ -15,7 +15,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { HttpProblem } from '../../src/http/errors.js';
-import type { Target } from './targets.js';
+import type { Target } from './target.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 const B = 'fuzzB0undary';

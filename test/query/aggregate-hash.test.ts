@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { ColumnData } from '../../src/format/column.js';
-import { accumulatorFor } from '../../src/query/aggregate/accumulate.js';
+import { accumulatorFor } from '../../src/query/aggregate/functions.js';
 import { coderFor, Grouper } from '../../src/query/aggregate/group.js';
 import { BytesTable, WordTable } from '../../src/query/aggregate/hash.js';
 

@@ -11,15 +11,10 @@ import { CatalogConflict, FileCollected, StorageError, TableExists, TableNotFoun
 import { isId, newId } from '../../storage/keys.js';
 import type { ColumnDifference } from '../../storage/schema-diff.js';
 import type { Catalog, CommitRequest, DataFile, Operation, TableVersion } from '../../storage/types.js';
+import type { CatalogFixture } from './catalog-fixture.js';
 import { idempotencyContract } from './idempotency-contract.js';
 
-export interface CatalogFixture {
-  /** Opens a catalog on this fixture's store; each call opens another instance on the same store
-   *  (two server processes), and opening after close() is how durability is checked. */
-  open(): Promise<Catalog>;
-  /** Removes the store. */
-  destroy(): Promise<void>;
-}
+export type { CatalogFixture } from './catalog-fixture.js';
 
 const S_A: ColumnSchema[] = [
   { name: 'id', type: 'int64', nullable: false },

@@ -10,7 +10,7 @@ import type { ColumnSchema } from '../../src/format/schema.js';
 import { IdempotencyKeyUsed } from '../../storage/idempotency.js';
 import { newId } from '../../storage/keys.js';
 import type { Catalog, CommitRequest, DataFile, IdempotencyRecord, Operation } from '../../storage/types.js';
-import type { CatalogFixture } from './catalog-contract.js';
+import type { CatalogFixture } from './catalog-fixture.js';
 
 const COLS: ColumnSchema[] = [{ name: 'id', type: 'int64', nullable: false }];
 const OTHER: ColumnSchema[] = [{ name: 'other', type: 'string', nullable: true }];

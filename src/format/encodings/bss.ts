@@ -5,6 +5,8 @@
 import { allocFixed, type FixedArray } from '../column.js';
 import type { ByteReader, ByteWriter } from '../cursor.js';
 import { byteWidthOf, type DataType } from '../schema.js';
+import type { ValueEncoding } from './codec.js';
+import { fixedOf } from './types.js';
 
 export function encodeBss(type: DataType, a: FixedArray, n: number, w: ByteWriter): void {
   const width = byteWidthOf(type);
@@ -57,3 +59,10 @@ export function decodeBss(type: DataType, r: ByteReader, n: number): FixedArray 
   }
   return out;
 }
+
+export const bss: ValueEncoding<'bss'> = {
+  name: 'bss',
+  applies: (p) => p === 'float',
+  encode: (type, values, n, w) => encodeBss(type, fixedOf(type, values), n, w),
+  decode: (type, r, n) => ({ kind: 'fixed', data: decodeBss(type, r, n) }),
+};

@@ -5,21 +5,19 @@
 // doubles, for the decoder and for measuring the mantissas).
 
 import type { FixedArray } from '../column.js';
-import { ENCODINGS } from '../constants.js';
 import type { ByteReader, ByteWriter } from '../cursor.js';
 import { NCFError, check } from '../errors.js';
 import { TWO_32, hiOf, loOf, words64 } from '../int64.js';
 import type { DataType } from '../schema.js';
+import type { Nest, ValueEncoding } from './codec.js';
 import { decodeForAsNumbers } from './for.js';
-import { readNested, writeNested } from './nested.js';
 import { scanInts, statsOfNumbers, type IntStats } from './scan.js';
-import { MAX_DEPTH } from './types.js';
+import { MAX_DEPTH, fixedOf } from './types.js';
 
 export const MAX_SCALE = 18;
 const POW10 = Array.from({ length: MAX_SCALE + 1 }, (_, e) => 10 ** e); // all exact doubles
 const MAX_MANTISSA = 2 ** 52;
 const SAMPLES = 64;
-const FOR_INDEX = ENCODINGS.indexOf('for');
 
 export interface DecimalPlan {
   scale: number;
@@ -127,21 +125,22 @@ export function encodeDecimal(
   n: number,
   w: ByteWriter,
   depth: number,
+  nest: Nest,
   plan: DecimalPlan | null = planDecimal(type, a, n),
 ): void {
   if (plan === null)
     throw new NCFError('STATE', `ncf: decimal cannot encode these ${type} values: some value is NaN, ±Inf, −0 or not a short decimal`);
   w.u8(plan.scale);
-  writeNested(w, 'int64', { kind: 'fixed', data: plan.mantissas }, n, depth + 1, plan.stats);
+  nest.write(w, 'int64', { kind: 'fixed', data: plan.mantissas }, n, depth + 1, plan.stats);
 }
 
-export function decodeDecimal(type: DataType, r: ByteReader, n: number, depth: number): FixedArray {
+export function decodeDecimal(type: DataType, r: ByteReader, n: number, depth: number, nest: Nest): FixedArray {
   const scale = r.u8();
   check(scale <= MAX_SCALE, `${r.what}: decimal scale ${scale} exceeds ${MAX_SCALE}`);
   const p = POW10[scale]!;
   const out = type === 'float32' ? new Float32Array(n) : new Float64Array(n);
   // Fast path for the usual mantissa block, `for` within 32 bits: straight to doubles, no int64 pairs.
-  if (depth + 1 <= MAX_DEPTH && r.remaining > 0 && r.bytes[r.offset] === FOR_INDEX) {
+  if (depth + 1 <= MAX_DEPTH && nest.peek(r) === 'for') {
     r.offset++;
     const m = out instanceof Float64Array ? out : new Float64Array(n);
     if (decodeForAsNumbers(r, n, m)) {
@@ -151,9 +150,16 @@ export function decodeDecimal(type: DataType, r: ByteReader, n: number, depth: n
     }
     r.offset--;
   }
-  const mv = readNested('int64', r, n, depth + 1);
+  const mv = nest.read('int64', r, n, depth + 1);
   if (mv.kind !== 'fixed') throw new NCFError('STATE', 'ncf: decimal mantissas must be fixed-width');
   const w = words64(mv.data as BigInt64Array);
   for (let i = 0; i < n; i++) out[i] = (w[2 * i + 1]! * TWO_32 + (w[2 * i]! >>> 0)) / p;
   return out;
 }
+
+export const decimal: ValueEncoding<'decimal', { decimal?: DecimalPlan }> = {
+  name: 'decimal',
+  applies: (p) => p === 'float',
+  encode: (type, values, n, w, depth, plan, nest) => encodeDecimal(type, fixedOf(type, values), n, w, depth, nest, plan.decimal),
+  decode: (type, r, n, depth, nest) => ({ kind: 'fixed', data: decodeDecimal(type, r, n, depth, nest) }),
+};

@@ -10,7 +10,8 @@ import { check } from '../errors.js';
 import { TWO_32, hiOf, loOf, subHi, subLo, toNumberSigned, words64 } from '../int64.js';
 import type { DataType } from '../schema.js';
 import { scanInts, type IntStats } from './scan.js';
-import { intBits, isWide, scratchI32 } from './types.js';
+import type { ValueEncoding } from './codec.js';
+import { fixedOf, intBits, isWide, scratchI32 } from './types.js';
 
 const INV_2_32 = 1 / TWO_32;
 
@@ -166,3 +167,10 @@ function prefixWide(o: Int32Array, n: number, lo: number, hi: number, mdLo: numb
     o[i + 1] = hi;
   }
 }
+
+export const delta: ValueEncoding<'delta', { stats?: IntStats }> = {
+  name: 'delta',
+  applies: (p) => p === 'int',
+  encode: (type, values, n, w, _depth, plan) => encodeDelta(type, fixedOf(type, values), n, w, plan.stats),
+  decode: (type, r, n) => ({ kind: 'fixed', data: decodeDelta(type, r, n) }),
+};

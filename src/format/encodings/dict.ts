@@ -8,8 +8,8 @@ import { allocFixed, type FixedArray, type Values } from '../column.js';
 import type { ByteReader, ByteWriter } from '../cursor.js';
 import { NCFError, check } from '../errors.js';
 import { physicalOf, type DataType } from '../schema.js';
-import { readNested, writeNested } from './nested.js';
-import { MAX_BYTES_LENGTH, readLengths } from './plain.js';
+import { readLengths, type Nest, type ValueEncoding } from './codec.js';
+import { MAX_BYTES_LENGTH } from './plain.js';
 import { bitsView, bytesOf, fixedOf, isWide } from './types.js';
 
 export interface DictBuild {
@@ -165,22 +165,22 @@ function sameBytes(data: Uint8Array, s1: number, len1: number, s2: number, len2:
   return true;
 }
 
-export function encodeDict(type: DataType, n: number, w: ByteWriter, depth: number, build: DictBuild): void {
+export function encodeDict(type: DataType, n: number, w: ByteWriter, depth: number, build: DictBuild, nest: Nest): void {
   if (build.count === 0 && n > 0) {
     throw new NCFError('STATE', `ncf: dict cannot encode ${n} ${type} rows that are all null (no dictionary values)`);
   }
   w.u32(build.count);
-  writeNested(w, type, build.values, build.count, depth + 1);
-  writeNested(w, 'uint32', { kind: 'fixed', data: build.indices }, n, depth + 1);
+  nest.write(w, type, build.values, build.count, depth + 1);
+  nest.write(w, 'uint32', { kind: 'fixed', data: build.indices }, n, depth + 1);
 }
 
-export function decodeDict(type: DataType, r: ByteReader, n: number, depth: number): Values {
+export function decodeDict(type: DataType, r: ByteReader, n: number, depth: number, nest: Nest): Values {
   const count = r.u32();
   // Every entry is some row's value (FORMAT.md §5.3: distinct = dictCount), so count ≤ n bounds the
   // dictionary's allocation by the trusted row count, whatever the payload claims.
   check(count <= n && (count > 0 || n === 0), `${r.what}: dict has ${count} entries for ${n} rows; expected 1..${n}`);
-  const dict = readNested(type, r, count, depth + 1);
-  const indices = readLengths(r, n, depth + 1);
+  const dict = nest.read(type, r, count, depth + 1);
+  const indices = readLengths(nest, r, n, depth + 1);
   let max = 0;
   for (let i = 0; i < n; i++) if (indices[i]! > max) max = indices[i]!;
   check(n === 0 || max < count, `${r.what}: dict index ${max} is out of range for ${count} entries`);
@@ -250,3 +250,11 @@ function gatherShort(dOff: Int32Array, dData: Uint8Array, lens: Int32Array, indi
   }
   return new Uint8Array(out, 0, total);
 }
+
+export const dict: ValueEncoding<'dict', { dict?: DictBuild }> = {
+  name: 'dict',
+  applies: (p) => p !== 'bool',
+  encode: (type, values, n, w, depth, plan, nest) =>
+    encodeDict(type, n, w, depth, plan.dict ?? buildDict(type, values, n, null, Infinity)!, nest),
+  decode: decodeDict,
+};

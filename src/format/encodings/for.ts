@@ -9,7 +9,8 @@ import { check } from '../errors.js';
 import { subHi, subLo, words64 } from '../int64.js';
 import type { DataType } from '../schema.js';
 import { scanInts, type IntStats } from './scan.js';
-import { intBits, isWide, scratchI32 } from './types.js';
+import type { ValueEncoding } from './codec.js';
+import { fixedOf, intBits, isWide, scratchI32 } from './types.js';
 
 const SIGN = -0x80000000;
 
@@ -109,3 +110,11 @@ export function decodeForAsNumbers(r: ByteReader, n: number, out: Float64Array):
   for (let i = 0; i < n; i++) out[i] = ref + (tmp[i]! >>> 0);
   return true;
 }
+
+/** Named `forEncoding` because `for` is a keyword. */
+export const forEncoding: ValueEncoding<'for', { stats?: IntStats }> = {
+  name: 'for',
+  applies: (p) => p === 'int',
+  encode: (type, values, n, w, _depth, plan) => encodeFor(type, fixedOf(type, values), n, w, plan.stats),
+  decode: (type, r, n) => ({ kind: 'fixed', data: decodeFor(type, r, n) }),
+};

@@ -12,8 +12,8 @@ import { check, corrupt } from '../errors.js';
 import { bitLength32 } from '../int64.js';
 import type { DataType } from '../schema.js';
 import { ESCAPE, MAX_SYMBOL_LENGTH, SYMBOL_BASE, buildSymbolTable, matchAt, wordAt, type SymbolTable } from './fsst-table.js';
-import { writeNested } from './nested.js';
-import { MAX_BYTES_LENGTH, readLengths } from './plain.js';
+import { readLengths, type Nest, type ValueEncoding } from './codec.js';
+import { MAX_BYTES_LENGTH } from './plain.js';
 import { bytesOf, scratchI32 } from './types.js';
 
 /** Rows per call of the row loops (see scan.ts: V8 optimises a block function better than one long loop). */
@@ -105,14 +105,14 @@ function tableBytes(t: SymbolTable): number {
 }
 
 /** Writes rows [0, n) as an fsst payload, with `table` or one built from a sample of the rows. */
-export function encodeFsst(type: DataType, values: Values, n: number, w: ByteWriter, depth: number, table?: SymbolTable): void {
+export function encodeFsst(type: DataType, values: Values, n: number, w: ByteWriter, depth: number, nest: Nest, table?: SymbolTable): void {
   const { offsets, data } = bytesOf(type, values);
   const t = table ?? buildSymbolTable(offsets, data, n);
   w.u32(offsets[n]! - offsets[0]!);
   writeTable(w, t);
   const elens = new Int32Array(n);
   const end = encodeRange(t, offsets, data, 0, n, 0, elens);
-  writeNested(w, 'uint32', { kind: 'fixed', data: elens }, n, depth + 1);
+  nest.write(w, 'uint32', { kind: 'fixed', data: elens }, n, depth + 1);
   w.write(codeScratch.subarray(0, end));
 }
 
@@ -169,7 +169,7 @@ function badCode(what: string, c: number, at: number, row: number): Error {
     : corrupt(`${what}: fsst code ${c} at code offset ${at} (row ${row}) is not a symbol; the table has fewer symbols`);
 }
 
-export function decodeFsst(type: DataType, r: ByteReader, n: number, depth: number): Values {
+export function decodeFsst(type: DataType, r: ByteReader, n: number, depth: number, nest: Nest): Values {
   const total = r.u32();
   check(
     total <= MAX_BYTES_LENGTH,
@@ -201,7 +201,7 @@ export function decodeFsst(type: DataType, r: ByteReader, n: number, depth: numb
     symHi[k] = words[2 * k + 1]!;
   }
 
-  const elens = readLengths(r, n, depth + 1);
+  const elens = readLengths(nest, r, n, depth + 1);
   let coded = 0;
   for (let i = 0; i < n; i++) coded += elens[i]!;
   check(coded <= r.remaining, `${r.what}: fsst encoded lengths sum to ${coded} bytes but ${r.remaining} remain`);
@@ -290,3 +290,10 @@ export function planFsst(offsets: Int32Array, data: Uint8Array, n: number): Fsst
   if (fsstSize > plainSize * MIN_SAVING) return null;
   return { table: t, size: Math.ceil(coded * scale + table + 4 + 10 + (n * bitLength32(maxCoded)) / 8) };
 }
+
+export const fsst: ValueEncoding<'fsst', { fsst?: SymbolTable }> = {
+  name: 'fsst',
+  applies: (p) => p === 'bytes',
+  encode: (type, values, n, w, depth, plan, nest) => encodeFsst(type, values, n, w, depth, nest, plan.fsst),
+  decode: decodeFsst,
+};

@@ -1,15 +1,18 @@
 // The value encodings of FORMAT.md §5: choosing one for a chunk, encoding with a named one, and
-// decoding a payload. Layouts live one per file (plain, dict, rle, for, delta, bss, decimal, fsst); nested
-// blocks and dispatch in nested.ts; the choice in select.ts.
+// decoding a payload. Layouts live one per file (plain, dict, rle, for, delta, bss, decimal, fsst), each
+// exporting a ValueEncoding (codec.ts) listed in registry.ts; nested blocks and dispatch in nested.ts;
+// the choice in select.ts.
 
 import type { Values } from '../column.js';
-import type { Encoding } from '../constants.js';
 import { ByteWriter, type ByteReader } from '../cursor.js';
 import { NCFError } from '../errors.js';
 import type { DataType } from '../schema.js';
-import { decodeWith, encodeWith } from './nested.js';
+import { applies, decodeWith, encodeWith } from './nested.js';
+import type { Encoding } from './registry.js';
 import { planEncoding } from './select.js';
-import { applies, checkValues } from './types.js';
+import { checkValues } from './types.js';
+
+export { ENCODINGS, VALUE_ENCODINGS, type Encoding } from './registry.js';
 
 export interface EncodedValues {
   encoding: Encoding;

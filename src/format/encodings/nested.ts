@@ -1,23 +1,23 @@
-// Nested blocks (FORMAT.md §5): one byte, the encoding's index in ENCODINGS, then that encoding's
-// payload. This module also dispatches an encoding name to its encoder and decoder, for the top-level
-// payload (depth 0) and for nested blocks alike, and enforces the reader's depth limit of 3.
+// Dispatch from an encoding name to its registry row (registry.ts), for the top-level payload
+// (depth 0) and for nested blocks (FORMAT.md §5): one byte, the encoding's index in ENCODINGS, then
+// that encoding's payload. Enforces the reader's depth limit of 3. Encodings that hold nested blocks
+// get NEST (this module's write/read) as an argument instead of importing it, so nothing here is
+// imported back.
 
-import { ENCODINGS, type Encoding } from '../constants.js';
 import type { Values } from '../column.js';
 import type { ByteReader, ByteWriter } from '../cursor.js';
 import { NCFError, check, unsupported } from '../errors.js';
-import type { DataType } from '../schema.js';
-import { decodeBss, encodeBss } from './bss.js';
-import { decodeDecimal, encodeDecimal } from './decimal.js';
-import { decodeDelta, encodeDelta } from './delta.js';
-import { buildDict, decodeDict, encodeDict } from './dict.js';
-import { decodeFor, encodeFor } from './for.js';
-import { decodeFsst, encodeFsst } from './fsst.js';
-import { decodePlain, encodePlain } from './plain.js';
-import { decodeRle, encodeRle } from './rle.js';
+import { physicalOf, type DataType } from '../schema.js';
+import type { Nest } from './codec.js';
+import { ENCODINGS, encodingNamed, type Encoding } from './registry.js';
 import type { IntStats } from './scan.js';
 import { planEncoding, type Plan } from './select.js';
-import { MAX_DEPTH, applies, fixedOf } from './types.js';
+import { MAX_DEPTH } from './types.js';
+
+/** Whether `encoding` may encode values of `type` (FORMAT.md §5 table). */
+export function applies(encoding: Encoding, type: DataType): boolean {
+  return encodingNamed(encoding)?.applies(physicalOf(type)) ?? false;
+}
 
 /** Writes `values` with the plan's encoding (no index byte). */
 export function encodeWith(
@@ -28,53 +28,21 @@ export function encodeWith(
   w: ByteWriter,
   depth: number,
 ): void {
-  if (!applies(plan.encoding, type)) {
+  const encoding = encodingNamed(plan.encoding);
+  if (encoding === undefined || !encoding.applies(physicalOf(type))) {
     throw new NCFError('STATE', `ncf: encoding ${plan.encoding} does not apply to type ${type}`);
   }
-  switch (plan.encoding) {
-    case 'plain':
-      return encodePlain(type, values, n, w, depth);
-    case 'dict':
-      return encodeDict(type, n, w, depth, plan.dict ?? buildDict(type, values, n, null, Infinity)!);
-    case 'rle':
-      return encodeRle(type, fixedOf(type, values), n, w, depth, plan.stats);
-    case 'for':
-      return encodeFor(type, fixedOf(type, values), n, w, plan.stats);
-    case 'delta':
-      return encodeDelta(type, fixedOf(type, values), n, w, plan.stats);
-    case 'bss':
-      return encodeBss(type, fixedOf(type, values), n, w);
-    case 'decimal':
-      return encodeDecimal(type, fixedOf(type, values), n, w, depth, plan.decimal);
-    case 'fsst':
-      return encodeFsst(type, values, n, w, depth, plan.fsst);
-  }
+  encoding.encode(type, values, n, w, depth, plan, NEST);
 }
 
 /** Reads one payload of n values of `type` in `encoding` (no index byte). */
-export function decodeWith(encoding: Encoding, type: DataType, r: ByteReader, n: number, depth: number): Values {
-  if (!(ENCODINGS as readonly string[]).includes(encoding)) {
-    throw unsupported(`${r.what}: unknown encoding "${String(encoding)}"; this reader knows ${ENCODINGS.join(', ')}`, { encoding });
+export function decodeWith(name: Encoding, type: DataType, r: ByteReader, n: number, depth: number): Values {
+  const encoding = encodingNamed(name);
+  if (encoding === undefined) {
+    throw unsupported(`${r.what}: unknown encoding "${String(name)}"; this reader knows ${ENCODINGS.join(', ')}`, { encoding: name });
   }
-  check(applies(encoding, type), `${r.what}: encoding ${encoding} does not apply to type ${type}`);
-  switch (encoding) {
-    case 'plain':
-      return decodePlain(type, r, n, depth);
-    case 'dict':
-      return decodeDict(type, r, n, depth);
-    case 'rle':
-      return { kind: 'fixed', data: decodeRle(type, r, n, depth) };
-    case 'for':
-      return { kind: 'fixed', data: decodeFor(type, r, n) };
-    case 'delta':
-      return { kind: 'fixed', data: decodeDelta(type, r, n) };
-    case 'bss':
-      return { kind: 'fixed', data: decodeBss(type, r, n) };
-    case 'decimal':
-      return { kind: 'fixed', data: decodeDecimal(type, r, n, depth) };
-    case 'fsst':
-      return decodeFsst(type, r, n, depth);
-  }
+  check(encoding.applies(physicalOf(type)), `${r.what}: encoding ${name} does not apply to type ${type}`);
+  return encoding.decode(type, r, n, depth, NEST);
 }
 
 /** Writes a nested block at `depth` (≥ 1): the chosen encoding's index byte and its payload. */
@@ -98,3 +66,11 @@ export function readNested(type: DataType, r: ByteReader, n: number, depth: numb
   }
   return decodeWith(encoding, type, r, n, depth);
 }
+
+/** The encoding named by the next nested block's index byte, not consumed (undefined at the end or for an unknown index). */
+function peekNested(r: ByteReader): Encoding | undefined {
+  return r.remaining > 0 ? ENCODINGS[r.bytes[r.offset]!] : undefined;
+}
+
+/** What an encoding with nested blocks is handed to write and read them. */
+export const NEST: Nest = { write: writeNested, read: readNested, peek: peekNested };

@@ -7,13 +7,13 @@ import { bitmapBytes, type Values } from '../column.js';
 import { asBytes, type ByteReader, type ByteWriter } from '../cursor.js';
 import { check } from '../errors.js';
 import { byteWidthOf, physicalOf, type DataType } from '../schema.js';
-import { readNested, writeNested } from './nested.js';
+import { readLengths, type Nest, type ValueEncoding } from './codec.js';
 import { bytesOf, fixedOf, fixedView } from './types.js';
 
 /** Largest total byte length of a bytes column slice: Arrow's Int32 offsets. */
 export const MAX_BYTES_LENGTH = 0x7fffffff;
 
-export function encodePlain(type: DataType, values: Values, n: number, w: ByteWriter, depth: number): void {
+export function encodePlain(type: DataType, values: Values, n: number, w: ByteWriter, depth: number, nest: Nest): void {
   switch (physicalOf(type)) {
     case 'bool': {
       if (values.kind !== 'bool') throw new Error('unreachable: checked by checkValues');
@@ -29,7 +29,7 @@ export function encodePlain(type: DataType, values: Values, n: number, w: ByteWr
       // integer scans monomorphic (the same holds for dict indices and rle run lengths).
       const lengths = new Int32Array(n);
       for (let i = 0; i < n; i++) lengths[i] = offsets[i + 1]! - offsets[i]!;
-      writeNested(w, 'uint32', { kind: 'fixed', data: lengths }, n, depth + 1);
+      nest.write(w, 'uint32', { kind: 'fixed', data: lengths }, n, depth + 1);
       w.write(data.subarray(offsets[0]!, offsets[n]!));
       return;
     }
@@ -40,12 +40,12 @@ export function encodePlain(type: DataType, values: Values, n: number, w: ByteWr
   }
 }
 
-export function decodePlain(type: DataType, r: ByteReader, n: number, depth: number): Values {
+export function decodePlain(type: DataType, r: ByteReader, n: number, depth: number, nest: Nest): Values {
   switch (physicalOf(type)) {
     case 'bool':
       return { kind: 'bool', data: r.take(bitmapBytes(n)) };
     case 'bytes': {
-      const lengths = readLengths(r, n, depth + 1);
+      const lengths = readLengths(nest, r, n, depth + 1);
       const offsets = new Int32Array(n + 1);
       // One pass: `total` is a double that only grows, so once it passes 2^31 (where the Int32 offsets
       // would wrap) it stays past it and the check below rejects the payload.
@@ -75,7 +75,9 @@ export function decodePlain(type: DataType, r: ByteReader, n: number, depth: num
   }
 }
 
-/** Reads a nested block of n uint32 values (lengths, indices, run lengths). */
-export function readLengths(r: ByteReader, n: number, depth: number): Uint32Array {
-  return (readNested('uint32', r, n, depth) as { kind: 'fixed'; data: Uint32Array }).data;
-}
+export const plain: ValueEncoding<'plain'> = {
+  name: 'plain',
+  applies: () => true,
+  encode: (type, values, n, w, depth, _plan, nest) => encodePlain(type, values, n, w, depth, nest),
+  decode: decodePlain,
+};

@@ -5,10 +5,9 @@ import { allocFixed, type FixedArray } from '../column.js';
 import type { ByteReader, ByteWriter } from '../cursor.js';
 import { NCFError, check } from '../errors.js';
 import type { DataType } from '../schema.js';
-import { readNested, writeNested } from './nested.js';
-import { readLengths } from './plain.js';
+import { readLengths, type Nest, type ValueEncoding } from './codec.js';
 import { scanInts, type IntStats } from './scan.js';
-import { bitsView, isWide, type BitsArray } from './types.js';
+import { bitsView, fixedOf, isWide, type BitsArray } from './types.js';
 
 export function encodeRle(
   type: DataType,
@@ -16,6 +15,7 @@ export function encodeRle(
   n: number,
   w: ByteWriter,
   depth: number,
+  nest: Nest,
   stats: IntStats = scanInts(type, a, n),
 ): void {
   const runs = stats.runs;
@@ -26,8 +26,8 @@ export function encodeRle(
     else collectNarrow(bitsView(a), n, bitsView(runValues), lengths);
   }
   w.u32(runs);
-  writeNested(w, type, { kind: 'fixed', data: runValues }, runs, depth + 1);
-  writeNested(w, 'uint32', { kind: 'fixed', data: lengths }, runs, depth + 1);
+  nest.write(w, type, { kind: 'fixed', data: runValues }, runs, depth + 1);
+  nest.write(w, 'uint32', { kind: 'fixed', data: lengths }, runs, depth + 1);
 }
 
 function collectNarrow(src: BitsArray, n: number, vals: BitsArray, lengths: Int32Array): void {
@@ -69,13 +69,13 @@ function collectWide(src: Int32Array, n: number, vals: Int32Array, lengths: Int3
   lengths[r] = n - start;
 }
 
-export function decodeRle(type: DataType, r: ByteReader, n: number, depth: number): FixedArray {
+export function decodeRle(type: DataType, r: ByteReader, n: number, depth: number, nest: Nest): FixedArray {
   const runs = r.u32();
   // Every run holds at least one row, so runs ≤ n bounds the nested blocks' allocations.
   check(runs <= n, `${r.what}: rle has ${runs} runs for ${n} rows`);
-  const vals = readNested(type, r, runs, depth + 1);
+  const vals = nest.read(type, r, runs, depth + 1);
   if (vals.kind !== 'fixed') throw new NCFError('STATE', `ncf: rle cannot hold ${type} values`);
-  const lengths = readLengths(r, runs, depth + 1);
+  const lengths = readLengths(nest, r, runs, depth + 1);
   let sum = 0;
   for (let k = 0; k < runs; k++) {
     const len = lengths[k]!;
@@ -109,3 +109,10 @@ export function decodeRle(type: DataType, r: ByteReader, n: number, depth: numbe
   }
   return out;
 }
+
+export const rle: ValueEncoding<'rle', { stats?: IntStats }> = {
+  name: 'rle',
+  applies: (p) => p === 'int',
+  encode: (type, values, n, w, depth, plan, nest) => encodeRle(type, fixedOf(type, values), n, w, depth, nest, plan.stats),
+  decode: (type, r, n, depth, nest) => ({ kind: 'fixed', data: decodeRle(type, r, n, depth, nest) }),
+};

@@ -6,7 +6,6 @@
 //
 // Writer policy for nested blocks (depth ≥ 1): no dict or rle, so nesting stays ≤ 2 levels deep.
 
-import type { Encoding } from '../constants.js';
 import { popcount, type Values } from '../column.js';
 import { bitLength32 } from '../int64.js';
 import { byteWidthOf, physicalOf, type DataType } from '../schema.js';
@@ -14,6 +13,7 @@ import { planDecimal, type DecimalPlan } from './decimal.js';
 import { buildDict, type DictBuild } from './dict.js';
 import { planFsst } from './fsst.js';
 import type { SymbolTable } from './fsst-table.js';
+import type { Encoding } from './registry.js';
 import { scanInts, type IntStats } from './scan.js';
 import { MAX_DEPTH, bytesOf, fixedOf } from './types.js';
 

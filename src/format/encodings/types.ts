@@ -1,8 +1,6 @@
-// Type families and memory views shared by the encodings: which encoding applies to which type
-// (FORMAT.md §5 table), the integer "bits view" of a fixed column (so copies stay bit-exact for
+// Type families and memory views shared by the encodings: the integer "bits view" of a fixed column (so copies stay bit-exact for
 // floats and NaN payloads), and aligned typed-array construction for decoded values.
 
-import type { Encoding } from '../constants.js';
 import { NCFError } from '../errors.js';
 import { allocFixed, type FixedArray, type Values } from '../column.js';
 import { byteWidthOf, physicalOf, type DataType } from '../schema.js';
@@ -17,26 +15,6 @@ export function isInteger(type: DataType): boolean {
 /** 64-bit integer-or-float types whose values are handled as (lo, hi) word pairs. */
 export function isWide(type: DataType): boolean {
   return byteWidthOf(type) === 8;
-}
-
-/** Whether `encoding` may encode values of `type` (FORMAT.md §5 table). */
-export function applies(encoding: Encoding, type: DataType): boolean {
-  const p = physicalOf(type);
-  switch (encoding) {
-    case 'plain':
-      return true;
-    case 'dict':
-      return p !== 'bool';
-    case 'rle':
-    case 'for':
-    case 'delta':
-      return p === 'int';
-    case 'bss':
-    case 'decimal':
-      return p === 'float';
-    case 'fsst':
-      return p === 'bytes';
-  }
 }
 
 /** Bit width of one value of an integer type. */

@@ -1,5 +1,5 @@
 // Runs an aggregate plan: from statistics when stats-answer.ts can, else by streaming the planned row
-// groups once (group ids from group.ts, accumulators from accumulate.ts; nothing per row is kept),
+// groups once (group ids from group.ts, accumulators from the functions.ts registry; nothing per row is kept),
 // then orders the groups, applies offset and limit, and yields record batches of the answer's schema
 // for the ordinary output writers.
 
@@ -10,7 +10,7 @@ import type { ColumnData } from '../../format/column.js';
 import { takeRows } from '../../format/take.js';
 import { executePlan, type ScanMetrics } from '../execute.js';
 import { KeyColumn, keyOrder, sortPermutation } from '../order.js';
-import { accumulatorFor } from './accumulate.js';
+import { accumulatorFor } from './functions.js';
 import { coderFor, Grouper } from './group.js';
 import type { AggregatePlan } from './plan.js';
 import { answerFromStats } from './stats-answer.js';

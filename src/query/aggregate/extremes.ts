@@ -1,10 +1,10 @@
-// min/max accumulators by physical type: numbers held as float64 (NaN above every number, as in
+// min() and max(), answering in the source column's type; accumulators by physical type: numbers held as float64 (NaN above every number, as in
 // PostgreSQL and DuckDB), 64-bit integers by their words, strings and binary by bytes, bool as flags.
 
 import { allocFixed, bitmapBytes, type ColumnData } from '../../format/column.js';
 import { words64 } from '../../format/int64.js';
-import type { ColumnSchema } from '../../format/schema.js';
-import type { Accumulator } from './accumulate.js';
+import { physicalOf, type ColumnSchema } from '../../format/schema.js';
+import type { Accumulator, AggregateFunction } from './function.js';
 import { grownF64, grownI32, grownU8, nullable, valid } from './state.js';
 
 /** min/max of ≤ 32-bit integers, floats and dates, held as float64. */
@@ -205,3 +205,25 @@ export class BoolExtreme implements Accumulator {
     return nullable(this.out, groups, { kind: 'bool', data: bits }, none);
   }
 }
+
+function extreme(source: ColumnSchema, out: ColumnSchema, max: boolean): Accumulator {
+  const p = physicalOf(source.type);
+  if (p === 'bytes') return new BytesExtreme(out, max);
+  if (p === 'bool') return new BoolExtreme(out, max);
+  if (source.type === 'int64' || source.type === 'uint64' || source.type === 'timestamp') {
+    return new WideExtreme(out, max, source.type === 'uint64');
+  }
+  return new NumberExtreme(out, max);
+}
+
+export const min: AggregateFunction<'min'> = {
+  name: 'min',
+  output: (_source, ctx) => ctx.like,
+  accumulator: (source, out) => extreme(source, out, false),
+};
+
+export const max: AggregateFunction<'max'> = {
+  name: 'max',
+  output: (_source, ctx) => ctx.like,
+  accumulator: (source, out) => extreme(source, out, true),
+};

@@ -8,8 +8,7 @@ import { allocFixed, bitmapBytes, type ColumnData, type Values } from '../../for
 import { words64, TWO_32 } from '../../format/int64.js';
 import { physicalOf, type ColumnSchema } from '../../format/schema.js';
 import { BytesTable, WordTable } from './hash.js';
-import type { TruncUnit } from './parse.js';
-import { bucketsOf, bucketStart } from './trunc.js';
+import { bucketsOf, bucketStart, type TruncUnit } from './trunc.js';
 
 const NAN_BITS = (() => {
   const w = new Int32Array(new Float64Array([NaN]).buffer);

@@ -5,12 +5,8 @@
 // (the column name for trunc and keys) unless aliased, and two outputs may not share a name.
 
 import { badQuery, type HttpProblem } from '../../http/errors.js';
-
-export const AGG_FUNCTIONS = ['count', 'sum', 'avg', 'min', 'max', 'count_distinct'] as const;
-export type AggFunction = (typeof AGG_FUNCTIONS)[number];
-
-export const TRUNC_UNITS = ['second', 'minute', 'hour', 'day', 'week', 'month', 'year'] as const;
-export type TruncUnit = (typeof TRUNC_UNITS)[number];
+import { AGG_FUNCTIONS, type AggFunction } from './functions.js';
+import { TRUNC_UNITS, type TruncUnit } from './trunc.js';
 
 export type AggItem =
   /** A plain column: a group key (`alias:col` is resolved against the table in plan.ts). */
@@ -36,7 +32,7 @@ export function isAggregateSelect(names: readonly string[] | null): boolean {
   return names !== null && names.some((n) => CALL.test(n.trim()));
 }
 
-const FN_LIST = `count(), <col>.count(), <col>.sum(), <col>.avg(), <col>.min(), <col>.max(), <col>.count_distinct(), <col>.trunc(<unit>)`;
+const FN_LIST = ['count()', ...AGG_FUNCTIONS.map((fn) => `<col>.${fn}()`), '<col>.trunc(<unit>)'].join(', ');
 
 function parseItem(raw: string, columns: ReadonlySet<string>): AggItem {
   const text = raw.trim();

@@ -10,6 +10,7 @@ import { schemaToArrow } from '../../format/arrow.js';
 import { physicalOf, type ColumnSchema } from '../../format/schema.js';
 import { unknownColumn, type OrderKey, type QuerySpec } from '../params.js';
 import { planQuery, type OpenReader, type QueryPlan } from '../plan.js';
+import { aggregateNamed } from './functions.js';
 import type { AggItem, AggregateSpec } from './parse.js';
 import { truncUnitsFor } from './trunc.js';
 
@@ -78,26 +79,14 @@ function outputColumn(item: AggItem, source: ColumnSchema | null): ColumnSchema 
     }
     return like(source!);
   }
-  switch (item.fn) {
-    case 'count':
-    case 'count_distinct':
-      return { name: item.name, type: 'int64', nullable: false };
-    case 'sum':
-    case 'avg': {
-      const p = physicalOf(source!.type);
-      if ((p !== 'int' && p !== 'float') || source!.type === 'date' || source!.type === 'timestamp') {
-        throw selectError(
-          `${describeItem(item)}: ${item.fn}() needs a numeric column; ${JSON.stringify(item.column)} is ${source!.type}` +
-            (source!.type === 'string' || source!.type === 'binary' ? '; count it with .count() or .count_distinct()' : ''),
-          { column: item.column, function: item.fn },
-        );
-      }
-      return { name: item.name, type: item.fn === 'avg' || p === 'float' ? 'float64' : 'int64', nullable: true };
-    }
-    case 'min':
-    case 'max':
-      return like(source!);
-  }
+  if (item.column === null) return { name: item.name, type: 'int64', nullable: false };
+  return aggregateNamed(item.fn)!.output(source!, {
+    name: item.name,
+    like: like(source!),
+    reject: (message, extra = {}) => {
+      throw selectError(`${describeItem(item)}: ${message}`, { column: item.column, ...extra });
+    },
+  });
 }
 
 /** Checks the items and order against the table's columns: the answer's columns and the inputs. */

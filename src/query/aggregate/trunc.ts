@@ -8,7 +8,9 @@ import { daysFromCivil } from '../../format/calendar.js';
 import type { ColumnData } from '../../format/column.js';
 import { words64, TWO_32 } from '../../format/int64.js';
 import type { ColumnSchema, TimeUnit } from '../../format/schema.js';
-import type { TruncUnit } from './parse.js';
+
+export const TRUNC_UNITS = ['second', 'minute', 'hour', 'day', 'week', 'month', 'year'] as const;
+export type TruncUnit = (typeof TRUNC_UNITS)[number];
 
 const PER_SECOND: Record<TimeUnit, number> = { s: 1, ms: 1e3, us: 1e6, ns: 1e9 };
 const SUB_DAY: Partial<Record<TruncUnit, number>> = { second: 1, minute: 60, hour: 3600 };

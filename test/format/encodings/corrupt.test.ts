@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Values } from '../../../src/format/column.js';
-import type { Encoding } from '../../../src/format/constants.js';
+import type { Encoding } from '../../../src/format/encodings/index.js';
 import { ByteReader } from '../../../src/format/cursor.js';
 import { NCFError } from '../../../src/format/errors.js';
 import { decodeValues, encodeAs } from '../../../src/format/encodings/index.js';

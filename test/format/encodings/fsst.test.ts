@@ -13,7 +13,8 @@ import { NCFError } from '../../../src/format/errors.js';
 import { decodeValues, encodeAs, encodeValues } from '../../../src/format/encodings/index.js';
 import { encodeFsst } from '../../../src/format/encodings/fsst.js';
 import { tableOf } from '../../../src/format/encodings/fsst-table.js';
-import { readLengths } from '../../../src/format/encodings/plain.js';
+import { readLengths } from '../../../src/format/encodings/codec.js';
+import { NEST } from '../../../src/format/encodings/nested.js';
 import { assertSameRows, bytesArrayArb, bytesValues, le32, roundTripAs, validityOf } from './helpers.js';
 
 const PLAIN = 0;
@@ -69,7 +70,7 @@ function parse(bytes: Uint8Array, n: number): Parsed {
   const count = r.u8();
   const lens = [...r.take(count)];
   const symbols = lens.map((len) => [...r.take(len)]);
-  const elens = [...readLengths(r, n, 1)];
+  const elens = [...readLengths(NEST, r, n, 1)];
   const codes = r.take(elens.reduce((a, b) => a + b, 0));
   return { total, symbols, elens, codes, end: r.offset };
 }
@@ -165,7 +166,7 @@ describe('fsst layout (FORMAT.md §5.9)', () => {
     const t = tableOf([enc.encode('hello'), enc.encode('he'), enc.encode('l'), enc.encode(' world')]);
     const v = bytesValues(['hello world', 'help', 'x']);
     const w = new ByteWriter();
-    encodeFsst('string', v, 3, w, 0, t);
+    encodeFsst('string', v, 3, w, 0, NEST, t);
     const p = parse(w.finish(), 3);
     const codes = [...p.codes];
     assert.deepEqual(codes, [0, 3, /* help */ 1, 2, ESC, 0x70, /* x */ ESC, 0x78]);
@@ -179,7 +180,7 @@ describe('fsst layout (FORMAT.md §5.9)', () => {
     const items = ['ab', 'cd', 'xyz', 'xyz', 'xyz', Uint8Array.of(0), 'a'];
     const v = bytesValues(items);
     const w = new ByteWriter();
-    encodeFsst('binary', v, items.length, w, 0, t);
+    encodeFsst('binary', v, items.length, w, 0, NEST, t);
     const p = parse(w.finish(), items.length);
     assert.deepEqual(referenceRows(p), rowsOf(v, items.length));
     assert.deepEqual(p.elens, [3, 4, 6, 6, 6, 2, 1]);
@@ -254,7 +255,7 @@ describe('fsst round trips', () => {
       fc.property(fc.array(sym, { maxLength: 255 }), fc.array(row, { maxLength: 60 }), (symbols, items) => {
         const v = bytesValues(items);
         const w = new ByteWriter();
-        encodeFsst('binary', v, items.length, w, 0, tableOf(symbols));
+        encodeFsst('binary', v, items.length, w, 0, NEST, tableOf(symbols));
         const bytes = w.finish();
         const p = parse(bytes, items.length);
         assert.deepEqual(referenceRows(p), rowsOf(v, items.length));
@@ -372,7 +373,7 @@ describe('fsst hostile payloads', () => {
     const t = tableOf([enc.encode('ab'), enc.encode('cde'), enc.encode('fghijklm'), Uint8Array.of(0xff)]);
     const v = bytesValues(['abcde', '', 'fghijklmab', 'zz', Uint8Array.of(0xff, 0xfe)]);
     const w = new ByteWriter();
-    encodeFsst('binary', v, 5, w, 0, t);
+    encodeFsst('binary', v, 5, w, 0, NEST, t);
     return w.finish();
   };
 

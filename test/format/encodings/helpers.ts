@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { allocFixed, type Values } from '../../../src/format/column.js';
-import type { Encoding } from '../../../src/format/constants.js';
+import type { Encoding } from '../../../src/format/encodings/index.js';
 import { ByteReader } from '../../../src/format/cursor.js';
 import { decodeValues, encodeAs } from '../../../src/format/encodings/index.js';
 import type { DataType } from '../../../src/format/schema.js';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ByteReader } from '../../../src/format/cursor.js';
 import { decodeValues, encodeAs } from '../../../src/format/encodings/index.js';
-import type { Encoding } from '../../../src/format/constants.js';
+import type { Encoding } from '../../../src/format/encodings/index.js';
 import type { DataType } from '../../../src/format/schema.js';
 import { assertSameRows, boolValues, bytesValues, fixed, floatsFromBits, le32, le64, refPack, toTyped } from './helpers.js';
 

@@ -1,60 +1,17 @@
-// Aggregate accumulators over dense group ids: each holds typed arrays indexed by group id, adds a
-// batch of rows given their group ids, and at the end turns its state into the answer column.
-// count → int64; sum of integers → int64, exact (lo and hi 32-bit halves summed separately as
-// float64, carried every 2^20 rows), an error when outside int64; sum of floats and avg → float64;
-// min/max → the column's type (extremes.ts); count_distinct → int64, by hashing (group, value code)
-// pairs. The growable state and the answer-column helpers are in state.ts.
+// sum() and avg() of numeric columns. sum of integers → int64, exact (lo and hi 32-bit halves summed
+// separately as float64, carried every 2^20 rows), a 400 when outside int64; sum of floats and avg →
+// float64. Dates and timestamps are not numbers here.
 
 import { badQuery } from '../../http/errors.js';
 import type { ColumnData } from '../../format/column.js';
 import { words64, TWO_32 } from '../../format/int64.js';
 import { physicalOf, type ColumnSchema } from '../../format/schema.js';
-import { BoolExtreme, BytesExtreme, NumberExtreme, WideExtreme } from './extremes.js';
-import { coderFor, type Coder } from './group.js';
-import { WordTable } from './hash.js';
-import type { AggFunction } from './parse.js';
-import { grownF64, int64Column, noneMask, nullable, valid } from './state.js';
-
-export interface Accumulator {
-  /** Adds rows 0..n-1 of `data` (null for count()) to groups gids[0..n-1]; `groups` is the group count. */
-  add(data: ColumnData | null, gids: Int32Array, n: number, groups: number): void;
-  /** The answer column for groups 0..groups-1. */
-  result(groups: number): ColumnData;
-}
+import type { Accumulator, AggregateFunction, OutputContext } from './function.js';
+import { grownF64, noneMask, nullable, valid } from './state.js';
 
 const SLICE = 1 << 20;
-/** (group, value) pairs count_distinct may hold (about 16 bytes each, plus the values' own table). */
-export const MAX_DISTINCT_PAIRS = 16_000_000;
 const MIN_I64 = -(2n ** 63n),
   MAX_I64 = 2n ** 63n - 1n;
-
-class CountRows implements Accumulator {
-  private counts = new Float64Array(0);
-  constructor(private readonly out: ColumnSchema) {}
-  add(_: ColumnData | null, gids: Int32Array, n: number, groups: number): void {
-    const c = (this.counts = grownF64(this.counts, groups));
-    for (let r = 0; r < n; r++) c[gids[r]!]!++;
-  }
-  result(groups: number): ColumnData {
-    this.counts = grownF64(this.counts, groups);
-    return int64Column(this.out, this.counts, groups);
-  }
-}
-
-class CountValues implements Accumulator {
-  private counts = new Float64Array(0);
-  constructor(private readonly out: ColumnSchema) {}
-  add(data: ColumnData | null, gids: Int32Array, n: number, groups: number): void {
-    const c = (this.counts = grownF64(this.counts, groups));
-    const validity = data!.nullCount > 0 ? data!.validity : null;
-    if (validity === null) for (let r = 0; r < n; r++) c[gids[r]!]!++;
-    else for (let r = 0; r < n; r++) if (valid(validity, r)) c[gids[r]!]!++;
-  }
-  result(groups: number): ColumnData {
-    this.counts = grownF64(this.counts, groups);
-    return int64Column(this.out, this.counts, groups);
-  }
-}
 
 /** sum/avg of integer columns: exact through separately summed 32-bit halves. */
 class IntSum implements Accumulator {
@@ -190,65 +147,30 @@ class FloatSum implements Accumulator {
   }
 }
 
-/** Distinct non-null values per group: a (group, value code) pair table. */
-class CountDistinct implements Accumulator {
-  private readonly coder: Coder;
-  private readonly pairs = new WordTable(1024);
-  private counts = new Float64Array(0);
-  private codes = new Int32Array(0);
-  constructor(
-    private readonly out: ColumnSchema,
-    private readonly source: ColumnSchema,
-  ) {
-    this.coder = coderFor(source);
+function numericOutput(fn: 'sum' | 'avg', source: ColumnSchema, ctx: OutputContext): ColumnSchema {
+  const p = physicalOf(source.type);
+  if ((p !== 'int' && p !== 'float') || source.type === 'date' || source.type === 'timestamp') {
+    ctx.reject(
+      `${fn}() needs a numeric column; ${JSON.stringify(source.name)} is ${source.type}` +
+        (source.type === 'string' || source.type === 'binary' ? '; count it with .count() or .count_distinct()' : ''),
+      { function: fn },
+    );
   }
-  add(data: ColumnData | null, gids: Int32Array, n: number, groups: number): void {
-    const counts = (this.counts = grownF64(this.counts, groups));
-    if (this.codes.length < n) this.codes = new Int32Array(n);
-    const codes = this.codes;
-    this.coder.encode(data!, codes);
-    const pairs = this.pairs;
-    for (let r = 0; r < n; r++) {
-      const c = codes[r]!;
-      if (c === 0) continue;
-      const before = pairs.size;
-      const g = gids[r]!;
-      if (pairs.insert(g, c) === before) counts[g]++;
-    }
-    if (pairs.size > MAX_DISTINCT_PAIRS) {
-      throw badQuery(
-        `select: ${this.source.name}.count_distinct() holds more than ${MAX_DISTINCT_PAIRS} distinct values across its groups; narrow the rows with a filter or group more coarsely`,
-        { parameter: 'select', column: this.source.name },
-      );
-    }
-  }
-  result(groups: number): ColumnData {
-    this.counts = grownF64(this.counts, groups);
-    return int64Column(this.out, this.counts, groups);
-  }
+  return { name: ctx.name, type: fn === 'avg' || p === 'float' ? 'float64' : 'int64', nullable: true };
 }
 
-/** The accumulator of `fn` over `source` (null for count()), answering as column `out`. */
-export function accumulatorFor(fn: AggFunction, source: ColumnSchema | null, out: ColumnSchema): Accumulator {
-  if (source === null) return new CountRows(out);
-  const p = physicalOf(source.type);
-  switch (fn) {
-    case 'count':
-      return new CountValues(out);
-    case 'count_distinct':
-      return new CountDistinct(out, source);
-    case 'sum':
-    case 'avg':
-      return p === 'float' ? new FloatSum(out, fn === 'avg') : new IntSum(out, source, fn === 'avg');
-    case 'min':
-    case 'max': {
-      const max = fn === 'max';
-      if (p === 'bytes') return new BytesExtreme(out, max);
-      if (p === 'bool') return new BoolExtreme(out, max);
-      if (source.type === 'int64' || source.type === 'uint64' || source.type === 'timestamp') {
-        return new WideExtreme(out, max, source.type === 'uint64');
-      }
-      return new NumberExtreme(out, max);
-    }
-  }
+function summing(source: ColumnSchema, out: ColumnSchema, avg: boolean): Accumulator {
+  return physicalOf(source.type) === 'float' ? new FloatSum(out, avg) : new IntSum(out, source, avg);
 }
+
+export const sum: AggregateFunction<'sum'> = {
+  name: 'sum',
+  output: (source, ctx) => numericOutput('sum', source, ctx),
+  accumulator: (source, out) => summing(source, out, false),
+};
+
+export const avg: AggregateFunction<'avg'> = {
+  name: 'avg',
+  output: (source, ctx) => numericOutput('avg', source, ctx),
+  accumulator: (source, out) => summing(source, out, true),
+};
