@@ -1,0 +1,211 @@
+// rANS over code streams (FORMAT.md, "Entropy-coded codes"): four interleaved 31-bit states, a shared
+// stream of 16-bit words, a per-stream frequency table normalised to 2^scale (scale ≤ 15). Decoding is
+// two table lookups, one 32-bit multiply and a branchless refill per code, all int32 math, no
+// allocation per code; every read from the header is
+// bounds-checked and the decoder ends by checking that all four states came back to their initial
+// value and that exactly the stored words were read, so corrupt bytes are CORRUPT_FILE, not codes.
+
+import { ByteReader, ByteWriter } from '../cursor.js';
+import { check } from '../errors.js';
+import { LOW, decodeLanes, finalStates } from './lanes.js';
+import { type Codes, MAX_SCALE, codedBits, histogram, normalise, readTable, tableBytes, writeTable } from './table.js';
+
+/** Interleaved states: independent chains the CPU can run in parallel. */
+const LANES = 4;
+
+export interface EncodeOptions {
+  /** Force a table scale (1..16) instead of the cheapest; for tests and benches. */
+  scale?: number;
+}
+
+/** The table scale that gives the fewest total bytes (coded bits + table), preferring the smaller
+ *  (a smaller decode table stays in cache) when within 0.1%. */
+function chooseScale(counts: Uint32Array, alphabet: number, n: number, distinct: number): { scale: number; freqs: Uint32Array } | null {
+  let best: { scale: number; freqs: Uint32Array; bytes: number } | null = null;
+  const first = Math.max(1, Math.ceil(Math.log2(distinct)));
+  for (let scale = first; scale <= MAX_SCALE; scale++) {
+    const freqs = normalise(counts, alphabet, n, scale);
+    if (freqs === null) continue;
+    const bytes = codedBits(counts, freqs, alphabet, scale) / 8 + tableBytes(freqs, alphabet);
+    if (best === null || bytes < best.bytes * 0.999) best = { scale, freqs, bytes };
+  }
+  return best;
+}
+
+/** Encodes codes; null when they cannot be (a code ≥ 2^20, or more than 2^15 distinct codes). */
+export function encodeCodes(codes: Codes, options: EncodeOptions = {}): Uint8Array | null {
+  const n = codes.length;
+  const w = new ByteWriter(64);
+  w.u32(n);
+  if (n === 0) {
+    w.u32(0);
+    w.u8(0);
+    return w.finish().slice();
+  }
+  const h = histogram(codes);
+  if (h === null) return null;
+  const { counts, alphabet } = h;
+  let distinct = 0;
+  for (let s = 0; s < alphabet; s++) if (counts[s] !== 0) distinct++;
+  w.u32(alphabet);
+  if (distinct === 1) {
+    // One code: the table alone says it all.
+    w.u8(0);
+    const freqs = new Uint32Array(alphabet);
+    freqs[alphabet - 1] = 1;
+    writeTable(w, freqs, alphabet);
+    return w.finish().slice();
+  }
+  let chosen: { scale: number; freqs: Uint32Array } | null;
+  if (options.scale !== undefined) {
+    const freqs = normalise(counts, alphabet, n, options.scale);
+    chosen = freqs && { scale: options.scale, freqs };
+  } else chosen = chooseScale(counts, alphabet, n, distinct);
+  if (chosen === null) return null;
+  const { scale, freqs } = chosen;
+  w.u8(scale);
+  writeTable(w, freqs, alphabet);
+
+  const cums = new Uint32Array(alphabet);
+  for (let s = 0, c = 0; s < alphabet; s++) {
+    cums[s] = c;
+    c += freqs[s]!;
+  }
+  // Encode backwards (rANS is last in, first out); words fill `stream` from its end.
+  const stream = new Uint16Array(n + LANES);
+  let pos = stream.length;
+  const states = [LOW, LOW, LOW, LOW];
+  const shift = 31 - scale; // x_max(s) = freq(s) << shift: at or above it, a word must go out first
+  for (let i = n - 1; i >= 0; i--) {
+    const s = codes[i]!;
+    const f = freqs[s]!;
+    let x = states[i & 3]!;
+    if (x >= f << shift) {
+      stream[--pos] = x & 0xffff;
+      x >>>= 16;
+    }
+    const q = (x / f) | 0;
+    states[i & 3] = ((q << scale) | 0) + (x - q * f) + cums[s]!;
+  }
+  for (const x of states) w.u32(x);
+  const words = stream.length - pos;
+  w.u32(words);
+  const body = w.reserve(words * 2);
+  for (let k = 0; k < words; k++) {
+    const v = stream[pos + k]!;
+    body[2 * k] = v & 0xff;
+    body[2 * k + 1] = v >>> 8;
+  }
+  return w.finish().slice();
+}
+
+export interface DecodeOptions {
+  /** Refuse a stream declaring more codes than this (the caller's row count); default 2^31 − 1. */
+  maxCount?: number;
+  /** Where to decode to (its length must be the stream's count); by default a new array sized to the alphabet. */
+  out?: Codes;
+  /** What is being read, for error messages. */
+  what?: string;
+}
+
+function outputFor(alphabet: number, n: number): Codes {
+  if (alphabet <= 0x100) return new Uint8Array(n);
+  if (alphabet <= 0x10000) return new Uint16Array(n);
+  return new Uint32Array(n);
+}
+
+function maxCodeOf(out: Codes): number {
+  return out instanceof Uint8Array ? 0xff : out instanceof Uint16Array ? 0xffff : 0xffffffff;
+}
+
+/** Decodes a whole buffer written by encodeCodes (trailing bytes are corrupt). */
+export function decodeCodes(bytes: Uint8Array, options: DecodeOptions = {}): Codes {
+  const r = new ByteReader(bytes, options.what ?? 'entropy-coded codes');
+  const out = readCodes(r, options);
+  check(r.remaining === 0, `${r.what}: ${r.remaining} bytes after the coded stream`);
+  return out;
+}
+
+/** Reads one coded stream at the reader's position and leaves the reader after it. The decoded
+ *  codes are all < the stream's alphabet, by construction. */
+export function readCodes(r: ByteReader, options: DecodeOptions = {}): Codes {
+  const n = r.u32();
+  const maxCount = options.maxCount ?? 0x7fffffff;
+  check(n <= maxCount, `${r.what}: ${n} codes, more than the ${maxCount} expected`);
+  const alphabet = r.u32();
+  const scale = r.u8();
+  check((n === 0) === (alphabet === 0), `${r.what}: ${n} codes over an alphabet of ${alphabet}`);
+  check(scale <= MAX_SCALE, `${r.what}: table scale ${scale} exceeds ${MAX_SCALE}`);
+  const out = options.out ?? outputFor(alphabet, n);
+  check(out.length === n, `${r.what}: ${n} codes, expected ${out.length}`);
+  if (n === 0) {
+    check(scale === 0, `${r.what}: table scale ${scale} for an empty stream`);
+    return out;
+  }
+  check(alphabet - 1 <= maxCodeOf(out), `${r.what}: alphabet ${alphabet} does not fit the output`);
+  const { symbols, freqs } = readTable(r, alphabet, scale);
+  if (scale === 0) {
+    out.fill(symbols[0]!);
+    return out;
+  }
+  check(symbols.length >= 2, `${r.what}: one code with a table scale of ${scale}`);
+  const x0 = r.u32();
+  const x1 = r.u32();
+  const x2 = r.u32();
+  const x3 = r.u32();
+  const inRange = (x: number): boolean => x >= LOW && x < 2 ** 31;
+  check(inRange(x0) && inRange(x1) && inRange(x2) && inRange(x3), `${r.what}: a state outside [${LOW}, 2^31)`);
+  const words = r.u32();
+  // A code of probability ≤ 1 − 2^−scale takes more than 2^−scale bits, so the stored bits bound the
+  // count (doubled for rounding slack); this stops a tiny stream from asking for a huge output.
+  check(n <= (16 * words + 64 + 1) * 2 ** scale * 2, `${r.what}: ${n} codes cannot come from ${words} words`);
+  r.need(words * 2);
+  const stream = wordsOf(r.bytes, r.offset, words);
+  r.offset += words * 2;
+
+  const size = 1 << scale;
+  const slots = new Uint32Array(size); // freq << 16 | (slot − cum)
+  const sym = sameType(out, size);
+  for (let k = 0, cum = 0; k < symbols.length; k++) {
+    const f = freqs[k]!;
+    const s = symbols[k]!;
+    for (let j = 0; j < f; j++) slots[cum + j] = (f << 16) | j;
+    sym.fill(s, cum, cum + f);
+    cum += f;
+  }
+  const end = decodeLanes(out, n, sym, slots, stream, scale, x0, x1, x2, x3);
+  const lanes = finalStates;
+  check(end === words, `${r.what}: read ${end} of ${words} words`);
+  check(
+    lanes[0] === LOW && lanes[1] === LOW && lanes[2] === LOW && lanes[3] === LOW,
+    `${r.what}: final states ${Array.from(lanes).join(', ')} are not the initial ${LOW}`,
+  );
+  return out;
+}
+
+/** The words copied (once per stream) into an aligned Uint16Array with one spare word, which the
+ *  branchless refill may load but never uses. The format is little-endian, like every JS platform. */
+function wordsOf(bytes: Uint8Array, offset: number, words: number): Uint16Array {
+  const copy = new Uint16Array(words + 1);
+  new Uint8Array(copy.buffer, 0, words * 2).set(bytes.subarray(offset, offset + words * 2));
+  return copy;
+}
+
+/** Bytes encodeCodes would write for these counts at this scale, without encoding: header, table and
+ *  the coded bits rounded up to words (the rANS overhead beyond the frequencies' cost is a few bytes). */
+export function encodedBytes(counts: Uint32Array, freqs: Uint32Array, alphabet: number, scale: number): number {
+  // The final states hold up to 4 × 16 bits of the coded bits.
+  return (
+    4 +
+    4 +
+    1 +
+    tableBytes(freqs, alphabet) +
+    4 * LANES +
+    4 +
+    2 * Math.max(0, Math.ceil((codedBits(counts, freqs, alphabet, scale) - 60) / 16))
+  );
+}
+
+function sameType(out: Codes, n: number): Codes {
+  return out instanceof Uint8Array ? new Uint8Array(n) : out instanceof Uint16Array ? new Uint16Array(n) : new Uint32Array(n);
+}
