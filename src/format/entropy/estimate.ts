@@ -43,7 +43,7 @@ export function estimateCodes(codes: Codes, options: EstimateOptions = {}): Code
   const packedBytes = Math.ceil((n * width) / 8);
   const entropyBytes = entropyBits(counts, alphabet) / 8;
   let codedBytes = Infinity;
-  if (distinct <= 1) codedBytes = 9 + (alphabet > 0 ? 3 + Math.ceil(Math.log2(alphabet + 1) / 7) : 0);
+  if (distinct <= 1) codedBytes = 13 + (alphabet > 0 ? 3 + Math.ceil(Math.log2(alphabet + 1) / 7) : 0);
   else if (distinct <= 1 << MAX_SCALE) {
     // The scale encodeCodes would pick is the cheapest; a few scales around log2(distinct) + 4 cover it.
     const first = Math.max(1, Math.ceil(Math.log2(distinct)));

@@ -7,6 +7,7 @@
 
 import { ByteReader, ByteWriter } from '../cursor.js';
 import { check } from '../errors.js';
+import { chunkHash } from '../integrity.js';
 import { LOW, decodeLanes, finalStates } from './lanes.js';
 import { type Codes, MAX_SCALE, codedBits, histogram, normalise, readTable, tableBytes, writeTable } from './table.js';
 
@@ -40,7 +41,7 @@ export function encodeCodes(codes: Codes, options: EncodeOptions = {}): Uint8Arr
   if (n === 0) {
     w.u32(0);
     w.u8(0);
-    return w.finish().slice();
+    return sealed(w);
   }
   const h = histogram(codes);
   if (h === null) return null;
@@ -54,7 +55,7 @@ export function encodeCodes(codes: Codes, options: EncodeOptions = {}): Uint8Arr
     const freqs = new Uint32Array(alphabet);
     freqs[alphabet - 1] = 1;
     writeTable(w, freqs, alphabet);
-    return w.finish().slice();
+    return sealed(w);
   }
   let chosen: { scale: number; freqs: Uint32Array } | null;
   if (options.scale !== undefined) {
@@ -96,7 +97,7 @@ export function encodeCodes(codes: Codes, options: EncodeOptions = {}): Uint8Arr
     body[2 * k] = v & 0xff;
     body[2 * k + 1] = v >>> 8;
   }
-  return w.finish().slice();
+  return sealed(w);
 }
 
 export interface DecodeOptions {
@@ -129,24 +130,27 @@ export function decodeCodes(bytes: Uint8Array, options: DecodeOptions = {}): Cod
 /** Reads one coded stream at the reader's position and leaves the reader after it. The decoded
  *  codes are all < the stream's alphabet, by construction. */
 export function readCodes(r: ByteReader, options: DecodeOptions = {}): Codes {
+  const start = r.offset;
   const n = r.u32();
-  const maxCount = options.maxCount ?? 0x7fffffff;
-  check(n <= maxCount, `${r.what}: ${n} codes, more than the ${maxCount} expected`);
+  const maxCount = options.out?.length ?? options.maxCount ?? 0x7fffffff;
+  check(
+    options.out === undefined ? n <= maxCount : n === maxCount,
+    `${r.what}: ${n} codes, expected ${options.out ? '' : 'at most '}${maxCount}`,
+  );
   const alphabet = r.u32();
   const scale = r.u8();
   check((n === 0) === (alphabet === 0), `${r.what}: ${n} codes over an alphabet of ${alphabet}`);
   check(scale <= MAX_SCALE, `${r.what}: table scale ${scale} exceeds ${MAX_SCALE}`);
-  const out = options.out ?? outputFor(alphabet, n);
-  check(out.length === n, `${r.what}: ${n} codes, expected ${out.length}`);
   if (n === 0) {
     check(scale === 0, `${r.what}: table scale ${scale} for an empty stream`);
-    return out;
+    checkSeal(r, start);
+    return options.out ?? new Uint8Array(0);
   }
-  check(alphabet - 1 <= maxCodeOf(out), `${r.what}: alphabet ${alphabet} does not fit the output`);
+  if (options.out) check(alphabet - 1 <= maxCodeOf(options.out), `${r.what}: alphabet ${alphabet} does not fit the output`);
   const { symbols, freqs } = readTable(r, alphabet, scale);
   if (scale === 0) {
-    out.fill(symbols[0]!);
-    return out;
+    checkSeal(r, start);
+    return (options.out ?? outputFor(alphabet, n)).fill(symbols[0]!);
   }
   check(symbols.length >= 2, `${r.what}: one code with a table scale of ${scale}`);
   const x0 = r.u32();
@@ -156,12 +160,16 @@ export function readCodes(r: ByteReader, options: DecodeOptions = {}): Codes {
   const inRange = (x: number): boolean => x >= LOW && x < 2 ** 31;
   check(inRange(x0) && inRange(x1) && inRange(x2) && inRange(x3), `${r.what}: a state outside [${LOW}, 2^31)`);
   const words = r.u32();
-  // A code of probability ≤ 1 − 2^−scale takes more than 2^−scale bits, so the stored bits bound the
-  // count (doubled for rounding slack); this stops a tiny stream from asking for a huge output.
-  check(n <= (16 * words + 64 + 1) * 2 ** scale * 2, `${r.what}: ${n} codes cannot come from ${words} words`);
   r.need(words * 2);
+  // Encoding a code of frequency f adds at least log2(2^scale / f) / 2 bits to a state (words count 16
+  // bits, each final state at most 16), so the stored bits bound the count: a tiny stream cannot ask
+  // for a huge output.
+  const minBits = Math.log2(2 ** scale / Math.max(...freqs)) / 2;
+  check(n <= (16 * words + 64) / minBits + 4, `${r.what}: ${n} codes cannot come from ${words} words`);
+  const out = options.out ?? outputFor(alphabet, n);
   const stream = wordsOf(r.bytes, r.offset, words);
   r.offset += words * 2;
+  checkSeal(r, start);
 
   const size = 1 << scale;
   const slots = new Uint32Array(size); // freq << 16 | (slot − cum)
@@ -208,4 +216,19 @@ export function encodedBytes(counts: Uint32Array, freqs: Uint32Array, alphabet: 
 
 function sameType(out: Codes, n: number): Codes {
   return out instanceof Uint8Array ? new Uint8Array(n) : out instanceof Uint16Array ? new Uint16Array(n) : new Uint32Array(n);
+}
+
+/** Ends a stream with the CRC-32 of its bytes. rANS has little redundancy of its own: a flipped bit in
+ *  a state, a word or the table's code labels can decode cleanly to other codes, so only a check over
+ *  the bytes turns every such mutation into CORRUPT_FILE. */
+function sealed(w: ByteWriter): Uint8Array {
+  w.u32(chunkHash(w.finish()));
+  return w.finish().slice();
+}
+
+/** Checks the CRC-32 that follows the stream begun at `start`, before anything is allocated or decoded. */
+function checkSeal(r: ByteReader, start: number): void {
+  const actual = chunkHash(r.bytes.subarray(start, r.offset));
+  const stored = r.u32();
+  check(actual === stored, `${r.what}: CRC-32 ${actual.toString(16)} does not match the stored ${stored.toString(16)}`);
 }
