@@ -9,7 +9,7 @@ import { ByteReader, ByteWriter } from '../cursor.js';
 import { check } from '../errors.js';
 import { chunkHash } from '../integrity.js';
 import { LOW, decodeLanes, finalStates } from './lanes.js';
-import { type Codes, MAX_SCALE, codedBits, histogram, normalise, readTable, tableBytes, writeTable } from './table.js';
+import { type Codes, MAX_SCALE, cheapestTable, codedBits, histogram, normalise, readTable, tableBytes, writeTable } from './table.js';
 
 /** Interleaved states: independent chains the CPU can run in parallel. */
 const LANES = 4;
@@ -17,20 +17,6 @@ const LANES = 4;
 export interface EncodeOptions {
   /** Force a table scale (1..16) instead of the cheapest; for tests and benches. */
   scale?: number;
-}
-
-/** The table scale that gives the fewest total bytes (coded bits + table), preferring the smaller
- *  (a smaller decode table stays in cache) when within 0.1%. */
-function chooseScale(counts: Uint32Array, alphabet: number, n: number, distinct: number): { scale: number; freqs: Uint32Array } | null {
-  let best: { scale: number; freqs: Uint32Array; bytes: number } | null = null;
-  const first = Math.max(1, Math.ceil(Math.log2(distinct)));
-  for (let scale = first; scale <= MAX_SCALE; scale++) {
-    const freqs = normalise(counts, alphabet, n, scale);
-    if (freqs === null) continue;
-    const bytes = codedBits(counts, freqs, alphabet, scale) / 8 + tableBytes(freqs, alphabet);
-    if (best === null || bytes < best.bytes * 0.999) best = { scale, freqs, bytes };
-  }
-  return best;
 }
 
 /** Encodes codes; null when they cannot be (a code ≥ 2^20, or more than 2^15 distinct codes). */
@@ -61,7 +47,7 @@ export function encodeCodes(codes: Codes, options: EncodeOptions = {}): Uint8Arr
   if (options.scale !== undefined) {
     const freqs = normalise(counts, alphabet, n, options.scale);
     chosen = freqs && { scale: options.scale, freqs };
-  } else chosen = chooseScale(counts, alphabet, n, distinct);
+  } else chosen = cheapestTable(counts, alphabet, n);
   if (chosen === null) return null;
   const { scale, freqs } = chosen;
   w.u8(scale);

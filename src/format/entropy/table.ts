@@ -40,28 +40,31 @@ export function entropyBits(counts: ArrayLike<number>, alphabet: number): number
 /** Counts scaled to sum to exactly 2^scale, every present code keeping a frequency ≥ 1. Returns null
  *  when there are more present codes than slots. Rounds to nearest, then takes the excess from (or
  *  gives the shortfall to) the largest frequencies, where a unit costs the fewest bits. */
-export function normalise(counts: Uint32Array, alphabet: number, n: number, scale: number): Uint32Array | null {
+export function normalise(
+  counts: Uint32Array,
+  alphabet: number,
+  n: number,
+  scale: number,
+  present: ArrayLike<number> = presentByCount(counts, alphabet),
+): Uint32Array | null {
   const total = 2 ** scale;
+  if (present.length > total) return null;
   const freqs = new Uint32Array(alphabet);
-  const present: number[] = [];
   let sum = 0;
-  for (let s = 0; s < alphabet; s++) {
-    const c = counts[s]!;
-    if (c === 0) continue;
-    present.push(s);
-    const f = Math.max(1, Math.round((c * total) / n));
+  for (let k = 0; k < present.length; k++) {
+    const s = present[k]!;
+    const f = Math.max(1, Math.round((counts[s]! * total) / n));
     freqs[s] = f;
     sum += f;
   }
-  if (present.length > total) return null;
-  present.sort((a, b) => counts[b]! - counts[a]!);
   let diff = total - sum;
   if (diff > 0) freqs[present[0]!]! += diff;
   // Take the excess in proportion to each frequency's size, largest first, until none is left.
   while (diff < 0) {
     let spare = 0;
-    for (const s of present) spare += freqs[s]! - 1;
-    for (const s of present) {
+    for (let k = 0; k < present.length; k++) spare += freqs[present[k]!]! - 1;
+    for (let k = 0; k < present.length; k++) {
+      const s = present[k]!;
       if (diff === 0) break;
       const room = freqs[s]! - 1;
       if (room === 0) continue;
@@ -71,6 +74,30 @@ export function normalise(counts: Uint32Array, alphabet: number, n: number, scal
     }
   }
   return freqs;
+}
+
+/** The present codes, most frequent first (ties by code, so tables are deterministic). */
+export function presentByCount(counts: Uint32Array, alphabet: number): Uint32Array {
+  let k = 0;
+  for (let s = 0; s < alphabet; s++) if (counts[s] !== 0) k++;
+  const present = new Uint32Array(k);
+  for (let s = 0, j = 0; s < alphabet; s++) if (counts[s] !== 0) present[j++] = s;
+  return present.sort((a, b) => counts[b]! - counts[a]! || a - b);
+}
+
+/** The table scale that gives the fewest bytes (coded bits + table), preferring the smaller scale (a
+ *  smaller decode table stays in cache) unless a larger one saves 0.1%. Null when the codes have more
+ *  distinct values than the largest table has slots. */
+export function cheapestTable(counts: Uint32Array, alphabet: number, n: number): { scale: number; freqs: Uint32Array } | null {
+  const present = presentByCount(counts, alphabet);
+  let best: { scale: number; freqs: Uint32Array; bytes: number } | null = null;
+  for (let scale = Math.max(1, Math.ceil(Math.log2(present.length))); scale <= MAX_SCALE; scale++) {
+    const freqs = normalise(counts, alphabet, n, scale, present);
+    if (freqs === null) continue;
+    const bytes = codedBits(counts, freqs, alphabet, scale) / 8 + tableBytes(freqs, alphabet);
+    if (best === null || bytes < best.bytes * 0.999) best = { scale, freqs, bytes };
+  }
+  return best;
 }
 
 /** Bits the coded codes take with these frequencies: Σ count·log2(total/freq). */
