@@ -53,27 +53,9 @@ export function encodeCodes(codes: Codes, options: EncodeOptions = {}): Uint8Arr
   w.u8(scale);
   writeTable(w, freqs, alphabet);
 
-  const cums = new Uint32Array(alphabet);
-  for (let s = 0, c = 0; s < alphabet; s++) {
-    cums[s] = c;
-    c += freqs[s]!;
-  }
-  // Encode backwards (rANS is last in, first out); words fill `stream` from its end.
   const stream = new Uint16Array(n + LANES);
-  let pos = stream.length;
-  const states = [LOW, LOW, LOW, LOW];
-  const shift = 31 - scale; // x_max(s) = freq(s) << shift: at or above it, a word must go out first
-  for (let i = n - 1; i >= 0; i--) {
-    const s = codes[i]!;
-    const f = freqs[s]!;
-    let x = states[i & 3]!;
-    if (x >= f << shift) {
-      stream[--pos] = x & 0xffff;
-      x >>>= 16;
-    }
-    const q = (x / f) | 0;
-    states[i & 3] = ((q << scale) | 0) + (x - q * f) + cums[s]!;
-  }
+  const states = new Int32Array(LANES).fill(LOW);
+  const pos = encodeStream(codes, freqs, alphabet, scale, states, stream);
   for (const x of states) w.u32(x);
   const words = stream.length - pos;
   w.u32(words);
@@ -84,6 +66,45 @@ export function encodeCodes(codes: Codes, options: EncodeOptions = {}): Uint8Arr
     body[2 * k + 1] = v >>> 8;
   }
   return sealed(w);
+}
+
+/** The rANS encoder proper: codes backwards (rANS is last in, first out), lane i mod 4 for code i;
+ *  words fill `stream` from its end. Divisions by a frequency are a multiply by its reciprocal plus
+ *  a one-step correction (x < 2^31, so the product is off by less than one). Returns where the words
+ *  start; a plain number, so the loop's optimised code meets nothing new on the way out. */
+function encodeStream(codes: Codes, freqs: Uint32Array, alphabet: number, scale: number, states: Int32Array, stream: Uint16Array): number {
+  const n = codes.length;
+  const cums = new Uint32Array(alphabet);
+  const limits = new Uint32Array(alphabet); // x_max(s) = freq(s) << (31 − scale): at or above it, a word goes out first
+  const recips = new Float64Array(alphabet);
+  for (let s = 0, c = 0; s < alphabet; s++) {
+    const f = freqs[s]!;
+    cums[s] = c;
+    limits[s] = f * 2 ** (31 - scale);
+    recips[s] = 1 / f;
+    c += f;
+  }
+  let pos = stream.length;
+  for (let i = n - 1; i >= 0; i--) {
+    const s = codes[i]!;
+    const f = freqs[s]!;
+    let x = states[i & 3]!;
+    if (x >= limits[s]!) {
+      stream[--pos] = x & 0xffff;
+      x >>>= 16;
+    }
+    let q = (x * recips[s]!) | 0;
+    let r = x - q * f;
+    if (r < 0) {
+      q--;
+      r += f;
+    } else if (r >= f) {
+      q++;
+      r -= f;
+    }
+    states[i & 3] = (q << scale) + r + cums[s]!;
+  }
+  return pos;
 }
 
 export interface DecodeOptions {

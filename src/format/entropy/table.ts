@@ -16,13 +16,23 @@ export const MAX_ALPHABET = 1 << 20;
 /** A histogram of `codes`: counts[c] = occurrences of c; `alphabet` = largest code + 1 (0 when empty).
  *  Returns null when a code is ≥ MAX_ALPHABET (too large an alphabet to count densely). */
 export function histogram(codes: Codes, alphabetHint = 0): { counts: Uint32Array; alphabet: number } | null {
-  let max = -1;
-  for (let i = 0; i < codes.length; i++) if (codes[i]! > max) max = codes[i]!;
-  const alphabet = max + 1;
+  const alphabet = codes.length === 0 ? 0 : maxOf(codes) + 1;
   if (alphabet > MAX_ALPHABET) return null;
   const counts = new Uint32Array(Math.max(alphabet, Math.min(alphabetHint, MAX_ALPHABET)));
-  for (let i = 0; i < codes.length; i++) counts[codes[i]!]!++;
+  countInto(codes, counts);
   return { counts, alphabet };
+}
+
+// The two passes are functions of their own returning plain values, so their loops' optimised code
+// meets nothing new on the way out (which would throw it away on every call).
+function maxOf(codes: Codes): number {
+  let max = 0;
+  for (let i = 0; i < codes.length; i++) if (codes[i]! > max) max = codes[i]!;
+  return max;
+}
+
+function countInto(codes: Codes, counts: Uint32Array): void {
+  for (let i = 0; i < codes.length; i++) counts[codes[i]!]!++;
 }
 
 /** Order-0 entropy in bits of a stream with these counts: Σ c·log2(n/c). */
