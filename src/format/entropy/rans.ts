@@ -6,6 +6,7 @@
 // value and that exactly the stored words were read, so corrupt bytes are CORRUPT_FILE, not codes.
 
 import { ByteReader, ByteWriter } from '../cursor.js';
+import { MAX_ROW_GROUP_ROWS } from '../constants.js';
 import { check } from '../errors.js';
 import { chunkHash } from '../integrity.js';
 import { LOW, decodeLanes, finalStates } from './lanes.js';
@@ -108,7 +109,8 @@ function encodeStream(codes: Codes, freqs: Uint32Array, alphabet: number, scale:
 }
 
 export interface DecodeOptions {
-  /** Refuse a stream declaring more codes than this (the caller's row count); default 2^31 − 1. */
+  /** Refuse a stream declaring more codes than this (the caller's row count); default the most rows a
+   *  row group may hold (2^24), so a one-code stream of a few bytes cannot ask for gigabytes. */
   maxCount?: number;
   /** Where to decode to (its length must be the stream's count); by default a new array sized to the alphabet. */
   out?: Codes;
@@ -139,7 +141,7 @@ export function decodeCodes(bytes: Uint8Array, options: DecodeOptions = {}): Cod
 export function readCodes(r: ByteReader, options: DecodeOptions = {}): Codes {
   const start = r.offset;
   const n = r.u32();
-  const maxCount = options.out?.length ?? options.maxCount ?? 0x7fffffff;
+  const maxCount = options.out?.length ?? options.maxCount ?? MAX_ROW_GROUP_ROWS;
   check(
     options.out === undefined ? n <= maxCount : n === maxCount,
     `${r.what}: ${n} codes, expected ${options.out ? '' : 'at most '}${maxCount}`,

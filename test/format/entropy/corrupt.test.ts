@@ -102,6 +102,11 @@ describe('entropy-coded streams under mutation', () => {
     refused(withU32(0, 0xffffffff), 'count beyond 2^31 − 1');
     refused(withU32(0, 10_000_000), 'count beyond what the words can hold');
     refused(withU32(4, 0xffffffff), 'alphabet the table does not cover');
+    const one = encodeCodes(new Uint8Array(10).fill(2))!;
+    view(one).setUint32(0, (1 << 24) + 1, true);
+    refused(reseal(one), 'a one-code stream asking for more codes than a row group holds');
+    view(one).setUint32(0, 1 << 24, true);
+    assert.equal(decodeCodes(reseal(one)).length, 1 << 24, 'a one-code stream is only bounded by the count limit');
     refused(withU32(4, 0), 'codes without an alphabet');
     const at = (i: number, v: number): Uint8Array => {
       const m = bytes.slice();
