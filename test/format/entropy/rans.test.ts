@@ -130,6 +130,11 @@ describe('entropy coder size', () => {
     assert.equal(estimateCodes(uniform).pays, false);
     assert.equal(estimateCodes(Uint8Array.from(zipfCodes(100_000, 200, 1.1, 1))).pays, true);
     assert.equal(estimateCodes(new Uint8Array(0)).pays, false);
+    const skewed = Uint8Array.from(zipfCodes(100_000, 200, 1.1, 1));
+    const coded = encodeCodes(skewed)!.length;
+    assert.equal(estimateCodes(skewed, { baselineBytes: coded }).pays, false, 'must beat the baseline by minGain');
+    assert.equal(estimateCodes(skewed, { baselineBytes: coded * 1.1 }).pays, true);
+    assert.equal(estimateCodes(skewed, { baselineBytes: coded * 1.1, minGain: 0.2 }).pays, false);
     assert.equal(estimateCodes(Uint32Array.of(1 << 25, 0)).pays, false, 'alphabet too large to count');
   });
 });
