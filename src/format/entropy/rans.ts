@@ -70,19 +70,16 @@ export function encodeCodes(codes: Codes, options: EncodeOptions = {}): Uint8Arr
 }
 
 /** The rANS encoder proper: codes backwards (rANS is last in, first out), lane i mod 4 for code i;
- *  words fill `stream` from its end. Divisions by a frequency are a multiply by its reciprocal plus
- *  a one-step correction (x < 2^31, so the product is off by less than one). Returns where the words
+ *  words fill `stream` from its end. Returns where the words
  *  start; a plain number, so the loop's optimised code meets nothing new on the way out. */
 function encodeStream(codes: Codes, freqs: Uint32Array, alphabet: number, scale: number, states: Int32Array, stream: Uint16Array): number {
   const n = codes.length;
   const cums = new Uint32Array(alphabet);
   const limits = new Uint32Array(alphabet); // x_max(s) = freq(s) << (31 − scale): at or above it, a word goes out first
-  const recips = new Float64Array(alphabet);
   for (let s = 0, c = 0; s < alphabet; s++) {
     const f = freqs[s]!;
     cums[s] = c;
     limits[s] = f * 2 ** (31 - scale);
-    recips[s] = 1 / f;
     c += f;
   }
   let pos = stream.length;
@@ -94,16 +91,8 @@ function encodeStream(codes: Codes, freqs: Uint32Array, alphabet: number, scale:
       stream[--pos] = x & 0xffff;
       x >>>= 16;
     }
-    let q = (x * recips[s]!) | 0;
-    let r = x - q * f;
-    if (r < 0) {
-      q--;
-      r += f;
-    } else if (r >= f) {
-      q++;
-      r -= f;
-    }
-    states[i & 3] = (q << scale) + r + cums[s]!;
+    const q = (x / f) | 0;
+    states[i & 3] = (q << scale) + (x - q * f) + cums[s]!;
   }
   return pos;
 }
