@@ -3,7 +3,7 @@
 // one-column projection ≤ 15% of the bytes; a sorted-range filter ≤ 10% of the row groups.
 
 import type { DatasetResult, Entry, Target } from './results.js';
-import { fmtPct, fmtRatio } from './report.js';
+import { fmtPct } from './report.js';
 
 const find = (entries: Entry[], key: string): Entry | undefined => entries.find((e) => e.key === key);
 

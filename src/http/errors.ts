@@ -2,7 +2,7 @@
 // application/problem+json (RFC 9457) by one handler. Engine and storage errors are mapped here, in
 // one place, so a client's mistake is never a 500.
 
-import { NCFError } from '../format/errors.js';
+import type { NCFError } from '../format/errors.js';
 
 export interface ProblemBody {
   type: string;

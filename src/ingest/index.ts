@@ -56,6 +56,7 @@ function readFormat(format: Format, src: ByteSource, opts: IngestOptions & { lim
 }
 
 /** Plain-JS callers can pass any string; say which formats exist, as the readers would fail: lazily. */
+// biome-ignore lint/correctness/useYield: it only throws, lazily, as the format readers fail
 async function* refuse(format: never): AsyncGenerator<arrow.RecordBatch> {
   throw new NCFError('INPUT', `ncf: unknown input format ${JSON.stringify(format)}; expected one of ${FORMATS.join(', ')}`);
 }

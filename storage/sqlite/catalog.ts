@@ -12,8 +12,6 @@
 
 import Database from 'better-sqlite3';
 import type { ColumnSchema } from '../../src/format/schema.js';
-import { NCFError } from '../../src/format/errors.js';
-import { validateSchema } from '../../src/format/schema.js';
 import {
   CatalogBusy,
   CatalogConflict,
@@ -24,7 +22,7 @@ import {
   closed,
   invalidRequest,
 } from '../errors.js';
-import { isId, newId, tableIdOfKey } from '../keys.js';
+import { newId, tableIdOfKey } from '../keys.js';
 import { describeDifferences, diffColumns } from '../schema-diff.js';
 import { migrate } from './migrations.js';
 import {
@@ -37,7 +35,7 @@ import {
   type TableVersion,
   type VersionInfo,
 } from '../types.js';
-import { OPERATIONS, checkCommitRequest, checkKeep } from '../commit-checks.js';
+import { checkCommitRequest, checkKeep } from '../commit-checks.js';
 import { IDEMPOTENCY_TTL_MS, type IdempotencyOptions } from '../idempotency.js';
 import { findKey, forgetKeys, recordKey, refuseUsedKey } from './idempotency.js';
 import type { IdempotencyRecord } from '../types.js';
