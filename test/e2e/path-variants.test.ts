@@ -239,7 +239,8 @@ describe('every spelling of every keyed route of openapi.yaml', () => {
     let sent = 0;
     await pool(jobs, 8, async ({ op, v }) => {
       // Without a key everywhere; with a made-up key on the spellings that reach the route.
-      for (const headers of v.same ? [{}, { authorization: 'Bearer not-a-key' }] : [{}]) {
+      const variants: Record<string, string>[] = v.same ? [{}, { authorization: 'Bearer not-a-key' }] : [{}];
+      for (const headers of variants) {
         sent++;
         const r = await send(server, op, v.path, headers);
         problemOf(r, 401, `${op.method} ${v.path} (${op.template}, ${v.kind})`);

@@ -191,11 +191,7 @@ export function assertDocumented(method: string, path: string, status: number): 
 }
 
 /** Checks a response is problem+json with the RFC 9457 members and the given status. */
-export function assertProblem(
-  r: { status: number; headers: Record<string, string> | Headers; text?: string },
-  status: number,
-  body: any,
-): void {
+export function assertProblem(r: { status: number; headers: Record<string, string> | Headers }, status: number, body: any): void {
   const type = r.headers instanceof Headers ? r.headers.get('content-type') : r.headers['content-type'];
   assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${JSON.stringify(body)}`);
   assert.match(type ?? '', /^application\/problem\+json/);
