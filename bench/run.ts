@@ -5,6 +5,7 @@
 //   --quick           100k-row data sets, one timed run, no warm-up (a smoke run of a few seconds)
 // Data sets: users 100k and 1M, flights 1M (all measurements), numeric 1M (projection only).
 //   --json <path>     also write the raw figures (every sample) as JSON
+//   --engine-only     only the engine part (`npm run bench:engine`): no service, no object storage
 //   --service-only    skip the engine part: only the HTTP service part (bench/service/run.ts), which
 //                     otherwise runs after it; it needs `npm run build` first
 //   --service-cpu-prof <dir>  run the server with node --cpu-prof, its profile written to <dir>
@@ -30,9 +31,10 @@ import { renderObjectStorageReport, runObjectStorageBench, type ObjectStorageRes
 import { runDataset, runProjectionOnly, type NcfAdapter } from './engine/suite.js';
 import { checkTargets } from './common/targets.js';
 
-const USAGE = `usage: npm run bench -- [--quick] [--json out.json] [--service-only] [--object-storage-only] [--service-cpu-prof dir]
+const USAGE = `usage: npm run bench -- [--quick] [--json out.json] [--engine-only | --service-only | --object-storage-only] [--service-cpu-prof dir]
   --quick                   100k-row data sets, 1 timed run, no warm-up; service: 100k/300k rows, 3 s of load
   --json <path>             also write the raw figures as JSON
+  --engine-only             only the engine part (NCF against Parquet and Arrow IPC, in process)
   --service-only            only the HTTP service parts, incl. object storage (run \`npm run build\` first)
   --object-storage-only     only the object-storage part (s3rver + PostgreSQL vs local; \`npm run build\` first)
   --service-cpu-prof <dir>  run the server with node --cpu-prof, writing its profile to <dir>`;
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      'engine-only': { type: 'boolean', default: false },
       'service-only': { type: 'boolean', default: false },
       'service-cpu-prof': { type: 'string' },
       'object-storage-only': { type: 'boolean', default: false },
@@ -75,6 +78,8 @@ async function main(): Promise<void> {
   const quick = values.quick === true;
   const objectOnly = values['object-storage-only'] === true;
   const serviceOnly = values['service-only'] === true || objectOnly;
+  const engineOnly = values['engine-only'] === true;
+  if (engineOnly && serviceOnly) throw new Error(`bench: --engine-only excludes --service-only and --object-storage-only\n${USAGE}`);
   const { run, datasets } = plan(quick);
   const started = performance.now();
   const startedAt = new Date().toISOString();
@@ -117,20 +122,27 @@ async function main(): Promise<void> {
     }
     const cpuProfDir = values['service-cpu-prof'];
     let service = null;
-    if (!objectOnly) {
-      service = await runServiceBench({ quick, plan: run, dir, log, ...(cpuProfDir ? { cpuProfDir } : {}) });
-      console.log(renderServiceReport(service, { ...(serviceOnly ? { machine } : {}), mode: quick ? 'quick' : 'full', plan: run }));
-      console.log('');
-    } else {
-      console.log(
-        `machine: ${machine.cpu}, ${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${machine.os}; load average ${machine.loadAverage.toFixed(2)} at start`,
-      );
+    let objectStorage: ObjectStorageResult | null = null;
+    // With --engine-only the engine figures above are the whole run.
+    if (!engineOnly) {
+      if (!objectOnly) {
+        service = await runServiceBench({ quick, plan: run, dir, log, ...(cpuProfDir ? { cpuProfDir } : {}) });
+        console.log(renderServiceReport(service, { ...(serviceOnly ? { machine } : {}), mode: quick ? 'quick' : 'full', plan: run }));
+        console.log('');
+      } else {
+        console.log(
+          `machine: ${machine.cpu}, ${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${machine.os}; load average ${machine.loadAverage.toFixed(2)} at start`,
+        );
+      }
+      objectStorage = await runObjectStorageBench({ quick, dir, log });
+      console.log(renderObjectStorageReport(objectStorage, quick ? 'quick' : 'full'));
     }
-    const objectStorage: ObjectStorageResult = await runObjectStorageBench({ quick, dir, log });
-    console.log(renderObjectStorageReport(objectStorage, quick ? 'quick' : 'full'));
     if (values.json) {
       const raw = result ?? { startedAt, mode: quick ? 'quick' : 'full', warmups: run.warmups, repeats: run.repeats, machine };
-      await writeFile(values.json, JSON.stringify({ ...raw, ...(service ? { service } : {}), objectStorage }, null, 2) + '\n');
+      await writeFile(
+        values.json,
+        JSON.stringify({ ...raw, ...(service ? { service } : {}), ...(objectStorage ? { objectStorage } : {}) }, null, 2) + '\n',
+      );
       log(`raw figures written to ${values.json}`);
     }
   } finally {
