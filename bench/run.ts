@@ -10,6 +10,7 @@
 //   --tables a,b      only these data sets (names as in the report: flights-3m,zipcodes,events-3M,...);
 //                     the engine part only (no service or object-storage part)
 //   --json <path>     also write the raw figures (every sample) as JSON
+//   --engine-only     only the engine part (`npm run bench:engine`): no service, no object storage
 //   --service-only    skip the engine part: only the HTTP service part (bench/service/run.ts), which
 //                     otherwise runs after it; it needs `npm run build` first
 //   --service-cpu-prof <dir>  run the server with node --cpu-prof, its profile written to <dir>
@@ -37,11 +38,12 @@ import { renderObjectStorageReport, runObjectStorageBench, type ObjectStorageRes
 import { runDataset, runProjectionOnly, type NcfAdapter } from './engine/suite.js';
 import { checkTargets } from './common/targets.js';
 
-const USAGE = `usage: npm run bench -- [--quick] [--tables a,b] [--json out.json] [--service-only] [--object-storage-only] [--service-cpu-prof dir]
+const USAGE = `usage: npm run bench -- [--quick] [--tables a,b] [--repeats n] [--json out.json] [--engine-only | --service-only | --object-storage-only] [--service-cpu-prof dir]
   --quick                   100k-row data sets, 1 timed run, no warm-up; service: 100k/300k rows, 3 s of load
   --repeats <n>             timed rounds per comparison (default 5; --quick 1)
   --tables <a,b,...>        only these engine data sets (${'`'}--tables list${'`'} prints them); skips the service parts
   --json <path>             also write the raw figures as JSON
+  --engine-only             only the engine part (NCF against Parquet and Arrow IPC, in process)
   --service-only            only the HTTP service parts, incl. object storage (run \`npm run build\` first)
   --object-storage-only     only the object-storage part (s3rver + PostgreSQL vs local; \`npm run build\` first)
   --service-cpu-prof <dir>  run the server with node --cpu-prof, writing its profile to <dir>`;
@@ -100,6 +102,7 @@ async function main(): Promise<void> {
       quick: { type: 'boolean', default: false },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      'engine-only': { type: 'boolean', default: false },
       'service-only': { type: 'boolean', default: false },
       'service-cpu-prof': { type: 'string' },
       'object-storage-only': { type: 'boolean', default: false },
@@ -131,7 +134,10 @@ async function main(): Promise<void> {
   const unknown = picked?.filter((t) => !all.some((d) => d.name === t)) ?? [];
   if (unknown.length > 0) throw new Error(`bench: unknown data set(s) ${unknown.join(', ')}; known: ${all.map((d) => d.name).join(', ')}`);
   const datasets = picked ? all.filter((d) => picked.includes(d.name)) : all;
-  const engineOnly = picked !== undefined;
+  // --tables picks engine data sets: the engine part only.
+  const engineOnly = values['engine-only'] === true || picked !== undefined;
+  if (engineOnly && serviceOnly)
+    throw new Error(`bench: --engine-only and --tables exclude --service-only and --object-storage-only\n${USAGE}`);
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const log = (msg: string): void => {
@@ -173,23 +179,27 @@ async function main(): Promise<void> {
     }
     const cpuProfDir = values['service-cpu-prof'];
     let service = null;
-    if (engineOnly) {
-      // --tables: the engine data sets only.
-    } else if (!objectOnly) {
-      service = await runServiceBench({ quick, plan: run, dir, log, ...(cpuProfDir ? { cpuProfDir } : {}) });
-      console.log(renderServiceReport(service, { ...(serviceOnly ? { machine } : {}), mode: quick ? 'quick' : 'full', plan: run }));
-      console.log('');
-    } else {
-      console.log(
-        `machine: ${machine.cpu}, ${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${machine.os}; load average ${machine.loadAverage.toFixed(2)} at start`,
-      );
+    let objectStorage: ObjectStorageResult | null = null;
+    // With --engine-only the engine figures above are the whole run.
+    if (!engineOnly) {
+      if (!objectOnly) {
+        service = await runServiceBench({ quick, plan: run, dir, log, ...(cpuProfDir ? { cpuProfDir } : {}) });
+        console.log(renderServiceReport(service, { ...(serviceOnly ? { machine } : {}), mode: quick ? 'quick' : 'full', plan: run }));
+        console.log('');
+      } else {
+        console.log(
+          `machine: ${machine.cpu}, ${machine.cores} cores, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${machine.os}; load average ${machine.loadAverage.toFixed(2)} at start`,
+        );
+      }
+      objectStorage = await runObjectStorageBench({ quick, dir, log });
+      console.log(renderObjectStorageReport(objectStorage, quick ? 'quick' : 'full'));
     }
-    const objectStorage: ObjectStorageResult | null = engineOnly ? null : await runObjectStorageBench({ quick, dir, log });
-    if (objectStorage) console.log(renderObjectStorageReport(objectStorage, quick ? 'quick' : 'full'));
     if (values.json) {
       const raw = result ?? { startedAt, mode: quick ? 'quick' : 'full', warmups: run.warmups, repeats: run.repeats, machine };
-      const extra = { ...(service ? { service } : {}), ...(objectStorage ? { objectStorage } : {}) };
-      await writeFile(values.json, `${JSON.stringify({ ...raw, ...extra }, null, 2)}\n`);
+      await writeFile(
+        values.json,
+        JSON.stringify({ ...raw, ...(service ? { service } : {}), ...(objectStorage ? { objectStorage } : {}) }, null, 2) + '\n',
+      );
       log(`raw figures written to ${values.json}`);
     }
   } finally {

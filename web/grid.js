@@ -247,7 +247,7 @@ export class Grid {
         h(
           'tr',
           null,
-          fields.map((f, j) => {
+          fields.map((_f, j) => {
             const text = cellText(vectors[j], i);
             if (text === null) return h('td', { class: 'null' }, 'null');
             return h('td', { class: numeric[j] ? 'num' : null, title: text.length > LONG_CELL ? text : null }, text);

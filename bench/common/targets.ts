@@ -7,7 +7,7 @@
 // source file), ≤ 0.70× where some columns are functions of others.
 
 import type { DatasetResult, Entry, Target } from './results.js';
-import { fmtPct, fmtRatio } from './report.js';
+import { fmtPct } from './report.js';
 
 /** The Parquet files of a data set's sizes, among which the smallest is "best Parquet". */
 const PARQUET_KEYS = new Set(['duckdb-zstd', 'duckdb-snappy', 'parquet-wasm-zstd', 'source-parquet']);

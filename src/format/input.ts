@@ -116,7 +116,7 @@ function kindOf(v: unknown, column: string, row: number): Kind {
   );
 }
 
-const TYPED_ARRAY_TYPES: ReadonlyArray<[Function, DataType]> = [
+const TYPED_ARRAY_TYPES: ReadonlyArray<[abstract new (...args: never[]) => ArrayBufferView, DataType]> = [
   [Int8Array, 'int8'],
   [Int16Array, 'int16'],
   [Int32Array, 'int32'],

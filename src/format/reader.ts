@@ -154,7 +154,7 @@ export class NCFReader {
     const cols = this.meta.columns;
     const rowGroups = this.meta.rowGroups.map((rg, g) => ({
       rows: rg.rows,
-      columns: rg.chunks.map((c, i) => ({ name: cols[i]!.name, type: cols[i]!.type, ...this.chunkStats(g, i) })),
+      columns: rg.chunks.map((_c, i) => ({ name: cols[i]!.name, type: cols[i]!.type, ...this.chunkStats(g, i) })),
     }));
     const columns = cols.map((col, i) =>
       mergeStats(
@@ -180,10 +180,8 @@ export class NCFReader {
   /** Reads matching rows into one Arrow Table. */
   async read(opts: ReadOptions = {}): Promise<arrow.Table> {
     const batches: arrow.RecordBatch[] = [];
-    let schema: arrow.Schema | null = null;
     for await (const batch of this.scan(opts)) {
       batches.push(batch);
-      schema ??= batch.schema;
     }
     if (batches.length === 0) return new arrow.Table(this.projectedSchema(opts.columns));
     return new arrow.Table(batches);

@@ -54,7 +54,7 @@ export function installIdleTimeout(app: FastifyInstance, idleMs: number): void {
   });
   app.server.on('timeout', (socket: Socket) => {
     const cur = inFlight.get(socket);
-    if (cur !== undefined && cur.req.complete && !cur.res.headersSent && !cur.res.destroyed) return;
+    if (cur?.req.complete && !cur.res.headersSent && !cur.res.destroyed) return;
     socket.destroy();
   });
 }

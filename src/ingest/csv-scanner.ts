@@ -6,7 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import { NCFError } from '../format/errors.js';
 import type { ByteSource } from './source.js';
-import { CsvTokens, findRecordEnd, sniffDelimiter, splitRecord, tokenize, type LineState } from './csv-tokenize.js';
+import { type CsvTokens, findRecordEnd, sniffDelimiter, splitRecord, tokenize, type LineState } from './csv-tokenize.js';
 
 const LF = 0x0a;
 const CR = 0x0d;

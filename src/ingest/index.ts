@@ -56,6 +56,7 @@ export function readInput(format: Format, src: ByteSource, opts: IngestOptions =
 }
 
 /** Say which formats exist, as the readers would fail: lazily. */
+// biome-ignore lint/correctness/useYield: it only throws, lazily, as the format readers fail
 async function* refuse(format: string): AsyncGenerator<arrow.RecordBatch> {
   throw new NCFError('INPUT', `ncf: unknown input format ${JSON.stringify(format)}; expected one of ${FORMATS.join(', ')}`);
 }

@@ -3,7 +3,7 @@
 // or object allocated on the common paths. Each parser reports failure instead of throwing, so the
 // same code serves type inference (does this value fit?) and parsing (what is it?).
 
-import { i64, setDigits, setScaled } from './int64.js';
+import { setDigits, setScaled } from './int64.js';
 import { daysFromCivil } from '../format/calendar.js';
 
 /** Side results of the last call: parseFloat64 returns NaN both for "NaN" and for failure, so

@@ -74,6 +74,7 @@ const wasmGlobal = (globalThis as unknown as { WebAssembly: { Module: ModuleCtor
 export async function withCappedModules<T>(maxBytes: number, load: () => Promise<T>, compiled?: object): Promise<T> {
   const Original = wasmGlobal.Module;
   const pages = Math.max(1, Math.min(WASM_MAX_PAGES, Math.floor(maxBytes / WASM_PAGE)));
+  // biome-ignore lint/complexity/useArrowFunction: called with `new` in place of WebAssembly.Module
   const Capped = function (bytes: ArrayBuffer | ArrayBufferView) {
     if (compiled !== undefined) return compiled; // already capped, compiled once by the parent thread
     const view =

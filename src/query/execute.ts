@@ -82,7 +82,7 @@ async function* scanAll(plan: QueryPlan, opts: ExecuteOptions, names: string[]):
 async function* scanFile(
   f: FilePlan,
   columns: string[],
-  plan: QueryPlan,
+  _plan: QueryPlan,
   limit: number,
   opts: ExecuteOptions,
 ): AsyncGenerator<arrow.RecordBatch> {

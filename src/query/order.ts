@@ -5,7 +5,7 @@
 // held up to a cap and sorted; beyond it the client is told to add a limit. Sort keys are read in
 // place from the typed arrays (64-bit values through 32-bit word views), so no per-row objects.
 
-import * as arrow from 'apache-arrow';
+import type * as arrow from 'apache-arrow';
 import { badQuery } from '../http/errors.js';
 import { arrowDataToColumn, columnsToRecordBatch } from '../format/arrow.js';
 import type { ColumnData } from '../format/column.js';

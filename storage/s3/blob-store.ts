@@ -88,7 +88,6 @@ export class S3BlobStore implements BlobStore {
       },
       { step: 'deserialize', name: 'ncfCountRequests' },
     );
-    const store = this;
     this.io = {
       client: this.client,
       bucket: location.bucket,
@@ -97,7 +96,7 @@ export class S3BlobStore implements BlobStore {
       maxAttempts,
       objectKey: (key) => location.prefix + key,
       assertOpen: () => {
-        if (!store.open) throw closed('blob store');
+        if (!this.open) throw closed('blob store');
       },
     };
   }
@@ -203,7 +202,7 @@ export class S3BlobStore implements BlobStore {
     this.io.assertOpen();
     let removed = 0;
     let keyMarker: string | undefined, uploadIdMarker: string | undefined;
-    do {
+    for (;;) {
       const page = await call(this.io, 'ListMultipartUploads', undefined, () =>
         this.client.send(
           new ListMultipartUploadsCommand({
@@ -236,7 +235,7 @@ export class S3BlobStore implements BlobStore {
       keyMarker = more ? page.NextKeyMarker : undefined;
       uploadIdMarker = more ? page.NextUploadIdMarker : undefined;
       if (!more) break;
-    } while (true);
+    }
     return removed;
   }
 

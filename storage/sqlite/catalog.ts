@@ -301,7 +301,7 @@ export class SqliteCatalog implements Catalog {
     } catch (e) {
       if (isBusy(e)) throw new CatalogBusy(op, this.busyTimeoutMs);
       const code = sqliteUnavailable(e);
-      if (code !== null && code.startsWith('SQLITE_')) {
+      if (code?.startsWith('SQLITE_')) {
         const outcome = op === 'commit' ? commitOutcome(code) : undefined;
         throw new CatalogUnavailable(op, code, outcome === undefined ? { cause: e } : { cause: e, commitOutcome: outcome });
       }

@@ -47,6 +47,8 @@ export async function openPage(browser: Browser): Promise<{ page: Page; errors: 
   // Content-Security-Policy violations (blocked scripts, styles, eval, fetches) land in `errors` too,
   // named by directive, so every page test also asserts the page runs under its CSP.
   await page.addInitScript(() => {
+    // Runs in the page; this module is type-checked without the DOM library (the tests import it).
+    const document = (globalThis as unknown as { document: PageDocument }).document;
     document.addEventListener('securitypolicyviolation', (e) => {
       console.error(
         `CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'an inline script or style'} (${e.sourceFile}:${e.lineNumber})`,
@@ -54,6 +56,14 @@ export async function openPage(browser: Browser): Promise<{ page: Page; errors: 
     });
   });
   return { page, errors };
+}
+
+/** The part of the page's `document` the init script above uses. */
+interface PageDocument {
+  addEventListener(
+    type: 'securitypolicyviolation',
+    listener: (e: { violatedDirective: string; blockedURI: string; sourceFile: string; lineNumber: number }) => void,
+  ): void;
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

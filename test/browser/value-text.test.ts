@@ -44,7 +44,7 @@ test('the grid shows every digit of the stored unit, and Z only for zoned column
   }));
   await screenshot(page, 'value-text-grid');
   assert.deepEqual(grid.head, COLUMNS);
-  const json = (await (await fetch(`${server.url}/v1/tables/times/rows`)).json()).rows;
+  const json = ((await (await fetch(`${server.url}/v1/tables/times/rows`)).json()) as { rows: Record<string, unknown>[] }).rows;
   COLUMNS.forEach((c, k) => {
     assert.deepEqual(
       grid.rows.map((r) => r[k]),

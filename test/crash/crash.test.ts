@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { SqliteCatalog } from '../../storage/sqlite/catalog.js';
 import { startPgServer } from '../support/pg-cluster.js';
 import { runCrash } from './harness.js';

@@ -47,7 +47,7 @@ before(async () => {
     body: lines.join('\n') + '\n',
     headers: { 'content-type': 'application/x-ndjson' },
   });
-  assert.equal(r.status, 201, r.text);
+  assert.equal(r.status, 201, await r.clone().text());
 });
 
 after(async () => {

@@ -115,7 +115,7 @@ let fresh = 0;
 /** A concrete request for an operation: path parameters from a new table (or an unused name for
  *  operations that create one), enum values or examples; the body from the document's media types. */
 async function requestFor(op: MatrixOp): Promise<{ path: string; args: string[] }> {
-  let name = `m_${++fresh}`;
+  const name = `m_${++fresh}`;
   if (op.template.includes('{name}') && !op.creates) {
     const put = await api(server, 'PUT', `/v1/tables/${name}`, ['-H', `Authorization: Bearer ${KEYS.admin}`, '-F', `file=@${csv}`]);
     assert.equal(put.status, 201, put.text);

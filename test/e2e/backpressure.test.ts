@@ -138,7 +138,7 @@ async function checkAnswer(format: string, body: Buffer): Promise<void> {
     if (format === 'csv') assert.equal(lines.shift(), 'id,x,s');
     assert.equal(lines.length, ROWS);
     for (let i = 0; i < ROWS; i++) {
-      const want = format === 'csv' ? `${i},${i / 2},r${i}` : `{"id":${i},"x":${i / 2},"s":"r${i}"}`;
+      const want: string = format === 'csv' ? `${i},${i / 2},r${i}` : `{"id":${i},"x":${i / 2},"s":"r${i}"}`;
       if (lines[i] !== want) assert.fail(`${format} line ${i}: ${lines[i]} instead of ${want}`);
     }
     return;

@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { api, assertProblem, curl, req, startServer, tempFiles, type Server } from '../support/server.js';
+import { api, assertProblem, req, startServer, tempFiles, type Server } from '../support/server.js';
 import { gated, until } from './gated.js';
 
 let server: Server;

@@ -102,7 +102,7 @@ describe('item 1: column order of the text, integer-like names included', () => 
     await run(process.execPath, [join(ROOT, 'bin/ncf.js'), 'convert', input, output]);
     const { stdout } = await run(process.execPath, [join(ROOT, 'bin/ncf.js'), 'inspect', output, '--json']);
     const meta = JSON.parse(stdout);
-    const names = (meta.columns ?? meta.schema?.columns).map((c: { name: string }) => c.name);
+    const names = (meta.columns ?? meta.schema.columns).map((c: { name: string }) => c.name);
     assert.deepEqual(names, expected);
   });
 });

@@ -302,6 +302,7 @@ describe('prototype pollution', () => {
       );
       const rows = (await api(server, 'GET', `/v1/tables/${name}/rows?order=a`, ADMIN)).json().rows;
       assert.ok(Object.hasOwn(rows[0], '__proto__'), 'the column comes back as an own property');
+      // biome-ignore lint/suspicious/noProto: reads the own property named __proto__ that JSON.parse made
       assert.equal(rows[0].__proto__, '{"polluted":1}');
       assert.equal(rows[1].constructor, '{"prototype":{"polluted":2}}');
     }
@@ -341,6 +342,7 @@ describe('prototype pollution', () => {
     assert.equal(res.status, 201, res.text);
     const rows = (await api(server, 'GET', '/v1/tables/proto_arrow/rows?select=__proto__,constructor', ADMIN)).json().rows;
     assert.deepEqual(
+      // biome-ignore lint/suspicious/noProto: reads the own property named __proto__ that JSON.parse made
       rows.map((r: Record<string, unknown>) => [r.__proto__, r.constructor]),
       [
         [1, 'a'],

@@ -43,9 +43,10 @@ if (configFile) {
   };
 
   const write = proto.write;
-  proto.write = async function (buffer, offset, length, position) {
+  proto.write = async function (...args) {
+    const [buffer, offset, length, position] = args;
     const st = tracked.get(this);
-    if (st === undefined || st.fault.op !== 'write' || typeof buffer === 'string') return write.apply(this, arguments);
+    if (st === undefined || st.fault.op !== 'write' || typeof buffer === 'string') return write.apply(this, args);
     const off = offset ?? 0;
     const len = length ?? buffer.length - off;
     const room = st.fault.atByte - st.bytes;
@@ -56,10 +57,10 @@ if (configFile) {
   };
 
   const sync = proto.sync;
-  proto.sync = async function () {
+  proto.sync = async function (...args) {
     const st = tracked.get(this);
     if (st !== undefined && st.fault.op === 'sync') throw failure(st.fault.code, 'fsync');
-    return sync.apply(this, arguments);
+    return sync.apply(this, args);
   };
 
   // Modules that import { open } from 'node:fs/promises' see the wrapper too.

@@ -73,7 +73,7 @@ describe('every upload format', () => {
       const name = `mp_${fmt}`;
       const r = await api(server, 'POST', `/v1/tables/${name}`, ['-F', `file=@${files[fmt]}`]);
       assert.equal(r.status, 201, r.text);
-      assert.equal(r.headers['location'], `/v1/tables/${name}`);
+      assert.equal(r.headers.location, `/v1/tables/${name}`);
       assert.equal(r.headers['ncf-table-version'], '1');
       const body = r.json();
       assert.equal(body.name, name);

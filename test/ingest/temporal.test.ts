@@ -117,7 +117,8 @@ test('a date override reads YYYY/MM/DD too', async () => {
 });
 
 test('a timestamp override on a zoned Arrow column keeps the zone; a zone-less one stays zone-less', async () => {
-  const col = (type: arrow.DataType) => arrow.makeVector(arrow.makeData({ type, length: 2, data: BigInt64Array.from([0n, 1000n]) }));
+  const col = (type: arrow.TimestampMillisecond) =>
+    arrow.makeVector(arrow.makeData({ type, length: 2, data: BigInt64Array.from([0n, 1000n]) }));
   const t = new arrow.Table({ z: col(new arrow.TimestampMillisecond('UTC')), n: col(new arrow.TimestampMillisecond()) });
   const ms = { type: 'timestamp', unit: 'ms' } as const;
   const r = await read('arrow', arrow.tableToIPC(t, 'stream'), { schema: { z: ms, n: ms } });

@@ -19,7 +19,7 @@ import { writeTable } from './tables.js';
 const EXTREME_FLOATS = [
   Number.MAX_VALUE,
   -Number.MAX_VALUE,
-  1.8e308 / 1.0000001,
+  Number.MAX_VALUE / 1.0000001,
   -1.7e308,
   Number.MIN_VALUE,
   -Number.MIN_VALUE,

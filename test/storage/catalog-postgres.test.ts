@@ -8,7 +8,7 @@ import { createServer, type Server, type Socket, connect } from 'node:net';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import type { ColumnSchema } from '../../src/format/schema.js';
-import { PostgresCatalog, openPostgresCatalog, type PostgresCatalogOptions } from '../../storage/postgres/catalog.js';
+import { type PostgresCatalog, openPostgresCatalog, type PostgresCatalogOptions } from '../../storage/postgres/catalog.js';
 import { CatalogBusy, CatalogConflict, CatalogUnavailable, StorageError, TableNotFound } from '../../storage/errors.js';
 import { newId } from '../../storage/keys.js';
 import { PG_MIGRATIONS } from '../../storage/postgres/migrations.js';

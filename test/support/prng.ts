@@ -52,7 +52,7 @@ export function zipfCdf(count: number, s: number): Float64Array {
   const cdf = new Float64Array(count);
   let total = 0;
   for (let k = 0; k < count; k++) {
-    total += 1 / Math.pow(k + 1, s);
+    total += 1 / (k + 1) ** s;
     cdf[k] = total;
   }
   for (let k = 0; k < count; k++) cdf[k]! /= total;

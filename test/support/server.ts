@@ -1,29 +1,23 @@
 // End-to-end test helpers: start the built service (`node dist/src/server.js`, built by `npm test`)
-// as a child process on a free port with a temporary data directory, talk to it with real `curl` and
-// with fetch, and check every status a response carries against openapi.yaml.
+// as a child process on a free port with a temporary data directory (the launcher is
+// service-process.ts, shared with the benches), talk to it with real `curl` and with fetch, and check
+// every status a response carries against openapi.yaml.
 
 import assert from 'node:assert/strict';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import * as errors from '../../src/http/errors.js';
 import { TITLES } from '../../src/http/problem.js';
+import { ROOT, SERVER_JS, serviceEnv, startService, type Service } from './service-process.js';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const SERVER_JS = join(ROOT, 'dist/src/server.js');
+export { ROOT, SERVER_JS } from './service-process.js';
 
-export interface Server {
-  url: string;
+export interface Server extends Service {
   dataDir: string;
-  proc: ChildProcess;
-  /** Everything the process wrote to stdout and stderr so far. */
-  output(): string;
-  /** Resolves with the exit code when the process exits. */
-  exited: Promise<number | null>;
   /** SIGTERM (unless it already exited), wait for the exit; returns the exit code. Removes the data directory unless `keep`. */
   stop(opts?: { keep?: boolean }): Promise<number | null>;
 }
@@ -34,68 +28,23 @@ export interface StartOptions {
   dataDir?: string;
 }
 
-/** Starts the server and waits until /healthz answers. */
+/** Starts the server (test/support/service-process.ts) on a new or given data directory, its output kept in memory. */
 export async function startServer(opts: StartOptions = {}): Promise<Server> {
-  assert.ok(existsSync(SERVER_JS), `${SERVER_JS} is missing: run npm run build (npm test builds first)`);
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'ncf-e2e-')));
-  const proc = spawn(process.execPath, [SERVER_JS], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      NCF_DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      NCF_API_KEYS: '',
-      NCF_API_KEYS_FILE: '',
-      NCF_AUTH: '',
-      ...opts.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout!.setEncoding('utf8').on('data', (s: string) => {
-    out += s;
-  });
-  proc.stderr!.setEncoding('utf8').on('data', (s: string) => {
-    out += s;
-  });
-  const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
-  const url = await new Promise<string>((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`server did not print its URL within 20 s:\n${out}`)), 20_000);
-    const check = () => {
-      const m = /listening on (http:\/\/[^\s"]+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        res(m[1]!);
-      }
-    };
-    proc.stdout!.on('data', check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      rej(new Error(`server exited with ${code} before listening:\n${out}`));
-    });
-  });
-  for (let i = 0; ; i++) {
-    try {
-      const r = await fetch(`${url}/healthz`);
-      if (r.ok) break;
-    } catch {
-      /* not yet */
-    }
-    if (i > 100) throw new Error(`server at ${url} never answered /healthz:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
+  let svc: Service;
+  try {
+    svc = await startService({ dataDir, env: opts.env });
+  } catch (e) {
+    if (opts.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
+    throw e;
   }
   let stopped: Promise<number | null> | null = null;
   return {
-    url,
+    ...svc,
     dataDir,
-    proc,
-    exited,
-    output: () => out,
     stop(o = {}) {
       stopped ??= (async () => {
-        if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-        const code = await exited;
+        const code = await svc.stop();
         if (!o.keep && opts.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
         return code;
       })();
@@ -107,14 +56,8 @@ export async function startServer(opts: StartOptions = {}): Promise<Server> {
 /** Runs the server with this environment and expects it to exit (bad configuration). */
 export async function runServerExpectExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((res) => {
-    execFile(
-      process.execPath,
-      [SERVER_JS],
-      {
-        env: { ...process.env, PORT: '0', LOG_LEVEL: 'info', NCF_API_KEYS: '', NCF_API_KEYS_FILE: '', NCF_AUTH: '', ...env },
-        timeout: 15_000,
-      },
-      (err, stdout, stderr) => res({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, output: stdout + stderr }),
+    execFile(process.execPath, [SERVER_JS], { env: serviceEnv(env), timeout: 15_000 }, (err, stdout, stderr) =>
+      res({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, output: stdout + stderr }),
     );
   });
 }
@@ -191,11 +134,7 @@ export function assertDocumented(method: string, path: string, status: number): 
 }
 
 /** Checks a response is problem+json with the RFC 9457 members and the given status. */
-export function assertProblem(
-  r: { status: number; headers: Record<string, string> | Headers; text?: string },
-  status: number,
-  body: any,
-): void {
+export function assertProblem(r: { status: number; headers: Record<string, string> | Headers }, status: number, body: any): void {
   const type = r.headers instanceof Headers ? r.headers.get('content-type') : r.headers['content-type'];
   assert.equal(r.status, status, `expected ${status}, got ${r.status}: ${JSON.stringify(body)}`);
   assert.match(type ?? '', /^application\/problem\+json/);

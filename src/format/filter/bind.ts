@@ -2,7 +2,7 @@
 // become typed values of the column's type (literal.ts), like patterns are compiled and in lists are
 // sorted for binary search, so evaluation and pruning never look at names or text again.
 
-import { type ColumnSchema, type DataType } from '../schema.js';
+import type { ColumnSchema, DataType } from '../schema.js';
 import { NCFError } from '../errors.js';
 import { type CompareOp, type Filter, type LeafFilter, checkLimits, describe, filterError, isCompareOp, quote, FILTER_OPS } from './ast.js';
 import { type Literal, coerceLiteral } from './literal.js';

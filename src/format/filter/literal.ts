@@ -3,7 +3,7 @@
 // column's type the way PostgreSQL coerces PostgREST's untyped literals: out-of-range numbers and
 // malformed text are errors that name the column, its type and the offending value.
 
-import { type ColumnSchema, type DataType, type TimeUnit } from '../schema.js';
+import type { ColumnSchema, DataType, TimeUnit } from '../schema.js';
 import { filterError, quote } from './ast.js';
 import { daysFromCivil } from '../calendar.js';
 

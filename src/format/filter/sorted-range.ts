@@ -5,7 +5,7 @@
 // scan path for everything else; this module only answers "which rows are TRUE", which is all an
 // AND at the top of a filter needs (FALSE and UNKNOWN rows are both left out of a selection).
 
-import { type ColumnData, type FixedArray } from '../column.js';
+import type { ColumnData, FixedArray } from '../column.js';
 import { countBits, sliceBits } from '../bitmap.js';
 import { corrupt } from '../errors.js';
 import type { BoundLeaf } from './bind.js';

@@ -29,7 +29,7 @@ function selectError(message: string, extra: Record<string, unknown> = {}): Http
 
 /** True when a select list uses the aggregate grammar (some item is a function call). */
 export function isAggregateSelect(names: readonly string[] | null): boolean {
-  return names !== null && names.some((n) => CALL.test(n.trim()));
+  return names?.some((n) => CALL.test(n.trim())) ?? false;
 }
 
 const FN_LIST = ['count()', ...AGG_FUNCTIONS.map((fn) => `<col>.${fn}()`), '<col>.trunc(<unit>)'].join(', ');

@@ -7,7 +7,7 @@ import type * as arrow from 'apache-arrow';
 import type { TableVersion } from '../../../storage/types.js';
 import { badQuery } from '../../http/errors.js';
 import { schemaToArrow } from '../../format/arrow.js';
-import { physicalOf, type ColumnSchema } from '../../format/schema.js';
+import type { ColumnSchema } from '../../format/schema.js';
 import { unknownColumn, type OrderKey, type QuerySpec } from '../params.js';
 import { planQuery, type OpenReader, type QueryPlan } from '../plan.js';
 import { aggregateNamed } from './functions.js';
