@@ -11,7 +11,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { packedLength, pack32, unpack32 } from '../../src/format/bitpack.js';
 import { compressBody, decompressBody } from '../../src/format/compression.js';
 import { type Codes, decodeCodes, encodeCodes, entropyBits, estimateCodes, histogram } from '../../src/format/entropy/index.js';
-import { zipfCodes } from '../../test/format/entropy/streams.js';
+import { zipfCodes } from '../../test/support/code-streams.js';
 import { Prng } from '../../test/support/prng.js';
 
 const CHUNK = 1 << 20;

@@ -29,12 +29,32 @@ export class CsvScanner {
   readonly state: LineState = { line: 1 };
   private readonly checkUtf8: boolean;
   private readonly maxRecord: number;
+  /** Bytes of the source dropped before work[0] (so `offset` is absolute within the source). */
+  private dropped = 0;
+  /** The source is a range of the input that ends before the input does (csv-parallel.ts): a
+   *  record cut by its end is left (see `leftover`) rather than taken as the input's last. */
+  private readonly interior: boolean;
 
-  /** `maxRecordBytes`: the longest record (in bytes) the window may grow to hold (LIMIT beyond). */
-  constructor(src: ByteSource, checkUtf8: boolean, maxRecordBytes = Number.MAX_SAFE_INTEGER) {
+  /** `maxRecordBytes`: the longest record (in bytes) the window may grow to hold (LIMIT beyond).
+   *  `range`: the source is a range starting at a record boundary past the header (no BOM there),
+   *  either `inner` (more input follows) or the `tail` of the input. */
+  constructor(src: ByteSource, checkUtf8: boolean, maxRecordBytes = Number.MAX_SAFE_INTEGER, range: 'whole' | 'inner' | 'tail' = 'whole') {
     this.it = src()[Symbol.asyncIterator]();
     this.checkUtf8 = checkUtf8;
     this.maxRecord = maxRecordBytes;
+    this.interior = range === 'inner';
+    this.started = range !== 'whole';
+  }
+
+  /** Offset in the source of the next record (after the header and the records taken). */
+  get offset(): number {
+    return this.dropped + this.pos;
+  }
+
+  /** Bytes after the last record taken; with an interior range at its end, 0 when the range ended
+   *  exactly on a record boundary. */
+  get leftover(): number {
+    return this.len - this.pos;
   }
 
   /** Stops reading the source early (closes a file stream). */
@@ -66,6 +86,7 @@ export class CsvScanner {
     } else {
       this.work.copyWithin(0, this.pos, this.len);
     }
+    this.dropped += this.pos;
     this.checked = Math.max(0, this.checked - this.pos);
     this.work.set(chunk, rest);
     this.len = need;
@@ -143,7 +164,7 @@ export class CsvScanner {
   async next(t: CsvTokens, delimiter: number, limit: number = t.cap): Promise<number> {
     for (;;) {
       if (this.pos < this.len || this.final) {
-        const p = tokenize(this.view(), this.pos, this.final, delimiter, t, this.state, limit);
+        const p = tokenize(this.view(), this.pos, this.final && !this.interior, delimiter, t, this.state, limit);
         this.pos = p;
         if (t.count > 0 || this.final) return t.count;
       }

@@ -7,7 +7,7 @@
 import { pathToFileURL } from 'node:url';
 
 // The build to run: argv[2] (a folder holding src/server.js), default the repository's dist/.
-const dist = process.argv[2] ? pathToFileURL(`${process.argv[2]}/`) : new URL('../../dist', import.meta.url);
+const dist = process.argv[2] ? pathToFileURL(`${process.argv[2]}/`) : new URL('../../dist/', import.meta.url);
 await import(new URL('src/app.js', dist).href);
 let started = false;
 process.stdin.on('data', () => {

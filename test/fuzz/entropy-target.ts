@@ -7,7 +7,7 @@
 import { crc32 } from 'node:zlib';
 import { decodeCodes, encodeCodes } from '../../src/format/entropy/index.js';
 import { NCFError } from '../../src/format/errors.js';
-import { zipfCodes } from '../format/entropy/streams.js';
+import { zipfCodes } from '../support/code-streams.js';
 import type { Target } from './targets.js';
 
 const MAX_COUNT = 1 << 16;

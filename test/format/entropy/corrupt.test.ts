@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { type Codes, decodeCodes, encodeCodes } from '../../../src/format/entropy/index.js';
 import { NCFError } from '../../../src/format/errors.js';
 import { Prng } from '../../support/prng.js';
-import { zipfCodes } from './streams.js';
+import { zipfCodes } from '../../support/code-streams.js';
 
 /** Decodes as a chunk reader would (it knows the row count) and checks the promise. */
 function exactOrCorrupt(bytes: Uint8Array, original: Codes): 'same' | 'corrupt' {

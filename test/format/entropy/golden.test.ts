@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { crc32 } from 'node:zlib';
 import { decodeCodes, encodeCodes } from '../../../src/format/entropy/index.js';
-import { zipfCodes } from './streams.js';
+import { zipfCodes } from '../../support/code-streams.js';
 
 const le32 = (v: number): number[] => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24];
 const sealed = (bytes: number[]): Uint8Array => Uint8Array.from([...bytes, ...le32(crc32(Uint8Array.from(bytes)) >>> 0)]);

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { type Codes, decodeCodes, encodeCodes, estimateCodes } from '../../../src/format/entropy/index.js';
 import { Prng } from '../../support/prng.js';
-import { entropyOf, typed, zipfCodes } from './streams.js';
+import { entropyOf, typed, zipfCodes } from '../../support/code-streams.js';
 
 function roundTrip(codes: Codes): Uint8Array {
   const bytes = encodeCodes(codes);

@@ -1,6 +1,6 @@
-// Code streams for the entropy coder's tests: seeded, so golden files and failures reproduce.
+// Code streams for the entropy coder's tests and bench: seeded, so golden files and failures reproduce.
 
-import { Prng } from '../../support/prng.js';
+import { Prng } from './prng.js';
 
 /** n codes drawn from a Zipf law of exponent s over k codes (code 0 the most frequent). */
 export function zipfCodes(n: number, k: number, s: number, seed: number): Uint32Array {
