@@ -22,7 +22,7 @@ function file(tableId: string, rows: number): DataFile {
   return { key: `${tableId}/${newId()}.ncf`, rows, bytes: rows * 10 + 100 };
 }
 
-type Snapshotted = Catalog & { snapshots: TableSnapshots<unknown> };
+type Snapshotted = Catalog & { snapshots: Pick<TableSnapshots<unknown>, 'hits' | 'misses'> };
 
 /** What a reader must see: the version the writer's commit returned. */
 function sameVersion(seen: TableVersion | null, written: TableVersion): void {
