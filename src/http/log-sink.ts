@@ -30,7 +30,7 @@ export function batchedSink(fd: number): LogSink {
   const flushSync = (): void => {
     scheduled = false;
     if (held.length === 0) return;
-    const text = held.length === 1 ? held[0]! : held.join('');
+    const text = held.join('');
     held = [];
     out.write(text);
   };

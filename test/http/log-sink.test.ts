@@ -24,9 +24,9 @@ it('holds the lines of one turn and writes them, in order, when it ends', async 
     assert.equal(readFileSync(path, 'utf8'), lines.join(''));
     sink.write('{"late":1}\n');
     sink.flushSync();
-    assert.equal(readFileSync(path, 'utf8'), lines.join('') + '{"late":1}\n');
+    assert.equal(readFileSync(path, 'utf8'), `${lines.join('')}{"late":1}\n`);
     await turn();
-    assert.equal(readFileSync(path, 'utf8'), lines.join('') + '{"late":1}\n', 'a flushed line is not written twice');
+    assert.equal(readFileSync(path, 'utf8'), `${lines.join('')}{"late":1}\n`, 'a flushed line is not written twice');
   } finally {
     closeSync(fd);
     rmSync(dir, { recursive: true, force: true });
