@@ -42,7 +42,10 @@ class Counter {
     readonly help: string,
   ) {}
   inc(labels: Labels = {}, by = 1): void {
-    const k = labelKey(labels);
+    this.incKey(labelKey(labels), by);
+  }
+  /** inc() with the labels already rendered by labelKey (the per-request path keeps them). */
+  incKey(k: string, by = 1): void {
     this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
   render(out: string[]): void {
@@ -60,7 +63,10 @@ class Histogram {
     readonly buckets: readonly number[],
   ) {}
   observe(labels: Labels, v: number): void {
-    const k = labelKey(labels);
+    this.observeKey(labelKey(labels), labels, v);
+  }
+  /** observe() with `labels` already rendered as `k` by labelKey. */
+  observeKey(k: string, labels: Labels, v: number): void {
     let s = this.series.get(k);
     if (s === undefined) {
       s = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
@@ -97,14 +103,24 @@ export function createMetrics(): Metrics {
   const uploadSize = new Histogram('ncf_upload_size_bytes', 'Size of uploaded bodies.', SIZE_BUCKETS);
   const started = Date.now() / 1000;
   const extra: Array<[string, string, () => number]> = [];
+  // Rendered label sets of each (method, route, status) seen: a request then costs no sorting or
+  // escaping. Routes are patterns, so there are few of them.
+  const requestKeys = new Map<string, { counter: string; histogram: string; labels: Labels }>();
   const gauges = () => extra.map(([n, h, read]) => [n, h, read()] as const);
   return {
     gauge(name, help, read) {
       extra.push([name, help, read]);
     },
     request(method, route, status, seconds) {
-      requests.inc({ method, route, status: String(status) });
-      latency.observe({ method, route }, seconds);
+      const memo = `${method} ${status} ${route}`;
+      let keys = requestKeys.get(memo);
+      if (keys === undefined) {
+        const labels = { method, route };
+        keys = { counter: labelKey({ method, route, status: String(status) }), histogram: labelKey(labels), labels };
+        requestKeys.set(memo, keys);
+      }
+      requests.incKey(keys.counter);
+      latency.observeKey(keys.histogram, keys.labels, seconds);
     },
     rowsScanned(n) {
       rows.inc({}, n);

@@ -21,8 +21,10 @@
 // runs under the same writer lock, deleting old versions and the files only they held.
 //
 // Reads are single statements (one snapshot each, files aggregated as JSON), so a read never mixes two
-// versions and needs no transaction. Nothing is cached in process: a commit through one replica is
-// visible to every other on its next call.
+// versions and needs no transaction. A table's current version is kept in process (storage/snapshot.ts)
+// under a stamp of its row that every commit, drop and re-create changes; each getTable still reads
+// that stamp (one statement, which returns the version only when the stamp moved), so a commit through
+// one replica is visible to every other on its next call.
 //
 // Failures to reach the database become CatalogUnavailable (503); waiting too long for another
 // writer's lock or for a free pooled connection becomes CatalogBusy (503). A connection lost while
@@ -48,6 +50,7 @@ import {
   type VersionInfo,
 } from '../types.js';
 import { IDEMPOTENCY_TTL_MS, type IdempotencyOptions } from '../idempotency.js';
+import { TableSnapshots } from '../snapshot.js';
 import { findKey, idempotencyStatements, recordKey, refuseUsedKey } from './idempotency.js';
 
 export interface PostgresCatalogOptions extends IdempotencyOptions {
@@ -75,6 +78,8 @@ export class PostgresCatalog implements Catalog {
   private readonly sql: ReturnType<typeof catalogStatements>;
   private readonly keySql: ReturnType<typeof idempotencyStatements>;
   private ended = false;
+  /** Current versions by table name, under the stamp of the table's row they were read with. */
+  readonly snapshots = new TableSnapshots<string>();
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -130,8 +135,30 @@ export class PostgresCatalog implements Catalog {
 
   async getTable(name: string, version?: number): Promise<TableVersion | null> {
     if (version !== undefined && !(Number.isSafeInteger(version) && version >= 1 && version <= 0x7fffffff)) return null;
+    if (version === undefined) return this.currentTable(name);
     const { rows } = await this.query<SnapshotRow>('getTable', this.sql.snapshot, [name, version ?? null]);
     return rows.length === 0 ? null : toTableVersion(rows[0]!);
+  }
+
+  /** The current version: from the snapshot when the table's stamp has not moved, else read (in the
+   *  same statement) and kept. */
+  private async currentTable(name: string): Promise<TableVersion | null> {
+    const held = this.snapshots.stamp(name);
+    const { rows } = await this.query<{ stamp: string } & SnapshotRow>('getTable', this.sql.current, [name, held]);
+    if (rows.length === 0) {
+      this.snapshots.delete(name);
+      return null;
+    }
+    let row = rows[0]!;
+    if (row.table_id === null) {
+      // Unchanged since `held`, unless a concurrent call replaced the entry meanwhile: then read it whole.
+      const cached = this.snapshots.get(name, row.stamp);
+      if (cached !== undefined) return cached;
+      const again = await this.query<{ stamp: string } & SnapshotRow>('getTable', this.sql.current, [name, null]);
+      if (again.rows.length === 0) return null;
+      row = again.rows[0]!;
+    }
+    return this.snapshots.set(name, row.stamp, toTableVersion(row));
   }
 
   async versions(name: string): Promise<VersionInfo[] | null> {

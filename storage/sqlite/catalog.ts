@@ -9,6 +9,10 @@
 // await, so connections in the same process never wait on each other; a process waiting on another
 // one's lock blocks its event loop for at most busyTimeoutMs (commits hold the lock for well under a
 // millisecond).
+//
+// Current versions are kept in memory (storage/snapshot.ts): a query's getTable is one
+// `PRAGMA data_version` (it moves when another connection or process commits) compared with the last
+// one seen, plus a counter of this connection's own writes, instead of three SELECTs.
 
 import Database from 'better-sqlite3';
 import type { ColumnSchema } from '../../src/format/schema.js';
@@ -16,6 +20,7 @@ import { CatalogBusy, CatalogUnavailable, FileCollected, closed, invalidRequest 
 import { newId, tableIdOfKey } from '../keys.js';
 import { commitOutcome, isBusy, sqliteUnavailable } from './errors.js';
 import { migrate } from './migrations.js';
+import { TableSnapshots } from '../snapshot.js';
 import {
   TOMBSTONE_TTL_MS,
   type Catalog,
@@ -58,6 +63,11 @@ export class SqliteCatalog implements Catalog {
   private readonly busyTimeoutMs: number;
   private readonly idempotencyTtlMs: number;
   private readonly stmt: ReturnType<typeof prepare>;
+  /** Current versions by table name, valid while changeToken() stays the same. */
+  readonly snapshots = new TableSnapshots<number>();
+  /** Moves on every change seen: another connection's (data_version) or one of ours (write()). */
+  private epoch = 0;
+  private dataVersion = -1;
 
   constructor(
     readonly path: string,
@@ -94,10 +104,32 @@ export class SqliteCatalog implements Catalog {
 
   async getTable(name: string, version?: number): Promise<TableVersion | null> {
     if (version !== undefined && !(Number.isSafeInteger(version) && version >= 1)) return null;
+    if (version === undefined) {
+      // The token is read before the fill: a commit racing it makes the next call read again.
+      const token = this.guard('getTable', () => this.changeToken());
+      const cached = this.snapshots.get(name, token);
+      if (cached !== undefined) return cached;
+      return this.snapshots.set(name, token, this.readTable(name));
+    }
+    return this.readTable(name, version);
+  }
+
+  private readTable(name: string, version?: number): TableVersion | null {
     return this.read('getTable', () => {
       const t = this.stmt.table.get(name);
       return t === undefined ? null : this.snapshot(t, version ?? t.current_version);
     });
+  }
+
+  /** Changes whenever the catalog's content may have: a commit by another connection or process
+   *  (PRAGMA data_version, which ignores this connection's own) or a write through this one. */
+  private changeToken(): number {
+    const dv = this.stmt.dataVersion.get()!;
+    if (dv !== this.dataVersion) {
+      this.dataVersion = dv;
+      this.epoch++;
+    }
+    return this.epoch;
   }
 
   async versions(name: string): Promise<VersionInfo[] | null> {
@@ -291,7 +323,12 @@ export class SqliteCatalog implements Catalog {
   }
 
   private write<T>(op: string, fn: () => T): T {
-    return this.guard(op, () => this.db.transaction(fn).immediate());
+    try {
+      return this.guard(op, () => this.db.transaction(fn).immediate());
+    } finally {
+      // data_version does not move for this connection's own commits.
+      this.epoch++;
+    }
   }
 
   private guard<T>(op: string, fn: () => T): T {
@@ -369,6 +406,7 @@ function prepare(db: Database.Database) {
     ),
     deleteExpiredVersions: db.prepare<[string, number], unknown>('DELETE FROM versions WHERE table_id = ? AND version < ?'),
     ping: db.prepare<[], number>('SELECT 1').pluck(),
+    dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
     pendingGet: db.prepare<[string], { owner: string; expires_at: number; doomed_at: number | null }>(
       'SELECT owner, expires_at, doomed_at FROM pending_files WHERE key = ?',
     ),
