@@ -9,11 +9,10 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import { installAuth } from './http/auth.js';
 import { clientErrorHandler } from './http/client-error.js';
 import type { Config } from './config.js';
-import type { ServiceContext } from './context.js';
+import { createContext, type ServiceContext } from './context.js';
 import { installCors } from './http/cors.js';
 import { closeReaders } from './tables/reader-cache.js';
 import { stdoutLogSink } from './http/log-sink.js';
-import { createMetrics } from './http/metrics.js';
 import { frameworkProblem, installErrorHandling } from './http/problem.js';
 import { installRateLimit } from './http/rate-limit.js';
 import { installSecurityHeaders } from './http/security-headers.js';
@@ -115,7 +114,7 @@ export async function buildApp(ctxOrConfig: ServiceContext | Config, opts: AppOp
       catalog: ctxOrConfig.catalog,
     });
     ownStorage = storage;
-    ctx = { config: ctxOrConfig, catalog: storage.catalog, blobs: storage.blobs, metrics: createMetrics() };
+    ctx = createContext(ctxOrConfig, storage);
   }
   const app = Fastify({
     logger: opts.logger ?? loggerOptions(ctx.config.logLevel),

@@ -10,8 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, routesOf } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import type { ServiceContext } from '../src/context.js';
-import { createMetrics } from '../src/http/metrics.js';
+import { createContext, type ServiceContext } from '../src/context.js';
 import { openStorage, type Storage } from '../storage/open.js';
 import { CatalogBusy } from '../storage/errors.js';
 import type { Catalog } from '../storage/types.js';
@@ -42,12 +41,10 @@ function catalogWith(overrides: Partial<Catalog>): Catalog {
 }
 
 async function app(overrides: Partial<Catalog> = {}, env: Record<string, string> = {}): Promise<FastifyInstance> {
-  const ctx: ServiceContext = {
-    config: loadConfig({ NCF_DATA_DIR: dir, ...env }),
+  const ctx: ServiceContext = createContext(loadConfig({ NCF_DATA_DIR: dir, ...env }), {
     catalog: catalogWith(overrides),
     blobs: storage.blobs,
-    metrics: createMetrics(),
-  };
+  });
   const a = await buildApp(ctx, { logger: false });
   await a.ready();
   return a;

@@ -6,14 +6,16 @@
 // fast new files arrive, and a scan that started before the eviction keeps reading its file (a deleted
 // one too: the handle outlives the unlink). An evicted reader still held is given back to whoever asks
 // for its key, instead of a second handle.
-// Decoded chunks are kept in a shared, byte-bounded LRU beside the readers.
+// Decoded chunks are kept in a shared, byte-bounded LRU beside the readers. One cache per service
+// context (`ctx.readers`, made by createContext in src/context.ts), so two apps in one process
+// (tests, embedding) never share readers.
 
 import type { ServerResponse } from 'node:http';
 import { ChunkCache } from '../format/chunk-cache.js';
 import { NCFReader } from '../format/reader.js';
 import type { RandomAccessSource } from '../format/io.js';
-import type { ServiceContext } from '../context.js';
-import type { TableVersion } from '../../storage/types.js';
+import type { BlobStore, TableVersion } from '../../storage/types.js';
+import type { Metrics } from '../http/metrics.js';
 
 interface Entry {
   key: string;
@@ -36,7 +38,20 @@ function closeEntry(e: Entry): void {
   e.source.then((s) => s.close?.()).catch(() => {});
 }
 
-class ReaderCache {
+export class ReaderCache {
+  /** One per service context (src/context.ts createContext): its gauges go to that context's metrics. */
+  constructor(
+    private readonly blobs: BlobStore,
+    metrics: Metrics,
+  ) {
+    metrics.gauge('ncf_chunk_cache_bytes', 'Decoded chunk bytes held by the shared chunk cache.', () => this.chunks.bytes);
+    metrics.gauge(
+      'ncf_open_table_files',
+      'Table files held open by the reader cache (cached, plus evicted ones a request still reads).',
+      () => this.openFiles,
+    );
+  }
+
   private readonly entries = new Map<string, Entry>();
   /** Decoded chunks shared by all cached readers: repeated point queries skip fetch and decode. */
   readonly chunks = new ChunkCache(CHUNK_CACHE_BYTES);
@@ -49,7 +64,7 @@ class ReaderCache {
     return this.entries.size + this.retired.size + this.doomed.size;
   }
 
-  acquire(ctx: ServiceContext, key: string): Entry {
+  acquire(key: string): Entry {
     let e = this.entries.get(key);
     if (e !== undefined) {
       // Map order is insertion order: re-inserting marks the entry most recently used.
@@ -60,7 +75,7 @@ class ReaderCache {
       e.retired = false;
       this.insert(e);
     } else {
-      const source = ctx.blobs.openSource(key);
+      const source = this.blobs.openSource(key);
       const reader = source.then((s) => NCFReader.open(s, { chunkCache: this.chunks }));
       const entry: Entry = { key, reader, source, users: 0, retired: false, forgotten: false };
       // A failed open is not cached: the next request tries again (and reports its own error).
@@ -121,21 +136,9 @@ class ReaderCache {
   }
 }
 
-const caches = new WeakMap<ServiceContext, ReaderCache>();
-
-function cacheOf(ctx: ServiceContext): ReaderCache {
-  let c = caches.get(ctx);
-  if (c === undefined) {
-    const cache = (c = new ReaderCache());
-    caches.set(ctx, c);
-    ctx.metrics.gauge('ncf_chunk_cache_bytes', 'Decoded chunk bytes held by the shared chunk cache.', () => cache.chunks.bytes);
-    ctx.metrics.gauge(
-      'ncf_open_table_files',
-      'Table files held open by the reader cache (cached, plus evicted ones a request still reads).',
-      () => cache.openFiles,
-    );
-  }
-  return c;
+/** What the lease helpers need of a service context: its reader cache. */
+interface WithReaders {
+  readers: ReaderCache;
 }
 
 /** Readers taken for one piece of work; release() when it ends (or use leaseFor a response). */
@@ -143,12 +146,12 @@ export class ReaderLease {
   private held: Entry[] = [];
   private released = false;
 
-  constructor(private readonly ctx: ServiceContext) {}
+  constructor(private readonly cache: ReaderCache) {}
 
   /** The shared reader of one stored file, held until release(). Do not close it: the cache owns it. */
   get(key: string): Promise<NCFReader> {
-    const cache = cacheOf(this.ctx);
-    const e = cache.acquire(this.ctx, key);
+    const cache = this.cache;
+    const e = cache.acquire(key);
     // Taken after the end (a late callback): hand it out, but hold nothing.
     if (this.released) cache.release(e);
     else this.held.push(e);
@@ -163,23 +166,23 @@ export class ReaderLease {
   release(): void {
     if (this.released) return;
     this.released = true;
-    const cache = cacheOf(this.ctx);
+    const cache = this.cache;
     for (const e of this.held) cache.release(e);
     this.held = [];
   }
 }
 
 /** A lease released when this response ends: sent in full, or its connection closed early. */
-export function leaseFor(ctx: ServiceContext, res: ServerResponse): ReaderLease {
-  const lease = new ReaderLease(ctx);
+export function leaseFor(ctx: WithReaders, res: ServerResponse): ReaderLease {
+  const lease = new ReaderLease(ctx.readers);
   if (res.writableFinished || res.destroyed) lease.release();
   else res.once('close', () => lease.release());
   return lease;
 }
 
 /** Runs fn with a lease released when it settles. */
-export async function withReaders<T>(ctx: ServiceContext, fn: (lease: ReaderLease) => Promise<T>): Promise<T> {
-  const lease = new ReaderLease(ctx);
+export async function withReaders<T>(ctx: WithReaders, fn: (lease: ReaderLease) => Promise<T>): Promise<T> {
+  const lease = new ReaderLease(ctx.readers);
   try {
     return await fn(lease);
   } finally {
@@ -188,13 +191,11 @@ export async function withReaders<T>(ctx: ServiceContext, fn: (lease: ReaderLeas
 }
 
 /** Drops cached readers of deleted files (each closes when no lease holds it any more). */
-export function forgetReaders(ctx: ServiceContext, keys: Iterable<string>): void {
-  const c = caches.get(ctx);
-  if (c === undefined) return;
-  for (const k of keys) c.forget(k);
+export function forgetReaders(ctx: WithReaders, keys: Iterable<string>): void {
+  for (const k of keys) ctx.readers.forget(k);
 }
 
 /** Closes every cached reader of this context (shutdown). */
-export async function closeReaders(ctx: ServiceContext): Promise<void> {
-  await caches.get(ctx)?.closeAll();
+export async function closeReaders(ctx: WithReaders): Promise<void> {
+  await ctx.readers.closeAll();
 }

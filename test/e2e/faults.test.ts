@@ -18,8 +18,7 @@ import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import type { ServiceContext } from '../../src/context.js';
-import { createMetrics } from '../../src/http/metrics.js';
+import { createContext, type ServiceContext } from '../../src/context.js';
 import { toProblem } from '../../src/http/problem.js';
 import { LocalBlobStore } from '../../storage/local/blob-store.js';
 import { S3BlobStore } from '../../storage/s3/blob-store.js';
@@ -52,12 +51,10 @@ async function serve(
   catalog: Catalog,
   timeoutMs = TIMEOUT_MS,
 ): Promise<{ app: FastifyInstance; url: string }> {
-  const ctx: ServiceContext = {
-    config: loadConfig({ NCF_DATA_DIR: dataDir, NCF_ORPHAN_GRACE: '0', NCF_API_KEYS: '', NCF_AUTH: '' }),
+  const ctx: ServiceContext = createContext(loadConfig({ NCF_DATA_DIR: dataDir, NCF_ORPHAN_GRACE: '0', NCF_API_KEYS: '', NCF_AUTH: '' }), {
     blobs: guardBlobStore(blobs, { callTimeoutMs: timeoutMs }),
     catalog: guardCatalog(catalog, { callTimeoutMs: timeoutMs }),
-    metrics: createMetrics(),
-  };
+  });
   const app = await buildApp(ctx, { logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` };

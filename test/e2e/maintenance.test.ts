@@ -11,8 +11,7 @@ import { after, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import type { ServiceContext } from '../../src/context.js';
-import { createMetrics } from '../../src/http/metrics.js';
+import { createContext, type ServiceContext } from '../../src/context.js';
 import { newFileKey, newId } from '../../storage/keys.js';
 import { openStorage, type Storage } from '../../storage/open.js';
 import { CatalogUnavailable } from '../../storage/errors.js';
@@ -83,12 +82,10 @@ async function withHarness(setup: Setup, fn: (h: Harness) => Promise<void>): Pro
   const storage = await setup.open(dir);
   const apps: FastifyInstance[] = [];
   const withApp = async (env: Record<string, string>, overrides: Partial<Catalog> = {}) => {
-    const ctx: ServiceContext = {
-      config: loadConfig({ NCF_DATA_DIR: dir, NCF_MAX_RESPONSE_ROWS: '1000000', ...env }),
+    const ctx: ServiceContext = createContext(loadConfig({ NCF_DATA_DIR: dir, NCF_MAX_RESPONSE_ROWS: '1000000', ...env }), {
       catalog: catalogWith(storage.catalog, overrides),
       blobs: storage.blobs,
-      metrics: createMetrics(),
-    };
+    });
     const a = await buildApp(ctx, { logger: false });
     await a.ready();
     apps.push(a);

@@ -5,10 +5,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BufferSink, BufferSource, NCFWriter } from '../../src/index.js';
 import type { RandomAccessSource } from '../../src/format/io.js';
-import type { ServiceContext } from '../../src/context.js';
+import { createContext, type ServiceContext } from '../../src/context.js';
 import { closeReaders, forgetReaders, ReaderLease } from '../../src/tables/reader-cache.js';
 import { loadConfig } from '../../src/config.js';
-import { createMetrics } from '../../src/http/metrics.js';
 import type { BlobStore, Catalog } from '../../storage/types.js';
 
 async function ncfBytes(rows: number): Promise<Uint8Array> {
@@ -35,7 +34,7 @@ function context(files: Map<string, Uint8Array>, log: string[]): ServiceContext 
       };
     },
   } as unknown as BlobStore;
-  return { config: loadConfig({}), catalog: {} as Catalog, blobs, metrics: createMetrics() };
+  return createContext(loadConfig({}), { catalog: {} as Catalog, blobs });
 }
 
 test('one shared reader per key, opened once even when asked concurrently', async () => {
@@ -47,7 +46,7 @@ test('one shared reader per key, opened once even when asked concurrently', asyn
     ]),
     log,
   );
-  const [l1, l2] = [new ReaderLease(ctx), new ReaderLease(ctx)];
+  const [l1, l2] = [new ReaderLease(ctx.readers), new ReaderLease(ctx.readers)];
   const [r1, r2] = await Promise.all([l1.get('t/a.ncf'), l2.get('t/a.ncf')]);
   assert.equal(r1, r2);
   assert.equal(r1.rowCount, 5);
@@ -63,7 +62,7 @@ test('a failed open is not cached; a forgotten key is reopened, its old file clo
   const log: string[] = [];
   const files = new Map<string, Uint8Array>();
   const ctx = context(files, log);
-  const lease = new ReaderLease(ctx);
+  const lease = new ReaderLease(ctx.readers);
   await assert.rejects(lease.get('t/c.ncf'), /no t\/c\.ncf/);
   files.set('t/c.ncf', await ncfBytes(3));
   const r = await lease.get('t/c.ncf');
@@ -71,7 +70,7 @@ test('a failed open is not cached; a forgotten key is reopened, its old file clo
   forgetReaders(ctx, ['t/c.ncf']);
   await new Promise((res) => setImmediate(res));
   assert.equal(log.filter((l) => l === 'close t/c.ncf').length, 0, 'a scan holding it keeps reading');
-  const other = new ReaderLease(ctx);
+  const other = new ReaderLease(ctx.readers);
   const again = await other.get('t/c.ncf');
   assert.notEqual(again, r, 'a forgotten (deleted) file is never handed out again');
   lease.release();
@@ -90,7 +89,7 @@ test('files stay near the cache size however many new files are read, and a held
   const open = () => log.filter((l) => l.startsWith('open')).length - log.filter((l) => l.startsWith('close')).length;
   // One request per file, as a stream of appends read one by one: evicted files close at once.
   for (const k of keys) {
-    const lease = new ReaderLease(ctx);
+    const lease = new ReaderLease(ctx.readers);
     assert.equal((await lease.get(k)).rowCount, 2);
     lease.release();
   }
@@ -98,10 +97,10 @@ test('files stay near the cache size however many new files are read, and a held
   assert.ok(open() <= 256, `${open()} files open after reading 1000 files one request at a time`);
   // A scan holding 300 files (more than the cache): none is closed under it, and a second request
   // for an evicted one gets the same reader rather than a second handle.
-  const scan = new ReaderLease(ctx);
+  const scan = new ReaderLease(ctx.readers);
   const held = await Promise.all(keys.slice(0, 300).map((k) => scan.get(k)));
   const opensBefore = log.filter((l) => l.startsWith('open')).length;
-  const again = new ReaderLease(ctx);
+  const again = new ReaderLease(ctx.readers);
   assert.equal(await again.get(keys[0]!), held[0]);
   assert.equal(log.filter((l) => l.startsWith('open')).length, opensBefore, 'revived, not reopened');
   again.release();
