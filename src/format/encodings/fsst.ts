@@ -317,6 +317,14 @@ export function planFsst(offsets: Int32Array, data: Uint8Array, n: number): Fsst
   return { table: t, size: payloadSize(t, total, n, bytes, coded, maxCoded), ratio: coded / bytes };
 }
 
+/** zstd bytes per value byte of a small sample of rows [0, n) (RECHECK_BYTES): a cheap fingerprint of
+ *  how repetitive the values are, to tell whether "fsst does not pay" still holds for later chunks. */
+export function plainSampleRatio(offsets: Int32Array, data: Uint8Array, n: number): number {
+  const { bytes } = takeSample(offsets, data, n, RECHECK_BYTES);
+  if (bytes === 0) return 1;
+  return compressBody(probeBytes.subarray(0, bytes), DEFAULT_COMPRESSION_LEVEL).bytes.length / bytes;
+}
+
 /** Value bytes coded to check that an earlier chunk's table still fits (a quarter of the full probe). */
 const RECHECK_BYTES = 16 * 1024;
 

@@ -17,7 +17,7 @@ import { bitLength32 } from '../int64.js';
 import { byteWidthOf, physicalOf, type DataType } from '../schema.js';
 import { planDecimal, type DecimalPlan } from './decimal.js';
 import { buildDict, type DictBuild } from './dict.js';
-import { planFsst, recheckFsst } from './fsst.js';
+import { plainSampleRatio, planFsst, recheckFsst } from './fsst.js';
 import type { SymbolTable } from './fsst-table.js';
 import type { Encoding } from './registry.js';
 import { scanInts, type IntStats } from './scan.js';
@@ -47,6 +47,8 @@ export interface ColumnHint {
   fsst?: { table: SymbolTable; ratio: number } | null;
   /** Mean value bytes of the chunk the fsst outcome was found on. */
   meanLen?: number;
+  /** With fsst null: zstd bytes per value byte of a small sample of that chunk (plainSampleRatio). */
+  zRatio?: number;
   /** Chunks since that full fsst trial. */
   age?: number;
 }
@@ -55,12 +57,16 @@ export interface ColumnHint {
 const HINT_MAX_AGE = 8;
 /** A reused fsst table may code the re-check sample this much worse than it coded its own sample. */
 const FSST_SLACK = 1.05;
-/** "fsst does not pay" is reused while the mean value length stays within this factor. */
+/** "fsst does not pay" is reused while the mean value length and the zstd ratio of a small sample
+ *  stay within these factors of the chunk it was found on. */
 const LEN_DRIFT = 1.25;
+const ZSTD_DRIFT = 1.15;
 /** The prefix re-checked before a dict probe is skipped, and the distinct share it must reach. A
  *  4096-row prefix that is ≥ 97% distinct means tens of thousands of distinct values, beyond any cap. */
 const DISTINCT_PROBE_ROWS = 4096;
 const DISTINCT_SHARE = 0.97;
+
+const within = (x: number, ref: number, factor: number): boolean => x <= ref * factor && x * factor >= ref;
 
 /** Whether a dict probe can be skipped: the previous one gave up and this chunk's prefix is all but
  *  all distinct (chunks too small to gain from skipping always probe). */
@@ -261,15 +267,18 @@ function planBytes(type: DataType, values: Values, n: number, validity: Uint8Arr
         chosen = { encoding: 'fsst', size: again.size, fsst: again.table };
         Object.assign(learned, { fsst: hint.fsst, meanLen: hint.meanLen, age });
       }
-    } else if (hint.meanLen !== undefined && meanLen <= hint.meanLen * LEN_DRIFT && meanLen * LEN_DRIFT >= hint.meanLen) {
-      chosen = plain;
-      Object.assign(learned, { fsst: null, meanLen: hint.meanLen, age });
+    } else if (hint.meanLen !== undefined && hint.zRatio !== undefined && within(meanLen, hint.meanLen, LEN_DRIFT)) {
+      if (within(plainSampleRatio(offsets, data, n), hint.zRatio, ZSTD_DRIFT)) {
+        chosen = plain;
+        Object.assign(learned, { fsst: null, meanLen: hint.meanLen, zRatio: hint.zRatio, age });
+      }
     }
   }
   if (chosen === undefined) {
     const fsst = planFsst(offsets, data, n);
     chosen = fsst === null ? plain : { encoding: 'fsst', size: fsst.size, fsst: fsst.table };
     learned.fsst = fsst === null ? null : { table: fsst.table, ratio: fsst.ratio };
+    if (fsst === null) learned.zRatio = plainSampleRatio(offsets, data, n);
   }
   const out: Plan = { ...chosen, learned };
   if (distinct !== undefined) out.distinct = distinct;
