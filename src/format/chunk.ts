@@ -4,7 +4,7 @@
 import { bitmapBytes, popcount, type ColumnData } from './column.js';
 import { compressBody, decompressBody } from './compression.js';
 import { ByteReader } from './cursor.js';
-import { ENCODINGS, decodeValues, encodeValues, type Encoding } from './encodings/index.js';
+import { ENCODINGS, decodeValues, encodeValues, type ColumnHint, type Encoding } from './encodings/index.js';
 import { check, NCFError, unsupported } from './errors.js';
 import type { ChunkMeta } from './footer.js';
 import { chunkHash } from './integrity.js';
@@ -16,11 +16,13 @@ export interface EncodedChunk {
   /** Footer entry without its offset, which only the writer knows. */
   meta: Omit<ChunkMeta, 'offset'>;
   stats: ChunkStats;
+  /** What the encoding choice learned about the column (the hint for its next chunk). */
+  learned?: ColumnHint;
 }
 
-export function encodeChunk(col: ColumnSchema, data: ColumnData, level: number): EncodedChunk {
+export function encodeChunk(col: ColumnSchema, data: ColumnData, level: number, hint?: ColumnHint): EncodedChunk {
   const n = data.length;
-  const enc = encodeValues(col.type, data.values, n, data.validity);
+  const enc = encodeValues(col.type, data.values, n, data.validity, hint);
   const stats = computeStats(data, enc.distinct);
   let body = enc.bytes;
   if (data.nullCount > 0 && data.validity !== null) {
@@ -41,7 +43,9 @@ export function encodeChunk(col: ColumnSchema, data: ColumnData, level: number):
     hash: chunkHash(bytes),
     ...statsToFooter(col.type, stats),
   };
-  return { bytes, meta, stats };
+  const out: EncodedChunk = { bytes, meta, stats };
+  if (enc.learned !== undefined) out.learned = enc.learned;
+  return out;
 }
 
 /** Decodes a chunk's stored bytes into ColumnData of `n` rows. */

@@ -1,10 +1,15 @@
 // NCFWriter: streams row groups to a sink (FORMAT.md §1). Memory is bounded by one row group: inputs
 // are appended to column builders and every `rowGroupRows` rows the group is encoded and written.
+// Up to MAX_INFLIGHT groups encode at once on the worker pool while the main thread buffers the next.
+// Each chunk's encoding choice passes what it learned (ColumnHint, select.ts) to later chunks of its
+// column: group 1 waits for group 0's, and group g ≥ 3 gets group g − 3's (the last one emitted), so
+// the file does not depend on worker timing.
 
 import * as arrow from 'apache-arrow';
 import { ColumnBuilder } from './column-builder.js';
 import type { ColumnData } from './column.js';
 import type { EncodedChunk } from './chunk.js';
+import type { ColumnHint } from './encodings/index.js';
 import { encodeParallel } from './parallel/pool.js';
 import {
   DEFAULT_COMPRESSION_LEVEL,
@@ -50,6 +55,8 @@ export class NCFWriter {
   private builders: ColumnBuilder[] = [];
   private readonly rowGroups: RowGroupMeta[] = [];
   private inflight: { rows: number; encoded: Promise<EncodedChunk[]> }[] = [];
+  /** Per column, what the latest finished chunk learned (null until group 0 is encoded). */
+  private hints: (ColumnHint | undefined)[] | null = null;
   private readonly hasher = fileHasher();
   private offset = 0;
   private rows = 0;
@@ -150,7 +157,17 @@ export class NCFWriter {
     if (n === 0) return;
     const columns = this.columns!;
     const data = this.builders.map((b) => b.finish());
-    const encoded = Promise.all(data.map((d, i) => encodeParallel({ col: columns[i]!, data: d, level: this.level })));
+    // Group 1 uses group 0's choices: wait for them (the buffered group is already converted).
+    if (this.hints === null && this.inflight.length > 0) this.learn(await this.inflight[0]!.encoded);
+    const hints = this.hints;
+    const encoded = Promise.all(
+      data.map((d, i) => {
+        const hint = hints?.[i];
+        return encodeParallel(
+          hint === undefined ? { col: columns[i]!, data: d, level: this.level } : { col: columns[i]!, data: d, level: this.level, hint },
+        );
+      }),
+    );
     // Marked handled now; the rejection is seen when the group is emitted.
     encoded.catch(() => {});
     this.inflight.push({ rows: n, encoded });
@@ -162,12 +179,18 @@ export class NCFWriter {
   private async emitOldest(): Promise<void> {
     const { rows, encoded } = this.inflight.shift()!;
     const chunks: ChunkMeta[] = [];
-    for (const chunk of await encoded) {
+    const done = await encoded;
+    this.learn(done);
+    for (const chunk of done) {
       chunks.push({ offset: this.offset, ...chunk.meta });
       await this.emit(chunk.bytes);
     }
     this.rowGroups.push({ rows, chunks });
     this.rows += rows;
+  }
+
+  private learn(chunks: EncodedChunk[]): void {
+    this.hints = chunks.map((c) => c.learned);
   }
 
   private async emit(bytes: Uint8Array): Promise<void> {

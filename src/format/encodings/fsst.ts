@@ -239,24 +239,25 @@ export interface FsstPlan {
   table: SymbolTable;
   /** Estimated payload size (before zstd). */
   size: number;
+  /** Code bytes per value byte on the sample: how well the table fits these values. */
+  ratio: number;
 }
 
 const probeBytes = new Uint8Array(PROBE_BYTES);
 const probeOffsets = new Int32Array(PROBE_ROWS + 1);
 
-/**
- * Whether fsst pays for rows [0, n): builds the symbol table, then zstd-compresses a sample of rows
- * as plain bytes and as fsst codes and returns the plan only when fsst is smaller by MIN_SAVING
- * (scaled to the chunk, counting the table and the length blocks). Null otherwise.
- */
-export function planFsst(offsets: Int32Array, data: Uint8Array, n: number): FsstPlan | null {
+interface Sample {
+  rows: number;
+  bytes: number;
+  maxLen: number;
+}
+
+/** Copies up to `budget` value bytes of rows [0, n) into probeBytes/probeOffsets: `runs` runs of
+ *  consecutive rows spread over the chunk, so zstd sees the local repetition it would see. */
+function takeSample(offsets: Int32Array, data: Uint8Array, n: number, budget: number): Sample {
   const total = offsets[n]! - offsets[0]!;
-  if (total < FSST_MIN_BYTES) return null;
-  const t = buildSymbolTable(offsets, data, n);
-  if (t.count === 0) return null;
-  // Runs of consecutive rows spread over the chunk, so zstd sees the local repetition it would see.
-  const runs = total <= PROBE_BYTES ? 1 : PROBE_RUNS;
-  const perRun = PROBE_BYTES / runs;
+  const runs = total <= budget ? 1 : PROBE_RUNS;
+  const perRun = budget / runs;
   let rows = 0;
   let bytes = 0;
   let maxLen = 0;
@@ -274,11 +275,36 @@ export function planFsst(offsets: Int32Array, data: Uint8Array, n: number): Fsst
       probeOffsets[++rows] = bytes;
     }
   }
-  if (bytes === 0) return null;
+  return { rows, bytes, maxLen };
+}
+
+/** Encodes the sample with `t`; returns the code bytes (in codeScratch) and the longest row's codes. */
+function codeSample(t: SymbolTable, rows: number): { coded: number; maxCoded: number } {
   const elens = scratchI32(rows);
   const coded = encodeRange(t, probeOffsets, probeBytes, 0, rows, 0, elens);
   let maxCoded = 0;
   for (let i = 0; i < rows; i++) if (elens[i]! > maxCoded) maxCoded = elens[i]!;
+  return { coded, maxCoded };
+}
+
+/** Payload size estimate for n rows whose sample of `bytes` value bytes coded to `coded` bytes. */
+function payloadSize(t: SymbolTable, total: number, n: number, bytes: number, coded: number, maxCoded: number): number {
+  return Math.ceil(coded * (total / bytes) + tableBytes(t) + 4 + 10 + (n * bitLength32(maxCoded)) / 8);
+}
+
+/**
+ * Whether fsst pays for rows [0, n): builds the symbol table, then zstd-compresses a sample of rows
+ * as plain bytes and as fsst codes and returns the plan only when fsst is smaller by MIN_SAVING
+ * (scaled to the chunk, counting the table and the length blocks). Null otherwise.
+ */
+export function planFsst(offsets: Int32Array, data: Uint8Array, n: number): FsstPlan | null {
+  const total = offsets[n]! - offsets[0]!;
+  if (total < FSST_MIN_BYTES) return null;
+  const t = buildSymbolTable(offsets, data, n);
+  if (t.count === 0) return null;
+  const { rows, bytes, maxLen } = takeSample(offsets, data, n, PROBE_BYTES);
+  if (bytes === 0) return null;
+  const { coded, maxCoded } = codeSample(t, rows);
   const level = DEFAULT_COMPRESSION_LEVEL;
   const zPlain = compressBody(probeBytes.subarray(0, bytes), level).bytes.length;
   const zFsst = compressBody(codeScratch.subarray(0, coded), level).bytes.length;
@@ -288,7 +314,42 @@ export function planFsst(offsets: Int32Array, data: Uint8Array, n: number): Fsst
   const plainSize = zPlain * scale + (n * bitLength32(maxLen)) / 8;
   const fsstSize = zFsst * scale + (n * bitLength32(maxCoded)) / 8 + table;
   if (fsstSize > plainSize * MIN_SAVING) return null;
-  return { table: t, size: Math.ceil(coded * scale + table + 4 + 10 + (n * bitLength32(maxCoded)) / 8) };
+  return { table: t, size: payloadSize(t, total, n, bytes, coded, maxCoded), ratio: coded / bytes };
+}
+
+/** zstd bytes per value byte of a small sample of rows [0, n) (RECHECK_BYTES): a cheap fingerprint of
+ *  how repetitive the values are, to tell whether "fsst does not pay" still holds for later chunks. */
+export function plainSampleRatio(offsets: Int32Array, data: Uint8Array, n: number): number {
+  const { bytes } = takeSample(offsets, data, n, RECHECK_BYTES);
+  if (bytes === 0) return 1;
+  return compressBody(probeBytes.subarray(0, bytes), DEFAULT_COMPRESSION_LEVEL).bytes.length / bytes;
+}
+
+/** Value bytes coded to check that an earlier chunk's table still fits (a quarter of the full probe). */
+const RECHECK_BYTES = 16 * 1024;
+
+/**
+ * Reuses `table`, which a full trial (planFsst) chose for earlier rows with code ratio `ratio`, when
+ * it codes a small sample of rows [0, n) at most `slack` times worse: no training and no zstd probe.
+ * Null when it does not fit (the caller then runs the full trial).
+ */
+export function recheckFsst(
+  offsets: Int32Array,
+  data: Uint8Array,
+  n: number,
+  table: SymbolTable,
+  ratio: number,
+  slack: number,
+): FsstPlan | null {
+  const total = offsets[n]! - offsets[0]!;
+  if (total < FSST_MIN_BYTES) return null;
+  const { rows, bytes } = takeSample(offsets, data, n, RECHECK_BYTES);
+  if (bytes === 0) return null;
+  const sample = codeSample(table, rows);
+  const r = sample.coded / bytes;
+  if (r > ratio * slack) return null;
+  // The length blocks are sized for the longest row seen by the sample; the encoder packs the real ones.
+  return { table, size: payloadSize(table, total, n, bytes, sample.coded, sample.maxCoded), ratio };
 }
 
 export const fsst: ValueEncoding<'fsst', { fsst?: SymbolTable }> = {

@@ -9,26 +9,31 @@ import { NCFError } from '../errors.js';
 import type { DataType } from '../schema.js';
 import { applies, decodeWith, encodeWith } from './nested.js';
 import type { Encoding } from './registry.js';
-import { planEncoding } from './select.js';
+import { planEncoding, type ColumnHint } from './select.js';
 import { checkValues } from './types.js';
 
 export { ENCODINGS, VALUE_ENCODINGS, type Encoding } from './registry.js';
+export type { ColumnHint } from './select.js';
 
 export interface EncodedValues {
   encoding: Encoding;
   bytes: Uint8Array;
   /** exact distinct count of VALID values, when known (dict) */
   distinct?: number;
+  /** What the choice learned about the column, to pass as `hint` for its next chunk. */
+  learned?: ColumnHint;
 }
 
-/** Chooses the encoding that makes this chunk smallest (before zstd) at acceptable speed, and encodes it. */
-export function encodeValues(type: DataType, values: Values, n: number, validity: Uint8Array | null): EncodedValues {
+/** Chooses the encoding that makes this chunk smallest (before zstd) at acceptable speed, and encodes it.
+ *  `hint` (an earlier chunk's `learned`, same column) lets costly trials be re-checked instead of rerun. */
+export function encodeValues(type: DataType, values: Values, n: number, validity: Uint8Array | null, hint?: ColumnHint): EncodedValues {
   checkValues(type, values, n);
-  const plan = planEncoding(type, values, n, validity, 0);
+  const plan = planEncoding(type, values, n, validity, 0, undefined, hint);
   const w = new ByteWriter(plan.size + 64);
   encodeWith(plan, type, values, n, w, 0);
   const out: EncodedValues = { encoding: plan.encoding, bytes: w.finish() };
   if (plan.distinct !== undefined) out.distinct = plan.distinct;
+  if (plan.learned !== undefined) out.learned = plan.learned;
   return out;
 }
 

@@ -5,13 +5,19 @@
 // are not a small dictionary may take `fsst`, decided by compressing a sample (fsst.ts).
 //
 // Writer policy for nested blocks (depth ≥ 1): no dict or rle, so nesting stays ≤ 2 levels deep.
+//
+// Per column, the costly trials run once and are then re-checked cheaply (ColumnHint, which the writer
+// carries from an earlier chunk of the same column): a dict probe that gave up is skipped while a
+// prefix of the chunk is still all but all distinct; an fsst table is reused while it codes a small
+// sample about as well as when it was trained; "fsst does not pay" holds while the mean value length
+// stays put. Every HINT_MAX_AGE chunks the full trial runs again.
 
 import { popcount, type Values } from '../column.js';
 import { bitLength32 } from '../int64.js';
 import { byteWidthOf, physicalOf, type DataType } from '../schema.js';
 import { planDecimal, type DecimalPlan } from './decimal.js';
 import { buildDict, type DictBuild } from './dict.js';
-import { planFsst } from './fsst.js';
+import { plainSampleRatio, planFsst, recheckFsst } from './fsst.js';
 import type { SymbolTable } from './fsst-table.js';
 import type { Encoding } from './registry.js';
 import { scanInts, type IntStats } from './scan.js';
@@ -28,6 +34,45 @@ export interface Plan {
   distinct?: number;
   /** Estimated payload size in bytes. */
   size: number;
+  /** What this chunk's trials taught about the column (depth 0), for its next chunk. */
+  learned?: ColumnHint;
+}
+
+/** What earlier chunks of a column taught the selector (plain data: it crosses to worker threads). */
+export interface ColumnHint {
+  /** The last dict probe gave up: more distinct values than its cap. */
+  manyDistinct?: boolean;
+  /** Bytes columns: the fsst outcome of the last full trial — the table and its code bytes per value
+   *  byte, or null when fsst did not pay; absent when the chunk did not reach the fsst trial. */
+  fsst?: { table: SymbolTable; ratio: number } | null;
+  /** Mean value bytes of the chunk the fsst outcome was found on. */
+  meanLen?: number;
+  /** With fsst null: zstd bytes per value byte of a small sample of that chunk (plainSampleRatio). */
+  zRatio?: number;
+  /** Chunks since that full fsst trial. */
+  age?: number;
+}
+
+/** Chunks a reused decision may serve before the full trial runs again. */
+const HINT_MAX_AGE = 8;
+/** A reused fsst table may code the re-check sample this much worse than it coded its own sample. */
+const FSST_SLACK = 1.05;
+/** "fsst does not pay" is reused while the mean value length and the zstd ratio of a small sample
+ *  stay within these factors of the chunk it was found on. */
+const LEN_DRIFT = 1.25;
+const ZSTD_DRIFT = 1.15;
+/** The prefix re-checked before a dict probe is skipped, and the distinct share it must reach. A
+ *  4096-row prefix that is ≥ 97% distinct means tens of thousands of distinct values, beyond any cap. */
+const DISTINCT_PROBE_ROWS = 4096;
+const DISTINCT_SHARE = 0.97;
+
+const within = (x: number, ref: number, factor: number): boolean => x <= ref * factor && x * factor >= ref;
+
+/** Whether a dict probe can be skipped: the previous one gave up and this chunk's prefix is all but
+ *  all distinct (chunks too small to gain from skipping always probe). */
+function skipDictProbe(type: DataType, values: Values, n: number, validity: Uint8Array | null, hint: ColumnHint | undefined): boolean {
+  if (hint?.manyDistinct !== true || n < 4 * DISTINCT_PROBE_ROWS) return false;
+  return buildDict(type, values, DISTINCT_PROBE_ROWS, validity, Math.floor(DISTINCT_PROBE_ROWS * DISTINCT_SHARE)) === null;
 }
 
 /** Largest dictionary the selector probes for, absolute and as a share of the rows (a probe of
@@ -46,6 +91,7 @@ export function planEncoding(
   validity: Uint8Array | null,
   depth: number,
   stats?: IntStats,
+  hint?: ColumnHint,
 ): Plan {
   let plan: Plan;
   switch (physicalOf(type)) {
@@ -53,13 +99,13 @@ export function planEncoding(
       plan = { encoding: 'plain', size: (n + 7) >>> 3 };
       break;
     case 'bytes':
-      plan = planBytes(type, values, n, validity, depth);
+      plan = planBytes(type, values, n, validity, depth, hint);
       break;
     case 'float':
-      plan = planFloats(type, values, n, validity, depth);
+      plan = planFloats(type, values, n, validity, depth, hint);
       break;
     default:
-      plan = planInts(type, values, n, validity, depth, stats ?? scanInts(type, fixedOf(type, values), n, true));
+      plan = planInts(type, values, n, validity, depth, stats ?? scanInts(type, fixedOf(type, values), n, true), hint);
   }
   if (validity !== null && plan.distinct === undefined && popcount(validity, n) === 0) plan.distinct = 0;
   return plan;
@@ -101,10 +147,19 @@ function dictIndexSize(n: number, count: number): number {
   return 1 + 9 + packed(n, bitLength32(Math.max(0, count - 1)));
 }
 
-function planInts(type: DataType, values: Values, n: number, validity: Uint8Array | null, depth: number, stats: IntStats): Plan {
+function planInts(
+  type: DataType,
+  values: Values,
+  n: number,
+  validity: Uint8Array | null,
+  depth: number,
+  stats: IntStats,
+  hint?: ColumnHint,
+): Plan {
   // A scan that gave up leaves plain (and dict) as the only candidates.
   const cands = stats.exact ? intSizes(type, stats) : [{ encoding: 'plain' as const, size: n * byteWidthOf(type) }];
   let dict: DictBuild | undefined;
+  let manyDistinct = false;
   if (depth === 0) {
     const valueSize = (count: number): number => Math.min(count * byteWidthOf(type), 9 + packed(count, stats.forWidth));
     if (stats.exact && stats.runs <= n >>> 1) {
@@ -114,7 +169,8 @@ function planInts(type: DataType, values: Values, n: number, validity: Uint8Arra
     }
     const cap = dictCap(n, pick(cands).size);
     if (cap > 1) {
-      dict = buildDict(type, values, n, validity, cap) ?? undefined;
+      if (!skipDictProbe(type, values, n, validity, hint)) dict = buildDict(type, values, n, validity, cap) ?? undefined;
+      manyDistinct = dict === undefined;
       if (dict !== undefined && dict.count > 0) {
         const size = 4 + 1 + valueSize(dict.count) + dictIndexSize(n, dict.count);
         cands.splice(stats.exact ? 3 : 1, 0, { encoding: 'dict', size });
@@ -123,6 +179,7 @@ function planInts(type: DataType, values: Values, n: number, validity: Uint8Arra
   }
   const c = pick(cands);
   const plan: Plan = { encoding: c.encoding, size: c.size };
+  if (depth === 0) plan.learned = { manyDistinct };
   if (stats.exact) plan.stats = stats;
   if (dict !== undefined) {
     plan.distinct = dict.count;
@@ -131,7 +188,7 @@ function planInts(type: DataType, values: Values, n: number, validity: Uint8Arra
   return plan;
 }
 
-function planFloats(type: DataType, values: Values, n: number, validity: Uint8Array | null, depth: number): Plan {
+function planFloats(type: DataType, values: Values, n: number, validity: Uint8Array | null, depth: number, hint?: ColumnHint): Plan {
   const a = fixedOf(type, values);
   const width = byteWidthOf(type);
   const cands: Candidate[] = [{ encoding: 'bss', size: n * width }];
@@ -144,10 +201,12 @@ function planFloats(type: DataType, values: Values, n: number, validity: Uint8Ar
     }
   }
   let dict: DictBuild | undefined;
+  let manyDistinct = false;
   if (depth === 0) {
     const cap = dictCap(n, pick(cands).size / FLOAT_DICT_PENALTY);
     if (cap > 1) {
-      dict = buildDict(type, values, n, validity, cap) ?? undefined;
+      if (!skipDictProbe(type, values, n, validity, hint)) dict = buildDict(type, values, n, validity, cap) ?? undefined;
+      manyDistinct = dict === undefined;
       if (dict !== undefined && dict.count > 0) {
         const size = 4 + 1 + dict.count * width + dictIndexSize(n, dict.count);
         cands.push({ encoding: 'dict', size: size * FLOAT_DICT_PENALTY });
@@ -156,6 +215,7 @@ function planFloats(type: DataType, values: Values, n: number, validity: Uint8Ar
   }
   const c = pick(cands);
   const plan: Plan = { encoding: c.encoding, size: c.size };
+  if (depth === 0) plan.learned = { manyDistinct };
   if (c.encoding === 'decimal') plan.decimal = decimal;
   if (dict !== undefined) {
     plan.distinct = dict.count;
@@ -164,8 +224,8 @@ function planFloats(type: DataType, values: Values, n: number, validity: Uint8Ar
   return plan;
 }
 
-function planBytes(type: DataType, values: Values, n: number, validity: Uint8Array | null, depth: number): Plan {
-  const { offsets } = bytesOf(type, values);
+function planBytes(type: DataType, values: Values, n: number, validity: Uint8Array | null, depth: number, hint?: ColumnHint): Plan {
+  const { offsets, data } = bytesOf(type, values);
   let minLen = Infinity;
   let maxLen = 0;
   for (let i = 0; i < n; i++) {
@@ -178,20 +238,49 @@ function planBytes(type: DataType, values: Values, n: number, validity: Uint8Arr
   const plain: Candidate = { encoding: 'plain', size: 1 + 9 + packed(n, lenWidth) + total };
   if (depth > 0) return plain;
   let distinct: number | undefined;
+  let manyDistinct = false;
   if (n >= 16) {
-    const dict = buildDict(type, values, n, validity, Math.min(DICT_CAP, Math.floor(n / DICT_SHARE)));
+    const dict = skipDictProbe(type, values, n, validity, hint)
+      ? null
+      : buildDict(type, values, n, validity, Math.min(DICT_CAP, Math.floor(n / DICT_SHARE)));
+    manyDistinct = dict === null;
     if (dict !== null) {
       distinct = dict.count;
       if (dict.count > 0) {
         const dOff = dict.values.kind === 'bytes' ? dict.values.offsets : new Int32Array(1);
         const dictSize = 4 + 1 + 1 + 9 + packed(dict.count, lenWidth) + dOff[dict.count]! + dictIndexSize(n, dict.count);
         const c = pick([plain, { encoding: 'dict', size: dictSize }]);
-        if (c.encoding === 'dict') return { ...c, dict, distinct };
+        if (c.encoding === 'dict') return { ...c, dict, distinct, learned: { manyDistinct } };
       }
     }
   }
-  // Low cardinality stays dict; otherwise fsst when a compressed sample says it pays.
-  const fsst = planFsst(offsets, bytesOf(type, values).data, n);
-  const chosen: Plan = fsst === null ? plain : { encoding: 'fsst', size: fsst.size, fsst: fsst.table };
-  return distinct === undefined ? chosen : { ...chosen, distinct };
+  // Low cardinality stays dict; otherwise fsst when a compressed sample says it pays (or an earlier
+  // chunk's outcome still holds).
+  const meanLen = total / Math.max(1, n);
+  const learned: ColumnHint = { manyDistinct, meanLen, age: 0 };
+  const age = (hint?.age ?? 0) + 1;
+  let chosen: Plan | undefined;
+  if (hint?.fsst !== undefined && age < HINT_MAX_AGE) {
+    if (hint.fsst !== null) {
+      const again = recheckFsst(offsets, data, n, hint.fsst.table, hint.fsst.ratio, FSST_SLACK);
+      if (again !== null) {
+        chosen = { encoding: 'fsst', size: again.size, fsst: again.table };
+        Object.assign(learned, { fsst: hint.fsst, meanLen: hint.meanLen, age });
+      }
+    } else if (hint.meanLen !== undefined && hint.zRatio !== undefined && within(meanLen, hint.meanLen, LEN_DRIFT)) {
+      if (within(plainSampleRatio(offsets, data, n), hint.zRatio, ZSTD_DRIFT)) {
+        chosen = plain;
+        Object.assign(learned, { fsst: null, meanLen: hint.meanLen, zRatio: hint.zRatio, age });
+      }
+    }
+  }
+  if (chosen === undefined) {
+    const fsst = planFsst(offsets, data, n);
+    chosen = fsst === null ? plain : { encoding: 'fsst', size: fsst.size, fsst: fsst.table };
+    learned.fsst = fsst === null ? null : { table: fsst.table, ratio: fsst.ratio };
+    if (fsst === null) learned.zRatio = plainSampleRatio(offsets, data, n);
+  }
+  const out: Plan = { ...chosen, learned };
+  if (distinct !== undefined) out.distinct = distinct;
+  return out;
 }

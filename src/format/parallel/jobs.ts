@@ -3,6 +3,7 @@
 
 import { decodeChunk, encodeChunk, type EncodedChunk } from '../chunk.js';
 import type { ColumnData } from '../column.js';
+import type { ColumnHint } from '../encodings/index.js';
 import type { ChunkMeta } from '../footer.js';
 import type { ColumnSchema } from '../schema.js';
 
@@ -11,6 +12,8 @@ export interface EncodeJob {
   col: ColumnSchema;
   data: ColumnData;
   level: number;
+  /** The column's previous chunk's `learned` (cloned to the worker, not transferred). */
+  hint?: ColumnHint;
 }
 
 export interface DecodeJob {
@@ -25,7 +28,9 @@ export interface DecodeJob {
 export type Job = EncodeJob | DecodeJob;
 
 export function runJob(job: Job): EncodedChunk | ColumnData {
-  return job.op === 'encode' ? encodeChunk(job.col, job.data, job.level) : decodeChunk(job.col, job.meta, job.stored, job.n, job.what);
+  return job.op === 'encode'
+    ? encodeChunk(job.col, job.data, job.level, job.hint)
+    : decodeChunk(job.col, job.meta, job.stored, job.n, job.what);
 }
 
 /** The distinct ArrayBuffers under a job or a result, to transfer rather than copy. */
