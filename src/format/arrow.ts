@@ -10,6 +10,7 @@ import type { ColumnData, FixedArray, Values } from './column.js';
 import { nullColumn } from './column-builder.js';
 import { NCFError } from './errors.js';
 import { date64ToDays, dictionaryToColumn, halfToFloat32, numericFallback, rebaseOffsets, timeUnitsToColumn } from './arrow-convert.js';
+import { buildDict } from './encodings/dict.js';
 import { physicalOf, TIME_UNITS, type ColumnSchema } from './schema.js';
 
 export const META_SEMANTIC = 'ncf.semanticType';
@@ -62,6 +63,29 @@ export function columnToArrowData(col: ColumnSchema, data: ColumnData): arrow.Da
   return new arrow.Data(type, 0, length, nullCount, buffers as never);
 }
 
+/** A string or binary column as Arrow Dictionary<Int32, Utf8|Binary> data of `type`: the codes and
+ *  entries as they are when the column carries a dictionary, else a dictionary built from its values. */
+export function columnToArrowDictionary(col: ColumnSchema, data: ColumnData, type: arrow.Dictionary): arrow.Data {
+  let d = data.dictionary;
+  if (d === undefined) {
+    const built = buildDict(col.type, data.values, data.length, data.validity, Infinity);
+    if (built === null || built.values.kind !== 'bytes') {
+      throw new NCFError('STATE', `ncf: column "${col.name}" (${col.type}) cannot be read as an Arrow dictionary`, { column: col.name });
+    }
+    d = { codes: built.indices, dict: built.values };
+  }
+  const nullCount = data.validity !== null ? data.nullCount : 0;
+  const entries = new arrow.Data(type.dictionary, 0, d.dict.offsets.length - 1, 0, [d.dict.offsets, d.dict.data, null] as never);
+  return arrow.makeData({
+    type,
+    length: data.length,
+    nullCount,
+    nullBitmap: nullCount > 0 ? data.validity : null,
+    data: d.codes,
+    dictionary: arrow.makeVector(entries),
+  } as never);
+}
+
 export function columnsToRecordBatch(
   schema: arrow.Schema,
   cols: readonly ColumnSchema[],
@@ -79,7 +103,8 @@ export function columnsToRecordBatch(
     if (d.length !== length) {
       throw new NCFError('STATE', `ncf: column "${c.name}" has ${d.length} rows, expected ${length}`, { column: c.name });
     }
-    return columnToArrowData(c, d);
+    const f = schema.fields[i]!.type;
+    return arrow.DataType.isDictionary(f) ? columnToArrowDictionary(c, d, f) : columnToArrowData(c, d);
   });
   const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length, nullCount: 0, children });
   return new arrow.RecordBatch(schema, struct);
