@@ -11,6 +11,7 @@ import { nullColumn } from './column-builder.js';
 import { NCFError } from './errors.js';
 import { date64ToDays, dictionaryToColumn, halfToFloat32, numericFallback, rebaseOffsets, timeUnitsToColumn } from './arrow-convert.js';
 import { buildDict } from './encodings/dict.js';
+import { dictColumn } from './dict-column.js';
 import { physicalOf, TIME_UNITS, type ColumnSchema } from './schema.js';
 
 export const META_SEMANTIC = 'ncf.semanticType';
@@ -108,6 +109,28 @@ export function columnsToRecordBatch(
   });
   const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length, nullCount: 0, children });
   return new arrow.RecordBatch(schema, struct);
+}
+
+/** Arrow Dictionary<Int32, Utf8|Binary> data whose entries hold no nulls (what a dictionary read
+ *  returns) as ColumnData carrying the codes and entries, per-row values expanded only on use; null
+ *  for any other data (arrowDataToColumn converts those). Codes of valid rows are checked in range. */
+export function arrowDictionaryToColumn(data: arrow.Data, col: ColumnSchema): ColumnData | null {
+  const t = data.type;
+  if (!arrow.DataType.isDictionary(t) || physicalOf(col.type) !== 'bytes' || t.indices.bitWidth !== 32 || !t.indices.isSigned) return null;
+  const dict = data.dictionary;
+  if (dict === undefined || dict.data.length !== 1 || dict.nullCount > 0) return null;
+  const entries = arrowDataToColumn(dict.data[0]!, col);
+  if (entries.values.kind !== 'bytes') return null;
+  const n = data.length;
+  const count = entries.length;
+  const codes = (data.values as Int32Array).subarray(data.offset, data.offset + n);
+  const nullCount = n === 0 || !data.nullBitmap || data.nullBitmap.length === 0 ? 0 : data.nullCount;
+  const validity = nullCount > 0 ? sliceBits(data.nullBitmap!, data.offset, n) : null;
+  for (let i = 0; i < n; i++) {
+    const c = codes[i]!;
+    if ((c < 0 || c >= count) && (validity === null || (validity[i >>> 3]! >>> (i & 7)) & 1)) return null;
+  }
+  return dictColumn(col.type, n, nullCount, validity, { codes, dict: entries.values });
 }
 
 /** One Arrow Data chunk (respecting data.offset slicing and its null bitmap) as ColumnData of
