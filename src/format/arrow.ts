@@ -7,11 +7,12 @@ import * as arrow from 'apache-arrow';
 import { fromArrowType, toArrowType } from './arrow-types.js';
 import { sliceBits } from './bitmap.js';
 import type { ColumnData, FixedArray, Values } from './column.js';
-import { nullColumn } from './column-builder.js';
+import { concatColumns, nullColumn } from './column-builder.js';
 import { NCFError } from './errors.js';
 import { date64ToDays, dictionaryToColumn, halfToFloat32, numericFallback, rebaseOffsets, timeUnitsToColumn } from './arrow-convert.js';
 import { buildDict } from './encodings/dict.js';
 import { dictColumn } from './dict-column.js';
+import type { DictionaryUnifier } from './arrow-dictionary.js';
 import { physicalOf, TIME_UNITS, type ColumnSchema } from './schema.js';
 
 export const META_SEMANTIC = 'ncf.semanticType';
@@ -65,8 +66,14 @@ export function columnToArrowData(col: ColumnSchema, data: ColumnData): arrow.Da
 }
 
 /** A string or binary column as Arrow Dictionary<Int32, Utf8|Binary> data of `type`: the codes and
- *  entries as they are when the column carries a dictionary, else a dictionary built from its values. */
-export function columnToArrowDictionary(col: ColumnSchema, data: ColumnData, type: arrow.Dictionary): arrow.Data {
+ *  entries as they are when the column carries a dictionary, else a dictionary built from its values;
+ *  folded into the scan's dictionary by `unifier` (arrow-dictionary.ts). */
+export function columnToArrowDictionary(
+  col: ColumnSchema,
+  data: ColumnData,
+  type: arrow.Dictionary,
+  unifier: DictionaryUnifier,
+): arrow.Data {
   let d = data.dictionary;
   if (d === undefined) {
     const built = buildDict(col.type, data.values, data.length, data.validity, Infinity);
@@ -75,15 +82,15 @@ export function columnToArrowDictionary(col: ColumnSchema, data: ColumnData, typ
     }
     d = { codes: built.indices, dict: built.values };
   }
+  const { codes, dictionary } = unifier.add(d, data.length);
   const nullCount = data.validity !== null ? data.nullCount : 0;
-  const entries = new arrow.Data(type.dictionary, 0, d.dict.offsets.length - 1, 0, [d.dict.offsets, d.dict.data, null] as never);
   return arrow.makeData({
     type,
     length: data.length,
     nullCount,
     nullBitmap: nullCount > 0 ? data.validity : null,
-    data: d.codes,
-    dictionary: arrow.makeVector(entries),
+    data: codes,
+    dictionary,
   } as never);
 }
 
@@ -92,6 +99,8 @@ export function columnsToRecordBatch(
   cols: readonly ColumnSchema[],
   data: readonly ColumnData[],
   length: number,
+  /** Per column: the scan's dictionary of a Dictionary-typed field (required for those fields). */
+  unifiers?: readonly (DictionaryUnifier | null)[],
 ): arrow.RecordBatch {
   if (cols.length !== data.length || schema.fields.length !== cols.length) {
     throw new NCFError(
@@ -105,7 +114,10 @@ export function columnsToRecordBatch(
       throw new NCFError('STATE', `ncf: column "${c.name}" has ${d.length} rows, expected ${length}`, { column: c.name });
     }
     const f = schema.fields[i]!.type;
-    return arrow.DataType.isDictionary(f) ? columnToArrowDictionary(c, d, f) : columnToArrowData(c, d);
+    if (!arrow.DataType.isDictionary(f)) return columnToArrowData(c, d);
+    const u = unifiers?.[i];
+    if (!u) throw new NCFError('STATE', `ncf: column "${c.name}" is a dictionary field but has no scan dictionary`, { column: c.name });
+    return columnToArrowDictionary(c, d, f, u);
   });
   const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length, nullCount: 0, children });
   return new arrow.RecordBatch(schema, struct);
@@ -118,8 +130,15 @@ export function arrowDictionaryToColumn(data: arrow.Data, col: ColumnSchema): Co
   const t = data.type;
   if (!arrow.DataType.isDictionary(t) || physicalOf(col.type) !== 'bytes' || t.indices.bitWidth !== 32 || !t.indices.isSigned) return null;
   const dict = data.dictionary;
-  if (dict === undefined || dict.data.length !== 1 || dict.nullCount > 0) return null;
-  const entries = arrowDataToColumn(dict.data[0]!, col);
+  if (dict === undefined || dict.data.length === 0 || dict.nullCount > 0) return null;
+  // A scan's dictionary grows by chunks (arrow-dictionary.ts): its entries are their concatenation.
+  const entries =
+    dict.data.length === 1
+      ? arrowDataToColumn(dict.data[0]!, col)
+      : concatColumns(
+          col,
+          dict.data.map((c) => arrowDataToColumn(c, col)),
+        );
   if (entries.values.kind !== 'bytes') return null;
   const n = data.length;
   const count = entries.length;

@@ -4,6 +4,7 @@
 
 import * as arrow from 'apache-arrow';
 import { columnsToRecordBatch, schemaToArrow } from './arrow.js';
+import { DictionaryUnifier } from './arrow-dictionary.js';
 import type { ColumnData } from './column.js';
 import {
   FOOTER_PREFETCH,
@@ -67,9 +68,9 @@ export interface ReadOptions {
   readAhead?: number;
   /** Return string and binary columns stored with the `dict` encoding in every row group as Arrow
    *  Dictionary<Int32, Utf8|Binary> vectors: the codes and each row group's own dictionary, with no
-   *  per-row strings (default false: plain Utf8/Binary, as `arrowSchema` says). Each record batch
-   *  carries its row group's dictionary; an IPC stream of them holds a replacement dictionary batch
-   *  before each batch whose dictionary changed (docs/FORMAT.md, "Dictionaries in Arrow"). */
+   *  per-row strings (default false: plain Utf8/Binary, as `arrowSchema` says). The row groups'
+   *  dictionaries are folded into one per scan that only grows (arrow-dictionary.ts), so an IPC
+   *  stream of the batches holds delta dictionary batches only (docs/FORMAT.md §"Dictionaries in Arrow"). */
   dictionaries?: boolean;
 }
 
@@ -256,6 +257,8 @@ export class NCFReader {
     const info: ScanInfo = { rowGroupsScanned: 0, rowGroupsTotal: this.meta.rowGroups.length, bytesRead: 0 };
     this.lastScan = info;
     const needed = [...new Set([...filterCols, ...projection])].sort((a, b) => a - b);
+    // One dictionary per dictionary column for the whole scan, growing batch by batch.
+    const unifiers = outSchema.fields.map((f) => (arrow.DataType.isDictionary(f.type) ? new DictionaryUnifier(f.type) : null));
 
     // Which row groups to read is known up front: statistics prune with a filter; without one,
     // offset and limit select whole groups. That lets the next group load while this one is used.
@@ -334,10 +337,10 @@ export class NCFReader {
         if (selection !== null) {
           const sel = from === 0 && to === n ? selection : selection.subarray(from, to);
           const columns = projection.map((i) => (sel.length === rg.rows ? decoded.get(i)! : takeRows(decoded.get(i)!, sel)));
-          yield columnsToRecordBatch(outSchema, outCols, columns, sel.length);
+          yield columnsToRecordBatch(outSchema, outCols, columns, sel.length, unifiers);
         } else {
           const columns = projection.map((i) => decoded.get(i)!);
-          const batch = columnsToRecordBatch(outSchema, outCols, columns, rg.rows);
+          const batch = columnsToRecordBatch(outSchema, outCols, columns, rg.rows, unifiers);
           yield from === 0 && to === rg.rows ? batch : batch.slice(from, to);
         }
       }
