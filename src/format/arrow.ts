@@ -7,9 +7,12 @@ import * as arrow from 'apache-arrow';
 import { fromArrowType, toArrowType } from './arrow-types.js';
 import { sliceBits } from './bitmap.js';
 import type { ColumnData, FixedArray, Values } from './column.js';
-import { nullColumn } from './column-builder.js';
+import { concatColumns, nullColumn } from './column-builder.js';
 import { NCFError } from './errors.js';
 import { date64ToDays, dictionaryToColumn, halfToFloat32, numericFallback, rebaseOffsets, timeUnitsToColumn } from './arrow-convert.js';
+import { buildDict } from './encodings/dict.js';
+import { dictColumn } from './dict-column.js';
+import type { DictionaryUnifier } from './arrow-dictionary.js';
 import { physicalOf, TIME_UNITS, type ColumnSchema } from './schema.js';
 
 export const META_SEMANTIC = 'ncf.semanticType';
@@ -62,11 +65,42 @@ export function columnToArrowData(col: ColumnSchema, data: ColumnData): arrow.Da
   return new arrow.Data(type, 0, length, nullCount, buffers as never);
 }
 
+/** A string or binary column as Arrow Dictionary<Int32, Utf8|Binary> data of `type`: the codes and
+ *  entries as they are when the column carries a dictionary, else a dictionary built from its values;
+ *  folded into the scan's dictionary by `unifier` (arrow-dictionary.ts). */
+export function columnToArrowDictionary(
+  col: ColumnSchema,
+  data: ColumnData,
+  type: arrow.Dictionary,
+  unifier: DictionaryUnifier,
+): arrow.Data {
+  let d = data.dictionary;
+  if (d === undefined) {
+    const built = buildDict(col.type, data.values, data.length, data.validity, Infinity);
+    if (built === null || built.values.kind !== 'bytes') {
+      throw new NCFError('STATE', `ncf: column "${col.name}" (${col.type}) cannot be read as an Arrow dictionary`, { column: col.name });
+    }
+    d = { codes: built.indices, dict: built.values };
+  }
+  const { codes, dictionary } = unifier.add(d, data.length);
+  const nullCount = data.validity !== null ? data.nullCount : 0;
+  return arrow.makeData({
+    type,
+    length: data.length,
+    nullCount,
+    nullBitmap: nullCount > 0 ? data.validity : null,
+    data: codes,
+    dictionary,
+  } as never);
+}
+
 export function columnsToRecordBatch(
   schema: arrow.Schema,
   cols: readonly ColumnSchema[],
   data: readonly ColumnData[],
   length: number,
+  /** Per column: the scan's dictionary of a Dictionary-typed field (required for those fields). */
+  unifiers?: readonly (DictionaryUnifier | null)[],
 ): arrow.RecordBatch {
   if (cols.length !== data.length || schema.fields.length !== cols.length) {
     throw new NCFError(
@@ -79,10 +113,43 @@ export function columnsToRecordBatch(
     if (d.length !== length) {
       throw new NCFError('STATE', `ncf: column "${c.name}" has ${d.length} rows, expected ${length}`, { column: c.name });
     }
-    return columnToArrowData(c, d);
+    const f = schema.fields[i]!.type;
+    if (!arrow.DataType.isDictionary(f)) return columnToArrowData(c, d);
+    const u = unifiers?.[i];
+    if (!u) throw new NCFError('STATE', `ncf: column "${c.name}" is a dictionary field but has no scan dictionary`, { column: c.name });
+    return columnToArrowDictionary(c, d, f, u);
   });
   const struct = arrow.makeData({ type: new arrow.Struct(schema.fields), length, nullCount: 0, children });
   return new arrow.RecordBatch(schema, struct);
+}
+
+/** Arrow Dictionary<Int32, Utf8|Binary> data whose entries hold no nulls (what a dictionary read
+ *  returns) as ColumnData carrying the codes and entries, per-row values expanded only on use; null
+ *  for any other data (arrowDataToColumn converts those). Codes of valid rows are checked in range. */
+export function arrowDictionaryToColumn(data: arrow.Data, col: ColumnSchema): ColumnData | null {
+  const t = data.type;
+  if (!arrow.DataType.isDictionary(t) || physicalOf(col.type) !== 'bytes' || t.indices.bitWidth !== 32 || !t.indices.isSigned) return null;
+  const dict = data.dictionary;
+  if (dict === undefined || dict.data.length === 0 || dict.nullCount > 0) return null;
+  // A scan's dictionary grows by chunks (arrow-dictionary.ts): its entries are their concatenation.
+  const entries =
+    dict.data.length === 1
+      ? arrowDataToColumn(dict.data[0]!, col)
+      : concatColumns(
+          col,
+          dict.data.map((c) => arrowDataToColumn(c, col)),
+        );
+  if (entries.values.kind !== 'bytes') return null;
+  const n = data.length;
+  const count = entries.length;
+  const codes = (data.values as Int32Array).subarray(data.offset, data.offset + n);
+  const nullCount = n === 0 || !data.nullBitmap || data.nullBitmap.length === 0 ? 0 : data.nullCount;
+  const validity = nullCount > 0 ? sliceBits(data.nullBitmap!, data.offset, n) : null;
+  for (let i = 0; i < n; i++) {
+    const c = codes[i]!;
+    if ((c < 0 || c >= count) && (validity === null || (validity[i >>> 3]! >>> (i & 7)) & 1)) return null;
+  }
+  return dictColumn(col.type, n, nullCount, validity, { codes, dict: entries.values });
 }
 
 /** One Arrow Data chunk (respecting data.offset slicing and its null bitmap) as ColumnData of

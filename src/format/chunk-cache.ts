@@ -39,6 +39,10 @@ export class ChunkCache {
 
 function sizeOf(d: ColumnData): number {
   let n = d.validity?.byteLength ?? 0;
+  if (d.dictionary !== undefined) {
+    const { codes, dict } = d.dictionary;
+    return n + codes.byteLength + dict.offsets.byteLength + dict.data.byteLength;
+  }
   n += d.values.kind === 'bytes' ? d.values.offsets.byteLength + d.values.data.byteLength : d.values.data.byteLength;
   return n;
 }

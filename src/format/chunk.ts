@@ -8,7 +8,10 @@ import { ENCODINGS, decodeValues, encodeValues, type ColumnHint, type Encoding }
 import { check, NCFError, unsupported } from './errors.js';
 import type { ChunkMeta } from './footer.js';
 import { chunkHash } from './integrity.js';
-import type { ColumnSchema } from './schema.js';
+import { physicalOf, type ColumnSchema } from './schema.js';
+import { dictColumn } from './dict-column.js';
+import { decodeDictCodes } from './encodings/dict.js';
+import { NEST } from './encodings/nested.js';
 import { computeStats, statsToFooter, type ChunkStats } from './stats.js';
 
 export interface EncodedChunk {
@@ -48,8 +51,9 @@ export function encodeChunk(col: ColumnSchema, data: ColumnData, level: number, 
   return out;
 }
 
-/** Decodes a chunk's stored bytes into ColumnData of `n` rows. */
-export function decodeChunk(col: ColumnSchema, meta: ChunkMeta, stored: Uint8Array, n: number, what: string): ColumnData {
+/** Decodes a chunk's stored bytes into ColumnData of `n` rows. With `codes`, a string or binary
+ *  chunk stored as `dict` keeps its codes and entries (ColumnData.dictionary) instead of per-row bytes. */
+export function decodeChunk(col: ColumnSchema, meta: ChunkMeta, stored: Uint8Array, n: number, what: string, codes = false): ColumnData {
   const actual = chunkHash(stored);
   if (actual !== meta.hash) {
     throw new NCFError(
@@ -70,6 +74,11 @@ export function decodeChunk(col: ColumnSchema, meta: ChunkMeta, stored: Uint8Arr
     validity = r.take(bitmapBytes(n));
     const valid = popcount(validity, n);
     check(valid === n - meta.nulls, `${what}: validity bitmap has ${n - valid} nulls, footer says ${meta.nulls}`);
+  }
+  if (codes && meta.encoding === 'dict' && physicalOf(col.type) === 'bytes') {
+    const dictionary = decodeDictCodes(col.type, r, n, 0, NEST);
+    check(r.remaining === 0, `${what}: ${r.remaining} unexpected bytes after the values`);
+    return dictColumn(col.type, n, meta.nulls, validity, dictionary);
   }
   const values = decodeValues(col.type, meta.encoding as Encoding, r, n);
   check(r.remaining === 0, `${what}: ${r.remaining} unexpected bytes after the values`);

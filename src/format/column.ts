@@ -27,13 +27,24 @@ export type Values =
   | { kind: 'bool'; data: Uint8Array }
   | { kind: 'bytes'; offsets: Int32Array; data: Uint8Array };
 
+/** A string/binary chunk kept as its `dict` encoding stores it: the distinct entries and one code
+ *  (entry index) per row. Null rows hold some valid code. */
+export interface DictCodes {
+  codes: Int32Array;
+  dict: { kind: 'bytes'; offsets: Int32Array; data: Uint8Array };
+}
+
 export interface ColumnData {
   type: DataType;
   length: number;
   nullCount: number;
   /** LSB-first validity bitmap (1 = valid), or null when there are no nulls. */
   validity: Uint8Array | null;
+  /** Per-row values. On data with `dictionary` this is computed on first use (dict-column.ts). */
   values: Values;
+  /** Set when the reader kept a dictionary chunk as codes (dict-column.ts): code-aware consumers
+   *  (filters, take, the Arrow bridge) use it and never touch `values`. */
+  dictionary?: DictCodes;
 }
 
 export function bitmapBytes(n: number): number {

@@ -4,6 +4,7 @@
 
 import * as arrow from 'apache-arrow';
 import { columnsToRecordBatch, schemaToArrow } from './arrow.js';
+import { DictionaryUnifier } from './arrow-dictionary.js';
 import type { ColumnData } from './column.js';
 import {
   FOOTER_PREFETCH,
@@ -30,7 +31,7 @@ import { decodeFooter, type ChunkMeta, type FileMeta } from './footer.js';
 import { chunkHash, fileHasher } from './integrity.js';
 import type { RandomAccessSource } from './io.js';
 import { BufferSource } from './io.js';
-import type { ColumnSchema, Schema } from './schema.js';
+import { physicalOf, type ColumnSchema, type Schema } from './schema.js';
 import { mergeChunkStats, statsFromFooter, type ChunkStats, type StatValue } from './stats.js';
 import { takeRows } from './take.js';
 import type { ChunkCache } from './chunk-cache.js';
@@ -65,6 +66,12 @@ export interface ReadOptions {
    *  memory until consumed: a consumer that may stall (an answer streamed to a slow client) asks
    *  for 1, so that it holds the group being sent and the next one only. */
   readAhead?: number;
+  /** Return string and binary columns stored with the `dict` encoding in every row group as Arrow
+   *  Dictionary<Int32, Utf8|Binary> vectors: the codes and each row group's own dictionary, with no
+   *  per-row strings (default false: plain Utf8/Binary, as `arrowSchema` says). The row groups'
+   *  dictionaries are folded into one per scan that only grows (arrow-dictionary.ts), so an IPC
+   *  stream of the batches holds delta dictionary batches only (docs/FORMAT.md §"Dictionaries in Arrow"). */
+  dictionaries?: boolean;
 }
 
 /** A filter bound to this file's columns and the row groups its statistics cannot rule out. */
@@ -105,6 +112,8 @@ export class NCFReader {
   private readonly id = nextReaderId++;
   private readonly cache: ChunkCache | null;
   private readonly statsMemo: ChunkStats[][] = [];
+  /** Per column: its Arrow dictionary type when every chunk is a `dict` string/binary chunk, else null. */
+  private dictTypes: (arrow.Dictionary | null)[] | null = null;
 
   private constructor(
     private readonly source: RandomAccessSource,
@@ -183,17 +192,36 @@ export class NCFReader {
     for await (const batch of this.scan(opts)) {
       batches.push(batch);
     }
-    if (batches.length === 0) return new arrow.Table(this.projectedSchema(opts.columns));
+    if (batches.length === 0) return new arrow.Table(this.projectedSchema(opts.columns, opts.dictionaries));
     return new arrow.Table(batches);
   }
 
-  /** The Arrow schema a read with this projection returns. */
-  projectedSchema(columns?: string[]): arrow.Schema {
+  /** The Arrow schema a read with this projection returns (with `dictionaries`, as ReadOptions says). */
+  projectedSchema(columns?: string[], dictionaries = false): arrow.Schema {
     const idx = this.resolveColumns(columns);
     return new arrow.Schema(
-      idx.map((i) => this.arrowSchema.fields[i]!),
+      idx.map((i) => {
+        const f = this.arrowSchema.fields[i]!;
+        const type = dictionaries ? this.dictionaryType(i) : null;
+        return type === null ? f : new arrow.Field(f.name, type, f.nullable, f.metadata);
+      }),
       this.arrowSchema.metadata,
     );
+  }
+
+  /** Column i's Arrow dictionary type, or null when some chunk is not a `dict` string/binary chunk:
+   *  one type (and dictionary id) per column, so every batch of every scan agrees. */
+  private dictionaryType(i: number): arrow.Dictionary | null {
+    if (this.dictTypes === null) {
+      this.dictTypes = this.meta.columns.map((col, c) => {
+        const groups = this.meta.rowGroups;
+        if (physicalOf(col.type) !== 'bytes' || groups.length === 0 || !groups.every((rg) => rg.chunks[c]!.encoding === 'dict'))
+          return null;
+        const entries = this.arrowSchema.fields[c]!.type as arrow.Utf8 | arrow.Binary;
+        return new arrow.Dictionary(entries, new arrow.Int32());
+      });
+    }
+    return this.dictTypes[i]!;
   }
 
   /** The row groups a scan with this filter would read: those the statistics cannot rule out.
@@ -221,12 +249,14 @@ export class NCFReader {
     const filterCols = bound === null ? [] : filterColumnIndexes(bound);
     let toSkip = checkCount(opts.offset, 'offset') ?? 0;
     let remaining = checkCount(opts.limit, 'limit') ?? Infinity;
-    const outSchema = this.projectedSchema(opts.columns);
+    const outSchema = this.projectedSchema(opts.columns, opts.dictionaries);
     const outCols = projection.map((i) => this.meta.columns[i]!);
     // Each scan counts its own bytes: a shared reader may run several scans at once.
     const info: ScanInfo = { rowGroupsScanned: 0, rowGroupsTotal: this.meta.rowGroups.length, bytesRead: 0 };
     this.lastScan = info;
     const needed = [...new Set([...filterCols, ...projection])].sort((a, b) => a - b);
+    // One dictionary per dictionary column for the whole scan, growing batch by batch.
+    const unifiers = outSchema.fields.map((f) => (arrow.DataType.isDictionary(f.type) ? new DictionaryUnifier(f.type) : null));
 
     // Which row groups to read is known up front: statistics prune with a filter; without one,
     // offset and limit select whole groups. That lets the next group load while this one is used.
@@ -305,10 +335,10 @@ export class NCFReader {
         if (selection !== null) {
           const sel = from === 0 && to === n ? selection : selection.subarray(from, to);
           const columns = projection.map((i) => (sel.length === rg.rows ? decoded.get(i)! : takeRows(decoded.get(i)!, sel)));
-          yield columnsToRecordBatch(outSchema, outCols, columns, sel.length);
+          yield columnsToRecordBatch(outSchema, outCols, columns, sel.length, unifiers);
         } else {
           const columns = projection.map((i) => decoded.get(i)!);
-          const batch = columnsToRecordBatch(outSchema, outCols, columns, rg.rows);
+          const batch = columnsToRecordBatch(outSchema, outCols, columns, rg.rows, unifiers);
           yield from === 0 && to === rg.rows ? batch : batch.slice(from, to);
         }
       }
@@ -339,6 +369,8 @@ export class NCFReader {
           stored: bytes,
           n: rg.rows,
           what: `row group ${g}, column "${col.name}"`,
+          // Dictionary chunks stay codes until something needs their rows (dict-column.ts).
+          codes: true,
         });
         this.cache?.set(`${this.id}/${g}/${i}`, data);
         out.set(i, data);

@@ -1,5 +1,6 @@
 // Row selection on decoded columns: gathers the rows a filter selected into compact ColumnData.
 
+import { dictColumn } from './dict-column.js';
 import { allocFixed, bitmapBytes, type ColumnData, type FixedArray, type Values } from './column.js';
 
 /** Returns the rows at `sel` (ascending indexes) of `data` as new ColumnData. */
@@ -16,6 +17,13 @@ export function takeRows(data: ColumnData, sel: Uint32Array): ColumnData {
       else nullCount++;
     }
     if (nullCount === 0) validity = null;
+  }
+  const d = data.dictionary;
+  if (d !== undefined) {
+    // Codes only: the entries are shared, so no row's bytes are copied.
+    const codes = new Int32Array(m);
+    copySelected(d.codes, codes, sel);
+    return dictColumn(data.type, m, nullCount, validity, { codes, dict: d.dict });
   }
   return { type: data.type, length: m, nullCount, validity, values: takeValues(data.values, sel, data) };
 }

@@ -23,6 +23,9 @@ export interface ExecuteOptions {
   sort?: Partial<SortLimits>;
   /** Row groups decoded ahead of the consumer (ReadOptions.readAhead); unordered scans only. */
   readAhead?: number;
+  /** Scan dict string/binary columns as Arrow dictionaries (ReadOptions.dictionaries). The batches
+   *  then carry each file's own schema, not plan.schema: for in-process consumers (aggregates), not IPC. */
+  dictionaries?: boolean;
 }
 
 /** The query's rows as record batches of plan.schema, in order. */
@@ -65,7 +68,7 @@ export async function* executePlan(plan: QueryPlan, opts: ExecuteOptions = {}): 
       }
       if (b.numRows > remaining) b = b.slice(0, remaining);
       remaining -= b.numRows;
-      yield new arrow.RecordBatch(plan.schema, b.data);
+      yield opts.dictionaries ? b : new arrow.RecordBatch(plan.schema, b.data);
       if (remaining <= 0) break;
     }
   }
@@ -95,6 +98,7 @@ async function* scanFile(
     signal: opts.signal,
     limit: Number.isFinite(limit) ? limit : undefined,
     readAhead: opts.readAhead,
+    dictionaries: opts.dictionaries,
   });
   // Readers are shared between requests: lastScan is this scan's own record only right after the
   // generator's first step starts (it is assigned before the first await).

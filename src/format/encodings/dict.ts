@@ -4,7 +4,7 @@
 // distinct), so dictCount is the exact distinct count of valid values; null slots point at the
 // previous valid row's entry. Building gives up past a cap so the selector can probe cheaply.
 
-import { allocFixed, type FixedArray, type Values } from '../column.js';
+import { allocFixed, type DictCodes, type FixedArray, type Values } from '../column.js';
 import type { ByteReader, ByteWriter } from '../cursor.js';
 import { NCFError, check } from '../errors.js';
 import { physicalOf, type DataType } from '../schema.js';
@@ -174,7 +174,8 @@ export function encodeDict(type: DataType, n: number, w: ByteWriter, depth: numb
   nest.write(w, 'uint32', { kind: 'fixed', data: build.indices }, n, depth + 1);
 }
 
-export function decodeDict(type: DataType, r: ByteReader, n: number, depth: number, nest: Nest): Values {
+/** A dictionary payload read and checked: the entries and one index per row (each < entries). */
+function readDictParts(type: DataType, r: ByteReader, n: number, depth: number, nest: Nest): { dict: Values; indices: Uint32Array } {
   const count = r.u32();
   // Every entry is some row's value (FORMAT.md §5.3: distinct = dictCount), so count ≤ n bounds the
   // dictionary's allocation by the trusted row count, whatever the payload claims.
@@ -184,6 +185,24 @@ export function decodeDict(type: DataType, r: ByteReader, n: number, depth: numb
   let max = 0;
   for (let i = 0; i < n; i++) if (indices[i]! > max) max = indices[i]!;
   check(n === 0 || max < count, `${r.what}: dict index ${max} is out of range for ${count} entries`);
+  return { dict, indices };
+}
+
+/** Decodes a `dict` payload of a bytes type without expanding it: no per-row strings are built.
+ *  Codes are < entries ≤ n < 2^31, so the uint32 indices are reinterpreted in place as int32. */
+export function decodeDictCodes(type: DataType, r: ByteReader, n: number, depth: number, nest: Nest): DictCodes {
+  const { dict, indices } = readDictParts(type, r, n, depth, nest);
+  if (dict.kind !== 'bytes') throw new NCFError('STATE', `ncf: dict codes apply to string and binary chunks, not ${type}`);
+  return { codes: new Int32Array(indices.buffer, indices.byteOffset, n), dict };
+}
+
+/** The rows a DictCodes stands for, as plain bytes values (what decodeDict returns). */
+export function expandDictCodes(d: DictCodes, n: number, what: string): Values {
+  return gatherBytes(d.dict, d.codes, n, what);
+}
+
+export function decodeDict(type: DataType, r: ByteReader, n: number, depth: number, nest: Nest): Values {
+  const { dict, indices } = readDictParts(type, r, n, depth, nest);
   if (dict.kind === 'bytes') return gatherBytes(dict, indices, n, r.what);
   if (dict.kind !== 'fixed') throw new NCFError('STATE', `ncf: dict cannot hold ${type} values`);
   const out = allocFixed(type, n);
@@ -203,7 +222,7 @@ export function decodeDict(type: DataType, r: ByteReader, n: number, depth: numb
   return { kind: 'fixed', data: out };
 }
 
-function gatherBytes(dict: { offsets: Int32Array; data: Uint8Array }, indices: Uint32Array, n: number, what: string): Values {
+function gatherBytes(dict: { offsets: Int32Array; data: Uint8Array }, indices: Uint32Array | Int32Array, n: number, what: string): Values {
   const { offsets: dOff, data: dData } = dict;
   const count = dOff.length - 1;
   const lens = new Int32Array(count);
@@ -234,7 +253,14 @@ function gatherBytes(dict: { offsets: Int32Array; data: Uint8Array }, indices: U
 
 /** Entries of ≤ 8 bytes: each row is two (unaligned) 32-bit stores of the entry zero-padded, then
  *  the cursor advances by its true length, so later rows overwrite the padding. */
-function gatherShort(dOff: Int32Array, dData: Uint8Array, lens: Int32Array, indices: Uint32Array, n: number, total: number): Uint8Array {
+function gatherShort(
+  dOff: Int32Array,
+  dData: Uint8Array,
+  lens: Int32Array,
+  indices: Uint32Array | Int32Array,
+  n: number,
+  total: number,
+): Uint8Array {
   const count = lens.length;
   const padded = new Uint8Array(8 * count);
   for (let k = 0; k < count; k++) padded.set(dData.subarray(dOff[k]!, dOff[k + 1]!), 8 * k);

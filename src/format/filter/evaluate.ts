@@ -158,6 +158,7 @@ function anyBelow(a: Uint8Array, v: number, n: number): boolean {
 }
 
 function evalLeaf(b: BoundLeaf, col: ColumnData, n: number): Uint8Array {
+  if (col.dictionary !== undefined && b.kind !== 'is' && b.kind !== 'const') return evalDictLeaf(b, col, n);
   const out = new Uint8Array(n);
   const v = col.values;
   switch (b.kind) {
@@ -184,6 +185,20 @@ function evalLeaf(b: BoundLeaf, col: ColumnData, n: number): Uint8Array {
       break;
     }
   }
+  setNulls(out, col.validity, n, UNKNOWN);
+  return out;
+}
+
+/** A leaf over a dictionary column: evaluated once per dictionary entry (entries are never null),
+ *  then each row takes its code's state. A row group of 3M rows and 300 distinct strings compares
+ *  300 strings, not 3M. */
+function evalDictLeaf(b: BoundLeaf, col: ColumnData, n: number): Uint8Array {
+  const { codes, dict } = col.dictionary!;
+  const count = dict.offsets.length - 1;
+  const entries: ColumnData = { type: col.type, length: count, nullCount: 0, validity: null, values: dict };
+  const states = evalLeaf(b, checkedColumn(b as BoundLeaf, entries, count), count);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = states[codes[i]!]!;
   setNulls(out, col.validity, n, UNKNOWN);
   return out;
 }
@@ -419,6 +434,12 @@ function checkedColumn(b: BoundLeaf, col: ColumnData | undefined, n: number): Co
   if (col === undefined || col === null) return fail('was not provided');
   if (col.length < n) fail(`has ${col.length} rows; expected ${n}`);
   if (col.validity !== null && col.validity.length < bitmapBytes(n)) fail('has a short validity bitmap');
+  const d = col.dictionary;
+  if (d !== undefined) {
+    // Codes index the entries; the entries are checked when a leaf evaluates over them.
+    if (familyOf(b.type) !== 'bytes' || d.codes.length < n) fail('does not hold dictionary codes');
+    return col;
+  }
   const v = col.values;
   switch (familyOf(b.type)) {
     case 'number':

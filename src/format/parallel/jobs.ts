@@ -23,6 +23,8 @@ export interface DecodeJob {
   stored: Uint8Array;
   n: number;
   what: string;
+  /** Keep string/binary `dict` chunks as codes (decodeChunk's `codes`). */
+  codes?: boolean;
 }
 
 export type Job = EncodeJob | DecodeJob;
@@ -30,7 +32,7 @@ export type Job = EncodeJob | DecodeJob;
 export function runJob(job: Job): EncodedChunk | ColumnData {
   return job.op === 'encode'
     ? encodeChunk(job.col, job.data, job.level, job.hint)
-    : decodeChunk(job.col, job.meta, job.stored, job.n, job.what);
+    : decodeChunk(job.col, job.meta, job.stored, job.n, job.what, job.codes);
 }
 
 /** The distinct ArrayBuffers under a job or a result, to transfer rather than copy. */
@@ -41,7 +43,12 @@ export function buffersOf(x: EncodedChunk | ColumnData | Job): ArrayBuffer[] {
   };
   const addColumn = (c: ColumnData) => {
     add(c.validity);
-    if (c.values.kind === 'bytes') {
+    if (c.dictionary !== undefined) {
+      // Never `values`: on a dictionary column that would expand every row.
+      add(c.dictionary.codes);
+      add(c.dictionary.dict.offsets);
+      add(c.dictionary.dict.data);
+    } else if (c.values.kind === 'bytes') {
       add(c.values.offsets);
       add(c.values.data);
     } else add(c.values.data);
@@ -49,7 +56,7 @@ export function buffersOf(x: EncodedChunk | ColumnData | Job): ArrayBuffer[] {
   if ('op' in x) {
     if (x.op === 'encode') addColumn(x.data);
     else add(x.stored);
-  } else if ('values' in x) addColumn(x);
+  } else if ('values' in x || 'dictionary' in x) addColumn(x as ColumnData);
   else add(x.bytes);
   return [...out];
 }

@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { EncodedChunk } from '../chunk.js';
 import type { ColumnData } from '../column.js';
 import { NCFError, type NCFErrorCode } from '../errors.js';
+import { withDictValues } from '../dict-column.js';
 import { buffersOf, runJob, type DecodeJob, type EncodeJob, type Job } from './jobs.js';
 
 /** Chunks with fewer rows than this are encoded/decoded on the calling thread. */
@@ -123,5 +124,6 @@ export async function decodeParallel(job: Omit<DecodeJob, 'op'>, inlineRows = IN
   if (!p) return runJob({ op: 'decode', ...job }) as ColumnData;
   // The stored bytes are usually a view into a larger read; give the worker its own copy to own.
   const stored = job.stored.byteOffset === 0 && job.stored.byteLength === job.stored.buffer.byteLength ? job.stored : job.stored.slice();
-  return p.run<ColumnData>({ op: 'decode', ...job, stored });
+  // A dictionary column arrives without its lazy `values` (not cloned): give it back.
+  return withDictValues(await p.run<ColumnData>({ op: 'decode', ...job, stored }));
 }

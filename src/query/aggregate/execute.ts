@@ -5,7 +5,7 @@
 
 import type * as arrow from 'apache-arrow';
 import { badQuery } from '../../http/errors.js';
-import { arrowDataToColumn, columnsToRecordBatch } from '../../format/arrow.js';
+import { arrowDataToColumn, arrowDictionaryToColumn, columnsToRecordBatch } from '../../format/arrow.js';
 import type { ColumnData } from '../../format/column.js';
 import { takeRows } from '../../format/take.js';
 import { executePlan, type ScanMetrics } from '../execute.js';
@@ -52,10 +52,11 @@ export async function aggregateColumns(
     return accumulatorFor(item.kind === 'agg' ? item.fn : 'count', inputOf[k]! < 0 ? null : scanCols[inputOf[k]!]!, columns[k]!);
   });
   let gids = new Int32Array(0);
-  for await (const batch of executePlan(plan.scan, { signal: opts.signal, metrics: opts.metrics })) {
+  // Dictionary chunks arrive as codes + entries: key coders hash each entry once per chunk.
+  for await (const batch of executePlan(plan.scan, { signal: opts.signal, metrics: opts.metrics, dictionaries: true })) {
     const n = batch.numRows;
     if (n === 0) continue;
-    const inputs = batch.data.children.map((d, i) => arrowDataToColumn(d, scanCols[i]!));
+    const inputs = batch.data.children.map((d, i) => arrowDictionaryToColumn(d, scanCols[i]!) ?? arrowDataToColumn(d, scanCols[i]!));
     if (gids.length < n) gids = new Int32Array(n);
     grouper.assign(
       keyItems.map((k) => inputs[inputOf[k]!]!),

@@ -179,6 +179,8 @@ class BoolCoder implements Coder {
  *  are looked up by their bytes packed into one int in a small open-addressing table of their own
  *  (multiplicative hash, no byte loop), which hands out the byte table's codes. */
 class BytesCoder implements Coder {
+  private entryCodes = new Int32Array(0);
+
   private table = new BytesTable();
   /** Short-key slots: packed bytes, length + 1 (0 = empty), code. */
   private sKeys = new Int32Array(1024);
@@ -191,7 +193,25 @@ class BytesCoder implements Coder {
     return this.table.size + 1;
   }
 
+  /** A chunk kept as codes: its entries are hashed once (into the same table, so codes of every
+   *  chunk agree), then each row's code is remapped. */
+  private encodeDictionary(data: ColumnData, out: Int32Array): void {
+    const { codes, dict } = data.dictionary!;
+    const count = dict.offsets.length - 1;
+    if (this.entryCodes.length < count) this.entryCodes = new Int32Array(Math.max(count, 2 * this.entryCodes.length));
+    const map = this.entryCodes;
+    this.encode({ type: data.type, length: count, nullCount: 0, validity: null, values: dict }, map);
+    const validity = data.nullCount > 0 ? data.validity : null;
+    const n = data.length;
+    if (validity === null) for (let i = 0; i < n; i++) out[i] = map[codes[i]!]!;
+    else for (let i = 0; i < n; i++) out[i] = isNullAt(validity, i) ? 0 : map[codes[i]!]!;
+  }
+
   encode(data: ColumnData, out: Int32Array): void {
+    if (data.dictionary !== undefined) {
+      this.encodeDictionary(data, out);
+      return;
+    }
     const v = data.values as { offsets: Int32Array; data: Uint8Array };
     const validity = data.nullCount > 0 ? data.validity : null;
     const t = this.table,
