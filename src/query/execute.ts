@@ -57,7 +57,7 @@ export async function* executePlan(plan: QueryPlan, opts: ExecuteOptions = {}): 
   const names = plan.columns.map((c) => c.name);
   for (const f of plan.files) {
     if (remaining <= 0) break;
-    for await (let b of scanFile(f, names, plan, skip + remaining, opts)) {
+    for await (let b of scanFile(f, names, skip + remaining, opts)) {
       if (skip > 0) {
         if (b.numRows <= skip) {
           skip -= b.numRows;
@@ -78,17 +78,11 @@ export async function* executePlan(plan: QueryPlan, opts: ExecuteOptions = {}): 
 async function* scanAll(plan: QueryPlan, opts: ExecuteOptions, names: string[]): AsyncGenerator<arrow.RecordBatch> {
   // A sort takes every row before it answers: the read-ahead of the answer does not apply here.
   const all = { ...opts, readAhead: undefined };
-  for (const f of plan.files) yield* scanFile(f, names, plan, Infinity, all);
+  for (const f of plan.files) yield* scanFile(f, names, Infinity, all);
 }
 
 /** One file's planned row groups; reports the rows and bytes it read, even when stopped early. */
-async function* scanFile(
-  f: FilePlan,
-  columns: string[],
-  _plan: QueryPlan,
-  limit: number,
-  opts: ExecuteOptions,
-): AsyncGenerator<arrow.RecordBatch> {
+async function* scanFile(f: FilePlan, columns: string[], limit: number, opts: ExecuteOptions): AsyncGenerator<arrow.RecordBatch> {
   if (f.rowGroups.length === 0) return;
   opts.signal?.throwIfAborted();
   const gen = f.reader.scan({
